@@ -1,0 +1,39 @@
+"""The tidy tables: column names and types, the contract between the reader and everything else."""
+
+from __future__ import annotations
+
+import polars as pl
+
+#: Bump when the reader's output changes, so that cached Parquet files are rebuilt.
+SCHEMA_VERSION = 1
+
+OUTCOMES_COLUMNS: dict[str, pl.DataType] = {
+    "financial_year": pl.String(),
+    "quarter": pl.Int8(),
+    "force": pl.String(),
+    "offence_code": pl.String(),
+    "offence_description": pl.String(),
+    "offence_group": pl.String(),
+    "offence_subgroup": pl.String(),
+    "offence_code_expired": pl.Boolean(),
+    "outcome_type": pl.String(),
+    "outcome_description": pl.String(),
+    "outcome_group": pl.String(),
+    "recorded": pl.Int64(),
+    "closed": pl.Int64(),
+    "note": pl.String(),
+}
+
+RECORDED_CRIME_COLUMNS: dict[str, pl.DataType] = {
+    "financial_year": pl.String(),
+    "quarter": pl.Int8(),
+    "force": pl.String(),
+    "offence_code": pl.String(),
+    "offence_description": pl.String(),
+    "offence_group": pl.String(),
+    "offence_subgroup": pl.String(),
+    "offences": pl.Int64(),
+}
+
+#: The two ways of counting outcomes; each names a count column of the outcomes table.
+COUNT_BASES = ("closed", "recorded")

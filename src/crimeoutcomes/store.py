@@ -1,0 +1,63 @@
+"""Parquet cache of parsed source files, keyed by the source's sha256 and the schema version.
+
+A cache hit never re-parses. A cache file is written under a temporary name and renamed, so a
+half-written one can never be read; one that cannot be read is discarded and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Callable
+
+import polars as pl
+
+from . import paths
+from .schema import SCHEMA_VERSION
+
+_CHUNK = 1024 * 1024
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def cache_path(kind: str, sha256: str, cache_dir: Path | None = None) -> Path:
+    return (cache_dir or paths.cache_dir()) / f"{kind}-{sha256}-v{SCHEMA_VERSION}.parquet"
+
+
+def write_parquet_atomic(frame: pl.DataFrame, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        frame.write_parquet(tmp, compression="zstd", statistics=True)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def cached_parse(source: str | Path, kind: str, parse: Callable[[Path], pl.DataFrame], *,
+                 cache_dir: Path | None = None, use_cache: bool = True) -> pl.DataFrame:
+    """``parse(source)``, or its cached result for a source with the same bytes."""
+    source = Path(source)
+    if not use_cache:
+        return parse(source)
+    if not source.is_file():
+        return parse(source)  # the parser names the problem (missing file, folder ...)
+    target = cache_path(kind, file_sha256(source), cache_dir)
+    if target.is_file():
+        try:
+            return pl.read_parquet(target)
+        except Exception:
+            target.unlink(missing_ok=True)  # unreadable (damaged disk, foreign file): rebuild it
+    frame = parse(source)
+    write_parquet_atomic(frame, target)
+    return frame
