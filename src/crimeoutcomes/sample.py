@@ -11,7 +11,6 @@ recorded-basis outcomes, as in the real files. Every workbook says SYNTHETIC on 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -21,6 +20,7 @@ import polars as pl
 
 from .codes import NOT_YET_ASSIGNED, SEXUAL_OFFENCES_GROUP, forces, outcome_types
 from .sample_codes import SampleOffence, group_share, sample_offences
+from .manifest import save_manifest
 from .schema import OUTCOMES_COLUMNS, RECORDED_CRIME_COLUMNS
 from .store import file_sha256
 from .workbook_writer import Sheet, mixed_cells, write_workbook
@@ -481,11 +481,8 @@ def write_sample(folder: str | Path, years: Sequence[str] = DEFAULT_YEARS, *, fu
     entries.append(_manifest_entry(files.recorded_crime, f"{SYNTHETIC_MARK}: Police recorded crime open data "
                                    "Police Force Area tables, year ending March 2013 onwards", "recorded_crime",
                                    None))
-    manifest = {"synthetic": True, "generator": "crimeoutcomes.sample", "seed": SEED, "full_size": full_size,
-                "files": entries}
-    tmp = folder / ".manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(folder / "manifest.json")
+    save_manifest({"synthetic": True, "generator": "crimeoutcomes.sample", "seed": SEED,
+                   "full_size": full_size, "files": entries}, folder)
     return files
 
 

@@ -1,0 +1,121 @@
+"""Command line: python -m crimeoutcomes read | sample | fetch | build."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import polars as pl
+
+from .errors import CrimeOutcomesError
+from .read import detect_kind
+from .sample import DEFAULT_YEARS, write_sample
+from .source_set import SOURCE_CHOICES, obtain
+from .store import write_parquet_atomic
+from .tables import load_outcomes, load_recorded_crime, load_table
+from .years import normalise_financial_year
+
+
+def _financial_year(value: str) -> str:
+    try:
+        return normalise_financial_year(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _cmd_read(args) -> int:
+    kinds = {detect_kind(p) for p in args.paths}
+    if len(kinds) > 1:
+        raise CrimeOutcomesError("give either outcomes workbooks or recorded-crime files, not both")
+    if kinds == {"recorded_crime"}:
+        frames = [load_table(p, "recorded_crime", use_cache=not args.no_cache) for p in args.paths]
+        table = pl.concat(frames)
+    else:
+        table = load_outcomes(args.paths, use_cache=not args.no_cache)
+    write_parquet_atomic(table, args.out)
+    print(f"{args.out}: {table.height:,} rows, {len(table.columns)} columns", file=sys.stderr)
+    return 0
+
+
+def _cmd_sample(args) -> int:
+    files = write_sample(args.out, args.years or DEFAULT_YEARS, full_size=args.full_size, fmt=args.format)
+    for year, path in files.outcomes.items():
+        print(f"{year}: {path}")
+    print(f"recorded crime: {files.recorded_crime}")
+    return 0
+
+
+def _cmd_fetch(args) -> int:
+    from .download import fetch
+
+    years = None if args.all else [args.year] if args.year else None
+    if years is None and not args.all:
+        from .sources import discover, newest
+        latest = max(y for k, y in newest(discover(base_url=args.base_url)) if k == "outcomes")
+        years = [latest]
+    for entry in fetch(years, args.raw_dir, base_url=args.base_url, progress=not args.quiet):
+        print(f"{entry['filename']}  {entry['bytes']:,} bytes  sha256 {entry['sha256']}")
+    return 0
+
+
+def _cmd_build(args) -> int:
+    sources = obtain(args.source, args.raw_dir)
+    outcomes = load_outcomes(list(sources.outcomes.values()))
+    label = "SYNTHETIC sample" if sources.synthetic else "Home Office files"
+    print(f"{label} in {sources.folder}: outcomes {', '.join(sources.years)} ({outcomes.height:,} rows)")
+    if sources.recorded_crime:
+        recorded = load_recorded_crime(sources.recorded_crime)
+        print(f"recorded crime: {recorded.height:,} rows")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m crimeoutcomes", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    read = commands.add_parser("read", help="read workbooks into one tidy Parquet table",
+                               description="Read outcomes workbooks (or recorded-crime files) into one tidy table.")
+    read.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".xlsx or .ods workbooks")
+    read.add_argument("--out", required=True, type=Path, metavar="FILE.parquet")
+    read.add_argument("--no-cache", action="store_true", help="parse even where a cached copy exists")
+    read.set_defaults(run=_cmd_read)
+
+    sample = commands.add_parser("sample", help="write the synthetic sample",
+                                 description="Write SYNTHETIC workbooks in the published layout.")
+    sample.add_argument("--out", required=True, type=Path, metavar="DIR")
+    sample.add_argument("--full-size", action="store_true", help="184 offence codes a year (712,448 rows in 2024/25)")
+    sample.add_argument("--years", nargs="+", type=_financial_year, metavar="FY",
+                        help=f"financial years (default {DEFAULT_YEARS[0]} to {DEFAULT_YEARS[-1]})")
+    sample.add_argument("--format", choices=("xlsx", "ods"), default="xlsx")
+    sample.set_defaults(run=_cmd_sample)
+
+    fetch = commands.add_parser("fetch", help="download published files from GOV.UK",
+                                description="Download the newest release of outcomes files and the recorded-crime file.")
+    which = fetch.add_mutually_exclusive_group()
+    which.add_argument("--year", type=_financial_year, metavar="FY", help="one financial year (default: the latest)")
+    which.add_argument("--all", action="store_true", help="every financial year")
+    fetch.add_argument("--raw-dir", type=Path, default=None, help="where to keep them (default data/raw)")
+    fetch.add_argument("--base-url", default=None, help="another server in place of GOV.UK (testing only)")
+    fetch.add_argument("--quiet", action="store_true", help="no progress bar")
+    fetch.set_defaults(run=_cmd_fetch)
+
+    build = commands.add_parser("build", help="get the files and read them into the cache",
+                                description="Get the source files and read them into the cache.")
+    build.add_argument("--source", choices=SOURCE_CHOICES, default="auto")
+    build.add_argument("--raw-dir", type=Path, default=None)
+    build.set_defaults(run=_cmd_build)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except CrimeOutcomesError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

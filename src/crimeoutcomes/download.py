@@ -1,0 +1,114 @@
+"""Download published files: streamed, checked, written atomically, recorded in the manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+import requests
+from tqdm import tqdm
+
+from . import paths
+from .errors import DownloadError, InputFileError
+from .http import HttpPolicy, get, new_session
+from .manifest import load_manifest, save_manifest, upsert_entry
+from .sources import OUTCOMES, RECORDED_CRIME, SourceFile, discover, newest
+from .store import file_sha256
+from .workbook import workbook_format
+
+_CHUNK = 1024 * 1024
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def download_file(source: SourceFile, raw_dir: Path | None = None, *, policy: HttpPolicy | None = None,
+                  session: requests.Session | None = None, progress: bool = True) -> dict:
+    """Fetch one file into ``raw_dir`` unless an identical copy is there; returns its manifest entry."""
+    raw_dir = raw_dir or paths.raw_dir()
+    policy = policy or HttpPolicy()
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    manifest = load_manifest(raw_dir)
+    target = raw_dir / source.filename
+    known = next((e for e in manifest["files"] if e["filename"] == source.filename), None)
+    if known and known.get("url") == source.url and target.is_file() and file_sha256(target) == known["sha256"]:
+        return known
+
+    tmp = raw_dir / f".{source.filename}.{os.getpid()}.part"
+    try:
+        digest, size = _stream(source, tmp, policy, session, progress)
+        try:
+            workbook_format(tmp)
+        except InputFileError as exc:
+            raise DownloadError(f"{source.url}: {exc.problem}; not kept") from exc
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    entry = {
+        "filename": source.filename, "title": source.title, "url": source.url, "kind": source.kind,
+        "financial_year": source.financial_year, "release": source.release,
+        "release_date": source.release_date.isoformat() if source.release_date else None,
+        "retrieved_at": _now(), "bytes": size, "sha256": digest, "synthetic": False,
+    }
+    save_manifest(upsert_entry(load_manifest(raw_dir), entry), raw_dir)
+    return entry
+
+
+def _stream(source: SourceFile, tmp: Path, policy: HttpPolicy, session, progress: bool) -> tuple[str, int]:
+    response = get(source.url, policy, session, stream=True)
+    with response:
+        declared = int(response.headers.get("Content-Length") or 0)
+        if declared > policy.max_bytes:
+            raise DownloadError(f"{source.url}: {declared:,} bytes is over the {policy.max_bytes:,}-byte ceiling")
+        digest, size = hashlib.sha256(), 0
+        bar = tqdm(total=declared or None, unit="B", unit_scale=True, desc=source.filename,
+                   disable=not progress, leave=False)
+        with open(tmp, "wb") as out, bar:
+            for chunk in response.iter_content(_CHUNK):
+                size += len(chunk)
+                if size > policy.max_bytes:
+                    raise DownloadError(f"{source.url}: over the {policy.max_bytes:,}-byte ceiling; not kept")
+                digest.update(chunk)
+                out.write(chunk)
+                bar.update(len(chunk))
+            out.flush()
+            os.fsync(out.fileno())
+    if declared and size != declared:
+        raise DownloadError(f"{source.url}: received {size:,} of {declared:,} bytes; not kept")
+    return digest.hexdigest(), size
+
+
+def select(sources: Iterable[SourceFile], years: Iterable[str] | None) -> list[SourceFile]:
+    """The newest file of each wanted year (all years where ``years`` is None) and the recorded-crime file."""
+    chosen = newest(sources)
+    wanted = None if years is None else set(years)
+    picked = [s for (kind, year), s in sorted(chosen.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+              if kind == RECORDED_CRIME or wanted is None or year in wanted]
+    missing = (wanted or set()) - {s.financial_year for s in picked if s.kind == OUTCOMES}
+    if missing:
+        available = sorted(y for k, y in chosen if k == OUTCOMES)
+        raise DownloadError(f"no outcomes file published for {', '.join(sorted(missing))} "
+                            f"(published: {', '.join(available)})")
+    return picked
+
+
+def fetch(years: Iterable[str] | None = None, raw_dir: Path | None = None, *, base_url: str | None = None,
+          progress: bool = True) -> list[dict]:
+    """Discover the published files and download the newest release of each wanted year."""
+    policy = HttpPolicy.for_base_url(base_url) if base_url else HttpPolicy()
+    session = new_session()
+    sources = discover(policy, session, base_url)
+    entries = [download_file(s, raw_dir, policy=policy, session=session, progress=progress)
+               for s in select(sources, years)]
+    raw_dir = raw_dir or paths.raw_dir()
+    manifest = load_manifest(raw_dir)
+    manifest["discovered"] = sorted(
+        ({"title": s.title, "filename": s.filename, "kind": s.kind, "financial_year": s.financial_year,
+          "release": s.release, "newest": s in newest(sources).values()} for s in sources),
+        key=lambda d: d["filename"])
+    save_manifest(manifest, raw_dir)
+    return entries

@@ -1,0 +1,32 @@
+"""manifest.json: what each source file is, where it came from and its checksum."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from . import paths
+
+
+def load_manifest(folder: Path | None = None) -> dict:
+    path = paths.manifest_path(folder)
+    if not path.is_file():
+        return {"synthetic": False, "files": []}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def save_manifest(manifest: dict, folder: Path | None = None) -> Path:
+    """Write atomically, entries sorted by file name, so that re-runs give the same bytes."""
+    path = paths.manifest_path(folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    manifest = {**manifest, "files": sorted(manifest.get("files", []), key=lambda e: e["filename"])}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def upsert_entry(manifest: dict, entry: dict) -> dict:
+    files = [e for e in manifest.get("files", []) if e["filename"] != entry["filename"]]
+    return {**manifest, "files": files + [entry]}

@@ -1,0 +1,30 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from crimeoutcomes import sample
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CRIMEOUTCOMES_SHARED", PROJECT_ROOT.parent / "shared"))
+
+#: One year of each data-sheet spelling: 2014-15, 2019_20, 'Outcomes open data 2021_22', 2022_23, 2024_25.
+VINTAGES = ("2014/15", "2019/20", "2021/22", "2022/23", "2024/25")
+
+
+@pytest.fixture(scope="session")
+def sample_files(tmp_path_factory):
+    return sample.write_sample(tmp_path_factory.mktemp("sample"), VINTAGES)
+
+
+@pytest.fixture(scope="session")
+def shared_dir():
+    if not (SHARED / "realdata").is_dir():
+        pytest.skip(f"real data folder {SHARED / 'realdata'} is absent (it is only on the project's machines)")
+    return SHARED
+
+
+@pytest.fixture(autouse=True)
+def _isolated_project(tmp_path, monkeypatch):
+    """Each test has its own data/ folder, so caches and downloads never touch the checkout's."""
+    monkeypatch.setenv("CRIMEOUTCOMES_ROOT", str(tmp_path / "project"))
