@@ -14,6 +14,8 @@ def normalise_financial_year(value: str) -> str:
         raise ValueError(f"not a financial year: {value!r} (expected the form 2024/25)")
     start, end = int(match.group(1)), match.group(2)
     end_full = int(end) if len(end) == 4 else (start // 100) * 100 + int(end)
+    if len(end) == 2 and end_full < start:
+        end_full += 100  # 1999/00
     if end_full != start + 1:
         raise ValueError(f"not a financial year: {value!r} (the two years must be consecutive)")
     return f"{start}/{end_full % 100:02d}"
