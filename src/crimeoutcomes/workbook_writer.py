@@ -120,6 +120,8 @@ def _cell_columns(table: pl.DataFrame) -> list[tuple[str, pl.DataType, str | Non
 
 def _cell_expr(name, dtype, texts, text_cell, number_cell, empty: pl.Expr) -> pl.Expr:
     value = pl.col(name)
+    if dtype == pl.Null:
+        return empty
     if dtype == pl.String:
         cell = text_cell(value)
     elif dtype.is_numeric():

@@ -1,0 +1,41 @@
+"""Small hand-made workbooks for reader tests."""
+
+from pathlib import Path
+
+import polars as pl
+
+from crimeoutcomes.sample import PUBLISHED_HEADERS
+from crimeoutcomes.workbook_writer import Sheet, mixed_cells, write_workbook
+
+HEADERS = PUBLISHED_HEADERS["current"]
+
+
+def outcomes_rows(rows: list[dict], path: Path, *, headers: dict | None = None, sheet="Outcomes open data 2024_25",
+                  title_rows=(), extra_sheets=()) -> Path:
+    """A workbook whose data sheet holds ``rows`` (dicts by tidy field name; counts may be text markers)."""
+    headers = headers or HEADERS
+    fields = list(headers)
+    columns = {}
+    for field in fields:
+        values = [r.get(field) for r in rows]
+        if any(isinstance(v, (int, float)) for v in values) and any(isinstance(v, str) for v in values):
+            numbers = [v if isinstance(v, (int, float)) else None for v in values]
+            texts = [v if isinstance(v, str) else None for v in values]
+            columns[field] = pl.DataFrame({"n": numbers, "t": texts}, schema={"n": pl.Float64, "t": pl.String}) \
+                .select(mixed_cells(pl.col("n"), pl.col("t")).alias("v"))["v"]
+        else:
+            columns[field] = pl.Series(field, values, strict=False)
+    table = pl.DataFrame(columns)
+    sheets = [Sheet("Cover_sheet", rows=[["test workbook"]]), *extra_sheets,
+              Sheet(sheet, rows=title_rows, table=table, header=[headers[f] for f in fields])]
+    return write_workbook(path, sheets)
+
+
+def base_row(**changes) -> dict:
+    row = {"financial_year": "2024/25", "quarter": 1, "force": "Kent", "offence_code": "19C",
+           "offence_description": "Rape of a female aged 16 and over", "offence_group": "Sexual offences",
+           "offence_subgroup": "Rape offences", "offence_code_expired": None, "outcome_type": 8,
+           "outcome_description": "Community resolution", "outcome_group": "Out-of-court (informal)",
+           "recorded": 3, "closed": 4}
+    row.update(changes)
+    return row
