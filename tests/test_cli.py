@@ -1,0 +1,75 @@
+"""python -m crimeoutcomes: read, sample, build."""
+
+import subprocess
+import sys
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from crimeoutcomes import cli, sample
+
+
+def test_read_writes_the_tidy_table_of_several_workbooks(sample_files, tmp_path):
+    out = tmp_path / "tidy.parquet"
+    years = ["2019/20", "2024/25"]
+    assert cli.main(["read", *map(str, (sample_files.outcomes[y] for y in years)), "--out", str(out)]) == 0
+    expected = pl.concat([sample.outcomes_truth(y) for y in years])
+    assert_frame_equal(pl.read_parquet(out), expected)
+
+
+def test_read_recorded_crime_and_no_cache(sample_files, tmp_path):
+    out = tmp_path / "pfa.parquet"
+    assert cli.main(["read", str(sample_files.recorded_crime), "--out", str(out), "--no-cache"]) == 0
+    assert pl.read_parquet(out)["offences"].sum() == sample.recorded_crime_truth(
+        sample.financial_years_between("2012/13", "2024/25"))["offences"].sum()
+
+
+def test_read_refuses_two_releases_of_one_year(sample_files, tmp_path, capsys):
+    path = sample_files.outcomes["2024/25"]
+    copy = tmp_path / "copy.xlsx"
+    copy.write_bytes(path.read_bytes())
+    assert cli.main(["read", str(path), str(copy), "--out", str(tmp_path / "x.parquet")]) == 2
+    assert "both hold 2024/25" in capsys.readouterr().err
+    assert not (tmp_path / "x.parquet").exists()
+
+
+def test_read_error_names_the_file(tmp_path, capsys):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("<html>error</html>")
+    assert cli.main(["read", str(bad), "--out", str(tmp_path / "x.parquet")]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "HTML" in err
+
+
+def test_sample_command_writes_ods_too(tmp_path, capsys):
+    assert cli.main(["sample", "--out", str(tmp_path), "--years", "2024-25", "--format", "ods"]) == 0
+    assert (tmp_path / sample.outcomes_filename("2024/25", "ods")).is_file()
+    assert (tmp_path / "manifest.json").is_file()
+
+
+def test_build_falls_back_to_the_sample_and_says_so(tmp_path, monkeypatch, capsys):
+    import crimeoutcomes.source_set as source_set
+    from crimeoutcomes.errors import DownloadError
+
+    def offline(*args, **kwargs):
+        raise DownloadError("network unreachable")
+    monkeypatch.setattr(source_set, "fetch", offline)
+    monkeypatch.setattr(source_set, "write_sample", lambda folder: sample.write_sample(folder, ["2024/25"]))
+    assert cli.main(["build", "--raw-dir", str(tmp_path / "raw")]) == 0
+    captured = capsys.readouterr()
+    assert "SYNTHETIC" in captured.err and "network unreachable" in captured.err
+    assert "SYNTHETIC sample" in captured.out
+
+
+@pytest.mark.parametrize("command", ["read", "sample", "fetch", "build"])
+def test_every_command_has_help(command):
+    result = subprocess.run([sys.executable, "-m", "crimeoutcomes", command, "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "usage:" in result.stdout
+
+
+def test_bad_year_argument_is_refused_before_anything_runs(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "crimeoutcomes", "sample", "--out", str(tmp_path),
+                             "--years", "2024/26"], capture_output=True, text=True)
+    assert result.returncode == 2 and "not a financial year" in result.stderr
+    assert not any(tmp_path.iterdir())

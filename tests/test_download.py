@@ -1,0 +1,176 @@
+"""Discovery and download over real HTTP, against a local server on 127.0.0.1."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from crimeoutcomes import cli
+from crimeoutcomes.download import fetch
+from crimeoutcomes.errors import DownloadError
+from crimeoutcomes.http import HttpPolicy, check_url, get
+from crimeoutcomes.manifest import load_manifest
+from crimeoutcomes.sources import PAGE_PATH, discover
+from crimeoutcomes.store import file_sha256
+
+OUTCOMES_2025 = "prc-outcomes-open-data-mar2025-tables-230726.xlsx"
+OUTCOMES_2025_OLD = "prc-outcomes-open-data-mar2025-tables-230426.xlsx"
+OUTCOMES_2024_BROKEN = "prc-outcomes-open-data-mar2024-tables-230726.xlsx"
+PFA = "prc-pfa-mar2013-onwards-tables-230726.ods"
+
+
+class Site:
+    """What the server serves, and what it was asked for."""
+
+    def __init__(self, sample_files):
+        self.files = {
+            OUTCOMES_2025: sample_files.outcomes["2024/25"].read_bytes(),
+            OUTCOMES_2025_OLD: sample_files.outcomes["2022/23"].read_bytes(),
+            OUTCOMES_2024_BROKEN: b"<!DOCTYPE html><html><body>Service unavailable</body></html>",
+            PFA: sample_files.recorded_crime.read_bytes(),
+        }
+        self.api_status = 200
+        self.requests: list[str] = []
+        self.flaky_left = 2
+
+    def attachments(self, base):
+        titles = {OUTCOMES_2025: "Outcomes open data, year ending March 2025",
+                  OUTCOMES_2025_OLD: "Outcomes open data, year ending March 2025",
+                  OUTCOMES_2024_BROKEN: "Outcomes open data, year ending March 2024",
+                  PFA: "Police recorded crime open data Police Force Area tables, year ending March 2013 onwards"}
+        return [{"attachment_type": "file", "title": t, "url": f"{base}/media/{i:024x}/{f}", "filename": f}
+                for i, (f, t) in enumerate(titles.items())]
+
+
+@pytest.fixture
+def server(sample_files):
+    site = Site(sample_files)
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _send(self, status, body=b"", content_type="application/octet-stream", headers=()):
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for key, value in headers:
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            site.requests.append(self.path)
+            base = f"http://127.0.0.1:{self.server.server_port}"
+            if self.path == f"/api/content/{PAGE_PATH}":
+                if site.api_status != 200:
+                    return self._send(site.api_status)
+                body = json.dumps({"details": {"attachments": site.attachments(base)}}).encode()
+                return self._send(200, body, "application/json")
+            if self.path == f"/{PAGE_PATH}":
+                links = "".join(f'<h3><a href="{a["url"]}">{a["title"]}</a></h3>' for a in site.attachments(base))
+                return self._send(200, f"<html><body>{links}</body></html>".encode(), "text/html")
+            if self.path.startswith("/media/"):
+                name = self.path.rsplit("/", 1)[-1]
+                if name in site.files:
+                    return self._send(200, site.files[name])
+            if self.path == "/flaky":
+                if site.flaky_left:
+                    site.flaky_left -= 1
+                    return self._send(503)
+                return self._send(200, b"ok")
+            if self.path == "/away":
+                return self._send(302, headers=[("Location", "https://example.com/file.xlsx")])
+            return self._send(404)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    site.base = f"http://127.0.0.1:{httpd.server_port}"
+    yield site
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_fetch_downloads_the_newest_release_and_records_it(server, tmp_path):
+    raw = tmp_path / "raw"
+    entries = fetch(["2024/25"], raw, base_url=server.base, progress=False)
+    assert sorted(e["filename"] for e in entries) == [OUTCOMES_2025, PFA]
+    assert (raw / OUTCOMES_2025).read_bytes() == server.files[OUTCOMES_2025]
+    assert not (raw / OUTCOMES_2025_OLD).exists()
+    manifest = load_manifest(raw)
+    entry = next(e for e in manifest["files"] if e["filename"] == OUTCOMES_2025)
+    assert entry["sha256"] == file_sha256(raw / OUTCOMES_2025)
+    assert entry["bytes"] == len(server.files[OUTCOMES_2025])
+    assert entry["release"] == "230726" and entry["financial_year"] == "2024/25"
+    assert entry["url"].endswith(OUTCOMES_2025) and entry["title"] and entry["retrieved_at"]
+    superseded = [d for d in manifest["discovered"] if d["filename"] == OUTCOMES_2025_OLD]
+    assert superseded and superseded[0]["newest"] is False
+    # A second fetch finds identical copies and downloads nothing.
+    before = sum(p.startswith("/media/") for p in server.requests)
+    fetch(["2024/25"], raw, base_url=server.base, progress=False)
+    assert sum(p.startswith("/media/") for p in server.requests) == before
+
+
+def test_an_html_page_in_place_of_a_workbook_is_not_kept(server, tmp_path):
+    raw = tmp_path / "raw"
+    with pytest.raises(DownloadError, match="HTML page"):
+        fetch(["2023/24"], raw, base_url=server.base, progress=False)
+    assert not (raw / OUTCOMES_2024_BROKEN).exists()
+    assert not list(raw.glob("*.part")) and not list(raw.glob(".*.part"))
+    assert OUTCOMES_2024_BROKEN not in [e["filename"] for e in load_manifest(raw)["files"]]
+
+
+def test_landing_page_is_the_fallback(server):
+    server.api_status = 404
+    found = discover(base_url=server.base)
+    assert {s.filename for s in found} == set(server.files)
+
+
+def test_year_not_published_is_a_clear_error(server, tmp_path):
+    with pytest.raises(DownloadError, match="no outcomes file published for 2030/31"):
+        fetch(["2030/31"], tmp_path, base_url=server.base, progress=False)
+
+
+def test_size_ceiling(server, tmp_path):
+    from crimeoutcomes.download import download_file
+    from crimeoutcomes.sources import classify
+    source = classify("Outcomes open data, year ending March 2025", f"{server.base}/media/x/{OUTCOMES_2025}")
+    policy = HttpPolicy.for_base_url(server.base, max_bytes=1000)
+    with pytest.raises(DownloadError, match="ceiling"):
+        download_file(source, tmp_path, policy=policy, progress=False)
+    assert not any(tmp_path.iterdir())
+
+
+def test_retries_with_back_off(server):
+    waits = []
+    response = get(f"{server.base}/flaky", HttpPolicy.for_base_url(server.base, backoff_seconds=0.5),
+                   sleep=waits.append)
+    assert response.content == b"ok" and waits == [0.5, 1.0]
+
+
+def test_redirect_to_another_host_is_refused(server):
+    with pytest.raises(DownloadError, match="example.com"):
+        get(f"{server.base}/away", HttpPolicy.for_base_url(server.base))
+
+
+@pytest.mark.parametrize("url", ["http://www.gov.uk/x.xlsx", "https://example.com/x.xlsx",
+                                 "https://assets.publishing.service.gov.uk.evil.com/x.xlsx", "ftp://www.gov.uk/x"])
+def test_only_https_from_govuk_by_default(url):
+    with pytest.raises(DownloadError, match="refusing"):
+        check_url(url, HttpPolicy())
+
+
+def test_govuk_urls_pass_by_default():
+    check_url("https://assets.publishing.service.gov.uk/media/abc/prc.xlsx", HttpPolicy())
+    check_url("https://www.gov.uk/api/content/x", HttpPolicy())
+
+
+def test_fetch_command(server, tmp_path, capsys):
+    assert cli.main(["fetch", "--year", "2024/25", "--raw-dir", str(tmp_path), "--base-url", server.base,
+                     "--quiet"]) == 0
+    assert OUTCOMES_2025 in capsys.readouterr().out
+    assert cli.main(["fetch", "--all", "--raw-dir", str(tmp_path / "all"), "--base-url", server.base,
+                     "--quiet"]) == 2
+    assert "HTML page" in capsys.readouterr().err

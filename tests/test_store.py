@@ -1,0 +1,65 @@
+"""The Parquet cache: a hit never re-parses; half-written or damaged files are never read."""
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from crimeoutcomes import paths, store
+from crimeoutcomes.read import OUTCOMES, parse_outcomes
+from crimeoutcomes.schema import SCHEMA_VERSION
+from crimeoutcomes.tables import load_table
+
+
+def _counting(parse):
+    calls = []
+
+    def wrapped(path):
+        calls.append(path)
+        return parse(path)
+    return wrapped, calls
+
+
+def test_a_cache_hit_does_not_parse(sample_files):
+    source = sample_files.outcomes["2024/25"]
+    parse, calls = _counting(parse_outcomes)
+    first = store.cached_parse(source, OUTCOMES, parse)
+    second = store.cached_parse(source, OUTCOMES, parse)
+    assert len(calls) == 1
+    assert_frame_equal(first, second)
+    entry = store.cache_path(OUTCOMES, store.file_sha256(source))
+    assert entry.is_file() and entry.name.endswith(f"-v{SCHEMA_VERSION}.parquet")
+
+
+def test_changed_bytes_mean_a_new_parse(sample_files, tmp_path):
+    source = tmp_path / "copy.xlsx"
+    source.write_bytes(sample_files.outcomes["2024/25"].read_bytes())
+    parse, calls = _counting(parse_outcomes)
+    store.cached_parse(source, OUTCOMES, parse)
+    source.write_bytes(sample_files.outcomes["2019/20"].read_bytes())
+    table = store.cached_parse(source, OUTCOMES, parse)
+    assert len(calls) == 2 and table["financial_year"][0] == "2019/20"
+
+
+def test_no_cache_always_parses(sample_files):
+    parse, calls = _counting(parse_outcomes)
+    for _ in range(2):
+        store.cached_parse(sample_files.outcomes["2024/25"], OUTCOMES, parse, use_cache=False)
+    assert len(calls) == 2
+    assert not paths.cache_dir().exists()
+
+
+def test_damaged_cache_file_is_rebuilt_and_temporary_files_are_ignored(sample_files):
+    source = sample_files.outcomes["2024/25"]
+    entry = store.cache_path(OUTCOMES, store.file_sha256(source))
+    entry.parent.mkdir(parents=True)
+    # A half-written file from a killed run keeps its temporary name, which is never read.
+    (entry.parent / f".{entry.name}.999.tmp").write_bytes(b"PAR1 half")
+    entry.write_bytes(b"not parquet at all")
+    parse, calls = _counting(parse_outcomes)
+    table = store.cached_parse(source, OUTCOMES, parse)
+    assert len(calls) == 1
+    assert_frame_equal(pl.read_parquet(entry), table)
+
+
+def test_load_table_detects_the_kind(sample_files):
+    assert "offences" in load_table(sample_files.recorded_crime).columns
+    assert "outcome_type" in load_table(sample_files.outcomes["2019/20"]).columns
