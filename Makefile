@@ -29,6 +29,7 @@ sample: $(STAMP)
 
 ## bench: time the reader on a full-size synthetic workbook
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) benchmarks/bench_read.py
 
 clean:

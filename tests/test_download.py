@@ -171,6 +171,8 @@ def test_fetch_command(server, tmp_path, capsys):
     assert cli.main(["fetch", "--year", "2024/25", "--raw-dir", str(tmp_path), "--base-url", server.base,
                      "--quiet"]) == 0
     assert OUTCOMES_2025 in capsys.readouterr().out
+    assert cli.main(["fetch", "--raw-dir", str(tmp_path / "latest"), "--base-url", server.base, "--quiet"]) == 0
+    assert OUTCOMES_2025 in capsys.readouterr().out  # the latest year published
     assert cli.main(["fetch", "--all", "--raw-dir", str(tmp_path / "all"), "--base-url", server.base,
                      "--quiet"]) == 2
     assert "HTML page" in capsys.readouterr().err

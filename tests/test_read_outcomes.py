@@ -111,3 +111,18 @@ def test_the_pivot_sheet_is_never_taken_for_data(sample_files):
     table = parse_outcomes(sample_files.outcomes["2024/25"])
     assert table.height == sample.outcomes_truth("2024/25").height
     assert table.filter(pl.col("force").is_null()).height == 0
+
+
+def test_the_annual_2006_2014_archive_layout(tmp_path):
+    """No quarter and no offence code: both NA; outcome types are the old framework's text labels."""
+    headers = {"financial_year": "Financial Year", "force": "Force Name", "offence_group": "Offence Group",
+               "outcome_type": "Outcome Type", "recorded": "Number of outcomes recorded"}
+    rows = [{"financial_year": "2012/13", "force": "Kent", "offence_group": "Sexual offences",
+             "outcome_type": "Charge/Summons", "recorded": 120},
+            {"financial_year": "2013/14", "force": "Kent", "offence_group": "Sexual offences",
+             "outcome_type": "Cautions", "recorded": 15}]
+    table = parse_outcomes(outcomes_rows(rows, tmp_path / "archive.ods", headers=headers, sheet="Outcomes_Open_Data"))
+    assert table["quarter"].null_count() == 2 and table["offence_code"].null_count() == 2
+    assert table["outcome_type"].to_list() == ["Charge/Summons", "Cautions"]
+    assert table["recorded"].to_list() == [120, 15] and table["closed"].null_count() == 2
+    assert table["financial_year"].to_list() == ["2012/13", "2013/14"]

@@ -47,13 +47,9 @@ def _cmd_sample(args) -> int:
 
 
 def _cmd_fetch(args) -> int:
-    from .download import fetch
+    from .download import LATEST, fetch
 
-    years = None if args.all else [args.year] if args.year else None
-    if years is None and not args.all:
-        from .sources import discover, newest
-        latest = max(y for k, y in newest(discover(base_url=args.base_url)) if k == "outcomes")
-        years = [latest]
+    years = None if args.all else [args.year] if args.year else LATEST
     for entry in fetch(years, args.raw_dir, base_url=args.base_url, progress=not args.quiet):
         print(f"{entry['filename']}  {entry['bytes']:,} bytes  sha256 {entry['sha256']}")
     return 0

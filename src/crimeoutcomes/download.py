@@ -82,9 +82,20 @@ def _stream(source: SourceFile, tmp: Path, policy: HttpPolicy, session, progress
     return digest.hexdigest(), size
 
 
-def select(sources: Iterable[SourceFile], years: Iterable[str] | None) -> list[SourceFile]:
-    """The newest file of each wanted year (all years where ``years`` is None) and the recorded-crime file."""
+LATEST = "latest"
+
+
+def select(sources: Iterable[SourceFile], years: Iterable[str] | str | None) -> list[SourceFile]:
+    """The newest file of each wanted year and the recorded-crime file.
+
+    ``years``: financial years, None for every year, or LATEST for the latest year published.
+    """
     chosen = newest(sources)
+    if years == LATEST:
+        published = [y for k, y in chosen if k == OUTCOMES]
+        if not published:
+            raise DownloadError("no outcomes file is listed on the page")
+        years = [max(published)]
     wanted = None if years is None else set(years)
     picked = [s for (kind, year), s in sorted(chosen.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
               if kind == RECORDED_CRIME or wanted is None or year in wanted]
@@ -96,7 +107,7 @@ def select(sources: Iterable[SourceFile], years: Iterable[str] | None) -> list[S
     return picked
 
 
-def fetch(years: Iterable[str] | None = None, raw_dir: Path | None = None, *, base_url: str | None = None,
+def fetch(years: Iterable[str] | str | None = None, raw_dir: Path | None = None, *, base_url: str | None = None,
           progress: bool = True) -> list[dict]:
     """Discover the published files and download the newest release of each wanted year."""
     policy = HttpPolicy.for_base_url(base_url) if base_url else HttpPolicy()

@@ -7,7 +7,8 @@ import polars as pl
 #: Bump when the reader's output changes, so that cached Parquet files are rebuilt.
 SCHEMA_VERSION = 1
 
-OUTCOMES_COLUMNS: dict[str, pl.DataType] = {
+#: Where and what: the columns both tables share, in this order.
+_KEY_COLUMNS: dict[str, pl.DataType] = {
     "financial_year": pl.String(),
     "quarter": pl.Int8(),
     "force": pl.String(),
@@ -15,6 +16,10 @@ OUTCOMES_COLUMNS: dict[str, pl.DataType] = {
     "offence_description": pl.String(),
     "offence_group": pl.String(),
     "offence_subgroup": pl.String(),
+}
+
+OUTCOMES_COLUMNS: dict[str, pl.DataType] = {
+    **_KEY_COLUMNS,
     "offence_code_expired": pl.Boolean(),
     "outcome_type": pl.String(),
     "outcome_description": pl.String(),
@@ -24,16 +29,7 @@ OUTCOMES_COLUMNS: dict[str, pl.DataType] = {
     "note": pl.String(),
 }
 
-RECORDED_CRIME_COLUMNS: dict[str, pl.DataType] = {
-    "financial_year": pl.String(),
-    "quarter": pl.Int8(),
-    "force": pl.String(),
-    "offence_code": pl.String(),
-    "offence_description": pl.String(),
-    "offence_group": pl.String(),
-    "offence_subgroup": pl.String(),
-    "offences": pl.Int64(),
-}
+RECORDED_CRIME_COLUMNS: dict[str, pl.DataType] = {**_KEY_COLUMNS, "offences": pl.Int64()}
 
 #: The two ways of counting outcomes; each names a count column of the outcomes table.
 COUNT_BASES = ("closed", "recorded")
