@@ -176,3 +176,11 @@ def test_fetch_command(server, tmp_path, capsys):
     assert cli.main(["fetch", "--all", "--raw-dir", str(tmp_path / "all"), "--base-url", server.base,
                      "--quiet"]) == 2
     assert "HTML page" in capsys.readouterr().err
+
+
+def test_a_host_that_does_not_resolve_fails_at_once_without_retries():
+    waits = []
+    with pytest.raises(DownloadError, match="does not resolve"):
+        get("https://no-such-host.invalid/x.xlsx", HttpPolicy.for_base_url("https://no-such-host.invalid"),
+            sleep=waits.append)
+    assert waits == []

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from urllib3.exceptions import NameResolutionError
 
 from .errors import DownloadError
 
@@ -62,6 +63,10 @@ def get(url: str, policy: HttpPolicy, session: requests.Session | None = None, *
         try:
             response = _get_following_redirects(url, policy, session, stream)
         except (requests.ConnectionError, requests.Timeout) as exc:
+            if _name_not_resolved(exc):
+                # Not transient (no network, or no such host): waiting and retrying would only delay the answer.
+                raise DownloadError(f"cannot reach {urlsplit(url).hostname}: its name does not resolve "
+                                    "(no network connection?)") from exc
             last_problem = f"{type(exc).__name__}: {exc}"
             continue
         if response.status_code in _RETRY_STATUS:
@@ -73,6 +78,15 @@ def get(url: str, policy: HttpPolicy, session: requests.Session | None = None, *
             raise DownloadError(f"{url}: HTTP {response.status_code}")
         return response
     raise DownloadError(f"{url}: gave up after {policy.retries + 1} attempts ({last_problem})")
+
+
+def _name_not_resolved(exc: BaseException) -> bool:
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, NameResolutionError) or isinstance(getattr(seen, "reason", None), NameResolutionError):
+            return True
+        seen = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else seen.__cause__
+    return False
 
 
 def _get_following_redirects(url: str, policy: HttpPolicy, session: requests.Session, stream: bool):
