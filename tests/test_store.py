@@ -63,3 +63,18 @@ def test_damaged_cache_file_is_rebuilt_and_temporary_files_are_ignored(sample_fi
 def test_load_table_detects_the_kind(sample_files):
     assert "offences" in load_table(sample_files.recorded_crime).columns
     assert "outcome_type" in load_table(sample_files.outcomes["2019/20"]).columns
+
+
+def test_kind_is_told_from_sheet_names_without_parsing_cells(sample_files, tmp_path, monkeypatch):
+    from crimeoutcomes import workbook
+    from crimeoutcomes.read import detect_kind
+    from crimeoutcomes.sample import write_outcomes_workbook
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the workbook was opened for parsing")
+    ods = tmp_path / "outcomes.ods"
+    write_outcomes_workbook(ods, "2024/25")
+    monkeypatch.setattr(workbook.fastexcel, "read_excel", no_parsing)
+    assert detect_kind(sample_files.recorded_crime) == "recorded_crime"
+    assert detect_kind(sample_files.outcomes["2019/20"]) == "outcomes"
+    assert detect_kind(ods) == "outcomes"

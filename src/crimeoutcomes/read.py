@@ -16,7 +16,7 @@ import polars as pl
 from .codes import canonical_force_names
 from .errors import InputFileError
 from .schema import OUTCOMES_COLUMNS, RECORDED_CRIME_COLUMNS
-from .workbook import LocatedTable, Workbook, locate_table, normalise_label, open_workbook
+from .workbook import LocatedTable, Workbook, iter_sheet_names, locate_table, normalise_label, open_workbook
 from .years import normalise_financial_year
 
 OUTCOMES = "outcomes"
@@ -327,11 +327,12 @@ def _tidy_recorded_crime(workbook: Workbook, table: LocatedTable) -> pl.DataFram
 
 
 def detect_kind(path: str | Path) -> str:
-    """OUTCOMES or RECORDED_CRIME, from the workbook's sheet names."""
-    workbook = open_workbook(path)
-    names = workbook.sheet_names
-    if any(_year_of_sheet(s) for s in names) and not any(_is_outcomes_sheet(s) for s in names):
-        return RECORDED_CRIME
+    """OUTCOMES or RECORDED_CRIME, from the first sheet name that tells (cheap: no cells are parsed)."""
+    for name in iter_sheet_names(path):
+        if _is_outcomes_sheet(name):
+            return OUTCOMES
+        if _year_of_sheet(name):
+            return RECORDED_CRIME
     return OUTCOMES
 
 

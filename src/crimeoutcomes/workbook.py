@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 import zipfile
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 import fastexcel
 import polars as pl
@@ -70,6 +71,31 @@ def workbook_format(path: Path) -> str:
         raise InputFileError(
             path, f"unpacks to {unpacked:,} bytes, over the {MAX_UNCOMPRESSED_BYTES:,}-byte limit (a zip bomb?)")
     return fmt
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}table"
+_ODS_TABLE_NAME = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}name"
+
+
+def iter_sheet_names(path: str | Path) -> Iterator[str]:
+    """Sheet names in order, read from the archive without parsing any sheet's cells.
+
+    An ods file keeps its sheets in one content.xml (hundreds of MB for the recorded-crime
+    file), so its names are streamed: a caller that stops early reads only the start of it.
+    """
+    path = Path(path)
+    fmt = workbook_format(path)
+    with zipfile.ZipFile(path) as archive:
+        if fmt == "xlsx":
+            root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            for element in root.iter():
+                if element.tag.endswith("}sheet") and element.get("name") is not None:
+                    yield element.get("name")
+            return
+        with archive.open("content.xml") as content:
+            for event, element in ElementTree.iterparse(content, events=("start",)):
+                if element.tag == _ODS_TABLE:
+                    yield element.get(_ODS_TABLE_NAME, "")
 
 
 @dataclass
