@@ -73,3 +73,22 @@ def test_bad_year_argument_is_refused_before_anything_runs(tmp_path):
                              "--years", "2024/26"], capture_output=True, text=True)
     assert result.returncode == 2 and "not a financial year" in result.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_source_set_takes_the_newest_release_on_disk(tmp_path):
+    from crimeoutcomes.manifest import save_manifest
+    from crimeoutcomes.source_set import from_manifest
+
+    def entry(name, kind, year, released):
+        (tmp_path / name).write_bytes(b"x")
+        return {"filename": name, "kind": kind, "financial_year": year, "release_date": released}
+    files = [entry("o-old.xlsx", "outcomes", "2024/25", "2026-04-23"),
+             entry("o-new.xlsx", "outcomes", "2024/25", "2026-07-23"),
+             entry("o-23.xlsx", "outcomes", "2023/24", "2026-01-29"),
+             entry("p-old.ods", "recorded_crime", None, "2026-04-23"),
+             entry("p-new.ods", "recorded_crime", None, "2026-07-23"),
+             {"filename": "gone.xlsx", "kind": "outcomes", "financial_year": "2025/26", "release_date": "2026-07-23"}]
+    save_manifest({"files": files}, tmp_path)
+    chosen = from_manifest(tmp_path)
+    assert {y: p.name for y, p in chosen.outcomes.items()} == {"2023/24": "o-23.xlsx", "2024/25": "o-new.xlsx"}
+    assert chosen.recorded_crime.name == "p-new.ods" and chosen.synthetic is False

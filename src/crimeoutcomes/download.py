@@ -117,9 +117,10 @@ def fetch(years: Iterable[str] | str | None = None, raw_dir: Path | None = None,
                for s in select(sources, years)]
     raw_dir = raw_dir or paths.raw_dir()
     manifest = load_manifest(raw_dir)
+    chosen = set(newest(sources).values())
     manifest["discovered"] = sorted(
         ({"title": s.title, "filename": s.filename, "kind": s.kind, "financial_year": s.financial_year,
-          "release": s.release, "newest": s in newest(sources).values()} for s in sources),
+          "release": s.release, "newest": s in chosen} for s in sources),
         key=lambda d: d["filename"])
     save_manifest(manifest, raw_dir)
     return entries

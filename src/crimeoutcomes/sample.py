@@ -288,10 +288,6 @@ def _apply_markers(frame: pl.DataFrame, financial_year: str) -> pl.DataFrame:
     )
 
 
-def _sort_key_order(values: Sequence[str]) -> dict[str, int]:
-    return {v: i for i, v in enumerate(sorted(set(values)))}
-
-
 def _published_order(frame: pl.DataFrame) -> pl.DataFrame:
     """All type-0 rows first, then the rest; quarter, force, code (text order), type (text order)."""
     return frame.with_columns(__not_type0=pl.col("outcome_type") != NOT_YET_ASSIGNED).sort(

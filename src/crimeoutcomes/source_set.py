@@ -31,18 +31,15 @@ class SourceSet:
 def from_manifest(folder: Path) -> SourceSet:
     """The newest release of each year that the folder's manifest lists and that is on disk."""
     manifest = load_manifest(folder)
-    chosen: dict[str, dict] = {}
-    recorded = None
+    newest: dict[str | None, dict] = {}  # financial year (None: the recorded-crime file) -> entry
     for entry in manifest.get("files", []):
-        if not (folder / entry["filename"]).is_file():
+        if entry.get("kind") not in ("outcomes", "recorded_crime") or not (folder / entry["filename"]).is_file():
             continue
-        if entry.get("kind") == "recorded_crime":
-            if recorded is None or (entry.get("release_date") or "") > (recorded.get("release_date") or ""):
-                recorded = entry
-        elif entry.get("kind") == "outcomes":
-            year = entry["financial_year"]
-            if year not in chosen or (entry.get("release_date") or "") > (chosen[year].get("release_date") or ""):
-                chosen[year] = entry
+        key = entry["financial_year"] if entry["kind"] == "outcomes" else None
+        if key not in newest or (entry.get("release_date") or "") > (newest[key].get("release_date") or ""):
+            newest[key] = entry
+    recorded = newest.pop(None, None)
+    chosen = newest
     return SourceSet(
         folder=folder, synthetic=bool(manifest.get("synthetic")),
         outcomes={y: folder / e["filename"] for y, e in sorted(chosen.items())},
