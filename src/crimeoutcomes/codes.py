@@ -15,6 +15,8 @@ SEXUAL_OFFENCES_GROUP = "Sexual offences"
 NOT_YET_ASSIGNED = "0"
 CHARGED_SUMMONSED = "1"
 COMMUNITY_RESOLUTION = "8"
+#: The outcome groups that, with charges, make up the "solved" outcomes the press compares against.
+CHARGE_AND_OUT_OF_COURT_GROUPS = ("Charged/Summonsed", "Out-of-court (formal)", "Out-of-court (informal)")
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -45,6 +47,12 @@ def outcome_types() -> tuple[OutcomeType, ...]:
         OutcomeType(r["outcome_type"], r["outcome_description"], r["outcome_group"])
         for r in _rows("outcome_types.csv")
     )
+
+
+def charge_and_out_of_court_types() -> tuple[str, ...]:
+    """Charged/summonsed (1), cautions (2, 3), penalty notices (6), cannabis/khat warnings (7) and
+    community resolutions (8). Outcome 22 (diversionary activity) is its own group and is left out."""
+    return tuple(t.code for t in outcome_types() if t.group in CHARGE_AND_OUT_OF_COURT_GROUPS)
 
 
 @lru_cache(maxsize=None)

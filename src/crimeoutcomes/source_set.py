@@ -10,7 +10,10 @@ from . import paths
 from .download import fetch
 from .errors import CrimeOutcomesError
 from .manifest import load_manifest
+from .read import OUTCOMES, RECORDED_CRIME, detect_kind
 from .sample import write_sample
+from .store import file_sha256
+from .tables import load_table
 
 SOURCE_CHOICES = ("auto", "download", "local", "sample")
 
@@ -44,6 +47,51 @@ def from_manifest(folder: Path) -> SourceSet:
         folder=folder, synthetic=bool(manifest.get("synthetic")),
         outcomes={y: folder / e["filename"] for y, e in sorted(chosen.items())},
         recorded_crime=folder / recorded["filename"] if recorded else None, manifest=manifest)
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".ods")
+
+
+def from_folder(folder: str | Path) -> SourceSet:
+    """The files of a folder: as its manifest.json lists them, or, without one, every workbook in it.
+
+    A folder without a manifest (workbooks copied in by hand) is read file by file to learn which
+    financial year each holds; two files holding the same year are an error naming both.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CrimeOutcomesError(f"data folder {folder} does not exist")
+    if (folder / "manifest.json").is_file():
+        found = from_manifest(folder)
+        if found.outcomes:
+            return found
+    outcomes: dict[str, Path] = {}
+    recorded: list[Path] = []
+    entries = []
+    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in WORKBOOK_SUFFIXES and p.is_file()):
+        kind = detect_kind(path)
+        year = None
+        if kind == RECORDED_CRIME:
+            recorded.append(path)
+        elif kind == OUTCOMES:
+            held = load_table(path, OUTCOMES)["financial_year"].unique().sort().to_list()
+            for year in held:
+                if year in outcomes:
+                    raise CrimeOutcomesError(f"{outcomes[year]} and {path} both hold {year}: keep one release "
+                                             f"of each year in {folder}")
+                outcomes[year] = path
+            year = held[-1] if len(held) == 1 else None
+        entries.append({"filename": path.name, "kind": kind, "financial_year": year, "url": None,
+                        "sha256": file_sha256(path), "synthetic": path.name.lower().startswith("synthetic")})
+    if len(recorded) > 1:
+        raise CrimeOutcomesError(f"{folder} holds more than one recorded-crime file: "
+                                 f"{', '.join(p.name for p in recorded)}; keep one")
+    if not outcomes:
+        raise CrimeOutcomesError(f"no outcomes workbooks (.xlsx or .ods) in {folder}")
+    synthetic = any(e["synthetic"] for e in entries)
+    return SourceSet(folder=folder, synthetic=synthetic, outcomes=dict(sorted(outcomes.items())),
+                     recorded_crime=recorded[0] if recorded else None,
+                     manifest={"synthetic": synthetic, "files": entries})
 
 
 def obtain(source: str = "auto", raw_dir: Path | None = None, sample_dir: Path | None = None,

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Build every report: get the data, run the notebooks in order, export HTML, summary.json, index.
+
+    python run_all.py [--year FY|latest] [--basis closed|recorded] [--first-year FY]
+                      [--source auto|download|local|sample] [--raw-dir DIR] [--out DIR] [--only NAME ...]
+
+Exit status: 0 built; 1 a notebook failed (the previous reports are left in place); 2 bad
+arguments or bad input, named in the message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from crimeoutcomes import pipeline
+from crimeoutcomes.analysis import FRAMEWORK_FIRST_YEAR, LATEST
+from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.schema import COUNT_BASES
+from crimeoutcomes.source_set import SOURCE_CHOICES
+from crimeoutcomes.years import normalise_financial_year
+
+NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+
+
+def _financial_year(value: str) -> str:
+    try:
+        return normalise_financial_year(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _year_or_latest(value: str) -> str:
+    return LATEST if value.strip().lower() == LATEST else _financial_year(value)
+
+
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--year", type=_year_or_latest, default=LATEST,
+                        help="financial year to report, e.g. 2024/25, or 'latest' (default)")
+    parser.add_argument("--basis", choices=COUNT_BASES, default="closed",
+                        help="closed: outcomes assigned in the year (default); recorded: outcomes of offences "
+                             "recorded in the year")
+    parser.add_argument("--first-year", type=_financial_year, default=FRAMEWORK_FIRST_YEAR,
+                        help=f"first year of the trends (default {FRAMEWORK_FIRST_YEAR})")
+    parser.add_argument("--source", choices=SOURCE_CHOICES, default="auto",
+                        help="auto: files in the raw folder, else download, else the synthetic sample (default); "
+                             "local: only files already in the raw folder; sample: the synthetic sample")
+    parser.add_argument("--raw-dir", type=Path, help="folder of downloaded source files (default data/raw)")
+    parser.add_argument("--out", type=Path, help="folder to hold reports/ and figures/ (default: the project)")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks (e.g. 02 or "
+                                                                  "force_comparison)")
+    arguments = parser.parse_args(argv)
+    if arguments.year != LATEST and arguments.first_year > arguments.year:
+        parser.error(f"--first-year {arguments.first_year} is after --year {arguments.year}")
+    if arguments.raw_dir is not None and arguments.source == "local" and not arguments.raw_dir.is_dir():
+        parser.error(f"--raw-dir {arguments.raw_dir} is not a folder")
+    if arguments.out is not None and arguments.out.exists() and not arguments.out.is_dir():
+        parser.error(f"--out {arguments.out} exists and is not a folder")
+    try:
+        pipeline.select_notebooks(arguments.only, NOTEBOOKS)
+    except CrimeOutcomesError as exc:
+        parser.error(str(exc))
+    return arguments
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    try:
+        pipeline.run(financial_year=arguments.year, count_basis=arguments.basis, first_year=arguments.first_year,
+                     source=arguments.source, raw_dir=arguments.raw_dir, out=arguments.out, only=arguments.only,
+                     notebooks_dir=NOTEBOOKS)
+    except pipeline.NotebookFailed as exc:
+        print(f"run_all: {exc}", file=sys.stderr)
+        return 1
+    except CrimeOutcomesError as exc:
+        print(f"run_all: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""What a notebook works on: the chosen year, basis and trend window, the data, and where figures go.
+
+A notebook's parameters cell holds plain values; ``setup`` checks them (an error names the
+parameter), finds the source files and loads the outcomes of the trend window through the cache.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from . import paths
+from .errors import CrimeOutcomesError
+from .measures import check_basis
+from .sample import SYNTHETIC_MARK
+from .source_set import SourceSet, from_folder, obtain
+from .tables import load_outcomes
+from .years import normalise_financial_year, year_slug
+
+LATEST = "latest"
+FRAMEWORK_FIRST_YEAR = "2014/15"  # the outcomes framework (types 0-22) began in April 2014
+
+BASIS_WORDS = {
+    "closed": "outcomes assigned in the year (investigations closed in the year, whenever the offence was recorded)",
+    "recorded": "outcomes so far of the offences recorded in the year (later revisions can still add outcomes)",
+}
+
+SYNTHETIC_NOTICE = (f"{SYNTHETIC_MARK}: every number on this page is invented by the project's generator "
+                    "to test the code. These are not official statistics and must not be quoted.")
+
+
+@dataclass
+class Analysis:
+    financial_year: str
+    count_basis: str
+    first_year: str
+    sources: SourceSet
+    outcomes: pl.DataFrame  # every year of the trend window, first_year to financial_year
+    output_root: Path
+
+    @property
+    def synthetic(self) -> bool:
+        return self.sources.synthetic
+
+    @property
+    def years(self) -> list[str]:
+        return sorted(self.outcomes["financial_year"].unique().to_list())
+
+    @property
+    def slug(self) -> str:
+        return year_slug(self.financial_year)
+
+    @property
+    def figures_dir(self) -> Path:
+        return paths.figures_dir(self.synthetic, self.slug, self.output_root)
+
+    @property
+    def year_outcomes(self) -> pl.DataFrame:
+        return self.outcomes.filter(pl.col("financial_year") == self.financial_year)
+
+    @property
+    def basis_words(self) -> str:
+        return BASIS_WORDS[self.count_basis]
+
+    def source_files(self) -> list[dict]:
+        """The files this analysis read: name, sha256, URL, from the folder's manifest."""
+        used = {p.name for y, p in self.sources.outcomes.items() if y in self.years}
+        entries = {e["filename"]: e for e in self.sources.manifest.get("files", [])}
+        return [{"file": name, "sha256": entries.get(name, {}).get("sha256"), "url": entries.get(name, {}).get("url"),
+                 "title": entries.get(name, {}).get("title")}
+                for name in sorted(used)]
+
+    def banner(self):
+        """The mark at the top of every report: SYNTHETIC where it is, else the data's year and basis."""
+        from IPython.display import HTML  # only notebooks need IPython
+
+        if self.synthetic:
+            return HTML(f'<div class="synthetic-banner" role="alert" style="border:3px solid #b00020;'
+                        f'background:#fde7ea;color:#5c0010;padding:0.8em 1em;font-size:1.1em;margin:0.5em 0">'
+                        f'<strong>{html.escape(SYNTHETIC_MARK)}</strong>: '
+                        f'{html.escape(SYNTHETIC_NOTICE.split(": ", 1)[1])}</div>')
+        files = ", ".join(f["file"] for f in self.source_files())
+        return HTML(f'<div class="data-banner" role="note" style="border-left:4px solid #1d70b8;padding:0.5em 1em">'
+                    f'Home Office crime outcomes open data, {html.escape(self.financial_year)}; '
+                    f'basis: {html.escape(self.basis_words)}. Files: {html.escape(files)}.</div>')
+
+    def save_figure(self, figure, name: str, data):
+        """The figure as PNG and SVG with the CSV of exactly the numbers it plots (see ``plots``)."""
+        from .plots import save_figure
+
+        return save_figure(figure, data, self.figures_dir / name, synthetic=self.synthetic)
+
+
+def _year_parameter(name: str, value: str) -> str:
+    try:
+        return normalise_financial_year(value)
+    except ValueError as exc:
+        raise CrimeOutcomesError(f"parameter {name}: {exc}") from None
+
+
+def setup(financial_year: str = LATEST, count_basis: str = "closed", first_year: str = FRAMEWORK_FIRST_YEAR,
+          data_folder: str = "", output_root: str = "") -> Analysis:
+    """Check the parameters, find the data ('' = data/raw, else the synthetic sample) and load it."""
+    try:
+        check_basis(count_basis)
+    except CrimeOutcomesError as exc:
+        raise CrimeOutcomesError(f"parameter count_basis: {exc}") from None
+    first = _year_parameter("first_year", first_year)
+    sources = from_folder(data_folder) if data_folder else obtain("auto")
+    available = sources.years
+    year = available[-1] if financial_year == LATEST else _year_parameter("financial_year", financial_year)
+    if year not in available:
+        raise CrimeOutcomesError(f"parameter financial_year: {year} is not in {sources.folder} "
+                                 f"(it holds {', '.join(available)})")
+    if first > year:
+        raise CrimeOutcomesError(f"parameter first_year: {first} is after financial_year {year}")
+    window = [y for y in available if first <= y <= year]
+    outcomes = load_outcomes([sources.outcomes[y] for y in window]).filter(pl.col("financial_year").is_in(window))
+    root = Path(output_root) if output_root else paths.project_root()
+    return Analysis(financial_year=year, count_basis=count_basis, first_year=first, sources=sources,
+                    outcomes=outcomes, output_root=root)

@@ -1,0 +1,77 @@
+"""index.html of one run: the headline figures, links to each report, and the source files."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Sequence
+
+from .analysis import SYNTHETIC_NOTICE
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; max-width: 60rem;
+       margin: 0 auto; padding: 1rem; line-height: 1.5; color: #0b0c0c; }
+table { border-collapse: collapse; margin: 1rem 0; }
+th, td { border-bottom: 1px solid #b1b4b6; padding: 0.3rem 0.8rem; text-align: left; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; }
+.synthetic-banner { border: 3px solid #b00020; background: #fde7ea; color: #5c0010; padding: 0.8rem 1rem;
+                    font-size: 1.1rem; }
+code { word-break: break-all; }
+"""
+
+
+def _number(value) -> str:
+    return "n/a" if value is None else f"{value:,}"
+
+
+def _percent(value) -> str:
+    return "n/a" if value is None else f"{value:.2%}"
+
+
+def render_index(summary: dict, reports: Sequence[tuple[str, str]]) -> str:
+    e = html.escape
+    year, basis = summary["financial_year"], summary["count_basis"]
+    synthetic = summary["synthetic"]
+    title = f"Community resolutions for sexual offences, {year}" + (" (SYNTHETIC DATA)" if synthetic else "")
+    sexual, everything = summary["sexual_offences"], summary["all_offences"]
+    child = summary["child_victim_offences"]
+    headline_rows = [
+        ("Community resolutions for sexual offences", _number(sexual["community_resolutions"])),
+        ("Share of assigned sexual-offence outcomes", _percent(sexual["share_of_assigned"])),
+        ("Share of sexual-offence charges and out-of-court outcomes",
+         _percent(sexual["share_of_charges_and_out_of_court"])),
+        ("Community resolutions for child-victim offences", _number(child["community_resolutions"])),
+        ("Forces using one for the rape of a child", _number(len(child["forces_using_cr_for_child_rape"]))),
+        ("Community resolutions for all crime", _number(everything["community_resolutions"])),
+    ]
+    banner = (f'<div class="synthetic-banner" role="alert"><strong>{e(SYNTHETIC_NOTICE)}</strong></div>'
+              if synthetic else "")
+    gaps = "".join(f"<li>{e(force)}: quarter(s) {e(g['quarters'])} missing ({e(g['marker'] or 'no marker')})</li>"
+                   for force, g in summary["forces_missing"].items())
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>", "<main>", banner,
+        f"<h1>{e(title)}</h1>",
+        f"<p>Counting basis: <strong>{e(basis)}</strong>, {e(summary['count_basis_meaning'])}.</p>",
+        "<h2>Headline figures</h2>", "<table>", "<tbody>",
+        *(f'<tr><th scope="row">{e(label)}</th><td class="number">{value}</td></tr>' for label, value in headline_rows),
+        "</tbody>", "</table>",
+        f"<p>Missing force data this year: </p><ul>{gaps}</ul>" if gaps else "<p>No force's data is missing this year.</p>",
+        "<h2>Reports</h2>", "<ol>",
+        *(f'<li><a href="{e(href)}">{e(name)}</a></li>' for name, href in reports),
+        "</ol>",
+        '<p>Machine-readable figures: <a href="summary.json">summary.json</a>.</p>',
+        "<h2>Sources</h2>", "<ul>",
+        *(f"<li>{e(s['file'])}" + (f' (<a href="{e(s["url"])}">{e(s["url"])}</a>)' if s.get("url") else "")
+          + f"<br>sha256 <code>{e(s['sha256'] or 'unknown')}</code></li>" for s in summary["sources"]),
+        "</ul>", "</main>", "</body>", "</html>", "",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def write_index(summary: dict, reports: Sequence[tuple[str, str]], target: Path) -> Path:
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(render_index(summary, reports), encoding="utf-8")
+    tmp.replace(target)
+    return target

@@ -1,0 +1,207 @@
+"""Run the notebooks with papermill, export them to HTML, write summary.json and the index page.
+
+Everything is built in a staging folder beside the published one and moved into place only when
+every notebook has run: a failing notebook leaves the previous good reports as they were, and
+its executed copy (with the traceback) is kept in ``<reports>.failed/`` for debugging.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import nbformat
+
+from . import paths
+from .analysis import FRAMEWORK_FIRST_YEAR, LATEST, setup
+from .errors import CrimeOutcomesError
+from .index_page import write_index
+from .source_set import obtain
+from .summary import build_summary, write_json
+
+KERNEL_NAME = "crimeoutcomes"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+_NOTEBOOK_NAME = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
+CELL_TIMEOUT_SECONDS = 1800
+
+
+class NotebookFailed(CrimeOutcomesError):
+    """A notebook raised: names it, the cell, the error, and where the executed copy was kept."""
+
+
+@dataclass
+class RunResult:
+    reports_dir: Path
+    figures_dir: Path
+    summary: dict
+    html: list[Path] = field(default_factory=list)
+
+
+def notebooks(folder: Path | None = None) -> list[Path]:
+    """The report notebooks in reading order (NN_name.ipynb)."""
+    folder = folder or paths.notebooks_dir()
+    found = sorted(p for p in folder.glob("*.ipynb") if _NOTEBOOK_NAME.match(p.name))
+    if not found:
+        raise CrimeOutcomesError(f"no notebooks named NN_name.ipynb in {folder}")
+    return found
+
+
+def select_notebooks(names: Sequence[str] | None, folder: Path | None = None) -> list[Path]:
+    """``names`` may be '02', '02_force_comparison', 'force_comparison' or the file name; None: all."""
+    available = notebooks(folder)
+    if not names:
+        return available
+    chosen = []
+    for name in names:
+        stem = Path(name).stem
+        matches = [p for p in available if stem in (p.stem, p.stem[:2], p.stem[3:])]
+        if len(matches) != 1:
+            raise CrimeOutcomesError(f"--only {name!r} names no notebook; choose from "
+                                     f"{', '.join(p.stem for p in available)}")
+        chosen.append(matches[0])
+    return sorted(set(chosen))
+
+
+def html_name(notebook: Path) -> str:
+    """01_national_totals.ipynb -> 01-national-totals.html"""
+    return notebook.stem.replace("_", "-") + ".html"
+
+
+def title_of(notebook: Path) -> str:
+    """The notebook's first heading, else its file name."""
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return notebook.stem
+
+
+def ensure_kernel() -> str:
+    """A kernel named ``crimeoutcomes`` that runs this very Python, installed into its environment."""
+    from ipykernel.kernelspec import install
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
+            return KERNEL_NAME
+    except NoSuchKernel:
+        pass
+    install(kernel_name=KERNEL_NAME, display_name="Python (crimeoutcomes)", prefix=sys.prefix)
+    return KERNEL_NAME
+
+
+def check_parameters(notebook: Path, parameters: dict) -> None:
+    """Papermill only warns about parameters a notebook does not declare; here that is an error."""
+    import papermill
+
+    declared = set(papermill.inspect_notebook(str(notebook)))
+    if not declared:
+        raise CrimeOutcomesError(f"{notebook.name} has no cell tagged 'parameters'")
+    unknown = sorted(set(parameters) - declared)
+    if unknown:
+        raise CrimeOutcomesError(f"{notebook.name} does not take the parameter(s) {', '.join(unknown)} "
+                                 f"(it takes {', '.join(sorted(declared))})")
+
+
+def execute(notebook: Path, output: Path, parameters: dict, cwd: Path, progress: bool) -> None:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    check_parameters(notebook, parameters)
+    try:
+        papermill.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=ensure_kernel(),
+                                   cwd=str(cwd), progress_bar=progress, request_save_on_cell_execute=False,
+                                   execution_timeout=CELL_TIMEOUT_SECONDS)
+    except PapermillExecutionError as exc:
+        raise NotebookFailed(f"notebook {notebook.name} failed in cell {exc.cell_index} "
+                             f"(execution count {exc.exec_count}): {exc.ename}: {exc.evalue}") from None
+
+
+def export_html(executed: Path, target: Path, title: str) -> Path:
+    """Self-contained HTML of the outputs only (figures embedded, no input cells, no scripts)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    notebook = nbformat.read(executed, as_version=4)
+    notebook.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(notebook)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(target)
+    return target
+
+
+def _publish(staging: Path, final: Path) -> None:
+    """Swap ``staging`` in as ``final``; the old copy is removed only once the new one is in place."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    old = final.with_name(f".{final.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    staging.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _stage(final: Path, staging: Path, keep_existing: bool) -> Path:
+    shutil.rmtree(staging, ignore_errors=True)
+    if keep_existing and final.is_dir():
+        shutil.copytree(final, staging)
+    staging.mkdir(parents=True, exist_ok=True)
+    return staging
+
+
+def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: str = FRAMEWORK_FIRST_YEAR,
+        source: str = "auto", raw_dir: Path | None = None, out: Path | None = None,
+        only: Sequence[str] | None = None, notebooks_dir: Path | None = None,
+        log: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True)) -> RunResult:
+    chosen = select_notebooks(only, notebooks_dir)
+    out = Path(out) if out else paths.project_root()
+    sources = obtain(source, raw_dir, log=log)
+    analysis = setup(financial_year, count_basis, first_year, data_folder=str(sources.folder))  # also fills the cache
+    reports = paths.reports_dir(analysis.synthetic, analysis.slug, out)
+    figures = paths.figures_dir(analysis.synthetic, analysis.slug, out)
+    staging_root = out / f".staging-{'sample-' if analysis.synthetic else ''}{analysis.slug}"
+    stage_reports = _stage(reports, paths.reports_dir(analysis.synthetic, analysis.slug, staging_root), bool(only))
+    stage_figures = _stage(figures, paths.figures_dir(analysis.synthetic, analysis.slug, staging_root), bool(only))
+    parameters = {"financial_year": analysis.financial_year, "count_basis": count_basis,
+                  "first_year": analysis.first_year, "data_folder": str(sources.folder.resolve()),
+                  "output_root": str(staging_root.resolve())}
+    log(f"{'SYNTHETIC sample' if analysis.synthetic else 'Home Office data'} in {sources.folder}: "
+        f"{analysis.financial_year}, {count_basis} basis, trend from {analysis.first_year}; {len(chosen)} notebook(s)")
+    html = []
+    for number, notebook in enumerate(chosen, 1):
+        started = time.monotonic()
+        log(f"[{number}/{len(chosen)}] {notebook.stem}: running")
+        executed = stage_reports / notebook.name
+        try:
+            execute(notebook, executed, parameters, cwd=paths.checkout_dir() or Path.cwd(), progress=sys.stderr.isatty())
+        except NotebookFailed as exc:
+            kept = reports.with_name(f"{reports.name}.failed")
+            shutil.rmtree(kept, ignore_errors=True)
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(stage_reports), str(kept))
+            shutil.rmtree(staging_root, ignore_errors=True)
+            raise NotebookFailed(f"{exc}\nThe executed notebook is kept at {kept / notebook.name}; "
+                                 f"the reports in {reports} were left as they were.") from None
+        html.append(export_html(executed, stage_reports / html_name(notebook), title_of(notebook)))
+        log(f"[{number}/{len(chosen)}] {notebook.stem}: done in {time.monotonic() - started:.1f} s")
+    summary = build_summary(analysis)
+    write_json(summary, stage_reports / "summary.json")
+    reports_listed = [(title_of(nb), html_name(nb)) for nb in notebooks(notebooks_dir)
+                      if (stage_reports / html_name(nb)).is_file()]
+    write_index(summary, reports_listed, stage_reports / "index.html")
+    _publish(stage_reports, reports)
+    _publish(stage_figures, figures)
+    shutil.rmtree(staging_root, ignore_errors=True)
+    shutil.rmtree(reports.with_name(f"{reports.name}.failed"), ignore_errors=True)
+    log(f"Reports: {reports / 'index.html'}\nFigures: {figures}")
+    return RunResult(reports_dir=reports, figures_dir=figures, summary=summary,
+                     html=[reports / p.name for p in html])

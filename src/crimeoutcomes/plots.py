@@ -1,0 +1,164 @@
+"""House style, the few chart shapes the reports use, and saving each figure with its CSV.
+
+Every figure is saved as PNG and SVG next to a CSV that holds exactly the numbers plotted.
+Figures from synthetic data carry a SYNTHETIC DATA watermark and footer, so that an image
+copied out of a report can never pass for official statistics. Output is byte-stable: no dates
+in the files, a fixed SVG id salt.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import polars as pl
+import seaborn as sns
+
+from .sample import SYNTHETIC_MARK
+
+SOURCE_NOTE = "Source: Home Office, crime outcomes open data"
+MISSING_COLOUR = "#d9d9d9"
+HIGHLIGHT = "#b00020"
+
+
+def use_house_style() -> None:
+    sns.set_theme(style="whitegrid", palette="colorblind", context="notebook")
+    plt.rcParams.update({
+        "figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": "tight",
+        "axes.titleweight": "bold", "axes.titlelocation": "left", "axes.spines.top": False,
+        "axes.spines.right": False, "svg.hashsalt": "crimeoutcomes", "svg.fonttype": "none",
+    })
+
+
+def new_figure(width: float = 9, height: float = 4.5):
+    use_house_style()
+    return plt.subplots(figsize=(width, height), layout="constrained")
+
+
+def mark(figure, *, synthetic: bool, note: str = SOURCE_NOTE) -> None:
+    """Source footer; on synthetic data a watermark across the plot and a footer that says so."""
+    if synthetic:
+        figure.text(0.5, 0.5, SYNTHETIC_MARK, rotation=25, fontsize=44, color=HIGHLIGHT, alpha=0.18,
+                    ha="center", va="center", weight="bold", zorder=10)
+        note = f"{SYNTHETIC_MARK}: invented numbers, not official statistics"
+    figure.text(0.0, -0.01, note, fontsize=8, color=HIGHLIGHT if synthetic else "#505a5f", ha="left", va="top")
+
+
+def _atomic(target: Path, write) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def save_figure(figure, data: pl.DataFrame, stem: Path, *, synthetic: bool) -> Path:
+    """Write stem.png, stem.svg and stem.csv (the plotted numbers), each atomically."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    mark(figure, synthetic=synthetic)
+    _atomic(stem.with_suffix(".png"), lambda p: figure.savefig(p, format="png", metadata={"Software": None}))
+    _atomic(stem.with_suffix(".svg"), lambda p: figure.savefig(p, format="svg", metadata={"Date": None}))
+    _atomic(stem.with_suffix(".csv"), lambda p: data.write_csv(p))
+    return stem
+
+
+def lines(data: pl.DataFrame, x: str, series: Sequence[str], labels: Sequence[str], *, title: str, ylabel: str,
+          percent: bool = False):
+    """One line per column of ``series`` against ``x``; gaps (NA) are left as gaps."""
+    figure, axes = new_figure()
+    xs = data[x].to_list()
+    for column, label in zip(series, labels):
+        values = data[column].cast(pl.Float64).to_numpy()
+        axes.plot(xs, values * (100 if percent else 1), marker="o", label=label)
+    axes.set(title=title, ylabel=ylabel, xlabel="")
+    axes.set_ylim(bottom=0)
+    if len(series) > 1:
+        axes.legend(frameon=False)
+    _thin_ticks(axes, xs)
+    return figure
+
+
+def _thin_ticks(axes, labels: Sequence[str], most: int = 16) -> None:
+    step = max(1, int(np.ceil(len(labels) / most)))
+    axes.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)],
+                    rotation=45 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center")
+
+
+def bars(data: pl.DataFrame, label: str, value: str, *, title: str, xlabel: str, missing_label: str = "no data"):
+    """Horizontal bars, largest at the top; NA shown as a grey 'no data' label, never a zero bar."""
+    ordered = data.sort(value, descending=True, nulls_last=True)
+    figure, axes = new_figure(9, max(3.0, 0.24 * ordered.height + 1))
+    names = ordered[label].to_list()
+    values = ordered[value].cast(pl.Float64).to_numpy()
+    positions = np.arange(len(names))[::-1]
+    present = ~np.isnan(values)
+    axes.barh(positions[present], values[present], color=sns.color_palette()[0])
+    for y in positions[~present]:
+        axes.text(0, y, f" {missing_label}", va="center", ha="left", fontsize=8, color="#505a5f", style="italic")
+    axes.set_yticks(positions, names, fontsize=8)
+    axes.set(title=title, xlabel=xlabel, ylabel="")
+    return figure
+
+
+def intervals(data: pl.DataFrame, label: str, value: str, low: str, high: str, *, title: str, xlabel: str,
+              reference: float | None = None, reference_label: str = "England and Wales"):
+    """Points with interval bars, highest at the top; rows with NA listed at the bottom as 'no data'."""
+    ordered = data.sort(value, descending=True, nulls_last=True)
+    figure, axes = new_figure(9, max(3.0, 0.24 * ordered.height + 1))
+    names = ordered[label].to_list()
+    positions = np.arange(len(names))[::-1]
+    centre, lo, hi = (ordered[c].cast(pl.Float64).to_numpy() * 100 for c in (value, low, high))
+    present = ~np.isnan(centre)
+    axes.errorbar(centre[present], positions[present], xerr=[centre[present] - lo[present], hi[present] - centre[present]],
+                  fmt="o", markersize=4, capsize=2, color=sns.color_palette()[0], label="share with 95% interval")
+    for y in positions[~present]:
+        axes.text(0, y, " no data", va="center", ha="left", fontsize=8, color="#505a5f", style="italic")
+    if reference is not None:
+        axes.axvline(reference * 100, color=HIGHLIGHT, linestyle="--", linewidth=1, label=reference_label)
+    axes.set_yticks(positions, names, fontsize=8)
+    axes.set_xlim(left=0)
+    axes.set(title=title, xlabel=xlabel, ylabel="")
+    axes.legend(frameon=False, loc="lower right")
+    return figure
+
+
+def grid(data: pl.DataFrame, row: str, column: str, value: str, *, title: str, rows: Sequence[str] | None = None,
+         columns: Sequence[str] | None = None, missing: pl.DataFrame | None = None):
+    """A heat-map table of counts; cells in ``missing`` (row, column pairs) are grey and say 'n/a'."""
+    rows = list(rows or data[row].unique().sort().to_list())
+    columns = list(columns or data[column].unique().sort().to_list())
+    matrix = np.full((len(rows), len(columns)), np.nan)
+    index_r, index_c = {r: i for i, r in enumerate(rows)}, {c: j for j, c in enumerate(columns)}
+    for r, c, v in data.select(row, column, value).iter_rows():
+        if r in index_r and c in index_c and v is not None:
+            matrix[index_r[r], index_c[c]] = v
+    gap = np.zeros_like(matrix, dtype=bool)
+    if missing is not None:
+        for r, c in missing.select(row, column).iter_rows():
+            if r in index_r and c in index_c:
+                gap[index_r[r], index_c[c]] = True
+                matrix[index_r[r], index_c[c]] = np.nan
+    figure, axes = new_figure(max(6.0, 0.75 * len(columns) + 3), max(3.0, 0.24 * len(rows) + 1.2))
+    axes.set_facecolor(MISSING_COLOUR)
+    sns.heatmap(matrix, ax=axes, cmap="Blues", annot=True, fmt=".0f", annot_kws={"fontsize": 7},
+                cbar=False, linewidths=0.5, linecolor="white", mask=np.isnan(matrix))
+    for i, j in zip(*np.nonzero(gap)):
+        axes.text(j + 0.5, i + 0.5, "n/a", ha="center", va="center", fontsize=7, color="#505a5f")
+    axes.set_xticks(np.arange(len(columns)) + 0.5, columns, rotation=45, ha="right", fontsize=8)
+    axes.set_yticks(np.arange(len(rows)) + 0.5, rows, rotation=0, fontsize=8)
+    axes.set(title=title, xlabel="", ylabel="")
+    axes.grid(False)
+    return figure
+
+
+def table(frame: pl.DataFrame, *, name: str, percent: Sequence[str] = (), decimals: Sequence[str] = ()):
+    """A pandas Styler for display: no index, thousands separators, NA as 'n/a', a fixed id (stable HTML)."""
+    data = frame.to_pandas()
+    formats = {c: "{:,.0f}" for c in data.columns if data[c].dtype.kind in "iuf"}
+    formats.update({c: "{:.2%}" for c in percent})
+    formats.update({c: "{:,.1f}" for c in decimals})
+    return (data.style.set_uuid(name).hide(axis="index").format(formats, na_rep="n/a"))

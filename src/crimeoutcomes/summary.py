@@ -1,0 +1,80 @@
+"""summary.json: the headline figures of one run, for other tools to read.
+
+Counts are whole numbers; a force whose data is missing for any quarter of the year is null
+(never 0) and ``forces_missing`` says which quarters and why. Shares are proportions (0-1).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import polars as pl
+
+from .analysis import Analysis
+from .codes import child_rape_codes
+from .measures import (ASSIGNED_OUTCOMES, CHARGES_AND_OUT_OF_COURT, COMMUNITY_RESOLUTIONS, child_victim_codes,
+                       force_totals, forces_with_community_resolutions, gaps, national_totals, offence_code_totals,
+                       sexual_offences)
+
+SUMMARY_VERSION = 1
+
+
+def _share(numerator: int | None, denominator: int | None) -> float | None:
+    return numerator / denominator if numerator is not None and denominator else None
+
+
+def _national(outcomes: pl.DataFrame, basis: str) -> dict:
+    row = national_totals(outcomes, basis, by=()).row(0, named=True)
+    return {
+        COMMUNITY_RESOLUTIONS: row[COMMUNITY_RESOLUTIONS],
+        ASSIGNED_OUTCOMES: row[ASSIGNED_OUTCOMES],
+        "share_of_assigned": _share(row[COMMUNITY_RESOLUTIONS], row[ASSIGNED_OUTCOMES]),
+        CHARGES_AND_OUT_OF_COURT: row[CHARGES_AND_OUT_OF_COURT],
+        "share_of_charges_and_out_of_court": _share(row[COMMUNITY_RESOLUTIONS], row[CHARGES_AND_OUT_OF_COURT]),
+        "force_quarters_missing": row["force_quarters_missing"],
+    }
+
+
+def build_summary(analysis: Analysis) -> dict:
+    basis = analysis.count_basis
+    year = analysis.year_outcomes
+    sexual = sexual_offences(year)
+    by_force = force_totals(sexual, basis, by=())
+    by_code = offence_code_totals(sexual, basis, by=())
+    child_codes = child_victim_codes()
+    child_rape = forces_with_community_resolutions(year, basis, child_rape_codes())
+    child_by_code = {c: v for c, v in by_code.select("offence_code", COMMUNITY_RESOLUTIONS).iter_rows()
+                     if c in child_codes}
+    return {
+        "summary_version": SUMMARY_VERSION,
+        "financial_year": analysis.financial_year,
+        "count_basis": basis,
+        "count_basis_meaning": analysis.basis_words,
+        "first_year": analysis.first_year,
+        "synthetic": analysis.synthetic,
+        "sources": analysis.source_files(),
+        "sexual_offences": _national(sexual, basis),
+        "all_offences": _national(year, basis),
+        "community_resolutions_by_force": dict(by_force.select("force", COMMUNITY_RESOLUTIONS).iter_rows()),
+        "forces_missing": {force: {"quarters": quarters, "marker": marker} for _, force, quarters, marker in
+                           gaps(sexual, basis).iter_rows()},
+        "community_resolutions_by_offence_code": dict(by_code.select("offence_code", COMMUNITY_RESOLUTIONS).iter_rows()),
+        "child_victim_offences": {
+            "codes": child_codes,
+            COMMUNITY_RESOLUTIONS: sum(child_by_code.values()),
+            "community_resolutions_by_code": child_by_code,
+            "child_rape_codes": list(child_rape_codes()),
+            "forces_using_cr_for_child_rape": child_rape["force"].to_list(),
+        },
+    }
+
+
+def write_json(data: dict, path: Path) -> Path:
+    """Sorted keys, fixed indentation, written under a temporary name and renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
