@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: data reports test sample bench clean
+.PHONY: data reports lab test sample bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,16 @@ $(STAMP): pyproject.toml
 data: $(STAMP)
 	$(PY) -m crimeoutcomes build
 
-## reports: the main job
-reports: data
+## reports: the main job: get the data, run every notebook, write reports/ and figures/
+## (options go in ARGS, e.g. make reports ARGS="--year 2025/26 --basis recorded")
+ARGS ?=
+reports: $(STAMP)
+	$(PY) run_all.py $(ARGS)
+
+## lab: JupyterLab on the notebooks, with the project's environment as the kernel
+lab: $(STAMP)
+	$(PY) -c "from crimeoutcomes.pipeline import ensure_kernel; ensure_kernel()"
+	$(VENV)/bin/jupyter lab notebooks/
 
 ## test: the test suite (what CI runs)
 test: $(STAMP)

@@ -24,6 +24,21 @@ def shared_dir():
     return SHARED
 
 
+@pytest.fixture(scope="session")
+def real_rows(shared_dir):
+    from realdata_rebuild import real_outcome_rows
+
+    return real_outcome_rows(shared_dir)
+
+
+@pytest.fixture(scope="session")
+def real_outcomes_workbook(real_rows, tmp_path_factory):
+    """The real 2024/25 rows rebuilt as a published-layout workbook, alone in a folder."""
+    from realdata_rebuild import write_outcomes_2024_25
+
+    return write_outcomes_2024_25(real_rows, tmp_path_factory.mktemp("real") / "outcomes-2024-25.xlsx")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_project(tmp_path, monkeypatch):
     """Each test has its own data/ folder, so caches and downloads never touch the checkout's."""

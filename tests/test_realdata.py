@@ -6,21 +6,14 @@ import pytest
 from crimeoutcomes import codes
 from crimeoutcomes.read import parse_outcomes, parse_recorded_crime
 
-from realdata_rebuild import (real_outcome_rows, real_recorded_crime, write_outcomes_2024_25,
-                              write_recorded_crime)
+from realdata_rebuild import real_recorded_crime, write_recorded_crime
 
 pytestmark = pytest.mark.realdata
 
 
 @pytest.fixture(scope="module")
-def real_rows(shared_dir):
-    return real_outcome_rows(shared_dir)
-
-
-@pytest.fixture(scope="module")
-def outcomes_2024_25(real_rows, tmp_path_factory):
-    path = write_outcomes_2024_25(real_rows, tmp_path_factory.mktemp("real") / "outcomes-2024-25.xlsx")
-    return parse_outcomes(path)
+def outcomes_2024_25(real_outcomes_workbook):
+    return parse_outcomes(real_outcomes_workbook)
 
 
 @pytest.fixture(scope="module")

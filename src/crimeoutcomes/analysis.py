@@ -87,11 +87,11 @@ class Analysis:
                     f'Home Office crime outcomes open data, {html.escape(self.financial_year)}; '
                     f'basis: {html.escape(self.basis_words)}. Files: {html.escape(files)}.</div>')
 
-    def save_figure(self, figure, name: str, data):
+    def save_figure(self, figure, name: str, data) -> None:
         """The figure as PNG and SVG with the CSV of exactly the numbers it plots (see ``plots``)."""
         from .plots import save_figure
 
-        return save_figure(figure, data, self.figures_dir / name, synthetic=self.synthetic)
+        save_figure(figure, data, self.figures_dir / name, synthetic=self.synthetic)
 
 
 def _year_parameter(name: str, value: str) -> str:

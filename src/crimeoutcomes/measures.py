@@ -61,9 +61,10 @@ def _measure_sums(*, complete: bool) -> list[pl.Expr]:
     for name, types in MEASURE_TYPES.items():
         wanted = pl.lit(True) if types is None else pl.col("outcome_type").is_in(list(types))
         value = pl.col("count").filter(wanted)
-        total = value.sum()
         if complete:
-            total = pl.when(value.is_null().any()).then(None).otherwise(total)
+            total = pl.when(value.is_null().any()).then(None).otherwise(value.sum())
+        else:  # NA only where the group has no counts at all (a file without this basis's column)
+            total = pl.when(pl.col("count").is_not_null().any()).then(value.sum())
         sums.append(total.cast(pl.Int64).alias(name))
     return sums
 

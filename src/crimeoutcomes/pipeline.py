@@ -7,6 +7,7 @@ its executed copy (with the traceback) is kept in ``<reports>.failed/`` for debu
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -110,6 +111,17 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
                                  f"(it takes {', '.join(sorted(declared))})")
 
 
+def _local_kernel_manager():
+    """A kernel manager that talks to the kernel over local IPC sockets rather than plain-text TCP."""
+    from jupyter_client.manager import KernelManager
+    from traitlets import CaselessStrEnum
+
+    class LocalKernelManager(KernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc" if os.name == "posix" else "tcp")
+
+    return LocalKernelManager
+
+
 def execute(notebook: Path, output: Path, parameters: dict, cwd: Path, progress: bool) -> None:
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -118,10 +130,19 @@ def execute(notebook: Path, output: Path, parameters: dict, cwd: Path, progress:
     try:
         papermill.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=ensure_kernel(),
                                    cwd=str(cwd), progress_bar=progress, request_save_on_cell_execute=False,
-                                   execution_timeout=CELL_TIMEOUT_SECONDS)
+                                   execution_timeout=CELL_TIMEOUT_SECONDS,
+                                   kernel_manager_class=_local_kernel_manager())
     except PapermillExecutionError as exc:
-        raise NotebookFailed(f"notebook {notebook.name} failed in cell {exc.cell_index} "
-                             f"(execution count {exc.exec_count}): {exc.ename}: {exc.evalue}") from None
+        # Papermill counts from 0 and includes the cell it injected after the parameters cell.
+        position = exc.cell_index + (0 if exc.cell_index <= _parameters_cell_index(notebook) else -1) + 1
+        first_line = next((line for line in (exc.source or "").splitlines() if line.strip()), "")
+        raise NotebookFailed(f"notebook {notebook.name} failed in cell {position} (counting from 1, as saved; "
+                             f"it begins {first_line.strip()[:80]!r}): {exc.ename}: {exc.evalue}") from None
+
+
+def _parameters_cell_index(notebook: Path) -> int:
+    cells = nbformat.read(notebook, as_version=4).cells
+    return next((i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])), len(cells))
 
 
 def export_html(executed: Path, target: Path, title: str) -> Path:
@@ -132,6 +153,9 @@ def export_html(executed: Path, target: Path, title: str) -> Path:
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     notebook = nbformat.read(executed, as_version=4)
     notebook.metadata["title"] = title
+    for cell in notebook.cells:  # papermill gives its cell a random id; a fixed one keeps the HTML stable
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
     body, _ = exporter.from_notebook_node(notebook)
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(body, encoding="utf-8")
@@ -168,7 +192,7 @@ def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: s
     analysis = setup(financial_year, count_basis, first_year, data_folder=str(sources.folder))  # also fills the cache
     reports = paths.reports_dir(analysis.synthetic, analysis.slug, out)
     figures = paths.figures_dir(analysis.synthetic, analysis.slug, out)
-    staging_root = out / f".staging-{'sample-' if analysis.synthetic else ''}{analysis.slug}"
+    staging_root = out / "reports" / f".staging-{'sample-' if analysis.synthetic else ''}{analysis.slug}"
     stage_reports = _stage(reports, paths.reports_dir(analysis.synthetic, analysis.slug, staging_root), bool(only))
     stage_figures = _stage(figures, paths.figures_dir(analysis.synthetic, analysis.slug, staging_root), bool(only))
     parameters = {"financial_year": analysis.financial_year, "count_basis": count_basis,

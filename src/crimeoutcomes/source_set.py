@@ -102,9 +102,8 @@ def obtain(source: str = "auto", raw_dir: Path | None = None, sample_dir: Path |
     raw_dir = raw_dir or paths.raw_dir()
     sample_dir = sample_dir or paths.sample_dir()
     if source in ("auto", "local"):
-        local = from_manifest(raw_dir)
-        if local.outcomes:
-            return local
+        if raw_dir.is_dir() and any(p.suffix.lower() in WORKBOOK_SUFFIXES for p in raw_dir.iterdir()):
+            return from_folder(raw_dir)
         if source == "local":
             raise CrimeOutcomesError(f"no downloaded outcomes files in {raw_dir} (run 'python -m crimeoutcomes fetch')")
     if source in ("auto", "download"):

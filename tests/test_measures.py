@@ -1,0 +1,111 @@
+"""measures on small hand-made tables whose answers are worked out by hand."""
+
+import math
+
+import polars as pl
+import pytest
+
+from crimeoutcomes import measures as m
+from crimeoutcomes.codes import forces
+from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.schema import OUTCOMES_COLUMNS
+
+
+def table(rows):
+    """rows: (year, quarter, force, code, group, expired, outcome type, recorded, closed, note)."""
+    names = ["financial_year", "quarter", "force", "offence_code", "offence_group", "offence_code_expired",
+             "outcome_type", "recorded", "closed", "note"]
+    frame = pl.DataFrame([dict(zip(names, r)) for r in rows], schema_overrides={"recorded": pl.Int64,
+                                                                                 "closed": pl.Int64})
+    return frame.with_columns(pl.col("quarter").cast(pl.Int8), offence_description=pl.col("offence_code"),
+                              offence_subgroup=pl.lit("Other sexual offences"), outcome_description=pl.lit(""),
+                              outcome_group=pl.lit("")).select(list(OUTCOMES_COLUMNS))
+
+
+S, O = "Sexual offences", "Theft offences"
+Y = "2024/25"
+ROWS = [
+    # Kent, quarters 1 and 2: 3 + 1 community resolutions, 10 + 5 + 4 + 1 assigned sexual outcomes.
+    (Y, 1, "Kent", "20A", S, False, "0", 7, None, "N/A"),   # type 0: never counted
+    (Y, 1, "Kent", "20A", S, False, "8", 3, 2, None),
+    (Y, 1, "Kent", "20A", S, False, "1", 10, 9, None),
+    (Y, 2, "Kent", "20A", S, False, "8", 1, 1, None),
+    (Y, 2, "Kent", "20A", S, False, "15", 5, 6, None),
+    (Y, 2, "Kent", "20", S, True, "8", None, None, "N/A - Offence code expired"),  # expired: counts nothing
+    (Y, 1, "Kent", "49", O, False, "8", 40, 41, None),
+    # Essex provided quarter 1 only: quarter 2 is a gap.
+    (Y, 1, "Essex", "20A", S, False, "8", 2, 2, None),
+    (Y, 1, "Essex", "20A", S, False, "1", 6, 6, None),
+    (Y, 2, "Essex", "20A", S, False, "8", None, None, "N/A - data not provided"),
+    (Y, 2, "Essex", "20A", S, False, "1", None, None, "N/A - data not provided"),
+]
+
+
+def test_national_totals_add_what_was_provided_and_count_the_gaps():
+    frame = m.sexual_offences(table(ROWS))
+    row = m.national_totals(frame, "recorded").row(0, named=True)
+    assert row["community_resolutions"] == 3 + 1 + 2
+    assert row["assigned_outcomes"] == 3 + 10 + 1 + 5 + 2 + 6
+    assert row["charges_and_out_of_court"] == 3 + 10 + 1 + 2 + 6
+    # Essex Q2 (a marker) and every other force in both quarters (no rows at all).
+    assert row["force_quarters_missing"] == 1 + 2 * (len(forces()) - 2)
+
+
+def test_a_force_with_a_missing_quarter_is_null_never_zero():
+    by_force = m.force_totals(m.sexual_offences(table(ROWS)), "closed", by=())
+    kent = by_force.filter(pl.col("force") == "Kent").row(0, named=True)
+    essex = by_force.filter(pl.col("force") == "Essex").row(0, named=True)
+    assert kent["community_resolutions"] == 3 and kent["assigned_outcomes"] == 18 and kent["quarters_missing"] is None
+    assert essex["community_resolutions"] is None and essex["quarters_missing"] == "2"
+    assert set(by_force["force"]) == set(forces())
+    assert by_force.filter(pl.col("force") == "Dorset")["community_resolutions"].item() is None
+
+
+def test_gaps_name_the_quarters_and_the_marker():
+    gaps = m.gaps(table([r for r in ROWS if r[2] == "Essex"]), "recorded")
+    essex = gaps.filter(pl.col("force") == "Essex").row(0, named=True)
+    assert essex["quarters_missing"] == "2" and essex["marker"] == "N/A - data not provided"
+    kent = gaps.filter(pl.col("force") == "Kent").row(0, named=True)
+    assert kent["quarters_missing"] == "1, 2" and kent["marker"] == "no rows for this force and quarter"
+
+
+def test_offence_codes_keep_an_expired_code_at_zero():
+    by_code = m.offence_code_totals(m.sexual_offences(table(ROWS)), "recorded", by=())
+    assert dict(by_code.select("offence_code", "community_resolutions").iter_rows()) == {"20": 0, "20A": 6}
+
+
+def test_exact_interval_matches_closed_forms():
+    low, high = m.exact_interval([0, 10, 3, 5], [10, 10, 0, None])
+    assert low[0] == 0 and high[0] == pytest.approx(1 - 0.025 ** (1 / 10))
+    assert low[1] == pytest.approx(0.025 ** (1 / 10)) and high[1] == 1
+    assert math.isnan(low[2]) and math.isnan(high[3])
+    shares = m.with_share(pl.DataFrame({"community_resolutions": [1, None], "assigned_outcomes": [2, 5]}))
+    assert shares["share"].to_list() == [0.5, None]
+    # k=1, n=2: the interval is [1 - 0.975**0.5, 0.975**0.5].
+    assert shares["share_low"][0] == pytest.approx(1 - 0.975 ** 0.5)
+    assert shares["share_high"][0] == pytest.approx(0.975 ** 0.5)
+
+
+def test_year_on_year_change():
+    frame = pl.DataFrame({"financial_year": ["2023/24", "2022/23", "2024/25"], "community_resolutions": [150, 100, 120]})
+    change = m.year_on_year(frame)
+    assert change["change"].to_list() == [None, 50, -30]
+    assert change["change_pct"].to_list() == [None, 50.0, -20.0]
+
+
+def test_forces_with_community_resolutions_for_given_codes():
+    rows = ROWS + [(Y, 1, "Essex", "19E", S, False, "8", 1, 0, None)]
+    found = m.forces_with_community_resolutions(table(rows), "recorded", ["19E", "20A"])
+    assert found.select("force", "community_resolutions", "offence_codes").rows() == [
+        ("Essex", 3, "19E, 20A"), ("Kent", 4, "20A")]
+    assert m.forces_with_community_resolutions(table(rows), "closed", ["19E"]).height == 0
+
+
+def test_both_bases_side_by_side():
+    both = m.on_both_bases(m.sexual_offences(table(ROWS)))
+    assert both.row(0, named=True) == {"financial_year": Y, "closed": 2 + 1 + 2, "recorded": 6}
+
+
+def test_a_bad_basis_is_named():
+    with pytest.raises(CrimeOutcomesError, match="count_basis.*'opened'"):
+        m.countable(table(ROWS), "opened")

@@ -1,0 +1,61 @@
+"""run_all.py on the real 2024/25 rows rebuilt as a workbook (recorded basis): summary.json
+against independent sums of the real rows. Skipped where ../shared/realdata is absent."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from crimeoutcomes import codes
+
+from conftest import PROJECT_ROOT
+from expected import CHILD_CODES, expected_figures
+
+pytestmark = pytest.mark.realdata
+
+
+@pytest.fixture(scope="module")
+def summary(real_outcomes_workbook, tmp_path_factory):
+    out = tmp_path_factory.mktemp("real-out")
+    env = {**os.environ, "CRIMEOUTCOMES_ROOT": str(tmp_path_factory.mktemp("root"))}
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "run_all.py"), "--year", "2024/25", "--basis", "recorded",
+         "--source", "local", "--raw-dir", str(real_outcomes_workbook.parent), "--out", str(out)],
+        capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=900)
+    assert result.returncode == 0, result.stderr
+    reports = out / "reports" / "2024-25"
+    assert not (out / "reports" / "sample").exists()  # real data is never filed as the sample
+    for page in reports.glob("*.html"):
+        assert "SYNTHETIC" not in page.read_text(encoding="utf-8")
+    return json.loads((reports / "summary.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def expected(real_rows):
+    data = real_rows.to_pandas()
+    rows = pd.DataFrame({"force": data["Force"], "quarter": data["quarter"], "offence_group": data["Offence Group"],
+                         "offence_code": data["code"], "outcome_type": data["outcome_type"].astype(str),
+                         "expired": data["expired"].astype(bool), "count": data["n"].astype(float)})
+    return expected_figures(rows, codes.forces())
+
+
+def test_real_summary_matches_independent_sums(summary, expected):
+    assert summary["financial_year"] == "2024/25" and summary["count_basis"] == "recorded"
+    assert summary["synthetic"] is False
+    sexual = summary["sexual_offences"]
+    assert sexual["community_resolutions"] == expected["community_resolutions"]
+    assert sexual["assigned_outcomes"] == expected["assigned_outcomes"]
+    assert sexual["share_of_assigned"] == pytest.approx(expected["community_resolutions"] / expected["assigned_outcomes"])
+    assert summary["community_resolutions_by_force"] == expected["by_force"]
+    assert all(value is not None for value in summary["community_resolutions_by_force"].values())
+    by_code = summary["community_resolutions_by_offence_code"]
+    assert by_code == {code: expected["by_code"].get(code, 0) for code in by_code}
+    assert set(expected["by_code"]) == set(by_code)
+    child = summary["child_victim_offences"]
+    assert child["codes"] == CHILD_CODES
+    assert child["community_resolutions"] == expected["child_victim_community_resolutions"]
+    assert child["forces_using_cr_for_child_rape"] == expected["forces_using_cr_for_child_rape"]
+    assert summary["sources"][0]["file"] == "outcomes-2024-25.xlsx" and len(summary["sources"][0]["sha256"]) == 64

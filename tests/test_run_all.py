@@ -1,0 +1,141 @@
+"""run_all.py end to end on the synthetic sample: HTML, summary.json and figure CSVs against
+independent sums of the generator's own values (sample.outcomes_truth)."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import polars as pl
+import pytest
+
+from crimeoutcomes import codes, sample
+from crimeoutcomes.years import year_slug
+
+from conftest import PROJECT_ROOT, VINTAGES
+from expected import CHILD_CODES, expected_figures, from_tidy
+
+YEAR = VINTAGES[-1]
+NOTEBOOK_HTML = ["01-national-totals.html", "02-force-comparison.html", "03-child-victim-offences.html"]
+
+
+def run_all(*arguments, env_root):
+    env = {**os.environ, "CRIMEOUTCOMES_ROOT": str(env_root)}
+    return subprocess.run([sys.executable, str(PROJECT_ROOT / "run_all.py"), *arguments], capture_output=True,
+                          text=True, env=env, cwd=PROJECT_ROOT, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def built(sample_files, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    result = run_all("--source", "local", "--raw-dir", str(sample_files.folder), "--out", str(out),
+                     env_root=tmp_path_factory.mktemp("root"))
+    assert result.returncode == 0, result.stderr
+    slug = year_slug(YEAR)
+    return {"stderr": result.stderr, "reports": out / "reports" / "sample" / slug,
+            "figures": out / "figures" / "sample" / slug, "out": out}
+
+
+@pytest.fixture(scope="module")
+def truth():
+    return pl.concat([sample.outcomes_truth(y) for y in VINTAGES])
+
+
+@pytest.fixture(scope="module")
+def expected(truth):
+    year = truth.filter(pl.col("financial_year") == YEAR)
+    return expected_figures(from_tidy(year, "closed"), codes.forces())
+
+
+def test_synthetic_output_goes_under_sample_with_every_report(built):
+    assert sorted(p.name for p in built["reports"].glob("*.html")) == sorted(NOTEBOOK_HTML + ["index.html"])
+    assert (built["reports"] / "summary.json").is_file()
+    assert not (built["out"] / "reports" / year_slug(YEAR)).exists()  # nothing synthetic outside sample/
+    assert not list(built["out"].glob("**/.staging*"))
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_HTML)
+def test_each_html_report_is_clean_self_contained_and_marked(built, name):
+    page = (built["reports"] / name).read_text(encoding="utf-8")
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page
+    assert "Traceback" not in page and "Error" not in re.sub(r"<style.*?</style>", "", page, flags=re.S)
+    body = re.sub(r"<style.*?</style>", "", page, flags=re.S)
+    assert "jp-InputArea-editor" not in body and 'class="highlight' not in body  # no code cells
+    assert "save_figure(" not in page and "import polars" not in page
+    assert "<script src=" not in page  # nothing fetched from elsewhere
+    assert page.count('src="data:image/png;base64,') >= 3  # figures embedded
+    assert "SYNTHETIC DATA" in re.sub(r"<style.*?</style>", "", page, flags=re.S)
+
+
+def test_index_links_every_report_and_is_marked(built):
+    page = (built["reports"] / "index.html").read_text(encoding="utf-8")
+    for name in NOTEBOOK_HTML:
+        assert f'href="{name}"' in page
+    assert "SYNTHETIC DATA" in page
+
+
+def test_progress_names_each_notebook_without_flooding_the_log(built):
+    lines = built["stderr"].splitlines()
+    for number, stem in enumerate(["01_national_totals", "02_force_comparison", "03_child_victim_offences"], 1):
+        assert any(line.startswith(f"[{number}/3] {stem}: done") for line in lines)
+    assert len(lines) < 30
+
+
+def test_summary_matches_independent_sums_of_the_sample(built, expected):
+    summary = json.loads((built["reports"] / "summary.json").read_text())
+    assert summary["financial_year"] == YEAR and summary["count_basis"] == "closed" and summary["synthetic"] is True
+    sexual = summary["sexual_offences"]
+    assert sexual["community_resolutions"] == expected["community_resolutions"]
+    assert sexual["assigned_outcomes"] == expected["assigned_outcomes"]
+    assert sexual["share_of_assigned"] == pytest.approx(expected["community_resolutions"] / expected["assigned_outcomes"])
+    assert sexual["charges_and_out_of_court"] == expected["charges_and_out_of_court"]
+    assert summary["all_offences"]["community_resolutions"] == expected["all_offences_community_resolutions"]
+    assert summary["community_resolutions_by_force"] == expected["by_force"]
+    by_code = summary["community_resolutions_by_offence_code"]
+    assert set(expected["by_code"]) <= set(by_code)
+    assert by_code == {code: expected["by_code"].get(code, 0) for code in by_code}
+    child = summary["child_victim_offences"]
+    assert child["codes"] == CHILD_CODES
+    assert child["community_resolutions"] == expected["child_victim_community_resolutions"]
+    assert child["forces_using_cr_for_child_rape"] == expected["forces_using_cr_for_child_rape"]
+    assert [s["file"] for s in summary["sources"]] == [sample.outcomes_filename(y) for y in VINTAGES]
+
+
+def test_figure_csvs_hold_the_same_sums(built, expected, truth):
+    figures = built["figures"]
+    for name in ("sexual_cr_by_year", "force_cr_counts", "force_cr_share", "sexual_cr_by_offence_code",
+                 "child_cr_by_code_year", "child_rape_cr_forces"):
+        for suffix in (".png", ".svg", ".csv"):
+            assert (figures / f"{name}{suffix}").stat().st_size > 0
+    by_year = pl.read_csv(figures / "sexual_cr_by_year.csv")
+    for year in VINTAGES:
+        one = truth.filter(pl.col("financial_year") == year)
+        for basis in ("closed", "recorded"):
+            assert by_year.filter(pl.col("financial_year") == year)[basis].item() == \
+                expected_figures(from_tidy(one, basis), codes.forces())["community_resolutions"]
+    counts = pl.read_csv(figures / "force_cr_counts.csv")
+    assert dict(counts.select("force", "community_resolutions").iter_rows()) == expected["by_force"]
+    by_code = pl.read_csv(figures / "sexual_cr_by_offence_code.csv", schema_overrides={"offence_code": pl.String})
+    assert {c: v for c, v in by_code.select("offence_code", "community_resolutions").iter_rows() if v} == \
+        {c: v for c, v in expected["by_code"].items() if v}
+    child = pl.read_csv(figures / "child_cr_by_code_year.csv", schema_overrides={"offence_code": pl.String})
+    assert child.filter(pl.col("financial_year") == YEAR)["community_resolutions"].sum() == \
+        expected["child_victim_community_resolutions"]
+    rape = pl.read_csv(figures / "child_rape_cr_forces.csv").filter(pl.col("financial_year") == YEAR)
+    assert rape["force"].to_list() == expected["forces_using_cr_for_child_rape"]
+
+
+def test_a_missing_force_is_null_never_zero_in_the_gap_year(sample_files, truth):
+    """2014/15: forces that did not provide data (the sample's 'N/A - data not provided')."""
+    from crimeoutcomes.analysis import setup
+    from crimeoutcomes.summary import build_summary
+
+    summary = build_summary(setup("2014/15", "recorded", data_folder=str(sample_files.folder)))
+    expected = expected_figures(from_tidy(truth.filter(pl.col("financial_year") == "2014/15"), "recorded"),
+                                codes.forces())
+    assert summary["community_resolutions_by_force"] == expected["by_force"]
+    assert summary["community_resolutions_by_force"]["Cumbria"] is None
+    assert summary["forces_missing"]["Metropolitan Police"]["quarters"] == "2, 3, 4"
+    assert summary["forces_missing"]["Metropolitan Police"]["marker"] == sample.NOT_PROVIDED_MARKER
+    assert summary["sexual_offences"]["community_resolutions"] == expected["community_resolutions"]
