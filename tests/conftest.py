@@ -32,11 +32,20 @@ def real_rows(shared_dir):
 
 
 @pytest.fixture(scope="session")
-def real_outcomes_workbook(real_rows, tmp_path_factory):
-    """The real 2024/25 rows rebuilt as a published-layout workbook, alone in a folder."""
-    from realdata_rebuild import write_outcomes_2024_25
+def real_raw_folder(real_rows, shared_dir, tmp_path_factory):
+    """A folder like data/raw without a manifest: the real 2024/25 rows and the real recorded-crime
+    table, each rebuilt in the published layout."""
+    from realdata_rebuild import real_recorded_crime, write_outcomes_2024_25, write_recorded_crime
 
-    return write_outcomes_2024_25(real_rows, tmp_path_factory.mktemp("real") / "outcomes-2024-25.xlsx")
+    folder = tmp_path_factory.mktemp("real")
+    write_outcomes_2024_25(real_rows, folder / "outcomes-2024-25.xlsx")
+    write_recorded_crime(real_recorded_crime(shared_dir), folder / "pfa-recorded-crime.ods")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def real_outcomes_workbook(real_raw_folder):
+    return real_raw_folder / "outcomes-2024-25.xlsx"
 
 
 @pytest.fixture(autouse=True)

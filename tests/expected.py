@@ -23,11 +23,12 @@ def expected_figures(rows: pd.DataFrame, all_forces) -> dict:
     rows = rows[(rows["outcome_type"] != "0") & ~(rows["expired"] & rows["count"].isna())]
     sexual = rows[rows["offence_group"] == SEXUAL]
     cr = sexual[sexual["outcome_type"] == "8"]
-    by_force = {}
+    by_force, assigned_by_force = {}, {}
     for force in all_forces:
         mine = sexual[sexual["force"] == force]
         complete = len(mine) and not mine["count"].isna().any() and mine["quarter"].nunique() == rows["quarter"].nunique()
         by_force[force] = _int(mine.loc[mine["outcome_type"] == "8", "count"].sum()) if complete else None
+        assigned_by_force[force] = _int(mine["count"].sum()) if complete else None
     child_rape = cr[cr["offence_code"].isin(CHILD_RAPE)].groupby("force")["count"].sum()
     return {
         "community_resolutions": _int(cr["count"].sum()),
@@ -35,6 +36,7 @@ def expected_figures(rows: pd.DataFrame, all_forces) -> dict:
         "charges_and_out_of_court": _int(sexual.loc[sexual["outcome_type"].isin(CHARGE_AND_OOC), "count"].sum()),
         "all_offences_community_resolutions": _int(rows.loc[rows["outcome_type"] == "8", "count"].sum()),
         "by_force": by_force,
+        "assigned_by_force": assigned_by_force,
         "by_code": {code: _int(value) for code, value in cr.groupby("offence_code")["count"].sum().items()},
         "child_victim_community_resolutions": _int(cr.loc[cr["offence_code"].isin(CHILD_CODES), "count"].sum()),
         "forces_using_cr_for_child_rape": sorted(child_rape[child_rape > 0].index),

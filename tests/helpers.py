@@ -5,6 +5,7 @@ from pathlib import Path
 import polars as pl
 
 from crimeoutcomes.sample import PUBLISHED_HEADERS
+from crimeoutcomes.schema import OUTCOMES_COLUMNS
 from crimeoutcomes.workbook_writer import Sheet, mixed_cells, write_workbook
 
 HEADERS = PUBLISHED_HEADERS["current"]
@@ -39,3 +40,14 @@ def base_row(**changes) -> dict:
            "recorded": 3, "closed": 4}
     row.update(changes)
     return row
+
+
+def outcomes_table(rows):
+    """rows: (year, quarter, force, code, group, expired, outcome type, recorded, closed, note)."""
+    names = ["financial_year", "quarter", "force", "offence_code", "offence_group", "offence_code_expired",
+             "outcome_type", "recorded", "closed", "note"]
+    frame = pl.DataFrame([dict(zip(names, r)) for r in rows], schema_overrides={"recorded": pl.Int64,
+                                                                                 "closed": pl.Int64})
+    return frame.with_columns(pl.col("quarter").cast(pl.Int8), offence_description=pl.col("offence_code"),
+                              offence_subgroup=pl.lit("Other sexual offences"), outcome_description=pl.lit(""),
+                              outcome_group=pl.lit("")).select(list(OUTCOMES_COLUMNS))

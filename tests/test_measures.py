@@ -8,18 +8,8 @@ import pytest
 from crimeoutcomes import measures as m
 from crimeoutcomes.codes import forces
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.schema import OUTCOMES_COLUMNS
 
-
-def table(rows):
-    """rows: (year, quarter, force, code, group, expired, outcome type, recorded, closed, note)."""
-    names = ["financial_year", "quarter", "force", "offence_code", "offence_group", "offence_code_expired",
-             "outcome_type", "recorded", "closed", "note"]
-    frame = pl.DataFrame([dict(zip(names, r)) for r in rows], schema_overrides={"recorded": pl.Int64,
-                                                                                 "closed": pl.Int64})
-    return frame.with_columns(pl.col("quarter").cast(pl.Int8), offence_description=pl.col("offence_code"),
-                              offence_subgroup=pl.lit("Other sexual offences"), outcome_description=pl.lit(""),
-                              outcome_group=pl.lit("")).select(list(OUTCOMES_COLUMNS))
+from helpers import outcomes_table as table
 
 
 S, O = "Sexual offences", "Theft offences"

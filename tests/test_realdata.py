@@ -6,7 +6,7 @@ import pytest
 from crimeoutcomes import codes
 from crimeoutcomes.read import parse_outcomes, parse_recorded_crime
 
-from realdata_rebuild import real_recorded_crime, write_recorded_crime
+from realdata_rebuild import real_recorded_crime
 
 pytestmark = pytest.mark.realdata
 
@@ -22,8 +22,8 @@ def real_pfa(shared_dir):
 
 
 @pytest.fixture(scope="module")
-def recorded_crime(real_pfa, tmp_path_factory):
-    return parse_recorded_crime(write_recorded_crime(real_pfa, tmp_path_factory.mktemp("real") / "pfa.ods"))
+def recorded_crime(real_raw_folder):
+    return parse_recorded_crime(real_raw_folder / "pfa-recorded-crime.ods")
 
 
 def test_every_real_row_is_read(outcomes_2024_25, real_rows):

@@ -99,12 +99,14 @@ def test_summary_matches_independent_sums_of_the_sample(built, expected):
     assert child["codes"] == CHILD_CODES
     assert child["community_resolutions"] == expected["child_victim_community_resolutions"]
     assert child["forces_using_cr_for_child_rape"] == expected["forces_using_cr_for_child_rape"]
-    assert [s["file"] for s in summary["sources"]] == [sample.outcomes_filename(y) for y in VINTAGES]
+    assert [s["file"] for s in summary["sources"]] == sorted(
+        [sample.outcomes_filename(y) for y in VINTAGES] + [sample.RECORDED_CRIME_FILENAME])
 
 
 def test_figure_csvs_hold_the_same_sums(built, expected, truth):
     figures = built["figures"]
-    for name in ("sexual_cr_by_year", "force_cr_counts", "force_cr_share", "sexual_cr_by_offence_code",
+    for name in ("sexual_cr_by_year", "force_cr_counts", "force_cr_funnel", "force_cr_offence_mix_funnel",
+                 "force_cr_rate_per_1000", "sexual_cr_by_offence_code",
                  "child_cr_by_code_year", "child_rape_cr_forces"):
         for suffix in (".png", ".svg", ".csv"):
             assert (figures / f"{name}{suffix}").stat().st_size > 0
@@ -139,3 +141,21 @@ def test_a_missing_force_is_null_never_zero_in_the_gap_year(sample_files, truth)
     assert summary["forces_missing"]["Metropolitan Police"]["quarters"] == "2, 3, 4"
     assert summary["forces_missing"]["Metropolitan Police"]["marker"] == sample.NOT_PROVIDED_MARKER
     assert summary["sexual_offences"]["community_resolutions"] == expected["community_resolutions"]
+
+
+def test_force_comparison_shows_funnels_standardised_ratios_and_gap_notes(built, expected):
+    page = (built["reports"] / "02-force-comparison.html").read_text(encoding="utf-8")
+    for text in ("Funnel plot", "Allowing for the offence mix", "Over-dispersion: phi =", "Three denominators"):
+        assert text in page
+    # The sample's Devon and Cornwall outcomes collapse all through 2024/25: named, and out of the rates.
+    assert "outcomes collapsed" in page and "Devon and Cornwall" in page
+    summary = json.loads((built["reports"] / "summary.json").read_text())["force_comparison"]
+    assert summary["quarters_left_out"] == {"Devon and Cornwall": "2024/25 Q1 (outcomes collapsed); 2024/25 Q2 (outcomes "
+                                                                  "collapsed); 2024/25 Q3 (outcomes collapsed); 2024/25 "
+                                                                  "Q4 (outcomes collapsed)"}
+    assert summary["rate_per_1000_recorded"]["Devon and Cornwall"] is None
+    assert "Devon and Cornwall" in summary["not_ranked"]
+    assert "Lancashire" in summary["outside_99_8"]  # the sample gives Lancashire five times the usual rate
+    points = pl.read_csv(built["figures"] / "force_cr_funnel.csv").filter(pl.col("force").is_not_null())
+    for force, proportion in points.select("force", "proportion").iter_rows():
+        assert proportion == pytest.approx(expected["by_force"][force] / expected["assigned_by_force"][force])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import polars as pl
@@ -17,7 +18,7 @@ from .errors import CrimeOutcomesError
 from .measures import check_basis
 from .sample import SYNTHETIC_MARK
 from .source_set import SourceSet, from_folder, obtain
-from .tables import load_outcomes
+from .tables import load_outcomes, load_recorded_crime
 from .years import normalise_financial_year, year_slug
 
 LATEST = "latest"
@@ -61,6 +62,13 @@ class Analysis:
     def year_outcomes(self) -> pl.DataFrame:
         return self.outcomes.filter(pl.col("financial_year") == self.financial_year)
 
+    @cached_property
+    def recorded_crime(self) -> pl.DataFrame | None:
+        """Police recorded crime for the years read (the rates' denominator), if the folder has the file."""
+        if self.sources.recorded_crime is None:
+            return None
+        return load_recorded_crime(self.sources.recorded_crime).filter(pl.col("financial_year").is_in(self.years))
+
     @property
     def basis_words(self) -> str:
         return BASIS_WORDS[self.count_basis]
@@ -68,6 +76,8 @@ class Analysis:
     def source_files(self) -> list[dict]:
         """The files this analysis read: name, sha256, URL, from the folder's manifest."""
         used = {p.name for y, p in self.sources.outcomes.items() if y in self.years}
+        if self.sources.recorded_crime is not None:
+            used.add(self.sources.recorded_crime.name)
         entries = {e["filename"]: e for e in self.sources.manifest.get("files", [])}
         return [{"file": name, "sha256": entries.get(name, {}).get("sha256"), "url": entries.get(name, {}).get("url"),
                  "title": entries.get(name, {}).get("title")}

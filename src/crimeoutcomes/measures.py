@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 import polars as pl
-from scipy.stats import beta
+from scipy.stats import beta, chi2
 
 from .codes import (COMMUNITY_RESOLUTION, NOT_YET_ASSIGNED, SEXUAL_OFFENCES_GROUP, charge_and_out_of_court_types,
                     child_victim_offences, forces)
@@ -55,7 +55,7 @@ def sexual_offences(outcomes: pl.DataFrame) -> pl.DataFrame:
     return outcomes.filter(pl.col("offence_group") == SEXUAL_OFFENCES_GROUP)
 
 
-def _measure_sums(*, complete: bool) -> list[pl.Expr]:
+def measure_sums(*, complete: bool) -> list[pl.Expr]:
     """One sum per measure; with ``complete``, NA if any count it needs is NA."""
     sums = []
     for name, types in MEASURE_TYPES.items():
@@ -74,7 +74,7 @@ def national_totals(outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] 
     rows = countable(outcomes, count_basis)
     gaps = coverage(outcomes, count_basis).filter(pl.col("missing"))
     gap_keys = [k for k in by if k in ("financial_year", "quarter")]
-    totals = rows.group_by(list(by)).agg(_measure_sums(complete=False))
+    totals = rows.group_by(list(by)).agg(measure_sums(complete=False))
     if gap_keys:
         counted = gaps.group_by(gap_keys).agg(pl.len().cast(pl.Int64).alias("force_quarters_missing"))
         totals = totals.join(counted, on=gap_keys, how="left")
@@ -127,7 +127,7 @@ def force_totals(outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] = (
                     .str.join(", ")))
     force_names = pl.DataFrame({"force": all_forces(outcomes)})
     grid = rows.select(list(by)).unique().join(force_names, how="cross") if by else force_names
-    totals = grid.join(rows.group_by(keys).agg(_measure_sums(complete=True)), on=keys, how="left")
+    totals = grid.join(rows.group_by(keys).agg(measure_sums(complete=True)), on=keys, how="left")
     totals = totals.join(missing, on=[c for c in missing.columns if c != "quarters_missing"], how="left")
     has_gap = pl.col("quarters_missing").fill_null("") != ""
     return (totals
@@ -166,6 +166,17 @@ def exact_interval(k, n, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np
     return np.where(valid, low, np.nan), np.where(valid, high, np.nan)
 
 
+def poisson_interval(k, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (Garwood) interval for a count k; NaN where k is NA."""
+    k = np.asarray(k, dtype=float)
+    alpha = 1 - confidence
+    valid = np.isfinite(k) & (k >= 0)
+    k_safe = np.where(valid, k, 0)
+    low = np.where(k_safe > 0, chi2.ppf(alpha / 2, 2 * k_safe) / 2, 0.0)
+    high = chi2.ppf(1 - alpha / 2, 2 * k_safe + 2) / 2
+    return np.where(valid, low, np.nan), np.where(valid, high, np.nan)
+
+
 def year_on_year(frame: pl.DataFrame, column: str = COMMUNITY_RESOLUTIONS, by: Sequence[str] = ()) -> pl.DataFrame:
     """Adds ``change`` and ``change_pct`` against the previous financial year (within ``by``)."""
     ordered = frame.sort([*by, "financial_year"])
@@ -184,7 +195,7 @@ def offence_code_totals(outcomes: pl.DataFrame, count_basis: str, by: Sequence[s
               .agg(pl.col("offence_description").first(), pl.col("offence_subgroup").first()))
     # Every code the file lists, so an expired one shows 0 rather than vanishing.
     listed = outcomes.select(keys).unique()
-    totals = listed.join(rows.group_by(keys).agg(_measure_sums(complete=False)), on=keys, how="left")
+    totals = listed.join(rows.group_by(keys).agg(measure_sums(complete=False)), on=keys, how="left")
     return (totals.with_columns([pl.col(m).fill_null(0) for m in MEASURE_TYPES])
             .join(labels, on="offence_code", how="left").sort(keys))
 

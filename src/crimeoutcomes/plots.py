@@ -105,20 +105,22 @@ def bars(data: pl.DataFrame, label: str, value: str, *, title: str, xlabel: str,
 
 
 def intervals(data: pl.DataFrame, label: str, value: str, low: str, high: str, *, title: str, xlabel: str,
-              reference: float | None = None, reference_label: str = "England and Wales"):
-    """Points with interval bars, highest at the top; rows with NA listed at the bottom as 'no data'."""
+              reference: float | None = None, reference_label: str = "England and Wales", scale: float = 100,
+              missing_label: str = "no data"):
+    """Points with interval bars, highest at the top; rows with NA listed at the bottom as ``missing_label``.
+    ``scale`` multiplies every value (100: proportions shown as per cent)."""
     ordered = data.sort(value, descending=True, nulls_last=True)
     figure, axes = new_figure(9, max(3.0, 0.24 * ordered.height + 1))
     names = ordered[label].to_list()
     positions = np.arange(len(names))[::-1]
-    centre, lo, hi = (ordered[c].cast(pl.Float64).to_numpy() * 100 for c in (value, low, high))
+    centre, lo, hi = (ordered[c].cast(pl.Float64).to_numpy() * scale for c in (value, low, high))
     present = ~np.isnan(centre)
     axes.errorbar(centre[present], positions[present], xerr=[centre[present] - lo[present], hi[present] - centre[present]],
                   fmt="o", markersize=4, capsize=2, color=sns.color_palette()[0], label="share with 95% interval")
     for y in positions[~present]:
-        axes.text(0, y, " no data", va="center", ha="left", fontsize=8, color="#505a5f", style="italic")
+        axes.text(0, y, f" {missing_label}", va="center", ha="left", fontsize=8, color="#505a5f", style="italic")
     if reference is not None:
-        axes.axvline(reference * 100, color=HIGHLIGHT, linestyle="--", linewidth=1, label=reference_label)
+        axes.axvline(reference * scale, color=HIGHLIGHT, linestyle="--", linewidth=1, label=reference_label)
     axes.set_yticks(positions, names, fontsize=8)
     axes.set_xlim(left=0)
     axes.set(title=title, xlabel=xlabel, ylabel="")
@@ -162,3 +164,35 @@ def table(frame: pl.DataFrame, *, name: str, percent: Sequence[str] = (), decima
     formats.update({c: "{:.2%}" for c in percent})
     formats.update({c: "{:,.1f}" for c in decimals})
     return (data.style.set_uuid(name).hide(axis="index").format(formats, na_rep="n/a"))
+
+
+def funnel(points: pl.DataFrame, curves: pl.DataFrame, value: str, denominator: str, *, title: str, xlabel: str,
+           ylabel: str, percent: bool = True, target_label: str = "England and Wales"):
+    """A funnel plot: each force's value against its denominator, exact 95% and 99.8% limits, the
+    over-dispersion-adjusted 99.8% limits where ``curves`` has them; forces outside 99.8% are named."""
+    scale = 100 if percent else 1
+    figure, axes = new_figure(9, 6)
+    x = curves["denominator"].to_numpy()
+    axes.axhline(curves["target"][0] * scale, color="#505a5f", linewidth=1, label=target_label)
+    for name, style, label in (("95", "--", "95% limits (exact)"), ("99_8", "-", "99.8% limits (exact)")):
+        axes.plot(x, curves[f"upper_{name}"].to_numpy() * scale, style, color="#1d70b8", linewidth=1, label=label)
+        axes.plot(x, curves[f"lower_{name}"].to_numpy() * scale, style, color="#1d70b8", linewidth=1)
+    if "adjusted_upper_99_8" in curves.columns:
+        axes.plot(x, curves["adjusted_upper_99_8"].to_numpy() * scale, ":", color=HIGHLIGHT, linewidth=1.2,
+                  label="99.8% limits allowing for over-dispersion")
+        axes.plot(x, np.clip(curves["adjusted_lower_99_8"].to_numpy(), 0, None) * scale, ":", color=HIGHLIGHT,
+                  linewidth=1.2)
+    outside = points["outside_99_8"].to_numpy()
+    px, py = points[denominator].cast(pl.Float64).to_numpy(), points[value].to_numpy() * scale
+    axes.scatter(px[~outside], py[~outside], s=18, color="#505a5f", zorder=3, label="force")
+    axes.scatter(px[outside], py[outside], s=26, color=HIGHLIGHT, zorder=4, label="force outside 99.8% limits")
+    for name, xi, yi in zip(points.filter(pl.col("outside_99_8"))["force"], px[outside], py[outside]):
+        axes.annotate(name, (xi, yi), xytext=(4, 3), textcoords="offset points", fontsize=8)
+    axes.set_xscale("log")
+    top = max(np.nanmax(py) if len(py) else 0, np.nanmax(curves["upper_95"].to_numpy()[x >= max(px.min(), 1)] * scale)
+              if len(px) else 0)
+    axes.set_ylim(0, top * 1.1 if top > 0 else 1)
+    axes.set_xlim(max(px.min() * 0.7, 1) if len(px) else 1, x.max())
+    axes.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return figure

@@ -14,6 +14,7 @@ import polars as pl
 
 from .analysis import Analysis
 from .codes import child_rape_codes
+from .comparison import EXPECTED, compare_forces
 from .measures import (ASSIGNED_OUTCOMES, CHARGES_AND_OUT_OF_COURT, COMMUNITY_RESOLUTIONS, child_victim_codes,
                        force_totals, forces_with_community_resolutions, gaps, national_totals, offence_code_totals,
                        sexual_offences)
@@ -34,6 +35,32 @@ def _national(outcomes: pl.DataFrame, basis: str) -> dict:
         CHARGES_AND_OUT_OF_COURT: row[CHARGES_AND_OUT_OF_COURT],
         "share_of_charges_and_out_of_court": _share(row[COMMUNITY_RESOLUTIONS], row[CHARGES_AND_OUT_OF_COURT]),
         "force_quarters_missing": row["force_quarters_missing"],
+    }
+
+
+def _force_comparison(analysis: Analysis) -> dict:
+    """The chosen year's fair comparison (the notebook can also pool years; this is one year)."""
+    fc = compare_forces(analysis.outcomes, analysis.count_basis, [analysis.financial_year], analysis.recorded_crime)
+    table = fc.table
+
+    def by_force(column: str) -> dict:
+        return dict(table.select("force", column).iter_rows())
+
+    return {
+        "years": fc.years,
+        "rate_per_1000_recorded": by_force("rate_per_1000_recorded"),
+        "share_of_assigned": by_force("share_of_assigned"),
+        "share_of_charges_and_out_of_court": by_force("share_of_charges_and_out_of_court"),
+        "expected_community_resolutions": by_force(EXPECTED),
+        "national_share_of_assigned": fc.national_share,
+        "overdispersion": {"phi": fc.funnel_dispersion.phi, "tau2": fc.funnel_dispersion.tau2,
+                           "over_dispersed": fc.funnel_dispersion.over_dispersed},
+        "outside_99_8": fc.outside(fc.funnel),
+        "outside_adjusted_99_8": fc.outside(fc.funnel, adjusted=True) if fc.funnel_dispersion.over_dispersed else [],
+        "offence_mix_outside_99_8": fc.outside(fc.mix),
+        "not_ranked": table.filter(~pl.col("rankable"))["force"].to_list(),
+        "quarters_left_out": {force: note for force, note in table.select("force", "quarters_left_out").iter_rows()
+                              if note},
     }
 
 
@@ -68,6 +95,7 @@ def build_summary(analysis: Analysis) -> dict:
             "child_rape_codes": list(child_rape_codes()),
             "forces_using_cr_for_child_rape": child_rape["force"].to_list(),
         },
+        "force_comparison": _force_comparison(analysis),
     }
 
 
