@@ -48,7 +48,8 @@ def test_bad_arguments_stop_before_anything_runs(arguments, message, capsys, tmp
 
 def test_notebooks_are_committed_without_outputs_and_take_the_parameters():
     found = pipeline.notebooks(PROJECT_ROOT / "notebooks")
-    assert [p.stem for p in found] == ["01_national_totals", "02_force_comparison", "03_child_victim_offences"]
+    assert [p.stem for p in found] == ["01_national_totals", "02_force_comparison", "03_child_victim_offences",
+                                       "04_reconciliation"]
     for path in found:
         notebook = nbformat.read(path, as_version=4)
         assert notebook.metadata["kernelspec"]["name"] == pipeline.KERNEL_NAME

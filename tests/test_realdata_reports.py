@@ -90,3 +90,13 @@ def test_real_force_comparison_notebook_shows_funnels_and_gap_notes(built):
     figures = built.parents[1] / "figures" / "2024-25"
     for name in ("force_cr_funnel", "force_cr_offence_mix_funnel", "force_cr_rate_per_1000"):
         assert (figures / f"{name}.csv").is_file() and (figures / f"{name}.png").is_file()
+
+
+def test_real_reconciliation_settles_the_912(summary, expected):
+    rows = {r["id"]: r for r in summary["reconciliation"]}
+    row = rows["national-2024-25"]
+    assert row["ours_recorded"] == expected["community_resolutions"]
+    assert row["ours_closed"] is None  # the rebuilt file has only the recorded basis
+    assert row["likely_reason"].startswith("release: ")  # 912 published against about 900
+    assert rows["lancashire-2024-25"]["ours_recorded"] == expected["by_force"]["Lancashire"]
+    assert all(r["financial_years"] == "2024/25" for r in summary["reconciliation"])

@@ -17,7 +17,8 @@ from conftest import PROJECT_ROOT, VINTAGES
 from expected import CHILD_CODES, expected_figures, from_tidy
 
 YEAR = VINTAGES[-1]
-NOTEBOOK_HTML = ["01-national-totals.html", "02-force-comparison.html", "03-child-victim-offences.html"]
+NOTEBOOK_HTML = ["01-national-totals.html", "02-force-comparison.html", "03-child-victim-offences.html",
+                 "04-reconciliation.html"]
 
 
 def run_all(*arguments, env_root):
@@ -64,8 +65,18 @@ def test_each_html_report_is_clean_self_contained_and_marked(built, name):
     assert "jp-InputArea-editor" not in body and 'class="highlight' not in body  # no code cells
     assert "save_figure(" not in page and "import polars" not in page
     assert "<script src=" not in page  # nothing fetched from elsewhere
-    assert page.count('src="data:image/png;base64,') >= 3  # figures embedded
+    assert page.count('src="data:image/png;base64,') >= 2  # figures embedded
     assert "SYNTHETIC DATA" in re.sub(r"<style.*?</style>", "", page, flags=re.S)
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_HTML + ["index.html"])
+def test_every_page_carries_the_provenance_block(built, sample_files, name):
+    page = (built["reports"] / name).read_text(encoding="utf-8")
+    assert 'class="provenance"' in page and "closed" in page
+    manifest = json.loads((sample_files.folder / "manifest.json").read_text())
+    used = [e for e in manifest["files"] if e["filename"] != sample_files.earlier_release.name]
+    for entry in used:  # every file read: name, release stamp and checksum
+        assert entry["filename"] in page and entry["sha256"] in page and entry["release"] in page
 
 
 def test_index_links_every_report_and_is_marked(built):
@@ -77,8 +88,9 @@ def test_index_links_every_report_and_is_marked(built):
 
 def test_progress_names_each_notebook_without_flooding_the_log(built):
     lines = built["stderr"].splitlines()
-    for number, stem in enumerate(["01_national_totals", "02_force_comparison", "03_child_victim_offences"], 1):
-        assert any(line.startswith(f"[{number}/3] {stem}: done") for line in lines)
+    stems = [name[:-5].replace("-", "_") for name in NOTEBOOK_HTML]
+    for number, stem in enumerate(stems, 1):
+        assert any(line.startswith(f"[{number}/{len(stems)}] {stem}: done") for line in lines)
     assert len(lines) < 30
 
 

@@ -29,6 +29,9 @@ BASIS_WORDS = {
     "recorded": "outcomes so far of the offences recorded in the year (later revisions can still add outcomes)",
 }
 
+#: What the provenance block shows of each file's manifest entry.
+PROVENANCE_FIELDS = ("title", "url", "release", "release_date", "retrieved_at", "sha256")
+
 SYNTHETIC_NOTICE = (f"{SYNTHETIC_MARK}: every number on this page is invented by the project's generator "
                     "to test the code. These are not official statistics and must not be quoted.")
 
@@ -74,28 +77,42 @@ class Analysis:
         return BASIS_WORDS[self.count_basis]
 
     def source_files(self) -> list[dict]:
-        """The files this analysis read: name, sha256, URL, from the folder's manifest."""
-        used = {p.name for y, p in self.sources.outcomes.items() if y in self.years}
+        """The files this analysis read, as the folder's manifest records them."""
+        used = [p for y, p in self.sources.outcomes.items() if y in self.years]
         if self.sources.recorded_crime is not None:
-            used.add(self.sources.recorded_crime.name)
-        entries = {e["filename"]: e for e in self.sources.manifest.get("files", [])}
-        return [{"file": name, "sha256": entries.get(name, {}).get("sha256"), "url": entries.get(name, {}).get("url"),
-                 "title": entries.get(name, {}).get("title")}
-                for name in sorted(used)]
+            used.append(self.sources.recorded_crime)
+        return [{"file": path.name, **{key: self.sources.entry(path).get(key) for key in PROVENANCE_FIELDS}}
+                for path in sorted(used, key=lambda p: p.name)]
+
+    def releases(self) -> dict[str, str]:
+        """Financial year -> the release (date stamp) of the file read for it."""
+        return {year: self.sources.entry(path).get("release") or path.name
+                for year, path in self.sources.outcomes.items() if year in self.years}
+
+    def provenance(self):
+        """Where every number on the page comes from: the files, their releases and checksums, the basis."""
+        from IPython.display import HTML
+
+        rows = "".join(
+            f"<tr><td>{html.escape(f['file'])}<br><small>{html.escape(f.get('title') or '')}</small></td>"
+            f"<td>{html.escape(f.get('release') or 'unknown')}</td><td>{html.escape(f.get('retrieved_at') or 'n/a')}</td>"
+            f"<td><code>{html.escape((f.get('sha256') or 'unknown'))}</code></td></tr>"
+            for f in self.source_files())
+        return HTML(f'<details class="provenance" open><summary><strong>Sources and basis</strong></summary>'
+                    f'<p>Basis: <strong>{html.escape(self.count_basis)}</strong>, {html.escape(self.basis_words)}. '
+                    f'Years read: {html.escape(self.years[0])} to {html.escape(self.years[-1])}.</p>'
+                    f'<table><thead><tr><th>file</th><th>release</th><th>retrieved</th><th>sha256</th></tr></thead>'
+                    f'<tbody>{rows}</tbody></table></details>')
 
     def banner(self):
-        """The mark at the top of every report: SYNTHETIC where it is, else the data's year and basis."""
-        from IPython.display import HTML  # only notebooks need IPython
+        """The top of every report: the SYNTHETIC warning where it applies, then the provenance block."""
+        from IPython.display import HTML
 
-        if self.synthetic:
-            return HTML(f'<div class="synthetic-banner" role="alert" style="border:3px solid #b00020;'
-                        f'background:#fde7ea;color:#5c0010;padding:0.8em 1em;font-size:1.1em;margin:0.5em 0">'
-                        f'<strong>{html.escape(SYNTHETIC_MARK)}</strong>: '
-                        f'{html.escape(SYNTHETIC_NOTICE.split(": ", 1)[1])}</div>')
-        files = ", ".join(f["file"] for f in self.source_files())
-        return HTML(f'<div class="data-banner" role="note" style="border-left:4px solid #1d70b8;padding:0.5em 1em">'
-                    f'Home Office crime outcomes open data, {html.escape(self.financial_year)}; '
-                    f'basis: {html.escape(self.basis_words)}. Files: {html.escape(files)}.</div>')
+        warning = (f'<div class="synthetic-banner" role="alert" style="border:3px solid #b00020;'
+                   f'background:#fde7ea;color:#5c0010;padding:0.8em 1em;font-size:1.1em;margin:0.5em 0">'
+                   f'<strong>{html.escape(SYNTHETIC_MARK)}</strong>: '
+                   f'{html.escape(SYNTHETIC_NOTICE.split(": ", 1)[1])}</div>') if self.synthetic else ""
+        return HTML(warning + self.provenance().data)
 
     def save_figure(self, figure, name: str, data) -> None:
         """The figure as PNG and SVG with the CSV of exactly the numbers it plots (see ``plots``)."""

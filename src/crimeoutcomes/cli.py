@@ -1,4 +1,4 @@
-"""Command line: python -m crimeoutcomes read | sample | fetch | build."""
+"""Command line: python -m crimeoutcomes read | sample | fetch | build | diff."""
 
 from __future__ import annotations
 
@@ -66,6 +66,26 @@ def _cmd_build(args) -> int:
     return 0
 
 
+def _cmd_diff(args) -> int:
+    from .releases import compare_releases, maturation
+    from .store import write_csv_atomic
+
+    old, new = (load_table(p, "outcomes") for p in (args.old, args.new))
+    diff = compare_releases(old, new, args.old.name, args.new.name)
+    print(f"{args.old.name} -> {args.new.name}: {diff.cells.height:,} of {new.height:,} cells differ")
+    with pl.Config(tbl_rows=args.top, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
+                   tbl_width_chars=120, tbl_formatting="ASCII_MARKDOWN"):
+        for key in ("force", "offence_code", "outcome_type"):
+            print(f"\nBy {key.replace('_', ' ')} (net change; first {args.top}):")
+            print(diff.by(key).head(args.top))
+        print("\nRecorded basis, how outcomes of the same offences matured (all offences):")
+        print(maturation(old, new))
+    if args.out:
+        write_csv_atomic(diff.cells, args.out)
+        print(f"\nEvery changed cell: {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m crimeoutcomes", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -101,6 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--source", choices=SOURCE_CHOICES, default="auto")
     build.add_argument("--raw-dir", type=Path, default=None)
     build.set_defaults(run=_cmd_build)
+
+    diff = commands.add_parser("diff", help="what changed between two releases of one year's outcomes file",
+                               description="Compare two releases of the same financial year's outcomes file.")
+    diff.add_argument("old", type=Path, metavar="OLD", help="the earlier release (.xlsx or .ods)")
+    diff.add_argument("new", type=Path, metavar="NEW", help="the later release")
+    diff.add_argument("--out", type=Path, metavar="FILE.csv", help="write every changed cell here")
+    diff.add_argument("--top", type=int, default=10, help="rows per summary table (default 10)")
+    diff.set_defaults(run=_cmd_diff)
     return parser
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .analysis import SYNTHETIC_NOTICE
+from .atomic import write_text_atomically
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; max-width: 60rem;
@@ -62,16 +63,18 @@ def render_index(summary: dict, reports: Sequence[tuple[str, str]]) -> str:
         *(f'<li><a href="{e(href)}">{e(name)}</a></li>' for name, href in reports),
         "</ol>",
         '<p>Machine-readable figures: <a href="summary.json">summary.json</a>.</p>',
-        "<h2>Sources</h2>", "<ul>",
-        *(f"<li>{e(s['file'])}" + (f' (<a href="{e(s["url"])}">{e(s["url"])}</a>)' if s.get("url") else "")
-          + f"<br>sha256 <code>{e(s['sha256'] or 'unknown')}</code></li>" for s in summary["sources"]),
-        "</ul>", "</main>", "</body>", "</html>", "",
+        "<h2>Sources</h2>", f"<p>Basis: {e(basis)}. Every figure above comes from these files.</p>",
+        '<table class="provenance"><thead><tr><th scope="col">file</th><th scope="col">release</th>'
+        '<th scope="col">retrieved</th><th scope="col">sha256</th></tr></thead><tbody>',
+        *(f"<tr><td>" + (f'<a href="{e(s["url"])}">{e(s["file"])}</a>' if s.get("url") else e(s["file"]))
+          + f"<br><small>{e(s.get('title') or '')}</small></td><td>{e(s.get('release') or 'unknown')}</td>"
+          f"<td>{e(s.get('retrieved_at') or 'n/a')}</td><td><code>{e(s.get('sha256') or 'unknown')}</code></td></tr>"
+          for s in summary["sources"]),
+        "</tbody></table>",
+        "</main>", "</body>", "</html>", "",
     ]
     return "\n".join(p for p in parts if p)
 
 
 def write_index(summary: dict, reports: Sequence[tuple[str, str]], target: Path) -> Path:
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(render_index(summary, reports), encoding="utf-8")
-    tmp.replace(target)
-    return target
+    return write_text_atomically(target, render_index(summary, reports))

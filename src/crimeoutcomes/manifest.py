@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from . import paths
+from .atomic import write_text_atomically
 
 
 def load_manifest(folder: Path | None = None) -> dict:
@@ -19,12 +19,8 @@ def load_manifest(folder: Path | None = None) -> dict:
 def save_manifest(manifest: dict, folder: Path | None = None) -> Path:
     """Write atomically, entries sorted by file name, so that re-runs give the same bytes."""
     path = paths.manifest_path(folder)
-    path.parent.mkdir(parents=True, exist_ok=True)
     manifest = {**manifest, "files": sorted(manifest.get("files", []), key=lambda e: e["filename"])}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomically(path, json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def upsert_entry(manifest: dict, entry: dict) -> dict:

@@ -20,6 +20,7 @@ import nbformat
 
 from . import paths
 from .analysis import FRAMEWORK_FIRST_YEAR, LATEST, setup
+from .atomic import write_text_atomically
 from .errors import CrimeOutcomesError
 from .index_page import write_index
 from .source_set import obtain
@@ -157,10 +158,7 @@ def export_html(executed: Path, target: Path, title: str) -> Path:
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"
     body, _ = exporter.from_notebook_node(notebook)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(target)
-    return target
+    return write_text_atomically(target, body)
 
 
 def _publish(staging: Path, final: Path) -> None:

@@ -8,7 +8,6 @@ in the files, a fixed SVG id salt.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Sequence
 
@@ -17,6 +16,7 @@ import numpy as np
 import polars as pl
 import seaborn as sns
 
+from .atomic import write_atomically
 from .sample import SYNTHETIC_MARK
 
 SOURCE_NOTE = "Source: Home Office, crime outcomes open data"
@@ -47,22 +47,13 @@ def mark(figure, *, synthetic: bool, note: str = SOURCE_NOTE) -> None:
     figure.text(0.0, -0.01, note, fontsize=8, color=HIGHLIGHT if synthetic else "#505a5f", ha="left", va="top")
 
 
-def _atomic(target: Path, write) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def save_figure(figure, data: pl.DataFrame, stem: Path, *, synthetic: bool) -> Path:
     """Write stem.png, stem.svg and stem.csv (the plotted numbers), each atomically."""
     stem.parent.mkdir(parents=True, exist_ok=True)
     mark(figure, synthetic=synthetic)
-    _atomic(stem.with_suffix(".png"), lambda p: figure.savefig(p, format="png", metadata={"Software": None}))
-    _atomic(stem.with_suffix(".svg"), lambda p: figure.savefig(p, format="svg", metadata={"Date": None}))
-    _atomic(stem.with_suffix(".csv"), lambda p: data.write_csv(p))
+    write_atomically(stem.with_suffix(".png"), lambda p: figure.savefig(p, format="png", metadata={"Software": None}))
+    write_atomically(stem.with_suffix(".svg"), lambda p: figure.savefig(p, format="svg", metadata={"Date": None}))
+    write_atomically(stem.with_suffix(".csv"), data.write_csv)
     return stem
 
 
@@ -194,5 +185,20 @@ def funnel(points: pl.DataFrame, curves: pl.DataFrame, value: str, denominator: 
     axes.set_ylim(0, top * 1.1 if top > 0 else 1)
     axes.set_xlim(max(px.min() * 0.7, 1) if len(px) else 1, x.max())
     axes.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return figure
+
+
+def points(data: pl.DataFrame, label: str, series: Sequence[str], labels: Sequence[str], *, title: str, xlabel: str):
+    """A dot plot: one row per ``label``, one marker per column of ``series`` (NA left out)."""
+    figure, axes = new_figure(9, max(2.5, 0.4 * data.height + 1.2))
+    names = data[label].to_list()
+    positions = np.arange(len(names))[::-1]
+    for column, name, marker in zip(series, labels, ("o", "s", "^", "D")):
+        values = data[column].cast(pl.Float64).to_numpy()
+        axes.scatter(values, positions, marker=marker, s=36, label=name, zorder=3)
+    axes.set_yticks(positions, names, fontsize=8)
+    axes.set(title=title, xlabel=xlabel, ylabel="")
+    axes.set_xlim(left=0)
     axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     return figure

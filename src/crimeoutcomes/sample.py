@@ -20,6 +20,7 @@ import polars as pl
 
 from .codes import NOT_YET_ASSIGNED, SEXUAL_OFFENCES_GROUP, forces, outcome_types
 from .sample_codes import SampleOffence, group_share, sample_offences
+from .sample_releases import CURRENT_RELEASE, EARLIER_RELEASE, earlier_release
 from .manifest import save_manifest
 from .schema import OUTCOMES_COLUMNS, RECORDED_CRIME_COLUMNS
 from .store import file_sha256
@@ -30,6 +31,8 @@ SYNTHETIC_MARK = "SYNTHETIC DATA"
 DEFAULT_YEARS = tuple(financial_years_between("2014/15", "2024/25"))
 RECORDED_CRIME_FIRST_YEAR = "2012/13"
 SEED = 20260723
+#: Bump when the generator's output changes, so that an older sample on disk is written again.
+SAMPLE_VERSION = 2
 
 EXPIRED_MARKER = "N/A - Offence code expired"
 NOT_PROVIDED_MARKER = "N/A - data not provided"
@@ -96,8 +99,9 @@ class SampleFiles:
     """What write_sample() wrote."""
 
     folder: Path
-    outcomes: dict[str, Path] = field(default_factory=dict)  # financial year -> workbook
+    outcomes: dict[str, Path] = field(default_factory=dict)  # financial year -> workbook (current release)
     recorded_crime: Path | None = None
+    earlier_release: Path | None = None  # an earlier release of the last year
 
 
 def data_sheet_name(financial_year: str) -> str:
@@ -438,8 +442,9 @@ def recorded_crime_sheets(truth: pl.DataFrame) -> list[Sheet]:
 
 # ---------------------------------------------------------------- files
 
-def outcomes_filename(financial_year: str, fmt: str = "xlsx") -> str:
-    return f"synthetic-prc-outcomes-open-data-mar{start_year(financial_year) + 1}-tables.{fmt}"
+def outcomes_filename(financial_year: str, fmt: str = "xlsx", release: str = CURRENT_RELEASE[0]) -> str:
+    """Named as the published files are, with the release's ddmmyy date stamp."""
+    return f"synthetic-prc-outcomes-open-data-mar{start_year(financial_year) + 1}-tables-{release}.{fmt}"
 
 
 RECORDED_CRIME_FILENAME = "synthetic-prc-pfa-mar2013-onwards-tables.ods"
@@ -460,8 +465,9 @@ def write_recorded_crime_workbook(path: Path, last_year: str, *, full_size: bool
 
 
 def write_sample(folder: str | Path, years: Sequence[str] = DEFAULT_YEARS, *, full_size: bool = False,
-                 fmt: str = "xlsx") -> SampleFiles:
-    """Write the synthetic sample (outcomes workbooks + recorded-crime file + manifest.json)."""
+                 fmt: str = "xlsx", with_earlier_release: bool = True) -> SampleFiles:
+    """Write the synthetic sample (outcomes workbooks + recorded-crime file + manifest.json), and
+    an earlier release of the last year beside its current one (see ``sample_releases``)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     files = SampleFiles(folder)
@@ -471,18 +477,28 @@ def write_sample(folder: str | Path, years: Sequence[str] = DEFAULT_YEARS, *, fu
         write_outcomes_workbook(path, year, full_size=full_size)
         files.outcomes[year] = path
         entries.append(_manifest_entry(path, f"{SYNTHETIC_MARK}: Outcomes open data, year ending March "
-                                             f"{start_year(year) + 1}", "outcomes", year))
+                                             f"{start_year(year) + 1}", "outcomes", year, CURRENT_RELEASE))
+    if with_earlier_release:
+        last = max(years)
+        files.earlier_release = folder / outcomes_filename(last, fmt, EARLIER_RELEASE[0])
+        write_workbook(files.earlier_release,
+                       outcomes_workbook_sheets(earlier_release(outcomes_truth(last, full_size))))
+        entries.append(_manifest_entry(files.earlier_release, f"{SYNTHETIC_MARK}: Outcomes open data, year ending "
+                                       f"March {start_year(last) + 1} (earlier release)", "outcomes", last,
+                                       EARLIER_RELEASE))
     files.recorded_crime = folder / RECORDED_CRIME_FILENAME
     write_recorded_crime_workbook(files.recorded_crime, max(years), full_size=full_size)
     entries.append(_manifest_entry(files.recorded_crime, f"{SYNTHETIC_MARK}: Police recorded crime open data "
                                    "Police Force Area tables, year ending March 2013 onwards", "recorded_crime",
-                                   None))
+                                   None, CURRENT_RELEASE))
     save_manifest({"synthetic": True, "generator": "crimeoutcomes.sample", "seed": SEED,
+                   "sample_version": SAMPLE_VERSION,
                    "full_size": full_size, "files": entries}, folder)
     return files
 
 
-def _manifest_entry(path: Path, title: str, kind: str, financial_year: str | None) -> dict:
+def _manifest_entry(path: Path, title: str, kind: str, financial_year: str | None,
+                    release: tuple[str, str]) -> dict:
     return {"filename": path.name, "title": title, "kind": kind, "financial_year": financial_year,
-            "url": None, "release": "synthetic", "retrieved_at": None, "bytes": path.stat().st_size,
-            "sha256": file_sha256(path), "synthetic": True}
+            "url": None, "release": release[0], "release_date": release[1], "retrieved_at": None,
+            "bytes": path.stat().st_size, "sha256": file_sha256(path), "synthetic": True}

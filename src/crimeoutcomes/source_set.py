@@ -11,7 +11,7 @@ from .download import fetch
 from .errors import CrimeOutcomesError
 from .manifest import load_manifest
 from .read import OUTCOMES, RECORDED_CRIME, detect_kind
-from .sample import write_sample
+from .sample import SAMPLE_VERSION, write_sample
 from .store import file_sha256
 from .tables import load_table
 
@@ -25,28 +25,38 @@ class SourceSet:
     outcomes: dict[str, Path] = field(default_factory=dict)  # financial year -> file (newest release)
     recorded_crime: Path | None = None
     manifest: dict = field(default_factory=dict)
+    releases: dict[str, list[Path]] = field(default_factory=dict)  # financial year -> every release, oldest first
 
     @property
     def years(self) -> list[str]:
         return sorted(self.outcomes)
 
+    def entry(self, path: Path) -> dict:
+        """The manifest's record of a file ({} if it has none)."""
+        return next((e for e in self.manifest.get("files", []) if e.get("filename") == path.name), {})
+
+
+def _release_order(entry: dict) -> str:
+    return entry.get("release_date") or ""
+
 
 def from_manifest(folder: Path) -> SourceSet:
-    """The newest release of each year that the folder's manifest lists and that is on disk."""
+    """The newest release of each year that the folder's manifest lists and that is on disk, and
+    every release of each year (a folder may keep several side by side)."""
     manifest = load_manifest(folder)
-    newest: dict[str | None, dict] = {}  # financial year (None: the recorded-crime file) -> entry
+    by_year: dict[str | None, list[dict]] = {}  # financial year (None: the recorded-crime file) -> entries
     for entry in manifest.get("files", []):
         if entry.get("kind") not in ("outcomes", "recorded_crime") or not (folder / entry["filename"]).is_file():
             continue
         key = entry["financial_year"] if entry["kind"] == "outcomes" else None
-        if key not in newest or (entry.get("release_date") or "") > (newest[key].get("release_date") or ""):
-            newest[key] = entry
-    recorded = newest.pop(None, None)
-    chosen = newest
+        by_year.setdefault(key, []).append(entry)
+    ordered = {key: sorted(entries, key=_release_order) for key, entries in by_year.items()}
+    recorded = ordered.pop(None, None)
     return SourceSet(
         folder=folder, synthetic=bool(manifest.get("synthetic")),
-        outcomes={y: folder / e["filename"] for y, e in sorted(chosen.items())},
-        recorded_crime=folder / recorded["filename"] if recorded else None, manifest=manifest)
+        outcomes={y: folder / entries[-1]["filename"] for y, entries in sorted(ordered.items())},
+        recorded_crime=folder / recorded[-1]["filename"] if recorded else None, manifest=manifest,
+        releases={y: [folder / e["filename"] for e in entries] for y, entries in sorted(ordered.items())})
 
 
 WORKBOOK_SUFFIXES = (".xlsx", ".ods")
@@ -91,7 +101,8 @@ def from_folder(folder: str | Path) -> SourceSet:
     synthetic = any(e["synthetic"] for e in entries)
     return SourceSet(folder=folder, synthetic=synthetic, outcomes=dict(sorted(outcomes.items())),
                      recorded_crime=recorded[0] if recorded else None,
-                     manifest={"synthetic": synthetic, "files": entries})
+                     manifest={"synthetic": synthetic, "files": entries},
+                     releases={y: [p] for y, p in sorted(outcomes.items())})
 
 
 def obtain(source: str = "auto", raw_dir: Path | None = None, sample_dir: Path | None = None,
@@ -116,7 +127,8 @@ def obtain(source: str = "auto", raw_dir: Path | None = None, sample_dir: Path |
             log(f"Cannot download the Home Office files ({exc}).\n"
                 f"Building from the SYNTHETIC sample in {sample_dir} instead: its numbers are invented.")
     existing = from_manifest(sample_dir)
-    if existing.synthetic and existing.outcomes and existing.recorded_crime:
+    if (existing.synthetic and existing.outcomes and existing.recorded_crime
+            and existing.manifest.get("sample_version") == SAMPLE_VERSION):
         return existing
     write_sample(sample_dir)
     return from_manifest(sample_dir)

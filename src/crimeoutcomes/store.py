@@ -7,13 +7,13 @@ half-written one can never be read; one that cannot be read is discarded and reb
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Callable
 
 import polars as pl
 
 from . import paths
+from .atomic import write_atomically
 from .schema import SCHEMA_VERSION
 
 _CHUNK = 1024 * 1024
@@ -32,16 +32,7 @@ def cache_path(kind: str, sha256: str, cache_dir: Path | None = None) -> Path:
 
 
 def write_parquet_atomic(frame: pl.DataFrame, target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        frame.write_parquet(tmp, compression="zstd", statistics=True)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
+    return write_atomically(target, lambda tmp: frame.write_parquet(tmp, compression="zstd", statistics=True))
 
 
 def cached_parse(source: str | Path, kind: str, parse: Callable[[Path], pl.DataFrame], *,
@@ -61,3 +52,8 @@ def cached_parse(source: str | Path, kind: str, parse: Callable[[Path], pl.DataF
     frame = parse(source)
     write_parquet_atomic(frame, target)
     return frame
+
+
+
+def write_csv_atomic(frame: pl.DataFrame, target: Path) -> Path:
+    return write_atomically(target, frame.write_csv)

@@ -7,14 +7,16 @@ Counts are whole numbers; a force whose data is missing for any quarter of the y
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import polars as pl
 
 from .analysis import Analysis
+from .atomic import write_text_atomically
 from .codes import child_rape_codes
 from .comparison import EXPECTED, compare_forces
+from .quality import unusable_quarters
+from .reconcile import reconcile
 from .measures import (ASSIGNED_OUTCOMES, CHARGES_AND_OUT_OF_COURT, COMMUNITY_RESOLUTIONS, child_victim_codes,
                        force_totals, forces_with_community_resolutions, gaps, national_totals, offence_code_totals,
                        sexual_offences)
@@ -64,6 +66,16 @@ def _force_comparison(analysis: Analysis) -> dict:
     }
 
 
+def _reconciliation(analysis: Analysis) -> list[dict]:
+    """The published figures the files read can reproduce, with ours and the likely reason."""
+    table = reconcile(analysis.outcomes, unusable_quarters(analysis.outcomes, analysis.count_basis,
+                                                           analysis.recorded_crime),
+                      analysis.releases(), synthetic=analysis.synthetic)
+    return (table.filter(pl.col("ours_recorded").is_not_null() | pl.col("ours_closed").is_not_null())
+            .select("id", "financial_years", "published", "ours_closed", "ours_recorded", "likely_reason", "ours_from")
+            .to_dicts())
+
+
 def build_summary(analysis: Analysis) -> dict:
     basis = analysis.count_basis
     year = analysis.year_outcomes
@@ -96,13 +108,10 @@ def build_summary(analysis: Analysis) -> dict:
             "forces_using_cr_for_child_rape": child_rape["force"].to_list(),
         },
         "force_comparison": _force_comparison(analysis),
+        "reconciliation": _reconciliation(analysis),
     }
 
 
 def write_json(data: dict, path: Path) -> Path:
     """Sorted keys, fixed indentation, written under a temporary name and renamed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomically(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")

@@ -1,0 +1,27 @@
+"""Write a file under a temporary name beside it and rename it into place, so that a reader never
+sees half a file and an interrupted write leaves the previous version intact."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+
+def write_atomically(target: str | Path, write: Callable[[Path], object]) -> Path:
+    """``write(tmp)`` fills a temporary sibling of ``target``, which then replaces ``target``."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def write_text_atomically(target: str | Path, text: str) -> Path:
+    return write_atomically(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
