@@ -35,10 +35,12 @@ test: $(STAMP)
 sample: $(STAMP)
 	$(PY) -m crimeoutcomes sample --out data/sample
 
-## bench: time the reader on a full-size synthetic workbook
+## bench: the speed and memory figures of the README (reader, all years, reports); about an hour with pandas
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) benchmarks/bench_read.py
+	$(PY) benchmarks/bench_all_years.py
+	$(PY) benchmarks/bench_reports.py
 
 clean:
 	rm -rf data/cache data/sample reports/sample figures/sample

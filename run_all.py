@@ -3,6 +3,7 @@
 
     python run_all.py [--year FY|latest] [--basis closed|recorded] [--first-year FY]
                       [--source auto|download|local|sample] [--raw-dir DIR] [--out DIR] [--only NAME ...]
+                      [--jobs N]
 
 Exit status: 0 built; 1 a notebook failed (the previous reports are left in place); 2 bad
 arguments or bad input, named in the message.
@@ -11,6 +12,7 @@ arguments or bad input, named in the message.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -29,6 +31,16 @@ def _financial_year(value: str) -> str:
         return normalise_financial_year(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {value!r}")
+    return number
 
 
 def _year_or_latest(value: str) -> str:
@@ -51,6 +63,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="folder to hold reports/ and figures/ (default: the project)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks (e.g. 02 or "
                                                                   "force_comparison)")
+    parser.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1,
+                        help="notebooks run side by side (default: the number of CPUs)")
     arguments = parser.parse_args(argv)
     if arguments.year != LATEST and arguments.first_year > arguments.year:
         parser.error(f"--first-year {arguments.first_year} is after --year {arguments.year}")
@@ -70,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         pipeline.run(financial_year=arguments.year, count_basis=arguments.basis, first_year=arguments.first_year,
                      source=arguments.source, raw_dir=arguments.raw_dir, out=arguments.out, only=arguments.only,
-                     notebooks_dir=NOTEBOOKS)
+                     notebooks_dir=NOTEBOOKS, jobs=arguments.jobs)
     except pipeline.NotebookFailed as exc:
         print(f"run_all: {exc}", file=sys.stderr)
         return 1

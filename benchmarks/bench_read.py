@@ -1,9 +1,11 @@
-"""Time the reader on a full-size synthetic outcomes workbook (712,448 rows, as 2024/25).
+"""Time the reader on a full-size synthetic outcomes workbook (712,448 rows, as 2024/25) and on a
+full-size recorded-crime ods (one sheet a year, 2012/13 to 2024/25).
 
 Each measurement runs in its own Python process, so its peak memory (resident set size, which
-counts the Rust reader's allocations too) is its own. Prints one line per figure.
+counts the Rust reader's allocations too) is its own. Prints one line per figure. pandas on the
+ods (odfpy) is stopped after --pandas-timeout seconds and reported as "more than" that.
 
-    python benchmarks/bench_read.py [--skip-pandas]
+    python benchmarks/bench_read.py [--skip-pandas] [--kind outcomes|recorded_crime|both]
 """
 
 from __future__ import annotations
@@ -38,6 +40,37 @@ rows = len(frame)
 """,
 }
 
+ODS_MEASURES = {
+    "bare fastexcel -> Arrow (every year sheet, types inferred)": """
+import fastexcel
+reader = fastexcel.read_excel(PATH)
+rows = sum(reader.load_sheet(name).to_arrow().num_rows for name in reader.sheet_names
+           if name[:4].isdigit())
+""",
+    "crimeoutcomes parse (no cache) -> tidy table": """
+from crimeoutcomes.read import parse_recorded_crime
+rows = parse_recorded_crime(PATH).height
+""",
+    "crimeoutcomes load, cache hit": """
+from crimeoutcomes.tables import load_table
+rows = load_table(PATH, 'recorded_crime', cache_dir=CACHE).height
+""",
+    "pandas.read_excel, default engine (odf)": """
+import pandas as pd
+frames = pd.read_excel(PATH, sheet_name=None)
+rows = sum(len(f) for name, f in frames.items() if name[:4].isdigit())
+""",
+}
+GENERATE_ODS = """
+from crimeoutcomes.sample import write_recorded_crime_workbook
+rows = write_recorded_crime_workbook(Path(PATH), "2024/25", full_size=True).height
+"""
+FILL_ODS_CACHE = """
+from crimeoutcomes.read import parse_recorded_crime
+from crimeoutcomes.store import cached_parse
+rows = cached_parse(PATH, "recorded_crime", parse_recorded_crime, cache_dir=CACHE).height
+"""
+
 GENERATE = """
 from crimeoutcomes.sample import write_outcomes_workbook
 rows = write_outcomes_workbook(Path(PATH), "2024/25", full_size=True).height
@@ -60,38 +93,57 @@ print(json.dumps({{"seconds": seconds, "peak_mb": peak, "rows": rows}}))
 """
 
 
-def measure(body: str, path: Path, cache: Path) -> dict:
+def measure(body: str, path: Path, cache: Path, timeout: float | None = None) -> dict:
     code = _RUNNER.format(body=body)
-    result = subprocess.run([sys.executable, "-c", code, str(path), str(cache)], capture_output=True, text=True)
+    try:
+        result = subprocess.run([sys.executable, "-c", code, str(path), str(cache)], capture_output=True, text=True,
+                                timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"seconds": timeout, "peak_mb": float("nan"), "rows": 0, "stopped": True}
     if result.returncode:
         raise SystemExit(result.stderr)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-pandas", action="store_true", help="leave out pandas.read_excel (minutes)")
-    args = parser.parse_args()
+def bench(label: str, suffix: str, generate: str, fill: str, measures: dict, args) -> None:
     # This process stays small: Linux carries a process's peak RSS into the children it starts,
     # so the heavy work (generating, filling the cache) runs in children too.
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "full-size-2024-25.xlsx"
+        path = Path(tmp) / f"full-size{suffix}"
         cache = Path(tmp) / "cache"
-        made = measure(GENERATE, path, cache)
-        print(f"generate full-size workbook: {made['seconds']:.1f} s, {path.stat().st_size / 1e6:.1f} MB")
-        measure(FILL_CACHE, path, cache)
+        made = measure(generate, path, cache)
+        print(f"{label}: generated in {made['seconds']:.1f} s, {path.stat().st_size / 1e6:.1f} MB, "
+              f"{made['rows']:,} rows")
+        measure(fill, path, cache)
         results = {}
-        for name, body in MEASURES.items():
+        for name, body in measures.items():
             if args.skip_pandas and name.startswith("pandas"):
                 continue
-            results[name] = r = measure(body, path, cache)
-            print(f"{name}: {r['seconds']:.2f} s, peak {r['peak_mb']:.0f} MB, {r['rows']:,} rows", flush=True)
+            timeout = args.pandas_timeout if name.startswith("pandas") else None
+            results[name] = r = measure(body, path, cache, timeout)
+            if r.get("stopped"):
+                print(f"  {name}: stopped after {r['seconds']:.0f} s (more than that)", flush=True)
+            else:
+                print(f"  {name}: {r['seconds']:.2f} s, peak {r['peak_mb']:.0f} MB, {r['rows']:,} rows", flush=True)
         ours = results["crimeoutcomes parse (no cache) -> tidy table"]["seconds"]
-        bare = results["bare fastexcel -> Arrow (data sheet, types inferred)"]["seconds"]
-        print(f"ratio crimeoutcomes / bare fastexcel: {ours / bare:.2f}x")
-        if "pandas.read_excel, default engine (openpyxl)" in results:
-            pandas = results["pandas.read_excel, default engine (openpyxl)"]["seconds"]
-            print(f"speed-up over pandas.read_excel: {pandas / ours:.1f}x")
+        bare = next(r["seconds"] for n, r in results.items() if n.startswith("bare"))
+        print(f"  ratio crimeoutcomes / bare fastexcel: {ours / bare:.2f}x (target at most 1.5x)")
+        pandas = next((r for n, r in results.items() if n.startswith("pandas")), None)
+        if pandas:
+            more = "more than " if pandas.get("stopped") else ""
+            print(f"  speed-up over pandas.read_excel: {more}{pandas['seconds'] / ours:.1f}x (target at least 10x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-pandas", action="store_true", help="leave out pandas.read_excel (minutes)")
+    parser.add_argument("--kind", choices=("outcomes", "recorded_crime", "both"), default="both")
+    parser.add_argument("--pandas-timeout", type=float, default=1800, help="seconds before pandas is stopped")
+    args = parser.parse_args()
+    if args.kind in ("outcomes", "both"):
+        bench("outcomes workbook (2024/25)", ".xlsx", GENERATE, FILL_CACHE, MEASURES, args)
+    if args.kind in ("recorded_crime", "both"):
+        bench("recorded-crime ods (2012/13-2024/25)", ".ods", GENERATE_ODS, FILL_ODS_CACHE, ODS_MEASURES, args)
 
 
 if __name__ == "__main__":

@@ -114,11 +114,14 @@ class Analysis:
                    f'{html.escape(SYNTHETIC_NOTICE.split(": ", 1)[1])}</div>') if self.synthetic else ""
         return HTML(warning + self.provenance().data)
 
-    def save_figure(self, figure, name: str, data) -> None:
-        """The figure as PNG and SVG with the CSV of exactly the numbers it plots (see ``plots``)."""
+    def save_figure(self, figure, name: str, data):
+        """Save the figure as PNG and SVG with the CSV of exactly the numbers it plots (see ``plots``),
+        and return the saved PNG for the notebook to show."""
+        from IPython.display import Image
+
         from .plots import save_figure
 
-        save_figure(figure, data, self.figures_dir / name, synthetic=self.synthetic)
+        return Image(data=save_figure(figure, data, self.figures_dir / name, synthetic=self.synthetic))
 
 
 def _year_parameter(name: str, value: str) -> str:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.stats import binom, chi2, norm, poisson
+from scipy.special import gammaincinv, ndtri
+from scipy.stats import binom, poisson
 
 #: Two-sided limits drawn on every funnel: about 2 and 3 standard deviations.
 LEVELS = {"95": 0.95, "99_8": 0.998}
@@ -65,7 +66,11 @@ class Overdispersion:
 
     @property
     def chi2_limit(self) -> float:
-        return float(chi2.ppf(0.95, self.units - 1))
+        return _chi2_quantile(0.95, self.units - 1)
+
+
+def _chi2_quantile(p: float, df: int) -> float:
+    return float(2 * gammaincinv(df / 2, p))
 
 
 def overdispersion(z, s) -> Overdispersion:
@@ -75,7 +80,7 @@ def overdispersion(z, s) -> Overdispersion:
     if units < 2:
         return Overdispersion(units, float("nan"), 0.0, False)
     phi = float(np.mean(winsorise(z) ** 2))
-    over = units * phi > chi2.ppf(0.95, units - 1)
+    over = units * phi > _chi2_quantile(0.95, units - 1)
     w = 1 / s**2
     tau2 = max(0.0, (units * phi - (units - 1)) / (w.sum() - (w**2).sum() / w.sum())) if over else 0.0
     return Overdispersion(units, phi, tau2, bool(over))
@@ -89,7 +94,7 @@ def _add_limits(frame: pl.DataFrame, value: str, target: float, limits, s: np.nd
         tail = (1 - level) / 2
         columns[f"lower_{name}"] = limits(tail)
         columns[f"upper_{name}"] = limits(1 - tail)
-        spread = norm.ppf(1 - tail) * np.sqrt(s**2 + dispersion.tau2)
+        spread = ndtri(1 - tail) * np.sqrt(s**2 + dispersion.tau2)
         columns[f"adjusted_lower_{name}"] = target - spread
         columns[f"adjusted_upper_{name}"] = target + spread
     columns["z"] = (y - target) / s
@@ -134,7 +139,7 @@ def limit_curves(target: float, largest: float, dispersion: Overdispersion, kind
         curves[f"lower_{name}"] = limits(tail)
         curves[f"upper_{name}"] = limits(1 - tail)
         if dispersion.over_dispersed:
-            spread = norm.ppf(1 - tail) * np.sqrt(s**2 + dispersion.tau2)
+            spread = ndtri(1 - tail) * np.sqrt(s**2 + dispersion.tau2)
             curves[f"adjusted_lower_{name}"] = target - spread
             curves[f"adjusted_upper_{name}"] = target + spread
     return pl.DataFrame(curves)

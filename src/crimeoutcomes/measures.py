@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 import polars as pl
-from scipy.stats import beta, chi2
+from scipy.special import betaincinv, gammaincinv
 
 from .codes import (COMMUNITY_RESOLUTION, NOT_YET_ASSIGNED, SEXUAL_OFFENCES_GROUP, charge_and_out_of_court_types,
                     child_victim_offences, forces)
@@ -161,8 +161,9 @@ def exact_interval(k, n, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np
     k_safe = np.clip(np.where(valid, k, 0), 0, np.where(valid, n, 1))
     n_safe = np.where(valid, n, 1)
     with np.errstate(invalid="ignore"):
-        low = np.where(k_safe > 0, beta.ppf(alpha / 2, k_safe, n_safe - k_safe + 1), 0.0)
-        high = np.where(k_safe < n_safe, beta.ppf(1 - alpha / 2, k_safe + 1, n_safe - k_safe), 1.0)
+        # beta quantiles (scipy.special, so that notebooks need not import scipy.stats)
+        low = np.where(k_safe > 0, betaincinv(k_safe, n_safe - k_safe + 1, alpha / 2), 0.0)
+        high = np.where(k_safe < n_safe, betaincinv(k_safe + 1, n_safe - k_safe, 1 - alpha / 2), 1.0)
     return np.where(valid, low, np.nan), np.where(valid, high, np.nan)
 
 
@@ -172,8 +173,9 @@ def poisson_interval(k, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.
     alpha = 1 - confidence
     valid = np.isfinite(k) & (k >= 0)
     k_safe = np.where(valid, k, 0)
-    low = np.where(k_safe > 0, chi2.ppf(alpha / 2, 2 * k_safe) / 2, 0.0)
-    high = chi2.ppf(1 - alpha / 2, 2 * k_safe + 2) / 2
+    # chi-squared quantiles on 2k and 2k + 2 degrees of freedom, halved: gamma quantiles
+    low = np.where(k_safe > 0, gammaincinv(np.where(k_safe > 0, k_safe, 1), alpha / 2), 0.0)
+    high = gammaincinv(k_safe + 1, 1 - alpha / 2)
     return np.where(valid, low, np.nan), np.where(valid, high, np.nan)
 
 

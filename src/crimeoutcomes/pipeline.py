@@ -11,7 +11,11 @@ import os
 import re
 import shutil
 import sys
+import multiprocessing
+import tempfile
 import time
+import uuid
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -113,12 +117,21 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
 
 
 def _local_kernel_manager():
-    """A kernel manager that talks to the kernel over local IPC sockets rather than plain-text TCP."""
+    """A kernel manager that talks to its kernel over local IPC sockets rather than plain-text TCP,
+    each under a name of its own (jupyter_client's default name would be shared by parallel kernels)."""
     from jupyter_client.manager import KernelManager
-    from traitlets import CaselessStrEnum
+    from traitlets import CaselessStrEnum, Float, default
 
     class LocalKernelManager(KernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc" if os.name == "posix" else "tcp")
+        # Room for a busy machine to end a kernel politely before it is interrupted (which it logs).
+        shutdown_wait_time = Float(30.0)
+
+        @default("ip")
+        def _unique_ip(self):
+            if self.transport != "ipc":
+                return "127.0.0.1"
+            return os.path.join(tempfile.gettempdir(), f"crimeoutcomes-kernel-{uuid.uuid4().hex}-ipc")
 
     return LocalKernelManager
 
@@ -161,6 +174,15 @@ def export_html(executed: Path, target: Path, title: str) -> Path:
     return write_text_atomically(target, body)
 
 
+def _run_and_export(notebook: Path, folder: Path, parameters: dict, cwd: Path, progress: bool) -> float:
+    """Execute one notebook into ``folder`` and export its HTML there; returns the seconds taken."""
+    started = time.monotonic()
+    executed = folder / notebook.name
+    execute(notebook, executed, parameters, cwd=cwd, progress=progress)
+    export_html(executed, folder / html_name(notebook), title_of(notebook))
+    return time.monotonic() - started
+
+
 def _publish(staging: Path, final: Path) -> None:
     """Swap ``staging`` in as ``final``; the old copy is removed only once the new one is in place."""
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -182,7 +204,7 @@ def _stage(final: Path, staging: Path, keep_existing: bool) -> Path:
 
 def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: str = FRAMEWORK_FIRST_YEAR,
         source: str = "auto", raw_dir: Path | None = None, out: Path | None = None,
-        only: Sequence[str] | None = None, notebooks_dir: Path | None = None,
+        only: Sequence[str] | None = None, notebooks_dir: Path | None = None, jobs: int = 1,
         log: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True)) -> RunResult:
     chosen = select_notebooks(only, notebooks_dir)
     out = Path(out) if out else paths.project_root()
@@ -198,23 +220,34 @@ def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: s
                   "output_root": str(staging_root.resolve())}
     log(f"{'SYNTHETIC sample' if analysis.synthetic else 'Home Office data'} in {sources.folder}: "
         f"{analysis.financial_year}, {count_basis} basis, trend from {analysis.first_year}; {len(chosen)} notebook(s)")
-    html = []
-    for number, notebook in enumerate(chosen, 1):
-        started = time.monotonic()
-        log(f"[{number}/{len(chosen)}] {notebook.stem}: running")
-        executed = stage_reports / notebook.name
-        try:
-            execute(notebook, executed, parameters, cwd=paths.checkout_dir() or Path.cwd(), progress=sys.stderr.isatty())
-        except NotebookFailed as exc:
-            kept = reports.with_name(f"{reports.name}.failed")
-            shutil.rmtree(kept, ignore_errors=True)
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(stage_reports), str(kept))
-            shutil.rmtree(staging_root, ignore_errors=True)
-            raise NotebookFailed(f"{exc}\nThe executed notebook is kept at {kept / notebook.name}; "
-                                 f"the reports in {reports} were left as they were.") from None
-        html.append(export_html(executed, stage_reports / html_name(notebook), title_of(notebook)))
-        log(f"[{number}/{len(chosen)}] {notebook.stem}: done in {time.monotonic() - started:.1f} s")
+    cwd = paths.checkout_dir() or Path.cwd()
+    progress = sys.stderr.isatty() and jobs == 1  # per-cell bars only where they cannot interleave
+    failures = []
+    # The notebooks are independent (each reads the cached data itself), so they can run side by side,
+    # each from its own process (papermill's kernel clients are not safe to share between threads).
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
+        running = {}
+        for number, notebook in enumerate(chosen, 1):
+            log(f"[{number}/{len(chosen)}] {notebook.stem}: running")
+            running[pool.submit(_run_and_export, notebook, stage_reports, parameters, cwd, progress)] = (number, notebook)
+        for future in as_completed(running):
+            number, notebook = running[future]
+            try:
+                log(f"[{number}/{len(chosen)}] {notebook.stem}: done in {future.result():.1f} s")
+            except NotebookFailed as exc:
+                failures.append(exc)
+                for pending in running:
+                    pending.cancel()
+    if failures:
+        kept = reports.with_name(f"{reports.name}.failed")
+        shutil.rmtree(kept, ignore_errors=True)
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(stage_reports), str(kept))
+        shutil.rmtree(staging_root, ignore_errors=True)
+        raise NotebookFailed("\n".join(str(f) for f in failures)
+                             + f"\nThe executed notebook is kept in {kept}; the reports in {reports} were left as "
+                               "they were.")
+    html = [stage_reports / html_name(notebook) for notebook in chosen]
     summary = build_summary(analysis)
     write_json(summary, stage_reports / "summary.json")
     reports_listed = [(title_of(nb), html_name(nb)) for nb in notebooks(notebooks_dir)

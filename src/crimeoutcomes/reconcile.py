@@ -50,15 +50,22 @@ def _selection(rows: pl.DataFrame, area: str, offences: str) -> pl.DataFrame:
     return rows.filter(pl.col("offence_code").is_in(_split(offences)))
 
 
-def our_figure(outcomes: pl.DataFrame, count_basis: str, years: list[str], area: str, offences: str,
+def community_resolutions_by_cell(outcomes: pl.DataFrame, count_basis: str) -> pl.DataFrame | None:
+    """Community resolutions by year, force, offence group and code: all a published figure can select.
+    None where the file has no counts on this basis."""
+    rows = countable(outcomes, count_basis)
+    if rows["count"].null_count() == rows.height:
+        return None
+    return (rows.filter(pl.col("outcome_type") == COMMUNITY_RESOLUTION)
+            .group_by("financial_year", "force", "offence_group", "offence_code").agg(pl.col("count").sum()))
+
+
+def our_figure(cells: pl.DataFrame | None, years: list[str], area: str, offences: str,
                statistic: str = "sum") -> float | None:
     """Community resolutions for the figure's years, area and offences; None if a year is not in the data."""
-    if not years or not set(years) <= set(outcomes["financial_year"].unique().to_list()):
+    if cells is None or not years or not set(years) <= set(cells["financial_year"].unique().to_list()):
         return None
-    rows = countable(outcomes.filter(pl.col("financial_year").is_in(years)), count_basis)
-    if rows["count"].null_count() == rows.height:  # a file without this basis's column
-        return None
-    total = _selection(rows, area, offences).filter(pl.col("outcome_type") == COMMUNITY_RESOLUTION)["count"].sum()
+    total = _selection(cells.filter(pl.col("financial_year").is_in(years)), area, offences)["count"].sum()
     return total / len(years) if statistic == "annual mean" else float(total)
 
 
@@ -105,10 +112,11 @@ def reconcile(outcomes: pl.DataFrame, unusable: pl.DataFrame, releases: dict[str
     read; ``releases`` gives each year's file release (date stamp) for the reasons.
     """
     published = published if published is not None else published_figures()
+    cells = {basis: community_resolutions_by_cell(outcomes, basis) for basis in COUNT_BASES}
     rows = []
     for figure in published.filter(pl.col("reproducible")).iter_rows(named=True):
         years = _split(figure["financial_years"])
-        ours = {basis: our_figure(outcomes, basis, years, figure["area"], figure["offences"], figure["statistic"])
+        ours = {basis: our_figure(cells[basis], years, figure["area"], figure["offences"], figure["statistic"])
                 for basis in COUNT_BASES}
         rows.append({
             "id": figure["id"], "scope": figure["scope"], "financial_years": figure["financial_years"].replace(";", ", "),
