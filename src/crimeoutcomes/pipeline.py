@@ -221,6 +221,7 @@ def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: s
     log(f"{'SYNTHETIC sample' if analysis.synthetic else 'Home Office data'} in {sources.folder}: "
         f"{analysis.financial_year}, {count_basis} basis, trend from {analysis.first_year}; {len(chosen)} notebook(s)")
     cwd = paths.checkout_dir() or Path.cwd()
+    ensure_kernel()  # once, here: parallel workers would otherwise race to install it
     progress = sys.stderr.isatty() and jobs == 1  # per-cell bars only where they cannot interleave
     failures = []
     # The notebooks are independent (each reads the cached data itself), so they can run side by side,
