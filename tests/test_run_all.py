@@ -84,6 +84,7 @@ def test_index_links_every_report_and_is_marked(built):
     for name in NOTEBOOK_HTML:
         assert f'href="{name}"' in page
     assert "SYNTHETIC DATA" in page
+    assert "Devon and Cornwall: 2024/25 Q1 (outcomes collapsed)" in page  # the year's gap is named
 
 
 def test_progress_names_each_notebook_without_flooding_the_log(built):

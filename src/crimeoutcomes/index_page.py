@@ -49,6 +49,9 @@ def render_index(summary: dict, reports: Sequence[tuple[str, str]]) -> str:
               if synthetic else "")
     gaps = "".join(f"<li>{e(force)}: quarter(s) {e(g['quarters'])} missing ({e(g['marker'] or 'no marker')})</li>"
                    for force, g in summary["forces_missing"].items())
+    gaps += "".join(f"<li>{e(force)}: {e(note)}; left out of the force comparison's rates</li>"
+                    for force, note in summary.get("force_comparison", {}).get("quarters_left_out", {}).items()
+                    if force not in summary["forces_missing"])
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -58,7 +61,8 @@ def render_index(summary: dict, reports: Sequence[tuple[str, str]]) -> str:
         "<h2>Headline figures</h2>", "<table>", "<tbody>",
         *(f'<tr><th scope="row">{e(label)}</th><td class="number">{value}</td></tr>' for label, value in headline_rows),
         "</tbody>", "</table>",
-        f"<p>Missing force data this year: </p><ul>{gaps}</ul>" if gaps else "<p>No force's data is missing this year.</p>",
+        f"<p>Force data missing or collapsed this year:</p><ul>{gaps}</ul>" if gaps
+        else "<p>No force's data is missing or collapsed this year.</p>",
         "<h2>Reports</h2>", "<ol>",
         *(f'<li><a href="{e(href)}">{e(name)}</a></li>' for name, href in reports),
         "</ol>",
