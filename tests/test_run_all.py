@@ -172,3 +172,21 @@ def test_force_comparison_shows_funnels_standardised_ratios_and_gap_notes(built,
     points = pl.read_csv(built["figures"] / "force_cr_funnel.csv").filter(pl.col("force").is_not_null())
     for force, proportion in points.select("force", "proportion").iter_rows():
         assert proportion == pytest.approx(expected["by_force"][force] / expected["assigned_by_force"][force])
+
+
+def test_national_figure_csvs_against_independent_sums(built, truth):
+    figures = built["figures"]
+    shares = pl.read_csv(figures / "sexual_cr_shares.csv")
+    quarters = pl.read_csv(figures / "sexual_cr_by_quarter.csv")
+    for year in VINTAGES:
+        one = truth.filter(pl.col("financial_year") == year)
+        closed = expected_figures(from_tidy(one, "closed"), codes.forces())
+        row = shares.filter(pl.col("financial_year") == year).row(0, named=True)
+        assert row["share_of_assigned"] == pytest.approx(closed["community_resolutions"] / closed["assigned_outcomes"])
+        assert row["share_of_charges_and_out_of_court"] == pytest.approx(
+            closed["community_resolutions"] / closed["charges_and_out_of_court"])
+        for quarter in (1, 2, 3, 4):
+            expected_quarter = expected_figures(from_tidy(one.filter(pl.col("quarter") == quarter), "recorded"),
+                                                codes.forces())["community_resolutions"]
+            assert quarters.filter((pl.col("financial_year") == year) & (pl.col("quarter") == quarter))[
+                "recorded"].item() == expected_quarter
