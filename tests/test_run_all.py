@@ -190,3 +190,21 @@ def test_national_figure_csvs_against_independent_sums(built, truth):
                                                 codes.forces())["community_resolutions"]
             assert quarters.filter((pl.col("financial_year") == year) & (pl.col("quarter") == quarter))[
                 "recorded"].item() == expected_quarter
+
+
+def test_subgroup_all_crime_and_child_force_csvs_against_independent_sums(built, truth):
+    figures = built["figures"]
+    subgroups = pl.read_csv(figures / "sexual_cr_by_subgroup.csv")
+    all_crime = pl.read_csv(figures / "cr_sexual_vs_all_crime.csv")
+    rape_codes = {o.code for o in codes.sexual_offences() if o.subgroup == "Rape offences"}
+    for year in VINTAGES:
+        closed = expected_figures(from_tidy(truth.filter(pl.col("financial_year") == year), "closed"), codes.forces())
+        row = subgroups.filter(pl.col("financial_year") == year).row(0, named=True)
+        assert row["Rape offences"] == sum(v for c, v in closed["by_code"].items() if c in rape_codes)
+        assert row["Rape offences"] + row["Other sexual offences"] == closed["community_resolutions"]
+        assert all_crime.filter(pl.col("financial_year") == year)["all_crime"].item() == \
+            closed["all_offences_community_resolutions"]
+    child_rows = truth.filter((pl.col("financial_year") == YEAR) & pl.col("offence_code").is_in(CHILD_CODES))
+    expected_child = expected_figures(from_tidy(child_rows, "closed"), codes.forces())["by_force"]
+    child = pl.read_csv(figures / "child_cr_by_force.csv")
+    assert dict(child.select("force", "community_resolutions").iter_rows()) == expected_child

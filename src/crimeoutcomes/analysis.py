@@ -93,26 +93,16 @@ class Analysis:
         """Where every number on the page comes from: the files, their releases and checksums, the basis."""
         from IPython.display import HTML
 
-        rows = "".join(
-            f"<tr><td>{html.escape(f['file'])}<br><small>{html.escape(f.get('title') or '')}</small></td>"
-            f"<td>{html.escape(f.get('release') or 'unknown')}</td><td>{html.escape(f.get('retrieved_at') or 'n/a')}</td>"
-            f"<td><code>{html.escape((f.get('sha256') or 'unknown'))}</code></td></tr>"
-            for f in self.source_files())
         return HTML(f'<details class="provenance" open><summary><strong>Sources and basis</strong></summary>'
                     f'<p>Basis: <strong>{html.escape(self.count_basis)}</strong>, {html.escape(self.basis_words)}. '
                     f'Years read: {html.escape(self.years[0])} to {html.escape(self.years[-1])}.</p>'
-                    f'<table><thead><tr><th>file</th><th>release</th><th>retrieved</th><th>sha256</th></tr></thead>'
-                    f'<tbody>{rows}</tbody></table></details>')
+                    f'{sources_table(self.source_files())}</details>')
 
     def banner(self):
         """The top of every report: the SYNTHETIC warning where it applies, then the provenance block."""
         from IPython.display import HTML
 
-        warning = (f'<div class="synthetic-banner" role="alert" style="border:3px solid #b00020;'
-                   f'background:#fde7ea;color:#5c0010;padding:0.8em 1em;font-size:1.1em;margin:0.5em 0">'
-                   f'<strong>{html.escape(SYNTHETIC_MARK)}</strong>: '
-                   f'{html.escape(SYNTHETIC_NOTICE.split(": ", 1)[1])}</div>') if self.synthetic else ""
-        return HTML(warning + self.provenance().data)
+        return HTML((synthetic_banner() if self.synthetic else "") + self.provenance().data)
 
     def save_figure(self, figure, name: str, data):
         """Save the figure as PNG and SVG with the CSV of exactly the numbers it plots (see ``plots``),
@@ -122,6 +112,26 @@ class Analysis:
         from .plots import save_figure
 
         return Image(data=save_figure(figure, data, self.figures_dir / name, synthetic=self.synthetic))
+
+
+def synthetic_banner() -> str:
+    """The SYNTHETIC DATA warning of every page built from the sample (styled inline: it must show
+    wherever the HTML is pasted)."""
+    return (f'<div class="synthetic-banner" role="alert" style="border:3px solid #b00020;background:#fde7ea;'
+            f'color:#5c0010;padding:0.8em 1em;font-size:1.1em;margin:0.5em 0">'
+            f'<strong>{html.escape(SYNTHETIC_MARK)}</strong>: {html.escape(SYNTHETIC_NOTICE.split(": ", 1)[1])}</div>')
+
+
+def sources_table(files: list[dict]) -> str:
+    """The files behind a page (as ``Analysis.source_files`` and summary.json list them), as an HTML table."""
+    e = html.escape
+    rows = "".join(
+        "<tr><td>" + (f'<a href="{e(f["url"])}">{e(f["file"])}</a>' if f.get("url") else e(f["file"]))
+        + f"<br><small>{e(f.get('title') or '')}</small></td><td>{e(f.get('release') or 'unknown')}</td>"
+        f"<td>{e(f.get('retrieved_at') or 'n/a')}</td><td><code>{e(f.get('sha256') or 'unknown')}</code></td></tr>"
+        for f in files)
+    return ('<table class="provenance"><thead><tr><th scope="col">file</th><th scope="col">release</th>'
+            f'<th scope="col">retrieved</th><th scope="col">sha256</th></tr></thead><tbody>{rows}</tbody></table>')
 
 
 def _year_parameter(name: str, value: str) -> str:

@@ -6,7 +6,7 @@ import html
 from pathlib import Path
 from typing import Sequence
 
-from .analysis import SYNTHETIC_NOTICE
+from .analysis import sources_table, synthetic_banner
 from .atomic import write_text_atomically
 
 _STYLE = """
@@ -15,8 +15,6 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-se
 table { border-collapse: collapse; margin: 1rem 0; }
 th, td { border-bottom: 1px solid #b1b4b6; padding: 0.3rem 0.8rem; text-align: left; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
-.synthetic-banner { border: 3px solid #b00020; background: #fde7ea; color: #5c0010; padding: 0.8rem 1rem;
-                    font-size: 1.1rem; }
 code { word-break: break-all; }
 """
 
@@ -45,8 +43,7 @@ def render_index(summary: dict, reports: Sequence[tuple[str, str]]) -> str:
         ("Forces using one for the rape of a child", _number(len(child["forces_using_cr_for_child_rape"]))),
         ("Community resolutions for all crime", _number(everything["community_resolutions"])),
     ]
-    banner = (f'<div class="synthetic-banner" role="alert"><strong>{e(SYNTHETIC_NOTICE)}</strong></div>'
-              if synthetic else "")
+    banner = synthetic_banner() if synthetic else ""
     gaps = "".join(f"<li>{e(force)}: quarter(s) {e(g['quarters'])} missing ({e(g['marker'] or 'no marker')})</li>"
                    for force, g in summary["forces_missing"].items())
     gaps += "".join(f"<li>{e(force)}: {e(note)}; left out of the force comparison's rates</li>"
@@ -68,13 +65,7 @@ def render_index(summary: dict, reports: Sequence[tuple[str, str]]) -> str:
         "</ol>",
         '<p>Machine-readable figures: <a href="summary.json">summary.json</a>.</p>',
         "<h2>Sources</h2>", f"<p>Basis: {e(basis)}. Every figure above comes from these files.</p>",
-        '<table class="provenance"><thead><tr><th scope="col">file</th><th scope="col">release</th>'
-        '<th scope="col">retrieved</th><th scope="col">sha256</th></tr></thead><tbody>',
-        *(f"<tr><td>" + (f'<a href="{e(s["url"])}">{e(s["file"])}</a>' if s.get("url") else e(s["file"]))
-          + f"<br><small>{e(s.get('title') or '')}</small></td><td>{e(s.get('release') or 'unknown')}</td>"
-          f"<td>{e(s.get('retrieved_at') or 'n/a')}</td><td><code>{e(s.get('sha256') or 'unknown')}</code></td></tr>"
-          for s in summary["sources"]),
-        "</tbody></table>",
+        sources_table(summary["sources"]),
         "</main>", "</body>", "</html>", "",
     ]
     return "\n".join(p for p in parts if p)
