@@ -1,7 +1,11 @@
 """Discovery and download over real HTTP, against a local server on 127.0.0.1."""
 
 import json
+import signal
+import subprocess
+import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -33,6 +37,7 @@ class Site:
         self.api_status = 200
         self.requests: list[str] = []
         self.flaky_left = 2
+        self.slow = False
 
     def attachments(self, base):
         titles = {OUTCOMES_2025: "Outcomes open data, year ending March 2025",
@@ -60,6 +65,19 @@ def server(sample_files):
             self.end_headers()
             self.wfile.write(body)
 
+        def _trickle(self, body):
+            """A slow connection: the body in small pieces, for a download to be killed part-way."""
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for start in range(0, len(body), 16 * 1024):
+                    self.wfile.write(body[start:start + 16 * 1024])
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
         def do_GET(self):
             site.requests.append(self.path)
             base = f"http://127.0.0.1:{self.server.server_port}"
@@ -73,6 +91,8 @@ def server(sample_files):
                 return self._send(200, f"<html><body>{links}</body></html>".encode(), "text/html")
             if self.path.startswith("/media/"):
                 name = self.path.rsplit("/", 1)[-1]
+                if name in site.files and site.slow:
+                    return self._trickle(site.files[name])
                 if name in site.files:
                     return self._send(200, site.files[name])
             if self.path == "/flaky":
@@ -184,3 +204,33 @@ def test_a_host_that_does_not_resolve_fails_at_once_without_retries():
         get("https://no-such-host.invalid/x.xlsx", HttpPolicy.for_base_url("https://no-such-host.invalid"),
             sleep=waits.append)
     assert waits == []
+
+
+FETCH = """
+import sys
+from pathlib import Path
+from crimeoutcomes.download import fetch
+fetch(["2024/25"], Path(sys.argv[1]), base_url=sys.argv[2], progress=False)
+"""
+
+
+def test_killed_during_a_download_then_a_rerun_gets_the_same_file(server, tmp_path):
+    raw = tmp_path / "raw"
+    server.slow = True
+    downloading = subprocess.Popen([sys.executable, "-c", FETCH, str(raw), server.base])
+    deadline = time.monotonic() + 60
+    while not any(p.stat().st_size > 0 for p in raw.glob(".*.part")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    downloading.send_signal(signal.SIGKILL)
+    assert downloading.wait() == -signal.SIGKILL
+    assert list(raw.glob(".*.part")), "the download was not under way when it was killed"
+    assert not [p for p in raw.iterdir() if not p.name.startswith(".")], "a partial download was kept"
+    assert not (raw / "manifest.json").exists()
+
+    server.slow = False
+    fetch(["2024/25"], raw, base_url=server.base, progress=False)
+    assert (raw / OUTCOMES_2025).read_bytes() == server.files[OUTCOMES_2025]
+    assert (raw / PFA).read_bytes() == server.files[PFA]
+    assert not list(raw.glob(".*.part")), "the killed download's partial file was left behind"
+    entries = {e["filename"]: e["sha256"] for e in load_manifest(raw)["files"]}
+    assert entries == {OUTCOMES_2025: file_sha256(raw / OUTCOMES_2025), PFA: file_sha256(raw / PFA)}

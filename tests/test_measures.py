@@ -28,6 +28,8 @@ ROWS = [
     (Y, 1, "Essex", "20A", S, False, "1", 6, 6, None),
     (Y, 2, "Essex", "20A", S, False, "8", None, None, "N/A - data not provided"),
     (Y, 2, "Essex", "20A", S, False, "1", None, None, "N/A - data not provided"),
+    # Quarters 3 and 4 hold zeros for both, so that the file covers the whole year.
+    *[(Y, q, f, "20A", S, False, t, 0, 0, None) for q in (3, 4) for f in ("Kent", "Essex") for t in ("8", "1")],
 ]
 
 
@@ -37,8 +39,20 @@ def test_national_totals_add_what_was_provided_and_count_the_gaps():
     assert row["community_resolutions"] == 3 + 1 + 2
     assert row["assigned_outcomes"] == 3 + 10 + 1 + 5 + 2 + 6
     assert row["charges_and_out_of_court"] == 3 + 10 + 1 + 2 + 6
-    # Essex Q2 (a marker) and every other force in both quarters (no rows at all).
-    assert row["force_quarters_missing"] == 1 + 2 * (len(forces()) - 2)
+    # Essex Q2 (a marker) and every other force in all four quarters (no rows at all).
+    assert row["force_quarters_missing"] == 1 + 4 * (len(forces()) - 2)
+
+
+def test_a_quarter_the_file_lacks_altogether_is_missing_for_every_force():
+    without_q4 = table([r for r in ROWS if r[1] != 4])
+    gaps = m.coverage(m.sexual_offences(without_q4), "closed").filter(pl.col("quarter") == 4)
+    assert gaps.height == len(forces())
+    assert gaps["missing"].all()
+    assert gaps["note"].unique().to_list() == ["the file has no rows for this quarter, for any force"]
+    by_force = m.force_totals(m.sexual_offences(without_q4), "closed", by=())
+    assert by_force.filter(pl.col("force") == "Kent")["community_resolutions"].to_list() == [None]
+    national = m.national_totals(m.sexual_offences(without_q4), "closed").row(0, named=True)
+    assert national["force_quarters_missing"] == 1 + 4 * (len(forces()) - 2) + 2
 
 
 def test_a_force_with_a_missing_quarter_is_null_never_zero():
@@ -56,7 +70,7 @@ def test_gaps_name_the_quarters_and_the_marker():
     essex = gaps.filter(pl.col("force") == "Essex").row(0, named=True)
     assert essex["quarters_missing"] == "2" and essex["marker"] == "N/A - data not provided"
     kent = gaps.filter(pl.col("force") == "Kent").row(0, named=True)
-    assert kent["quarters_missing"] == "1, 2" and kent["marker"] == "no rows for this force and quarter"
+    assert kent["quarters_missing"] == "1, 2, 3, 4" and kent["marker"] == "no rows for this force and quarter"
 
 
 def test_offence_codes_keep_an_expired_code_at_zero():

@@ -65,7 +65,8 @@ def test_headers_with_nbsp_trailing_spaces_and_odd_case(tmp_path):
 def test_markers_in_any_case_become_na_with_the_marker_kept(tmp_path):
     markers = ["N/A", "NA", "n/a", "N/A - data not provided", "N/A - Offence code expired",
                "n/a - offence code expired", "N/A - DATA NOT PROVIDED"]
-    rows = [base_row(recorded=m, closed=5) for m in markers] + [base_row(recorded=2, closed="N/A")]
+    rows = [base_row(recorded=m, closed=5, outcome_type=n) for n, m in enumerate(markers, 1)] \
+        + [base_row(recorded=2, closed="N/A", outcome_type=len(markers) + 1)]
     table = parse_outcomes(outcomes_rows(rows, tmp_path / "m.xlsx"))
     assert table["recorded"].head(len(markers)).null_count() == len(markers)
     assert table["note"].head(len(markers)).to_list() == markers
@@ -84,12 +85,12 @@ def test_two_different_markers_are_both_kept(tmp_path):
 
 def test_codes_stay_text_and_counts_keep_their_sign(tmp_path):
     rows = [base_row(offence_code="4.10", recorded=-150), base_row(offence_code=21, recorded=0),
-            base_row(offence_code="1/4.1/4.10/4.2", outcome_type="1a", recorded="1,234"),
+            base_row(offence_code="1/4.1/4.10/4.2", outcome_type="1.0", recorded="1,234"),
             base_row(offence_code_expired="x", quarter="Q3", financial_year="2024-25")]
     table = parse_outcomes(outcomes_rows(rows, tmp_path / "c.xlsx"))
     assert table["offence_code"].to_list() == ["4.10", "21", "1/4.1/4.10/4.2", "19C"]
     assert table["recorded"].to_list() == [-150, 0, 1234, 3]
-    assert table["outcome_type"].to_list() == ["8", "8", "1a", "8"]
+    assert table["outcome_type"].to_list() == ["8", "8", "1", "8"]
     assert table["offence_code_expired"].to_list() == [False, False, False, True]
     assert table["quarter"].to_list() == [1, 1, 1, 3]
     assert table["financial_year"].unique().to_list() == ["2024/25"]

@@ -3,6 +3,7 @@ sees half a file and an interrupted write leaves the previous version intact."""
 
 from __future__ import annotations
 
+import glob
 import os
 from pathlib import Path
 from typing import Callable
@@ -12,6 +13,7 @@ def write_atomically(target: str | Path, write: Callable[[Path], object]) -> Pat
     """``write(tmp)`` fills a temporary sibling of ``target``, which then replaces ``target``."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(target)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         write(tmp)
@@ -25,3 +27,22 @@ def write_atomically(target: str | Path, write: Callable[[Path], object]) -> Pat
 
 def write_text_atomically(target: str | Path, text: str) -> Path:
     return write_atomically(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def remove_stale_temporaries(target: Path) -> None:
+    """Temporary copies of ``target`` left by writers that were killed (their process is gone);
+    a live writer's copy is left alone."""
+    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        pid = tmp.name[len(target.name) + 2:-len(".tmp")]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

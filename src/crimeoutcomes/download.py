@@ -14,6 +14,7 @@ from tqdm import tqdm
 from . import paths
 from .errors import DownloadError, InputFileError
 from .http import HttpPolicy, get, new_session
+from .locks import exclusive
 from .manifest import load_manifest, save_manifest, upsert_entry
 from .sources import OUTCOMES, RECORDED_CRIME, SourceFile, discover, newest
 from .store import file_sha256
@@ -113,9 +114,18 @@ def fetch(years: Iterable[str] | str | None = None, raw_dir: Path | None = None,
     policy = HttpPolicy.for_base_url(base_url) if base_url else HttpPolicy()
     session = new_session()
     sources = discover(policy, session, base_url)
-    entries = [download_file(s, raw_dir, policy=policy, session=session, progress=progress)
-               for s in select(sources, years)]
     raw_dir = raw_dir or paths.raw_dir()
+    with exclusive(raw_dir, f"the download folder {raw_dir}", wait=True):
+        for stale in raw_dir.glob(".*.part"):  # left by a download that was killed (we hold the folder)
+            stale.unlink(missing_ok=True)
+        entries = [download_file(s, raw_dir, policy=policy, session=session, progress=progress)
+                   for s in select(sources, years)]
+        _record_discovered(sources, raw_dir)
+    return entries
+
+
+def _record_discovered(sources: list[SourceFile], raw_dir: Path) -> None:
+    """The manifest lists every file found on the page, and which release of each was taken."""
     manifest = load_manifest(raw_dir)
     chosen = set(newest(sources).values())
     manifest["discovered"] = sorted(
@@ -123,4 +133,3 @@ def fetch(years: Iterable[str] | str | None = None, raw_dir: Path | None = None,
           "release": s.release, "newest": s in chosen} for s in sources),
         key=lambda d: d["filename"])
     save_manifest(manifest, raw_dir)
-    return entries

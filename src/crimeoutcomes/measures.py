@@ -30,6 +30,8 @@ MEASURE_TYPES: dict[str, tuple[str, ...] | None] = {
 }
 CONFIDENCE = 0.95
 _NOT_PROVIDED = "no rows for this force and quarter"
+_QUARTER_NOT_IN_FILE = "the file has no rows for this quarter, for any force"
+QUARTERS = [1, 2, 3, 4]
 
 
 def check_basis(count_basis: str) -> str:
@@ -92,19 +94,27 @@ def all_forces(outcomes: pl.DataFrame) -> list[str]:
 def coverage(outcomes: pl.DataFrame, count_basis: str) -> pl.DataFrame:
     """One row per financial year x quarter x force: is that force's data missing, and why.
 
-    Quarters are those the year's file holds for any force. A force-quarter is missing when the
-    file has no rows for it, or when a count it should hold is NA (with the published marker).
+    Every year of quarterly data has four quarters, so a quarter the file lacks altogether shows as
+    missing for every force. A force-quarter is missing when the file has no rows for it, or when a
+    count it should hold is NA (with the published marker).
     """
     rows = countable(outcomes, count_basis)
     present = rows.group_by("financial_year", "quarter", "force").agg(
         missing=pl.col("count").is_null().any(),
         note=pl.col("note").filter(pl.col("count").is_null()).drop_nulls().first())
-    periods = rows.select("financial_year", "quarter").unique()
+    in_file = rows.select("financial_year", "quarter").unique().with_columns(quarter_in_file=pl.lit(True))
+    quarterly = in_file.filter(pl.col("quarter").is_not_null()).select("financial_year").unique()
+    periods = pl.concat([
+        quarterly.join(pl.DataFrame({"quarter": QUARTERS}, schema={"quarter": pl.Int8}), how="cross"),
+        in_file.filter(pl.col("quarter").is_null()).select("financial_year", "quarter"),
+    ]).join(in_file, on=["financial_year", "quarter"], how="left", nulls_equal=True)
     grid = periods.join(pl.DataFrame({"force": all_forces(outcomes)}), how="cross")
-    return (grid.join(present, on=["financial_year", "quarter", "force"], how="left")
-            .with_columns(note=pl.when(pl.col("missing").is_null()).then(pl.lit(_NOT_PROVIDED))
-                          .otherwise(pl.col("note")),
+    absent = (pl.when(pl.col("quarter_in_file").is_null()).then(pl.lit(_QUARTER_NOT_IN_FILE))
+              .otherwise(pl.lit(_NOT_PROVIDED)))
+    return (grid.join(present, on=["financial_year", "quarter", "force"], how="left", nulls_equal=True)
+            .with_columns(note=pl.when(pl.col("missing").is_null()).then(absent).otherwise(pl.col("note")),
                           missing=pl.col("missing").fill_null(True))
+            .drop("quarter_in_file")
             .sort("financial_year", "force", "quarter"))
 
 

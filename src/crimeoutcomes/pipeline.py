@@ -23,10 +23,11 @@ from typing import Callable, Sequence
 import nbformat
 
 from . import paths
-from .analysis import FRAMEWORK_FIRST_YEAR, LATEST, setup
+from .analysis import FRAMEWORK_FIRST_YEAR, LATEST, Analysis, setup
 from .atomic import write_text_atomically
 from .errors import CrimeOutcomesError
 from .index_page import write_index
+from .locks import ADVICE, FolderNotWritable, check_writable, exclusive, is_not_writable, not_writable
 from .source_set import obtain
 from .summary import build_summary, write_json
 
@@ -34,6 +35,7 @@ KERNEL_NAME = "crimeoutcomes"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 _NOTEBOOK_NAME = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
 CELL_TIMEOUT_SECONDS = 1800
+STAGING_PREFIX = ".staging-"
 
 
 class NotebookFailed(CrimeOutcomesError):
@@ -149,6 +151,10 @@ def execute(notebook: Path, output: Path, parameters: dict, cwd: Path, progress:
     except PapermillExecutionError as exc:
         # Papermill counts from 0 and includes the cell it injected after the parameters cell.
         position = exc.cell_index + (0 if exc.cell_index <= _parameters_cell_index(notebook) else -1) + 1
+        code = re.search(r"\[Errno (\d+)\]", exc.evalue or "")
+        if code and int(code.group(1)) in ADVICE:  # the notebook could not save a figure: say so plainly
+            raise FolderNotWritable(f"notebook {notebook.name} could not write its output: "
+                                    f"{ADVICE[int(code.group(1))]} ({exc.evalue})") from None
         first_line = next((line for line in (exc.source or "").splitlines() if line.strip()), "")
         raise NotebookFailed(f"notebook {notebook.name} failed in cell {position} (counting from 1, as saved; "
                              f"it begins {first_line.strip()[:80]!r}): {exc.ename}: {exc.evalue}") from None
@@ -167,30 +173,61 @@ def export_html(executed: Path, target: Path, title: str) -> Path:
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     notebook = nbformat.read(executed, as_version=4)
     notebook.metadata["title"] = title
-    for cell in notebook.cells:  # papermill gives its cell a random id; a fixed one keeps the HTML stable
-        if "injected-parameters" in cell.metadata.get("tags", []):
-            cell.id = "injected-parameters"
     body, _ = exporter.from_notebook_node(notebook)
     return write_text_atomically(target, body)
 
 
-def _run_and_export(notebook: Path, folder: Path, parameters: dict, cwd: Path, progress: bool) -> float:
+_CLOCK_FIELDS = ("start_time", "end_time", "duration")
+
+
+def make_reproducible(executed: Path, staging_root: Path, final_root: Path) -> Path:
+    """Take out of an executed notebook what changes from one run to the next: papermill's and
+    the kernel's clock times, the random id of the injected cell, and the staging folder's name
+    (the notebook names the folder it will be published in)."""
+    text = executed.read_text(encoding="utf-8").replace(str(staging_root), str(final_root))
+    notebook = nbformat.reads(text, as_version=4)
+    for key in _CLOCK_FIELDS:
+        notebook.metadata.get("papermill", {}).pop(key, None)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        for key in _CLOCK_FIELDS:
+            cell.metadata.get("papermill", {}).pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+    return write_text_atomically(executed, nbformat.writes(notebook) + "\n")
+
+
+def _run_and_export(notebook: Path, folder: Path, parameters: dict, cwd: Path, progress: bool,
+                    staging_root: Path, final_root: Path) -> float:
     """Execute one notebook into ``folder`` and export its HTML there; returns the seconds taken."""
     started = time.monotonic()
     executed = folder / notebook.name
     execute(notebook, executed, parameters, cwd=cwd, progress=progress)
+    make_reproducible(executed, staging_root, final_root)
     export_html(executed, folder / html_name(notebook), title_of(notebook))
     return time.monotonic() - started
+
+
+def _old_copy(final: Path) -> Path:
+    return final.with_name(f".{final.name}.old")
 
 
 def _publish(staging: Path, final: Path) -> None:
     """Swap ``staging`` in as ``final``; the old copy is removed only once the new one is in place."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    old = final.with_name(f".{final.name}.old")
+    old = _old_copy(final)
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():
         final.rename(old)
     staging.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover(final: Path) -> None:
+    """Undo a publish cut short between its two renames: the previous copy goes back in place."""
+    old = _old_copy(final)
+    if old.is_dir() and not final.exists():
+        old.rename(final)
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -202,23 +239,56 @@ def _stage(final: Path, staging: Path, keep_existing: bool) -> Path:
     return staging
 
 
+def _staging_root(reports_root: Path) -> Path:
+    """A folder of this run's own: a run killed earlier may have left a worker still writing to its own."""
+    return reports_root / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
 def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: str = FRAMEWORK_FIRST_YEAR,
         source: str = "auto", raw_dir: Path | None = None, out: Path | None = None,
         only: Sequence[str] | None = None, notebooks_dir: Path | None = None, jobs: int = 1,
         log: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True)) -> RunResult:
+    """Build the reports of one year into ``out``.
+
+    The data and parameters are checked before the output folder is touched. Then one run at a
+    time per output folder builds everything in a staging folder and swaps it in at the end; a
+    write failure (read-only folder, full disk) is reported as such, the previous reports left as
+    they were."""
     chosen = select_notebooks(only, notebooks_dir)
-    out = Path(out) if out else paths.project_root()
-    sources = obtain(source, raw_dir, log=log)
-    analysis = setup(financial_year, count_basis, first_year, data_folder=str(sources.folder))  # also fills the cache
+    out = (Path(out) if out else paths.project_root()).resolve()
+    try:
+        sources = obtain(source, raw_dir, log=log)
+        analysis = setup(financial_year, count_basis, first_year, data_folder=str(sources.folder))  # fills the cache
+        reports_root = out / "reports"
+        with exclusive(reports_root, f"the output folder {out}"):
+            check_writable(out / "figures", f"the figures folder {out / 'figures'}")
+            for stale in reports_root.glob(f"{STAGING_PREFIX}*"):  # left by a run that was killed
+                shutil.rmtree(stale, ignore_errors=True)
+            staging_root = _staging_root(reports_root)
+            try:
+                return _build(chosen, analysis, sources.folder, out, staging_root, notebooks_dir, jobs, log)
+            finally:
+                shutil.rmtree(staging_root, ignore_errors=True)
+    except OSError as exc:
+        if is_not_writable(exc):
+            raise not_writable(exc) from None
+        raise
+
+
+def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path, staging_root: Path,
+           notebooks_dir: Path | None, jobs: int, log: Callable[[str], None]) -> RunResult:
+    count_basis = analysis.count_basis
     reports = paths.reports_dir(analysis.synthetic, analysis.slug, out)
     figures = paths.figures_dir(analysis.synthetic, analysis.slug, out)
-    staging_root = out / "reports" / f".staging-{'sample-' if analysis.synthetic else ''}{analysis.slug}"
-    stage_reports = _stage(reports, paths.reports_dir(analysis.synthetic, analysis.slug, staging_root), bool(only))
-    stage_figures = _stage(figures, paths.figures_dir(analysis.synthetic, analysis.slug, staging_root), bool(only))
+    for final in (reports, figures):
+        _recover(final)
+    keep = len(chosen) < len(notebooks(notebooks_dir))
+    stage_reports = _stage(reports, paths.reports_dir(analysis.synthetic, analysis.slug, staging_root), keep)
+    stage_figures = _stage(figures, paths.figures_dir(analysis.synthetic, analysis.slug, staging_root), keep)
     parameters = {"financial_year": analysis.financial_year, "count_basis": count_basis,
-                  "first_year": analysis.first_year, "data_folder": str(sources.folder.resolve()),
-                  "output_root": str(staging_root.resolve())}
-    log(f"{'SYNTHETIC sample' if analysis.synthetic else 'Home Office data'} in {sources.folder}: "
+                  "first_year": analysis.first_year, "data_folder": str(data_folder.resolve()),
+                  "output_root": str(staging_root)}
+    log(f"{'SYNTHETIC sample' if analysis.synthetic else 'Home Office data'} in {data_folder}: "
         f"{analysis.financial_year}, {count_basis} basis, trend from {analysis.first_year}; {len(chosen)} notebook(s)")
     cwd = paths.checkout_dir() or Path.cwd()
     ensure_kernel()  # once, here: parallel workers would otherwise race to install it
@@ -230,7 +300,8 @@ def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: s
         running = {}
         for number, notebook in enumerate(chosen, 1):
             log(f"[{number}/{len(chosen)}] {notebook.stem}: running")
-            running[pool.submit(_run_and_export, notebook, stage_reports, parameters, cwd, progress)] = (number, notebook)
+            running[pool.submit(_run_and_export, notebook, stage_reports, parameters, cwd, progress,
+                                staging_root, out)] = (number, notebook)
         for future in as_completed(running):
             number, notebook = running[future]
             try:
@@ -244,7 +315,6 @@ def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: s
         shutil.rmtree(kept, ignore_errors=True)
         kept.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(stage_reports), str(kept))
-        shutil.rmtree(staging_root, ignore_errors=True)
         raise NotebookFailed("\n".join(str(f) for f in failures)
                              + f"\nThe executed notebook is kept in {kept}; the reports in {reports} were left as "
                                "they were.")
@@ -256,7 +326,6 @@ def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: s
     write_index(summary, reports_listed, stage_reports / "index.html")
     _publish(stage_reports, reports)
     _publish(stage_figures, figures)
-    shutil.rmtree(staging_root, ignore_errors=True)
     shutil.rmtree(reports.with_name(f"{reports.name}.failed"), ignore_errors=True)
     log(f"Reports: {reports / 'index.html'}\nFigures: {figures}")
     return RunResult(reports_dir=reports, figures_dir=figures, summary=summary,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from . import checks
 from .codes import canonical_force_names
 from .errors import InputFileError
 from .schema import OUTCOMES_COLUMNS, RECORDED_CRIME_COLUMNS
@@ -70,6 +71,10 @@ RECORDED_CRIME_HEADERS: dict[str, tuple[str, ...]] = {
     "offences": _names("Number of Offences", "Offences", "Number of offences recorded", "Recorded offences",
                        "Number of crimes", "Count"),
 }
+
+#: What identifies a row: no two rows of a file may share it.
+OUTCOMES_KEY = ("financial_year", "quarter", "force", "offence_code", "outcome_type")
+RECORDED_CRIME_KEY = ("financial_year", "quarter", "force", "offence_code")
 
 _NOT_DATA_SHEETS = ("cover", "note", "content", "pivot", "metadata", "readme", "guidance", "index")
 _YEAR_SHEET = re.compile(r"^\s*(\d{4})\s*[_\-/ ]\s*(\d{2}|\d{4})\s*$")
@@ -283,6 +288,10 @@ def _tidy_outcomes(workbook: Workbook, table: LocatedTable) -> pl.DataFrame:
                              pl.col("closed_note")]))
         .otherwise(pl.coalesce("recorded_note", "closed_note")),
     )
+    if not annual:  # the 2006-2014 archive has its own forces and text outcome labels
+        checks.known_forces(table, frame["force"])
+        checks.known_outcome_types(table, frame["outcome_type"])
+        checks.one_row_each(table, frame, OUTCOMES_KEY)
     return frame.select([pl.col(c).cast(t) for c, t in OUTCOMES_COLUMNS.items()])
 
 
@@ -334,6 +343,7 @@ def _tidy_recorded_crime(workbook: Workbook, table: LocatedTable) -> pl.DataFram
         offences=offences,
     )
     _fail_on_first(table, frame["force"].is_null(), "force", "force name is blank", frame["force"])
+    checks.one_row_each(table, frame, RECORDED_CRIME_KEY)
     return frame.select([pl.col(c).cast(t) for c, t in RECORDED_CRIME_COLUMNS.items()])
 
 

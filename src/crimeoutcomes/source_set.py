@@ -9,6 +9,7 @@ from pathlib import Path
 from . import paths
 from .download import fetch
 from .errors import CrimeOutcomesError
+from .locks import exclusive
 from .manifest import load_manifest
 from .read import OUTCOMES, RECORDED_CRIME, detect_kind
 from .sample import SAMPLE_VERSION, write_sample
@@ -126,9 +127,10 @@ def obtain(source: str = "auto", raw_dir: Path | None = None, sample_dir: Path |
                 raise
             log(f"Cannot download the Home Office files ({exc}).\n"
                 f"Building from the SYNTHETIC sample in {sample_dir} instead: its numbers are invented.")
-    existing = from_manifest(sample_dir)
-    if (existing.synthetic and existing.outcomes and existing.recorded_crime
-            and existing.manifest.get("sample_version") == SAMPLE_VERSION):
-        return existing
-    write_sample(sample_dir)
-    return from_manifest(sample_dir)
+    with exclusive(sample_dir, f"the sample folder {sample_dir}", wait=True):
+        existing = from_manifest(sample_dir)
+        if (existing.synthetic and existing.outcomes and existing.recorded_crime
+                and existing.manifest.get("sample_version") == SAMPLE_VERSION):
+            return existing
+        write_sample(sample_dir)
+        return from_manifest(sample_dir)

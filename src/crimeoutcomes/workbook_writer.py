@@ -8,7 +8,6 @@ None and nulls as empty cells.
 
 from __future__ import annotations
 
-import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -17,6 +16,8 @@ from typing import Sequence
 from xml.sax.saxutils import escape
 
 import polars as pl
+
+from .atomic import write_atomically
 
 _CHUNK_ROWS = 50_000
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries carry no clock time, so equal inputs give equal bytes
@@ -49,14 +50,8 @@ def write_workbook(path: str | Path, sheets: Sequence[Sheet], *, compresslevel: 
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".ods"):
         raise ValueError(f"{path}: can only write .xlsx or .ods")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        writer = _write_xlsx if suffix == ".xlsx" else _write_ods
-        writer(tmp, sheets, compresslevel)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    writer = _write_xlsx if suffix == ".xlsx" else _write_ods
+    return write_atomically(path, lambda tmp: writer(tmp, sheets, compresslevel))
 
 
 def _column_letter(index: int) -> str:
