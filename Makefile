@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: data reports lab test sample bench clean
+.PHONY: data reports site lab test browser sample bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,14 +22,29 @@ ARGS ?=
 reports: $(STAMP)
 	$(PY) run_all.py $(ARGS)
 
+## site: gather every year built into site/ (one folder for any static host)
+site: $(STAMP)
+	$(PY) -m crimeoutcomes site
+
 ## lab: JupyterLab on the notebooks, with the project's environment as the kernel
 lab: $(STAMP)
 	$(PY) -c "from crimeoutcomes.pipeline import ensure_kernel; ensure_kernel()"
 	$(VENV)/bin/jupyter lab notebooks/
 
-## test: the test suite (what CI runs)
-test: $(STAMP)
+## test: the test suite (what CI runs); installs Debian's Chromium for the browser test where it may
+test: $(STAMP) browser
 	$(PY) -m pytest
+
+## browser: Debian's chromium and chromium-driver for the browser test (apt-get, as root or with sudo).
+## Where neither is possible the browser test skips and says why; in CI (CI set) that is an error.
+browser:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	else echo "browser: cannot install chromium (not root, no sudo): the browser test will skip"; \
+	     [ -z "$$CI" ] || exit 1; exit 0; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    chromium chromium-driver fonts-dejavu-core >/dev/null \
+	|| { echo "browser: apt-get could not install chromium: the browser test will skip"; [ -z "$$CI" ] || exit 1; }
 
 ## sample: write the synthetic sample to data/sample
 sample: $(STAMP)
@@ -43,4 +58,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_reports.py
 
 clean:
-	rm -rf data/cache data/sample reports/sample figures/sample
+	rm -rf data/cache data/sample reports/sample figures/sample site

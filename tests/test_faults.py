@@ -13,7 +13,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import run_all
-from crimeoutcomes import atomic, locks, manifest, paths, pipeline, plots, store, summary, workbook_writer
+from crimeoutcomes import atomic, locks, manifest, paths, pipeline, plots, publish, store, summary, workbook_writer
 from crimeoutcomes.read import parse_outcomes
 from crimeoutcomes.tables import load_table
 
@@ -187,7 +187,7 @@ def test_an_interrupted_publish_is_undone(tmp_path):
     old = final.with_name(".2024-25.old")
     old.mkdir(parents=True)
     (old / "index.html").write_text("the published reports")
-    pipeline._recover(final)  # killed between moving the old copy aside and moving the new one in
+    publish.recover(final)  # killed between moving the old copy aside and moving the new one in
     assert (final / "index.html").read_text() == "the published reports" and not old.exists()
 
 

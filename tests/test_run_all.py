@@ -2,10 +2,7 @@
 independent sums of the generator's own values (sample.outcomes_truth)."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 
 import polars as pl
 import pytest
@@ -13,29 +10,10 @@ import pytest
 from crimeoutcomes import codes, sample
 from crimeoutcomes.years import year_slug
 
-from conftest import PROJECT_ROOT, VINTAGES
+from conftest import NOTEBOOK_HTML, VINTAGES
 from expected import CHILD_CODES, expected_figures, from_tidy
 
 YEAR = VINTAGES[-1]
-NOTEBOOK_HTML = ["01-national-totals.html", "02-force-comparison.html", "03-child-victim-offences.html",
-                 "04-reconciliation.html"]
-
-
-def run_all(*arguments, env_root):
-    env = {**os.environ, "CRIMEOUTCOMES_ROOT": str(env_root)}
-    return subprocess.run([sys.executable, str(PROJECT_ROOT / "run_all.py"), *arguments], capture_output=True,
-                          text=True, env=env, cwd=PROJECT_ROOT, timeout=900)
-
-
-@pytest.fixture(scope="module")
-def built(sample_files, tmp_path_factory):
-    out = tmp_path_factory.mktemp("out")
-    result = run_all("--source", "local", "--raw-dir", str(sample_files.folder), "--out", str(out),
-                     env_root=tmp_path_factory.mktemp("root"))
-    assert result.returncode == 0, result.stderr
-    slug = year_slug(YEAR)
-    return {"stderr": result.stderr, "reports": out / "reports" / "sample" / slug,
-            "figures": out / "figures" / "sample" / slug, "out": out}
 
 
 @pytest.fixture(scope="module")

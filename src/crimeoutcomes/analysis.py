@@ -104,14 +104,18 @@ class Analysis:
 
         return HTML((synthetic_banner() if self.synthetic else "") + self.provenance().data)
 
-    def save_figure(self, figure, name: str, data):
+    def save_figure(self, figure, name: str, data, alt: str | None = None):
         """Save the figure as PNG and SVG with the CSV of exactly the numbers it plots (see ``plots``),
-        and return the saved PNG for the notebook to show."""
+        and return the saved PNG for the notebook to show, with alt text (``alt``, else a description
+        of the chart from its title, axes and key)."""
         from IPython.display import Image
 
-        from .plots import save_figure
+        from .plots import describe, save_figure
 
-        return Image(data=save_figure(figure, data, self.figures_dir / name, synthetic=self.synthetic))
+        alt = alt or describe(figure, f"{name}.csv")
+        if self.synthetic:
+            alt = f"{SYNTHETIC_MARK}, invented numbers. {alt}"
+        return Image(data=save_figure(figure, data, self.figures_dir / name, synthetic=self.synthetic), alt=alt)
 
 
 def synthetic_banner() -> str:
@@ -127,7 +131,8 @@ def sources_table(files: list[dict]) -> str:
     e = html.escape
     rows = "".join(
         "<tr><td>" + (f'<a href="{e(f["url"])}">{e(f["file"])}</a>' if f.get("url") else e(f["file"]))
-        + f"<br><small>{e(f.get('title') or '')}</small></td><td>{e(f.get('release') or 'unknown')}</td>"
+        + f"<br><small>{e(f.get('title') or '')}</small></td>"
+        f"<td class=\"identifier\">{e(f.get('release') or 'unknown')}</td>"
         f"<td>{e(f.get('retrieved_at') or 'n/a')}</td><td><code>{e(f.get('sha256') or 'unknown')}</code></td></tr>"
         for f in files)
     return ('<table class="provenance"><thead><tr><th scope="col">file</th><th scope="col">release</th>'

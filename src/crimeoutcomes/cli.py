@@ -1,4 +1,4 @@
-"""Command line: python -m crimeoutcomes read | sample | fetch | build | diff."""
+"""Command line: python -m crimeoutcomes read | sample | fetch | build | diff | site."""
 
 from __future__ import annotations
 
@@ -52,6 +52,13 @@ def _cmd_fetch(args) -> int:
     years = None if args.all else [args.year] if args.year else LATEST
     for entry in fetch(years, args.raw_dir, base_url=args.base_url, progress=not args.quiet):
         print(f"{entry['filename']}  {entry['bytes']:,} bytes  sha256 {entry['sha256']}")
+    return 0
+
+
+def _cmd_site(args) -> int:
+    from .site import build_site
+
+    print(f"Site: {build_site(args.out, args.site) / 'index.html'}")
     return 0
 
 
@@ -129,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--out", type=Path, metavar="FILE.csv", help="write every changed cell here")
     diff.add_argument("--top", type=int, default=10, help="rows per summary table (default 10)")
     diff.set_defaults(run=_cmd_diff)
+
+    site = commands.add_parser("site", help="gather every built year into a static site",
+                               description="Copy every year's reports and figures into one folder for a static host.")
+    site.add_argument("--out", type=Path, default=None, help="the folder run_all.py wrote to (default: the project)")
+    site.add_argument("--site", type=Path, default=None, help="where to write the site (default OUT/site)")
+    site.set_defaults(run=_cmd_site)
     return parser
 
 

@@ -69,8 +69,11 @@ def _expected_from_mix(rows: pl.DataFrame) -> pl.DataFrame:
     by_code = rows.group_by("force", "offence_code").agg(
         cr=pl.col("count").filter(pl.col("outcome_type") == "8").sum(), assigned=pl.col("count").sum())
     national = by_code.group_by("offence_code").agg(rate=pl.col("cr").sum() / pl.col("assigned").sum())
+    # Sorted before summing: floating-point sums in whatever order the join leaves would differ in
+    # their last digits from run to run.
     return (by_code.join(national, on="offence_code").with_columns(pl.col("rate").fill_nan(0.0))
-            .group_by("force").agg((pl.col("assigned") * pl.col("rate")).sum().alias(EXPECTED)))
+            .sort("force", "offence_code")
+            .group_by("force", maintain_order=True).agg((pl.col("assigned") * pl.col("rate")).sum().alias(EXPECTED)))
 
 
 def _with_rate(frame: pl.DataFrame) -> pl.DataFrame:

@@ -8,6 +8,7 @@ from typing import Sequence
 
 from .analysis import sources_table, synthetic_banner
 from .atomic import write_text_atomically
+from .headlines import caveats, headlines
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; max-width: 60rem;
@@ -15,6 +16,8 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-se
 table { border-collapse: collapse; margin: 1rem 0; }
 th, td { border-bottom: 1px solid #b1b4b6; padding: 0.3rem 0.8rem; text-align: left; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
+caption { text-align: left; font-weight: bold; padding-bottom: 0.3rem; }
+a { color: #1d70b8; }
 code { word-break: break-all; }
 """
 
@@ -49,13 +52,11 @@ def render_index(summary: dict, reports: Sequence[tuple[str, str]]) -> str:
     gaps += "".join(f"<li>{e(force)}: {e(note)}; left out of the force comparison's rates</li>"
                     for force, note in summary.get("force_comparison", {}).get("quarters_left_out", {}).items()
                     if force not in summary["forces_missing"])
-    parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{e(title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>", "<main>", banner,
-        f"<h1>{e(title)}</h1>",
+    return html_page(title, [
+        banner, f"<h1>{e(title)}</h1>",
         f"<p>Counting basis: <strong>{e(basis)}</strong>, {e(summary['count_basis_meaning'])}.</p>",
-        "<h2>Headline figures</h2>", "<table>", "<tbody>",
+        "<h2>In brief</h2>", *(f"<p>{e(sentence)}</p>" for sentence in headlines(summary)),
+        "<h2>Headline figures</h2>", "<table>", f"<caption>{e(year)}, {e(basis)} basis</caption>", "<tbody>",
         *(f'<tr><th scope="row">{e(label)}</th><td class="number">{value}</td></tr>' for label, value in headline_rows),
         "</tbody>", "</table>",
         f"<p>Force data missing or collapsed this year:</p><ul>{gaps}</ul>" if gaps
@@ -64,11 +65,18 @@ def render_index(summary: dict, reports: Sequence[tuple[str, str]]) -> str:
         *(f'<li><a href="{e(href)}">{e(name)}</a></li>' for name, href in reports),
         "</ol>",
         '<p>Machine-readable figures: <a href="summary.json">summary.json</a>.</p>',
+        "<h2>Caveats</h2>", "<ul>", *(f"<li>{e(note)}</li>" for note in caveats(summary)), "</ul>",
         "<h2>Sources</h2>", f"<p>Basis: {e(basis)}. Every figure above comes from these files.</p>",
         sources_table(summary["sources"]),
-        "</main>", "</body>", "</html>", "",
-    ]
-    return "\n".join(p for p in parts if p)
+    ])
+
+
+def html_page(title: str, body: Sequence[str]) -> str:
+    """A whole page: no script, no request to any other host, the house style inline."""
+    head = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{html.escape(title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>", "<main>"]
+    return "\n".join(p for p in [*head, *body, "</main>", "</body>", "</html>", ""] if p)
 
 
 def write_index(summary: dict, reports: Sequence[tuple[str, str]], target: Path) -> Path:

@@ -28,6 +28,7 @@ from .atomic import write_text_atomically
 from .errors import CrimeOutcomesError
 from .index_page import write_index
 from .locks import ADVICE, FolderNotWritable, check_writable, exclusive, is_not_writable, not_writable
+from .publish import publish, recover
 from .source_set import obtain
 from .summary import build_summary, write_json
 
@@ -208,33 +209,17 @@ def _run_and_export(notebook: Path, folder: Path, parameters: dict, cwd: Path, p
     return time.monotonic() - started
 
 
-def _old_copy(final: Path) -> Path:
-    return final.with_name(f".{final.name}.old")
-
-
-def _publish(staging: Path, final: Path) -> None:
-    """Swap ``staging`` in as ``final``; the old copy is removed only once the new one is in place."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    old = _old_copy(final)
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.rename(old)
-    staging.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _recover(final: Path) -> None:
-    """Undo a publish cut short between its two renames: the previous copy goes back in place."""
-    old = _old_copy(final)
-    if old.is_dir() and not final.exists():
-        old.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def _stage(final: Path, staging: Path, keep_existing: bool) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     if keep_existing and final.is_dir():
-        shutil.copytree(final, staging)
+        for source in sorted(final.rglob("*")):
+            # One file at a time, so that a full disk raises its own OSError (copytree would wrap it).
+            copy = staging / source.relative_to(final)
+            if source.is_dir():
+                copy.mkdir(parents=True, exist_ok=True)
+            else:
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, copy)
     staging.mkdir(parents=True, exist_ok=True)
     return staging
 
@@ -281,7 +266,7 @@ def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path,
     reports = paths.reports_dir(analysis.synthetic, analysis.slug, out)
     figures = paths.figures_dir(analysis.synthetic, analysis.slug, out)
     for final in (reports, figures):
-        _recover(final)
+        recover(final)
     keep = len(chosen) < len(notebooks(notebooks_dir))
     stage_reports = _stage(reports, paths.reports_dir(analysis.synthetic, analysis.slug, staging_root), keep)
     stage_figures = _stage(figures, paths.figures_dir(analysis.synthetic, analysis.slug, staging_root), keep)
@@ -324,8 +309,8 @@ def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path,
     reports_listed = [(title_of(nb), html_name(nb)) for nb in notebooks(notebooks_dir)
                       if (stage_reports / html_name(nb)).is_file()]
     write_index(summary, reports_listed, stage_reports / "index.html")
-    _publish(stage_reports, reports)
-    _publish(stage_figures, figures)
+    publish(stage_reports, reports)
+    publish(stage_figures, figures)
     shutil.rmtree(reports.with_name(f"{reports.name}.failed"), ignore_errors=True)
     log(f"Reports: {reports / 'index.html'}\nFigures: {figures}")
     return RunResult(reports_dir=reports, figures_dir=figures, summary=summary,

@@ -31,6 +31,11 @@ PALETTE = ["#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#f
            "#56b4e9"]
 
 
+#: Each line of a chart differs in marker and dash as well as colour, so that it can be told apart
+#: by readers who do not see the colours and on a greyscale print.
+SERIES_STYLES = [("o", "-"), ("s", "--"), ("^", ":"), ("D", "-."), ("v", (0, (5, 1, 1, 1))), ("P", (0, (1, 1)))]
+
+
 def use_house_style() -> None:
     """seaborn's whitegrid look, set through matplotlib alone."""
     plt.rcParams.update({
@@ -63,6 +68,27 @@ def mark(figure, *, synthetic: bool, note: str = SOURCE_NOTE) -> None:
                 va="bottom")
 
 
+def describe(figure, data_file: str) -> str:
+    """Alt text for a figure: what kind of chart, its title and axes, and where its numbers are."""
+    parts = []
+    for axes in figure.axes:
+        title = axes.get_title(loc="left") or axes.get_title()
+        if not title:
+            continue  # a colour bar
+        kind = ("Heat-map" if axes.images else "Funnel plot" if axes.get_xscale() == "log"
+                else "Line chart" if axes.lines and not axes.patches and not axes.collections
+                else "Bar chart" if axes.patches else "Dot chart")
+        labels = [f"{name} axis: {text}" for name, text in (("horizontal", axes.get_xlabel()),
+                                                           ("vertical", axes.get_ylabel())) if text]
+        legend = axes.get_legend()
+        if legend is not None:
+            labels.append("key: " + ", ".join(t.get_text() for t in legend.get_texts()))
+        detail = "; ".join(labels)
+        parts.append(f"{kind}: {title}." + (f" {detail[:1].upper()}{detail[1:]}." if detail else ""))
+    parts.append(f"The plotted numbers are in {data_file}, saved beside the figure.")
+    return " ".join(parts)
+
+
 def save_figure(figure, data: pl.DataFrame, stem: Path, *, synthetic: bool) -> bytes:
     """Write stem.png, stem.svg and stem.csv (the plotted numbers), each atomically, and close the
     figure. Returns the PNG, so a notebook shows exactly the saved image without drawing it again."""
@@ -82,9 +108,9 @@ def lines(data: pl.DataFrame, x: str, series: Sequence[str], labels: Sequence[st
     """One line per column of ``series`` against ``x``; gaps (NA) are left as gaps."""
     figure, axes = new_figure()
     xs = data[x].to_list()
-    for column, label in zip(series, labels):
+    for (column, label), (marker, style) in zip(zip(series, labels), SERIES_STYLES):
         values = data[column].cast(pl.Float64).to_numpy()
-        axes.plot(xs, values * (100 if percent else 1), marker="o", label=label)
+        axes.plot(xs, values * (100 if percent else 1), marker=marker, linestyle=style, label=label)
     axes.set(title=title, ylabel=ylabel, xlabel="")
     axes.set_ylim(bottom=0)
     if len(series) > 1:
@@ -185,12 +211,16 @@ def grid(data: pl.DataFrame, row: str, column: str, value: str, *, title: str, r
 
 
 def table(frame: pl.DataFrame, *, name: str, percent: Sequence[str] = (), decimals: Sequence[str] = ()):
-    """A pandas Styler for display: no index, thousands separators, NA as 'n/a', a fixed id (stable HTML)."""
+    """An HTML table for display: no index, thousands separators, NA as 'n/a', a fixed id. It is
+    handed over as HTML, not as a pandas Styler, whose plain-text form names a memory address and
+    so would differ in every run's saved notebook."""
+    from IPython.display import HTML
+
     data = frame.to_pandas()
     formats = {c: "{:,.0f}" for c in data.columns if data[c].dtype.kind in "iuf"}
     formats.update({c: "{:.2%}" for c in percent})
     formats.update({c: "{:,.1f}" for c in decimals})
-    return (data.style.set_uuid(name).hide(axis="index").format(formats, na_rep="n/a"))
+    return HTML(data.style.set_uuid(name).hide(axis="index").format(formats, na_rep="n/a").to_html())
 
 
 def funnel(points: pl.DataFrame, curves: pl.DataFrame, value: str, denominator: str, *, title: str, xlabel: str,
@@ -212,7 +242,8 @@ def funnel(points: pl.DataFrame, curves: pl.DataFrame, value: str, denominator: 
     outside = points["outside_99_8"].to_numpy()
     px, py = points[denominator].cast(pl.Float64).to_numpy(), points[value].to_numpy() * scale
     axes.scatter(px[~outside], py[~outside], s=18, color="#505a5f", zorder=3, label="force")
-    axes.scatter(px[outside], py[outside], s=26, color=HIGHLIGHT, zorder=4, label="force outside 99.8% limits")
+    axes.scatter(px[outside], py[outside], s=40, color=HIGHLIGHT, marker="D", edgecolor="black", linewidth=0.6,
+                 zorder=4, label="force outside 99.8% limits")
     for name, xi, yi in zip(points.filter(pl.col("outside_99_8"))["force"], px[outside], py[outside]):
         axes.annotate(name, (xi, yi), xytext=(4, 3), textcoords="offset points", fontsize=8)
     axes.set_xscale("log")

@@ -95,6 +95,9 @@ def build_summary(analysis: Analysis) -> dict:
         "synthetic": analysis.synthetic,
         "sources": analysis.source_files(),
         "sexual_offences": _national(sexual, basis),
+        "sexual_offences_by_year": {
+            y: _national(sexual_offences(analysis.outcomes.filter(pl.col("financial_year") == y)), basis)
+            for y in analysis.years},
         "all_offences": _national(year, basis),
         "community_resolutions_by_force": dict(by_force.select("force", COMMUNITY_RESOLUTIONS).iter_rows()),
         "forces_missing": {force: {"quarters": quarters, "marker": marker} for _, force, quarters, marker in

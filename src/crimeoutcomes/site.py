@@ -1,0 +1,126 @@
+"""A static site of every year built: ``site/index.html`` lists the years, and each year's folder
+holds its reports, summary.json and figures (PNG, SVG and the CSV behind each), ready for any
+static host. Built beside the old site and swapped in whole."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import paths
+from .analysis import synthetic_banner
+from .atomic import write_text_atomically
+from .errors import CrimeOutcomesError
+from .index_page import html_page
+from .locks import exclusive
+from .publish import publish, recover
+
+#: What a year's report folder holds that belongs on the site (executed notebooks stay behind).
+SITE_SUFFIXES = (".html", ".json")
+FIGURE_SUFFIXES = (".png", ".svg", ".csv")
+
+
+@dataclass(frozen=True)
+class BuiltYear:
+    folder: Path  # reports/<slug> or reports/sample/<slug>
+    figures: Path
+    target: Path  # its folder in the site, relative: <slug> or sample/<slug>
+    summary: dict
+
+
+def built_years(out: Path) -> list[BuiltYear]:
+    """Every year with a finished build under ``out`` (a summary.json), real years first."""
+    found = []
+    for summary in sorted((out / "reports").glob("*/summary.json")) + sorted((out / "reports").glob("sample/*/summary.json")):
+        folder = summary.parent
+        if folder.name.startswith(".") or folder.name.endswith(".failed"):
+            continue
+        target = folder.relative_to(out / "reports")
+        found.append(BuiltYear(folder, out / "figures" / target, target, json.loads(summary.read_text("utf-8"))))
+    return found
+
+
+def _figures_page(year: BuiltYear, names: list[str]) -> str:
+    e = html.escape
+    title = f"Figures, {year.summary['financial_year']}" + (" (SYNTHETIC DATA)" if year.summary["synthetic"] else "")
+    rows = "".join(f'<tr><td>{e(stem)}</td>' + "".join(
+        f'<td><a href="{e(stem + s)}">{s[1:].upper()}</a></td>' for s in FIGURE_SUFFIXES) + "</tr>"
+        for stem in names)
+    return html_page(title, [
+        synthetic_banner() if year.summary["synthetic"] else "", f"<h1>{e(title)}</h1>",
+        "<p>Every figure of the reports as an image (PNG, SVG) with the CSV of exactly the numbers it plots.</p>",
+        '<table><thead><tr><th scope="col">figure</th><th scope="col">image</th><th scope="col">vector</th>'
+        f'<th scope="col">numbers</th></tr></thead><tbody>{rows}</tbody></table>',
+        '<p><a href="../index.html">Back to the year</a></p>'])
+
+
+def _copy_year(year: BuiltYear, staging: Path) -> None:
+    folder = staging / year.target
+    folder.mkdir(parents=True)
+    for path in sorted(year.folder.iterdir()):
+        if path.suffix in SITE_SUFFIXES:
+            shutil.copy2(path, folder / path.name)
+    figures = folder / "figures"
+    figures.mkdir()
+    stems = sorted({p.stem for p in year.figures.glob("*") if p.suffix in FIGURE_SUFFIXES}) if year.figures.is_dir() else []
+    for stem in stems:
+        for suffix in FIGURE_SUFFIXES:
+            if (year.figures / f"{stem}{suffix}").is_file():
+                shutil.copy2(year.figures / f"{stem}{suffix}", figures / f"{stem}{suffix}")
+    write_text_atomically(figures / "index.html", _figures_page(year, stems))
+
+
+def _year_rows(years: list[BuiltYear]) -> str:
+    e = html.escape
+    rows = []
+    for year in years:
+        s = year.summary
+        count = s["sexual_offences"]["community_resolutions"]
+        href = f"{year.target.as_posix()}/index.html"
+        rows.append(f'<tr><th scope="row"><a href="{e(href)}">{e(s["financial_year"])}</a></th>'
+                    f'<td>{e(s["count_basis"])}</td><td class="number">{"n/a" if count is None else f"{count:,}"}</td>'
+                    f'<td><a href="{e(year.target.as_posix())}/figures/index.html">figures and data</a></td></tr>')
+    return ('<table><thead><tr><th scope="col">financial year</th><th scope="col">basis</th>'
+            '<th scope="col">community resolutions for sexual offences</th><th scope="col">figures</th></tr>'
+            f'</thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def render_site_index(years: list[BuiltYear]) -> str:
+    real = [y for y in years if not y.summary["synthetic"]]
+    synthetic = [y for y in years if y.summary["synthetic"]]
+    body = [synthetic_banner() if synthetic else "",
+            "<h1>Community resolutions for sexual offences in England and Wales</h1>",
+            "<p>Reports on how police use community resolutions (Home Office outcome type 8) for sexual "
+            "offences, from the Home Office crime outcomes open data, one year at a time.</p>"]
+    if real:
+        body += ["<h2>Years</h2>", _year_rows(real)]
+    if synthetic:
+        body += ["<h2>SYNTHETIC DATA (not official statistics)</h2>",
+                 "<p>Built from the project's invented sample, to show and test the reports.</p>", _year_rows(synthetic)]
+    return html_page("Community resolutions for sexual offences: reports by year", body)
+
+
+def build_site(out: Path | None = None, site: Path | None = None) -> Path:
+    """Gather every year built under ``out`` into ``site`` (default ``out/site``)."""
+    out = (Path(out) if out else paths.project_root()).resolve()
+    site = (Path(site) if site else out / "site").resolve()
+    with exclusive(out / "reports", f"the output folder {out}"):  # no run may swap reports in meanwhile
+        years = built_years(out)
+        if not years:
+            raise CrimeOutcomesError(f"no built reports in {out / 'reports'}: run 'make reports' first")
+        recover(site)
+        staging = site.with_name(f".{site.name}.staging-{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            staging.mkdir(parents=True)
+            for year in years:
+                _copy_year(year, staging)
+            write_text_atomically(staging / "index.html", render_site_index(years))
+            publish(staging, site)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return site

@@ -1,0 +1,143 @@
+"""The site built from the sample, opened from disk in headless Chromium (Debian's /usr/bin/chromium,
+driven by Playwright): no broken image, no console error, no request to any host, alt text on every
+figure, headings in order, numbers with thousands separators, no broken link. Screenshots of each
+page are saved in the test's temporary folder."""
+
+import os
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from crimeoutcomes.site import build_site
+
+from conftest import NOTEBOOK_HTML
+
+CHROMIUM = os.environ.get("CRIMEOUTCOMES_CHROMIUM", "/usr/bin/chromium")
+#: The flags a sandboxed, offline machine needs (no background calls to Google's services).
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage"]
+
+PAGE_CHECKS = """() => ({
+  brokenImages: Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)
+                     .map(i => i.src.slice(0, 60)),
+  imagesWithoutAlt: Array.from(document.images).filter(i => !(i.getAttribute('alt') || '').trim())
+                         .map(i => i.src.slice(0, 60)),
+  images: document.images.length,
+  headings: Array.from(document.querySelectorAll('h1, h2, h3, h4, h5, h6')).map(h => Number(h.tagName[1])),
+  links: Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href')),
+  cells: Array.from(document.querySelectorAll('td:not(.identifier), th')).map(c => c.innerText.trim()),
+  text: document.body.innerText,
+  lang: document.documentElement.lang,
+  title: document.title,
+})"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing in CI: 'make test' installs Debian's chromium (see the Makefile)")
+        pytest.skip(f"{CHROMIUM} is not installed (Debian packages chromium and chromium-driver; "
+                    "'make test' installs them where it may use apt-get)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def site(built, tmp_path_factory):
+    return build_site(built["out"], tmp_path_factory.mktemp("published") / "site")
+
+
+def _pages(site):
+    year = site / "sample" / "2024-25"
+    return [site / "index.html", year / "index.html", year / "figures" / "index.html",
+            *[year / name for name in NOTEBOOK_HTML]]
+
+
+def _open(browser, page_path, screenshots):
+    """Load one page from disk with every request to a host refused and recorded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    requests, problems = [], []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning")
+            else None)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+
+    def refuse_hosts(route):
+        url = route.request.url
+        if url.startswith(("file:", "data:", "about:")):
+            return route.continue_()
+        requests.append(url)
+        return route.abort()
+
+    page.route("**/*", refuse_hosts)
+    page.goto(page_path.as_uri(), wait_until="load")
+    found = page.evaluate(PAGE_CHECKS)
+    shot = screenshots / f"{page_path.parent.name}-{page_path.stem}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    context.close()
+    return found, requests, problems, shot
+
+
+@pytest.mark.parametrize("which", range(7), ids=["site index", "year index", "figures index"] + NOTEBOOK_HTML)
+def test_each_page_opens_offline_whole_and_readable(browser, site, which, tmp_path):
+    page_path = _pages(site)[which]
+    found, requests, problems, shot = _open(browser, page_path, tmp_path)
+    assert not requests, f"{page_path.name} asked for {requests[:3]}"
+    assert not problems, f"{page_path.name}: {problems[:3]}"
+    assert not found["brokenImages"], f"broken images in {page_path.name}"
+    assert not found["imagesWithoutAlt"], f"images without alt text in {page_path.name}"
+    assert found["lang"] == "en" and found["title"]
+    levels = found["headings"]
+    assert levels and levels[0] == 1 and levels.count(1) == 1, f"{page_path.name}: headings {levels}"
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), f"{page_path.name} skips a heading level: {levels}"
+    unseparated = [c for c in found["cells"] if re.fullmatch(r"-?\d{5,}", c)]
+    assert not unseparated, f"{page_path.name}: numbers without thousands separators {unseparated[:5]}"
+    assert "SYNTHETIC" in found["text"]
+    for href in found["links"]:
+        target = urlsplit(href)
+        if target.scheme or href.startswith("#"):
+            continue  # links out (to GOV.UK sources) are for the reader to follow, not loaded by the page
+        assert (page_path.parent / unquote(target.path)).exists(), f"{page_path.name}: broken link {href}"
+    assert shot.stat().st_size > 10_000
+
+
+def test_reports_show_their_figures_with_alt_text_that_says_what_they_are(browser, site, tmp_path):
+    report = site / "sample" / "2024-25" / "02-force-comparison.html"
+    found, *_ = _open(browser, report, tmp_path)
+    assert found["images"] >= 3
+    html = report.read_text(encoding="utf-8")
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', html)
+    assert len(alts) == found["images"]
+    assert any(alt.startswith("SYNTHETIC DATA, invented numbers. Funnel plot:") for alt in alts), alts[:3]
+    assert all(".csv, saved beside the figure" in alt for alt in alts)
+
+
+def test_the_site_lists_each_year_and_is_self_contained(site, built):
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="sample/2024-25/index.html"' in index and "SYNTHETIC" in index
+    year = site / "sample" / "2024-25"
+    assert sorted(p.name for p in year.glob("*.html")) == sorted(NOTEBOOK_HTML + ["index.html"])
+    assert (year / "summary.json").read_bytes() == (built["reports"] / "summary.json").read_bytes()
+    figures = {p.name for p in built["figures"].iterdir()}
+    assert figures and figures <= {p.name for p in (year / "figures").iterdir()}
+    assert not list(site.rglob("*.ipynb"))
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r'<(script|link)[^>]+(src|href)="https?:', text), f"{page} loads from another host"
+
+
+def test_make_site_needs_a_build_first(tmp_path):
+    from crimeoutcomes.errors import CrimeOutcomesError
+
+    with pytest.raises(CrimeOutcomesError, match="no built reports.*make reports"):
+        build_site(tmp_path / "empty")
+    assert not (tmp_path / "empty" / "site").exists()
+    shutil.rmtree(tmp_path / "empty", ignore_errors=True)

@@ -1,0 +1,73 @@
+"""The index page's sentences, on hand-made summaries whose wording is worked out by hand."""
+
+import copy
+
+from crimeoutcomes.headlines import caveats, headlines
+from crimeoutcomes.index_page import render_index
+
+
+def _national(cr, assigned=100_000, missing=0):
+    return {"community_resolutions": cr, "assigned_outcomes": assigned, "share_of_assigned": cr / assigned,
+            "charges_and_out_of_court": 10_000, "share_of_charges_and_out_of_court": cr / 10_000,
+            "force_quarters_missing": missing}
+
+
+SUMMARY = {
+    "financial_year": "2024/25", "count_basis": "recorded", "synthetic": False,
+    "count_basis_meaning": "outcomes so far of the offences recorded in the year",
+    "sexual_offences": _national(900, 182_000),
+    "sexual_offences_by_year": {"2023/24": _national(800), "2024/25": _national(900, 182_000)},
+    "all_offences": _national(150_000, 4_000_000),
+    "community_resolutions_by_force": {"Kent": 40, "Lancashire": 213, "Essex": None},
+    "child_victim_offences": {"community_resolutions": 213, "forces_using_cr_for_child_rape": ["West Midlands"]},
+    "forces_missing": {}, "sources": [],
+}
+
+
+def test_the_headline_sentences():
+    first, share, child, top, everything = headlines(SUMMARY)
+    assert first == ("Police in England and Wales used community resolutions for 900 sexual offences in 2024/25, "
+                     "12.5% more than the 800 in 2023/24.")  # (900 - 800) / 800
+    assert share == ("That is 0.49% of the 182,000 sexual offences given an outcome, or about one in 202, and "
+                     "9.0% of those that ended in a charge or an out-of-court outcome.")  # 182000 / 900 = 202.2
+    assert child == ("213 were for offences whose legal definition makes the victim a child; 1 force used one for "
+                     "the rape of a child (West Midlands).")
+    assert top.startswith("Lancashire recorded the most (213).")
+    assert everything == "Across all crime, police used 150,000 community resolutions in 2024/25."
+
+
+def test_fewer_the_same_and_no_earlier_year():
+    fewer = copy.deepcopy(SUMMARY)
+    fewer["sexual_offences_by_year"]["2023/24"] = _national(1_000)
+    assert headlines(fewer)[0].endswith(", 10.0% fewer than the 1,000 in 2023/24.")
+    same = copy.deepcopy(SUMMARY)
+    same["sexual_offences_by_year"]["2023/24"] = _national(900)
+    assert headlines(same)[0].endswith(", the same number as in 2023/24.")
+    alone = copy.deepcopy(SUMMARY)
+    del alone["sexual_offences_by_year"]["2023/24"]
+    assert headlines(alone)[0].endswith("(the data read holds no figures for 2023/24 to compare with).")
+
+
+def test_missing_force_data_means_no_percentage_change():
+    gappy = copy.deepcopy(SUMMARY)
+    gappy["sexual_offences_by_year"]["2023/24"] = _national(700, missing=3)
+    sentence = headlines(gappy)[0]
+    assert "%" not in sentence
+    assert sentence.endswith("against 700 in 2023/24; the two are not like for like, because data for 3 "
+                             "force-quarters is missing across the two years.")
+
+
+def test_no_child_rape_and_synthetic_caveat_first():
+    none = copy.deepcopy(SUMMARY)
+    none["child_victim_offences"]["forces_using_cr_for_child_rape"] = []
+    assert headlines(none)[2].endswith("; no force used one for the rape of a child.")
+    none["synthetic"] = True
+    assert caveats(none)[0].startswith("SYNTHETIC DATA")
+    assert not caveats(SUMMARY)[0].startswith("SYNTHETIC")
+
+
+def test_the_index_page_carries_the_sentences_and_caveats():
+    page = render_index(dict(SUMMARY, force_comparison={}), [("National totals", "01-national-totals.html")])
+    for sentence in headlines(SUMMARY) + caveats(SUMMARY):
+        assert sentence.replace("'", "&#x27;") in page
+    assert page.count("<h1>") == 1 and 'href="01-national-totals.html"' in page

@@ -1,0 +1,128 @@
+"""run_all.py killed part-way, run twice at once, on a read-only or full disk: the published
+reports are never damaged, and a re-run builds, byte for byte, what an uninterrupted run builds.
+
+One output folder goes through every step in order (the steps share its first build)."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from crimeoutcomes import locks
+
+from conftest import PROJECT_ROOT
+
+
+def _tree(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != locks.LOCK_NAME}
+
+
+def _staging(out):
+    return list((out / "reports").glob(".staging-*"))
+
+
+class Runs:
+    def __init__(self, sample_files, root, out):
+        self.raw, self.root, self.out = sample_files.folder, root, out
+
+    def command(self, out=None, *extra):
+        return [sys.executable, str(PROJECT_ROOT / "run_all.py"), "--source", "local", "--raw-dir", str(self.raw),
+                "--out", str(out or self.out), "--jobs", "2", *extra]
+
+    @property
+    def env(self):
+        return {**os.environ, "CRIMEOUTCOMES_ROOT": str(self.root)}
+
+    def start(self, log, *extra):
+        return subprocess.Popen(self.command(None, *extra), stdout=subprocess.DEVNULL, stderr=open(log, "w"),
+                                env=self.env, cwd=PROJECT_ROOT, start_new_session=True)
+
+    def run(self, *command):
+        return subprocess.run(list(command), capture_output=True, text=True, env=self.env, cwd=PROJECT_ROOT,
+                              timeout=900)
+
+
+@pytest.fixture(scope="module")
+def runs(sample_files, tmp_path_factory):
+    runs = Runs(sample_files, tmp_path_factory.mktemp("root"), tmp_path_factory.mktemp("out"))
+    first = runs.run(*runs.command())
+    assert first.returncode == 0, first.stderr
+    runs.first = _tree(runs.out)
+    assert any(name.endswith(".ipynb") for name in runs.first) and any(name.endswith(".png") for name in runs.first)
+    return runs
+
+
+def _wait_for(condition, seconds=300):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.1)
+
+
+def test_1_killed_during_a_notebook_leaves_the_published_reports_as_they_were(runs, tmp_path):
+    killed = runs.start(tmp_path / "killed.log")
+    _wait_for(lambda: any(s.rglob("*.png") for s in _staging(runs.out)) or killed.poll() is not None)
+    os.killpg(killed.pid, signal.SIGKILL)  # the whole job: run_all, its workers and their kernels
+    killed.wait()
+    assert killed.returncode == -signal.SIGKILL, (tmp_path / "killed.log").read_text()
+    assert _staging(runs.out), "the run was not killed part-way"
+    published = {k: v for k, v in _tree(runs.out).items() if not k.startswith("reports/.staging-")}
+    assert published == runs.first
+
+
+def test_2_a_second_run_at_the_same_time_is_refused_and_the_rerun_builds_the_same_bytes(runs, tmp_path):
+    left_by_killed_run = set(_staging(runs.out))
+    rerun = runs.start(tmp_path / "rerun.log")
+    # Once the re-run holds the folder (a staging folder of its own is there) ...
+    _wait_for(lambda: any(s.rglob("*.ipynb") for s in set(_staging(runs.out)) - left_by_killed_run)
+              or rerun.poll() is not None)
+    second = runs.run(*runs.command())
+    assert second.returncode == 2
+    assert "is in use by another run" in second.stderr and f"process {rerun.pid}" in second.stderr
+    assert rerun.wait(timeout=900) == 0, (tmp_path / "rerun.log").read_text()
+    assert not _staging(runs.out)
+    after = _tree(runs.out)
+    changed = sorted(name for name in after.keys() | runs.first.keys() if after.get(name) != runs.first.get(name))
+    assert not changed, f"a re-run changed {changed[:5]}"
+
+
+def _mount_namespace_or_skip():
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("a real read-only or full file system needs root and mount namespaces (unshare -m)")
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"mount namespaces are not available here: {probe.stderr.decode().strip()}")
+
+
+def test_3_a_read_only_output_folder_is_named_and_left_alone(runs):
+    _mount_namespace_or_skip()
+    out = str(runs.out)
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+    result = runs.run("unshare", "-m", "sh", "-c", script, "sh", out, *runs.command())
+    assert result.returncode == 2, result.stderr
+    assert f"cannot write the output folder {out}" in result.stderr and "read-only" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _tree(runs.out) == runs.first
+
+
+def test_4_a_full_disk_is_named_and_the_reports_on_it_are_left_alone(runs, tmp_path):
+    _mount_namespace_or_skip()
+    full = tmp_path / "full"
+    full.mkdir()
+    # A disk with room for the reports already built and a little more, not for a second copy of them.
+    script = ('full="$1"; saved="$2"; listing="$3"; shift 3; '
+              'mount -t tmpfs -o size=$(( $(du -sk "$saved" | cut -f1) + 512 ))k tmpfs "$full" '
+              '&& cp -a "$saved"/. "$full"/ || exit 99; "$@"; code=$?; ls -A "$full/reports" > "$listing"; '
+              'diff -r -x .lock "$saved" "$full" > /dev/null && echo UNCHANGED; exit $code')
+    result = runs.run("unshare", "-m", "sh", "-c", script, "sh", str(full), str(runs.out), str(tmp_path / "listing"),
+                      *runs.command(full, "--only", "01"))
+    assert result.returncode == 2, result.stderr
+    assert "the disk is full" in result.stderr and "Traceback" not in result.stderr
+    assert "UNCHANGED" in result.stdout, "the reports on the full disk were changed"
+    assert not [n for n in (tmp_path / "listing").read_text().split() if n.startswith(".staging")]
