@@ -220,7 +220,14 @@ def table(frame: pl.DataFrame, *, name: str, percent: Sequence[str] = (), decima
     formats = {c: "{:,.0f}" for c in data.columns if data[c].dtype.kind in "iuf"}
     formats.update({c: "{:.2%}" for c in percent})
     formats.update({c: "{:,.1f}" for c in decimals})
-    return HTML(data.style.set_uuid(name).hide(axis="index").format(formats, na_rep="n/a").to_html())
+    text = [c for c in data.columns if c not in formats]
+    styler = (data.style.set_uuid(name).hide(axis="index").format(formats, na_rep="n/a")
+              .format_index(lambda label: str(label).replace("_", " "), axis=1)
+              .set_properties(subset=text, **{"text-align": "left"}))
+    # Words read from the left, numbers line up on the right, and each heading sits over its column.
+    styler = styler.set_table_styles({c: [{"selector": "th", "props": [("text-align", "left" if c in text else "right")]}]
+                                      for c in data.columns}, overwrite=False)
+    return HTML(styler.to_html())
 
 
 def funnel(points: pl.DataFrame, curves: pl.DataFrame, value: str, denominator: str, *, title: str, xlabel: str,

@@ -25,6 +25,11 @@ def _assigned_by_force_quarter(outcomes: pl.DataFrame, count_basis: str) -> pl.D
     return countable(outcomes, count_basis).group_by(_KEYS).agg(assigned=pl.col("count").sum())
 
 
+def _thousands(column: str) -> pl.Expr:
+    """1234 -> '1,234' for the notes a reader sees (only the few collapsed quarters are formatted)."""
+    return pl.col(column).map_elements(lambda n: f"{n:,}", return_dtype=pl.String)
+
+
 def collapsed_quarters(outcomes: pl.DataFrame, count_basis: str, recorded_crime: pl.DataFrame | None = None
                        ) -> pl.DataFrame:
     """Force-quarters whose outcomes collapse while crime is still recorded, with the evidence."""
@@ -37,13 +42,13 @@ def collapsed_quarters(outcomes: pl.DataFrame, count_basis: str, recorded_crime:
             pl.col("crimes").sum().over("financial_year", "quarter")
         scored = joined.with_columns(level=(pl.col("assigned") / pl.col("crimes")) / national)
         reason = pl.format("outcomes collapsed: {} assigned outcomes for {} recorded crimes, {}% of the national rate",
-                           pl.col("assigned"), pl.col("crimes"), (pl.col("level") * 100).round(1))
+                           _thousands("assigned"), _thousands("crimes"), (pl.col("level") * 100).round(1))
     else:
         scored = (assigned.with_columns(share=pl.col("assigned") / pl.col("assigned").sum().over("financial_year",
                                                                                                "quarter"))
                   .with_columns(level=pl.col("share") / pl.col("share").max().over("force")))
         reason = pl.format("outcomes collapsed: {} assigned outcomes, {}% of the force's best quarter",
-                           pl.col("assigned"), (pl.col("level") * 100).round(1))
+                           _thousands("assigned"), (pl.col("level") * 100).round(1))
     return (scored.filter(pl.col("level") < COLLAPSE_THRESHOLD)
             .select(*_KEYS, reason=reason).sort(_KEYS))
 
