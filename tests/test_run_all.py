@@ -94,6 +94,21 @@ def test_summary_matches_independent_sums_of_the_sample(built, expected):
         [sample.outcomes_filename(y) for y in VINTAGES] + [sample.RECORDED_CRIME_FILENAME])
 
 
+def test_each_years_total_behind_the_year_on_year_sentence(built, truth):
+    by_year = json.loads((built["reports"] / "summary.json").read_text())["sexual_offences_by_year"]
+    assert sorted(by_year) == list(VINTAGES)
+    for year in VINTAGES:
+        rows = from_tidy(truth.filter(pl.col("financial_year") == year), "closed")
+        wanted = expected_figures(rows, codes.forces())
+        assert by_year[year]["community_resolutions"] == wanted["community_resolutions"], year
+        assert by_year[year]["assigned_outcomes"] == wanted["assigned_outcomes"], year
+        # Only 2014/15 has forces that did not provide data.
+        assert (by_year[year]["force_quarters_missing"] > 0) == (year == "2014/15"), year
+    page = (built["reports"] / "index.html").read_text(encoding="utf-8")
+    previous = "2023/24"  # not among the test's vintages: the sentence must say so rather than compare
+    assert f"holds no figures for {previous} to compare with" in page
+
+
 def test_figure_csvs_hold_the_same_sums(built, expected, truth):
     figures = built["figures"]
     for name in ("sexual_cr_by_year", "force_cr_counts", "force_cr_funnel", "force_cr_offence_mix_funnel",

@@ -66,12 +66,10 @@ def _copy_year(year: BuiltYear, staging: Path) -> None:
             shutil.copy2(path, folder / path.name)
     figures = folder / "figures"
     figures.mkdir()
-    stems = sorted({p.stem for p in year.figures.glob("*") if p.suffix in FIGURE_SUFFIXES}) if year.figures.is_dir() else []
-    for stem in stems:
-        for suffix in FIGURE_SUFFIXES:
-            if (year.figures / f"{stem}{suffix}").is_file():
-                shutil.copy2(year.figures / f"{stem}{suffix}", figures / f"{stem}{suffix}")
-    write_text_atomically(figures / "index.html", _figures_page(year, stems))
+    files = sorted(p for p in year.figures.glob("*") if p.suffix in FIGURE_SUFFIXES) if year.figures.is_dir() else []
+    for path in files:
+        shutil.copy2(path, figures / path.name)
+    write_text_atomically(figures / "index.html", _figures_page(year, sorted({p.stem for p in files})))
 
 
 def _year_rows(years: list[BuiltYear]) -> str:
