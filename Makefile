@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m crimeoutcomes kernel
 	touch $(STAMP)
 
 ## data: get the source files (download, or the synthetic sample where GOV.UK is out of reach) and read them
@@ -27,9 +28,11 @@ site: $(STAMP)
 	$(PY) -m crimeoutcomes site
 
 ## lab: JupyterLab on the notebooks, with the project's environment as the kernel
+## (as root, as in most containers, JupyterLab needs --allow-root)
+LAB_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(STAMP)
-	$(PY) -c "from crimeoutcomes.pipeline import ensure_kernel; ensure_kernel()"
-	$(VENV)/bin/jupyter lab notebooks/
+	$(PY) -m crimeoutcomes kernel
+	$(VENV)/bin/jupyter lab $(LAB_ROOT) notebooks/
 
 ## test: the test suite (what CI runs); installs Debian's Chromium for the browser test where it may
 test: $(STAMP) browser

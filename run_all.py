@@ -3,7 +3,7 @@
 
     python run_all.py [--year FY|latest] [--basis closed|recorded] [--first-year FY]
                       [--source auto|download|local|sample] [--raw-dir DIR] [--out DIR] [--only NAME ...]
-                      [--jobs N] [--site]
+                      [--pool-years N] [--jobs N] [--site]
 
 Exit status: 0 built; 1 a notebook failed (the previous reports are left in place); 2 bad
 arguments or bad input, named in the message.
@@ -63,6 +63,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="folder to hold reports/ and figures/ (default: the project)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks (e.g. 02 or "
                                                                   "force_comparison)")
+    parser.add_argument("--pool-years", type=_positive, default=1,
+                        help="years, ending with --year, pooled in the force comparison (default 1)")
     parser.add_argument("--site", action="store_true",
                         help="then gather every year built into site/ (as 'python -m crimeoutcomes site')")
     parser.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1,
@@ -86,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         pipeline.run(financial_year=arguments.year, count_basis=arguments.basis, first_year=arguments.first_year,
                      source=arguments.source, raw_dir=arguments.raw_dir, out=arguments.out, only=arguments.only,
-                     notebooks_dir=NOTEBOOKS, jobs=arguments.jobs)
+                     notebooks_dir=NOTEBOOKS, jobs=arguments.jobs, pool_years=arguments.pool_years)
         if arguments.site:
             from crimeoutcomes.site import build_site
 

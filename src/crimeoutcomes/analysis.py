@@ -1,11 +1,18 @@
 """What a notebook works on: the chosen year, basis and trend window, the data, and where figures go.
 
 A notebook's parameters cell holds plain values; ``setup`` checks them (an error names the
-parameter), finds the source files and loads the outcomes of the trend window through the cache.
+parameter, and a parameter papermill injected that the notebook does not declare is an error too),
+finds the source files and loads the outcomes of the trend window through the cache.
+
+Only run_all.py publishes. It runs each notebook with ``output_root`` set to a staging folder it
+has marked (``BUILD_MARKER``); a notebook run any other way (JupyterLab, papermill, nbconvert)
+writes its figures and tables under ``scratch/`` and says so at the top of the page.
 """
 
 from __future__ import annotations
 
+import ast
+import difflib
 import html
 from dataclasses import dataclass
 from functools import cached_property
@@ -32,6 +39,11 @@ BASIS_WORDS = {
 #: What the provenance block shows of each file's manifest entry.
 PROVENANCE_FIELDS = ("title", "url", "release", "release_date", "retrieved_at", "sha256")
 
+#: run_all.py writes this file into the output folder of each notebook it runs: its presence is what
+#: lets a notebook write where run_all will publish from.
+BUILD_MARKER = ".run_all-build"
+SCRATCH = "scratch"
+
 SYNTHETIC_NOTICE = (f"{SYNTHETIC_MARK}: every number on this page is invented by the project's generator "
                     "to test the code. These are not official statistics and must not be quoted.")
 
@@ -44,6 +56,7 @@ class Analysis:
     sources: SourceSet
     outcomes: pl.DataFrame  # every year of the trend window, first_year to financial_year
     output_root: Path
+    published: bool = False  # run by run_all.py into its staging folder (else figures go to scratch/)
 
     @property
     def synthetic(self) -> bool:
@@ -59,7 +72,17 @@ class Analysis:
 
     @property
     def figures_dir(self) -> Path:
-        return paths.figures_dir(self.synthetic, self.slug, self.output_root)
+        if self.published:
+            return paths.figures_dir(self.synthetic, self.slug, self.output_root)
+        return self.output_root / SCRATCH / paths.output_subdir(self.synthetic, self.slug)
+
+    @cached_property
+    def collapsed(self) -> pl.DataFrame:
+        """Force-quarters whose outcomes collapsed (``quality.collapsed_quarters``): every count that
+        needs one is treated as missing."""
+        from .quality import collapsed_quarters
+
+        return collapsed_quarters(self.outcomes, self.count_basis, self.recorded_crime)
 
     @property
     def year_outcomes(self) -> pl.DataFrame:
@@ -99,10 +122,31 @@ class Analysis:
                     f'{sources_table(self.source_files())}</details>')
 
     def banner(self):
-        """The top of every report: the SYNTHETIC warning where it applies, then the provenance block."""
+        """The top of every report: the SYNTHETIC warning where it applies, a notice where the page is
+        not a published build, then the provenance block."""
         from IPython.display import HTML
 
-        return HTML((synthetic_banner() if self.synthetic else "") + self.provenance().data)
+        return HTML((synthetic_banner() if self.synthetic else "") + ("" if self.published else self.scratch_notice())
+                    + self.provenance().data)
+
+    def scratch_notice(self) -> str:
+        return ('<div class="scratch-notice" role="note" style="border:2px solid #505a5f;padding:0.6em 1em;'
+                'margin:0.5em 0"><strong>Not a published build.</strong> This notebook was run outside '
+                f"run_all.py, so its figures and tables were written to {html.escape(str(self.figures_dir))}; "
+                "the published reports and figures were not touched. Publish with <code>make reports</code>.</div>")
+
+    def table(self, frame, name: str, *, kinds: dict | None = None, headings: dict | None = None):
+        """Show ``frame`` as a report table, each column formatted by its declared kind
+        (``columns.COLUMNS``, or ``kinds`` for this table), and save the same numbers, unrounded,
+        as tables/<name>.csv beside the figures."""
+        from IPython.display import HTML
+
+        from .html_table import as_pandas, render_table
+        from .plots import save_csv
+
+        data = as_pandas(frame)
+        save_csv(data, self.figures_dir / "tables" / f"{name}.csv", synthetic=self.synthetic)
+        return HTML(render_table(data, name, kinds=kinds, headings=headings))
 
     def save_figure(self, figure, name: str, data, alt: str | None = None):
         """Save the figure as PNG and SVG with the CSV of exactly the numbers it plots (see ``plots``),
@@ -146,9 +190,47 @@ def _year_parameter(name: str, value: str) -> str:
         raise CrimeOutcomesError(f"parameter {name}: {exc}") from None
 
 
+def _assigned_names(source: str) -> list[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [target.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(target, ast.Name)]
+
+
+def check_injected_parameters(history: list[str] | None = None) -> None:
+    """Papermill only warns about a parameter the notebook does not declare, then runs on its
+    defaults. Here the kernel's own history is read: the cell papermill injected ('# Parameters')
+    and the parameters cell run just before it; a name in the first but not the second is an error
+    that names the nearest declared parameter."""
+    if history is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover
+            return
+        shell = get_ipython()
+        history = list(shell.user_ns.get("In", [])) if shell is not None else []
+    injected = [i for i, source in enumerate(history) if i > 0 and source.splitlines()[:1] == ["# Parameters"]]
+    if not injected:
+        return
+    declared = _assigned_names(history[injected[-1] - 1])
+    for name in _assigned_names(history[injected[-1]]):
+        if name not in declared:
+            near = difflib.get_close_matches(name, declared, n=1)
+            raise CrimeOutcomesError(f"parameter {name!r} is not one this notebook takes"
+                                     + (f": did you mean {near[0]!r}?" if near else "")
+                                     + f" It takes {', '.join(declared)}.")
+
+
 def setup(financial_year: str = LATEST, count_basis: str = "closed", first_year: str = FRAMEWORK_FIRST_YEAR,
           data_folder: str = "", output_root: str = "") -> Analysis:
-    """Check the parameters, find the data ('' = data/raw, else the synthetic sample) and load it."""
+    """Check the parameters, find the data ('' = data/raw, else the synthetic sample) and load it.
+
+    Figures and tables go under ``output_root`` (run_all.py's marked staging folder) when run_all
+    runs the notebook, and under ``<output_root or the project>/scratch/`` otherwise."""
+    check_injected_parameters()
     try:
         check_basis(count_basis)
     except CrimeOutcomesError as exc:
@@ -166,4 +248,4 @@ def setup(financial_year: str = LATEST, count_basis: str = "closed", first_year:
     outcomes = load_outcomes([sources.outcomes[y] for y in window]).filter(pl.col("financial_year").is_in(window))
     root = Path(output_root) if output_root else paths.project_root()
     return Analysis(financial_year=year, count_basis=count_basis, first_year=first, sources=sources,
-                    outcomes=outcomes, output_root=root)
+                    outcomes=outcomes, output_root=root, published=(root / BUILD_MARKER).is_file())

@@ -1,4 +1,4 @@
-"""Command line: python -m crimeoutcomes read | sample | fetch | build | diff | site."""
+"""Command line: python -m crimeoutcomes read | sample | fetch | build | diff | site | kernel."""
 
 from __future__ import annotations
 
@@ -93,6 +93,13 @@ def _cmd_diff(args) -> int:
     return 0
 
 
+def _cmd_kernel(args) -> int:
+    from .pipeline import ensure_kernel
+
+    print(f"Jupyter kernel {ensure_kernel()!r} runs {sys.executable}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m crimeoutcomes", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -142,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     site.add_argument("--out", type=Path, default=None, help="the folder run_all.py wrote to (default: the project)")
     site.add_argument("--site", type=Path, default=None, help="where to write the site (default OUT/site)")
     site.set_defaults(run=_cmd_site)
+
+    kernel = commands.add_parser("kernel", help="register the 'crimeoutcomes' Jupyter kernel for this Python",
+                                 description="Register the Jupyter kernel the notebooks name (make does it on set-up).")
+    kernel.set_defaults(run=_cmd_kernel)
     return parser
 
 

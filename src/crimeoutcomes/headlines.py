@@ -27,7 +27,7 @@ def _change(summary: dict) -> str:
     gaps = (now or {}).get("force_quarters_missing", 0) + before["force_quarters_missing"]
     if gaps:
         return (f", against {_count(then)} in {previous}; the two are not like for like, because data for "
-                f"{gaps} force-quarter{'s' if gaps != 1 else ''} is missing across the two years")
+                f"{gaps} force-quarter{'s' if gaps != 1 else ''} is missing or collapsed across the two years")
     current = summary["sexual_offences"]["community_resolutions"]
     if not then or current is None:
         return f", against {_count(then)} in {previous}"

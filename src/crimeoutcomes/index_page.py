@@ -47,7 +47,8 @@ def render_index(summary: dict, reports: Sequence[tuple[str, str]]) -> str:
         ("Community resolutions for all crime", _number(everything["community_resolutions"])),
     ]
     banner = synthetic_banner() if synthetic else ""
-    gaps = "".join(f"<li>{e(force)}: quarter(s) {e(g['quarters'])} missing ({e(g['marker'] or 'no marker')})</li>"
+    gaps = "".join(f"<li>{e(force)}: quarter(s) {e(g['quarters'])} missing or collapsed "
+                   f"({e(g['marker'] or 'no marker')}); no count is given for the year</li>"
                    for force, g in summary["forces_missing"].items())
     gaps += "".join(f"<li>{e(force)}: {e(note)}; left out of the force comparison's rates</li>"
                     for force, note in summary.get("force_comparison", {}).get("quarters_left_out", {}).items()

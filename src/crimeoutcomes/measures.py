@@ -31,6 +31,8 @@ MEASURE_TYPES: dict[str, tuple[str, ...] | None] = {
 CONFIDENCE = 0.95
 _NOT_PROVIDED = "no rows for this force and quarter"
 _QUARTER_NOT_IN_FILE = "the file has no rows for this quarter, for any force"
+#: How a collapsed force-quarter (``quality.collapsed_quarters``) is named wherever a count would be shown.
+COLLAPSED_NOTE = "outcomes collapsed (a recording problem, not a change in practice)"
 QUARTERS = [1, 2, 3, 4]
 
 
@@ -71,10 +73,13 @@ def measure_sums(*, complete: bool) -> list[pl.Expr]:
     return sums
 
 
-def national_totals(outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] = ("financial_year",)) -> pl.DataFrame:
-    """Totals of what was provided, by ``by``; ``forces_missing`` counts force-quarters with no data."""
+def national_totals(outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] = ("financial_year",),
+                    collapsed: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Totals of what the file holds, by ``by``; ``force_quarters_missing`` counts the force-quarters
+    with no data or, given ``collapsed``, collapsed outcomes: where it is not 0 the total is not like
+    for like with another period's."""
     rows = countable(outcomes, count_basis)
-    gaps = coverage(outcomes, count_basis).filter(pl.col("missing"))
+    gaps = coverage(outcomes, count_basis, collapsed).filter(pl.col("missing"))
     gap_keys = [k for k in by if k in ("financial_year", "quarter")]
     totals = rows.group_by(list(by)).agg(measure_sums(complete=False))
     if gap_keys:
@@ -91,12 +96,14 @@ def all_forces(outcomes: pl.DataFrame) -> list[str]:
     return list(forces()) + extra
 
 
-def coverage(outcomes: pl.DataFrame, count_basis: str) -> pl.DataFrame:
+def coverage(outcomes: pl.DataFrame, count_basis: str, collapsed: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per financial year x quarter x force: is that force's data missing, and why.
 
     Every year of quarterly data has four quarters, so a quarter the file lacks altogether shows as
     missing for every force. A force-quarter is missing when the file has no rows for it, or when a
-    count it should hold is NA (with the published marker).
+    count it should hold is NA (with the published marker). The force-quarters in ``collapsed``
+    (financial_year, quarter, force) count as missing too: their few outcomes are a recording
+    problem, and a count built on them would pass for a real one.
     """
     rows = countable(outcomes, count_basis)
     present = rows.group_by("financial_year", "quarter", "force").agg(
@@ -111,27 +118,37 @@ def coverage(outcomes: pl.DataFrame, count_basis: str) -> pl.DataFrame:
     grid = periods.join(pl.DataFrame({"force": all_forces(outcomes)}), how="cross")
     absent = (pl.when(pl.col("quarter_in_file").is_null()).then(pl.lit(_QUARTER_NOT_IN_FILE))
               .otherwise(pl.lit(_NOT_PROVIDED)))
-    return (grid.join(present, on=["financial_year", "quarter", "force"], how="left", nulls_equal=True)
-            .with_columns(note=pl.when(pl.col("missing").is_null()).then(absent).otherwise(pl.col("note")),
-                          missing=pl.col("missing").fill_null(True))
-            .drop("quarter_in_file")
-            .sort("financial_year", "force", "quarter"))
+    table = (grid.join(present, on=["financial_year", "quarter", "force"], how="left", nulls_equal=True)
+             .with_columns(note=pl.when(pl.col("missing").is_null()).then(absent).otherwise(pl.col("note")),
+                           missing=pl.col("missing").fill_null(True))
+             .drop("quarter_in_file"))
+    if collapsed is not None and collapsed.height:
+        keys = ["financial_year", "quarter", "force"]
+        flagged = collapsed.select(keys).unique().with_columns(collapsed=pl.lit(True))
+        table = (table.join(flagged, on=keys, how="left", nulls_equal=True)
+                 .with_columns(note=pl.when(pl.col("collapsed") & ~pl.col("missing")).then(pl.lit(COLLAPSED_NOTE))
+                               .otherwise(pl.col("note")),
+                               missing=pl.col("missing") | pl.col("collapsed").fill_null(False))
+                 .drop("collapsed"))
+    return table.sort("financial_year", "force", "quarter")
 
 
-def gaps(outcomes: pl.DataFrame, count_basis: str) -> pl.DataFrame:
-    """The missing force-quarters, one row per force and year: quarters missing and the marker given."""
-    return (coverage(outcomes, count_basis).filter(pl.col("missing"))
+def gaps(outcomes: pl.DataFrame, count_basis: str, collapsed: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The missing (or collapsed) force-quarters, one row per force and year: the quarters and why."""
+    return (coverage(outcomes, count_basis, collapsed).filter(pl.col("missing"))
             .group_by("financial_year", "force")
             .agg(quarters_missing=pl.col("quarter").sort().cast(pl.String).str.join(", "),
                  marker=pl.col("note").drop_nulls().unique().sort().str.join("; "))
             .sort("financial_year", "force"))
 
 
-def force_totals(outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] = ("financial_year",)) -> pl.DataFrame:
-    """Totals by force (and ``by``): NA, never 0, where any quarter of the force's data is missing."""
+def force_totals(outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] = ("financial_year",),
+                 collapsed: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Totals by force (and ``by``): NA, never 0, where any quarter of the force's data is missing
+    or (given ``collapsed``) collapsed."""
     keys = ["force", *by]
     rows = countable(outcomes, count_basis)
-    missing = (coverage(outcomes, count_basis)
+    missing = (coverage(outcomes, count_basis, collapsed)
                .group_by(["force", *[k for k in by if k in ("financial_year", "quarter")]])
                .agg(quarters_missing=pl.col("quarter").filter(pl.col("missing")).sort().cast(pl.String)
                     .str.join(", ")))
@@ -231,7 +248,8 @@ def forces_with_community_resolutions(outcomes: pl.DataFrame, count_basis: str, 
 def on_both_bases(outcomes: pl.DataFrame, measure: str = COMMUNITY_RESOLUTIONS,
                   by: Sequence[str] = ("financial_year",)) -> pl.DataFrame:
     """``measure`` nationally by ``by``, one column per count basis (closed, recorded)."""
-    frames = [national_totals(outcomes, basis, by).select(*by, pl.col(measure).alias(basis)) for basis in COUNT_BASES]
+    frames = [national_totals(outcomes, basis, by).select(*by, pl.col(measure).alias(basis))
+              for basis in COUNT_BASES]
     joined = frames[0]
     for frame in frames[1:]:
         joined = joined.join(frame, on=list(by), how="full", coalesce=True)

@@ -22,8 +22,8 @@ from typing import Callable, Sequence
 
 import nbformat
 
-from . import paths
-from .analysis import FRAMEWORK_FIRST_YEAR, LATEST, Analysis, setup
+from . import build_record, paths
+from .analysis import BUILD_MARKER, FRAMEWORK_FIRST_YEAR, LATEST, Analysis, setup
 from .atomic import write_text_atomically
 from .errors import CrimeOutcomesError
 from .index_page import write_index
@@ -41,6 +41,10 @@ STAGING_PREFIX = ".staging-"
 
 class NotebookFailed(CrimeOutcomesError):
     """A notebook raised: names it, the cell, the error, and where the executed copy was kept."""
+
+
+class BuildMismatch(CrimeOutcomesError):
+    """--only would mix two builds in one folder: names what differs and how to rebuild."""
 
 
 @dataclass
@@ -166,14 +170,23 @@ def _parameters_cell_index(notebook: Path) -> int:
     return next((i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])), len(cells))
 
 
-def export_html(executed: Path, target: Path, title: str) -> Path:
-    """Self-contained HTML of the outputs only (figures embedded, no input cells, no scripts)."""
+SYNTHETIC_TITLE = "SYNTHETIC DATA"
+
+
+def export_html(executed: Path, target: Path, title: str, synthetic: bool = False) -> Path:
+    """Self-contained HTML of the outputs only (figures embedded, no input cells, no scripts). Built
+    from the synthetic sample, the page title and the first heading say so."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     notebook = nbformat.read(executed, as_version=4)
-    notebook.metadata["title"] = title
+    notebook.metadata["title"] = f"{SYNTHETIC_TITLE}: {title}" if synthetic else title
+    if synthetic:
+        for cell in notebook.cells:
+            if cell.cell_type == "markdown" and cell.source.startswith("# "):
+                cell.source = f"# {SYNTHETIC_TITLE}: {cell.source[2:]}"
+                break
     body, _ = exporter.from_notebook_node(notebook)
     return write_text_atomically(target, body)
 
@@ -199,13 +212,13 @@ def make_reproducible(executed: Path, staging_root: Path, final_root: Path) -> P
 
 
 def _run_and_export(notebook: Path, folder: Path, parameters: dict, cwd: Path, progress: bool,
-                    staging_root: Path, final_root: Path) -> float:
+                    final_root: Path, synthetic: bool) -> float:
     """Execute one notebook into ``folder`` and export its HTML there; returns the seconds taken."""
     started = time.monotonic()
     executed = folder / notebook.name
     execute(notebook, executed, parameters, cwd=cwd, progress=progress)
-    make_reproducible(executed, staging_root, final_root)
-    export_html(executed, folder / html_name(notebook), title_of(notebook))
+    make_reproducible(executed, Path(parameters["output_root"]), final_root)
+    export_html(executed, folder / html_name(notebook), title_of(notebook), synthetic)
     return time.monotonic() - started
 
 
@@ -229,21 +242,42 @@ def _staging_root(reports_root: Path) -> Path:
     return reports_root / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
+def _notebook_parameters(notebook: Path, common: dict, pool_years: int | None) -> dict:
+    """The run's parameters that ``notebook`` declares (pool_years only where it pools)."""
+    import papermill
+
+    parameters = dict(common)
+    if pool_years is not None and "pool_years" in papermill.inspect_notebook(str(notebook)):
+        parameters["pool_years"] = pool_years
+    return parameters
+
+
+def rebuild_command(analysis: Analysis, pool_years: int | None) -> str:
+    return (f"python run_all.py --year {analysis.financial_year} --basis {analysis.count_basis} "
+            f"--first-year {analysis.first_year}" + (f" --pool-years {pool_years}" if pool_years and pool_years > 1 else ""))
+
+
 def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: str = FRAMEWORK_FIRST_YEAR,
         source: str = "auto", raw_dir: Path | None = None, out: Path | None = None,
         only: Sequence[str] | None = None, notebooks_dir: Path | None = None, jobs: int = 1,
+        pool_years: int | None = None,
         log: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True)) -> RunResult:
     """Build the reports of one year into ``out``.
 
     The data and parameters are checked before the output folder is touched. Then one run at a
     time per output folder builds everything in a staging folder and swaps it in at the end; a
     write failure (read-only folder, full disk) is reported as such, the previous reports left as
-    they were."""
+    they were. With ``only``, the chosen notebooks are re-run into the existing build only where
+    everything else it was built from is the same (else ``BuildMismatch``, nothing touched)."""
     chosen = select_notebooks(only, notebooks_dir)
     out = (Path(out) if out else paths.project_root()).resolve()
     try:
         sources = obtain(source, raw_dir, log=log)
         analysis = setup(financial_year, count_basis, first_year, data_folder=str(sources.folder))  # fills the cache
+        if pool_years is not None:
+            from .comparison import pooled_years
+
+            pooled_years(analysis.years, analysis.financial_year, pool_years)  # checks it before anything runs
         reports_root = out / "reports"
         with exclusive(reports_root, f"the output folder {out}"):
             check_writable(out / "figures", f"the figures folder {out / 'figures'}")
@@ -251,7 +285,8 @@ def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: s
                 shutil.rmtree(stale, ignore_errors=True)
             staging_root = _staging_root(reports_root)
             try:
-                return _build(chosen, analysis, sources.folder, out, staging_root, notebooks_dir, jobs, log)
+                return _build(chosen, analysis, sources.folder, out, staging_root, notebooks_dir, jobs, pool_years,
+                              log)
             finally:
                 shutil.rmtree(staging_root, ignore_errors=True)
     except OSError as exc:
@@ -260,33 +295,80 @@ def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: s
         raise
 
 
+def _wanted_record(analysis: Analysis, pool_years: int | None) -> dict:
+    used = [p for y, p in analysis.sources.outcomes.items() if y in analysis.years]
+    if analysis.sources.recorded_crime is not None:
+        used.append(analysis.sources.recorded_crime)
+    parameters = {"financial_year": analysis.financial_year, "count_basis": analysis.count_basis,
+                  "first_year": analysis.first_year, "pool_years": pool_years or 1}
+    return build_record.new_record(parameters=parameters, sources=build_record.source_records(used),
+                                   package=build_record.package_fingerprint(Path(__file__).resolve().parent),
+                                   synthetic=analysis.synthetic)
+
+
+def _gather_figures(notebook_root: Path, stage_figures: Path, subdir: Path) -> dict[str, str]:
+    """Move the figures and tables one notebook wrote into the build's figures folder; returns
+    'figures/<name>' -> sha256 for each."""
+    written = notebook_root / "figures" / subdir
+    moved = {}
+    for path in sorted(p for p in written.rglob("*") if p.is_file()) if written.is_dir() else []:
+        name = path.relative_to(written).as_posix()
+        target = stage_figures / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        moved[f"figures/{name}"] = build_record.file_sha256(target)
+    return moved
+
+
 def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path, staging_root: Path,
-           notebooks_dir: Path | None, jobs: int, log: Callable[[str], None]) -> RunResult:
+           notebooks_dir: Path | None, jobs: int, pool_years: int | None, log: Callable[[str], None]) -> RunResult:
     count_basis = analysis.count_basis
     reports = paths.reports_dir(analysis.synthetic, analysis.slug, out)
     figures = paths.figures_dir(analysis.synthetic, analysis.slug, out)
     for final in (reports, figures):
         recover(final)
-    keep = len(chosen) < len(notebooks(notebooks_dir))
+    every = notebooks(notebooks_dir)
+    keep = len(chosen) < len(every)
+    record = _wanted_record(analysis, pool_years)
+    if keep and reports.is_dir():
+        existing = build_record.read_record(reports)
+        mixed = build_record.differences(existing, record, [n.name for n in chosen], every)
+        if mixed:
+            raise BuildMismatch(
+                f"--only {' '.join(n.stem for n in chosen)} would mix two builds in {reports}: "
+                + "; ".join(mixed) + ". Nothing was changed. Rebuild every report of the year instead: "
+                + rebuild_command(analysis, pool_years))
+        record["notebooks"], record["outputs"] = existing["notebooks"], existing["outputs"]
     stage_reports = _stage(reports, paths.reports_dir(analysis.synthetic, analysis.slug, staging_root), keep)
     stage_figures = _stage(figures, paths.figures_dir(analysis.synthetic, analysis.slug, staging_root), keep)
-    parameters = {"financial_year": analysis.financial_year, "count_basis": count_basis,
-                  "first_year": analysis.first_year, "data_folder": str(data_folder.resolve()),
-                  "output_root": str(staging_root)}
+    for notebook in chosen:  # what a re-run notebook made before goes, so nothing stale is left behind
+        for name in build_record.drop_notebook(record, notebook.name):
+            (stage_figures / name[len("figures/"):] if name.startswith("figures/") else stage_reports / name
+             ).unlink(missing_ok=True)
+    common = {"financial_year": analysis.financial_year, "count_basis": count_basis,
+              "first_year": analysis.first_year, "data_folder": str(data_folder.resolve())}
     log(f"{'SYNTHETIC sample' if analysis.synthetic else 'Home Office data'} in {data_folder}: "
         f"{analysis.financial_year}, {count_basis} basis, trend from {analysis.first_year}; {len(chosen)} notebook(s)")
     cwd = paths.checkout_dir() or Path.cwd()
     ensure_kernel()  # once, here: parallel workers would otherwise race to install it
     progress = sys.stderr.isatty() and jobs == 1  # per-cell bars only where they cannot interleave
     failures = []
+    roots, parameters = {}, {}
+    for notebook in chosen:
+        # Each notebook writes into a marked folder of its own, so that what it made is known.
+        roots[notebook] = staging_root / "notebooks" / notebook.stem
+        roots[notebook].mkdir(parents=True)
+        (roots[notebook] / BUILD_MARKER).write_text("written by run_all.py\n", encoding="utf-8")
+        parameters[notebook] = _notebook_parameters(notebook, {**common, "output_root": str(roots[notebook])},
+                                                    pool_years)
     # The notebooks are independent (each reads the cached data itself), so they can run side by side,
     # each from its own process (papermill's kernel clients are not safe to share between threads).
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
         running = {}
         for number, notebook in enumerate(chosen, 1):
             log(f"[{number}/{len(chosen)}] {notebook.stem}: running")
-            running[pool.submit(_run_and_export, notebook, stage_reports, parameters, cwd, progress,
-                                staging_root, out)] = (number, notebook)
+            running[pool.submit(_run_and_export, notebook, stage_reports, parameters[notebook], cwd, progress,
+                                out, analysis.synthetic)] = (number, notebook)
         for future in as_completed(running):
             number, notebook = running[future]
             try:
@@ -303,12 +385,19 @@ def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path,
         raise NotebookFailed("\n".join(str(f) for f in failures)
                              + f"\nThe executed notebook is kept in {kept}; the reports in {reports} were left as "
                                "they were.")
+    subdir = paths.output_subdir(analysis.synthetic, analysis.slug)
+    for notebook in chosen:
+        made = _gather_figures(roots[notebook], stage_figures, subdir)
+        made.update(build_record.output_records(stage_reports, [notebook.name, html_name(notebook)]))
+        build_record.add_notebook(record, notebook, {k: v for k, v in parameters[notebook].items()
+                                                     if k not in ("data_folder", "output_root")}, made)
     html = [stage_reports / html_name(notebook) for notebook in chosen]
-    summary = build_summary(analysis)
+    summary = build_summary(analysis, pool_years=pool_years or 1)
     write_json(summary, stage_reports / "summary.json")
-    reports_listed = [(title_of(nb), html_name(nb)) for nb in notebooks(notebooks_dir)
-                      if (stage_reports / html_name(nb)).is_file()]
+    reports_listed = [(title_of(nb), html_name(nb)) for nb in every if (stage_reports / html_name(nb)).is_file()]
     write_index(summary, reports_listed, stage_reports / "index.html")
+    build_record.add_run_all_outputs(record, stage_reports, ["summary.json", "index.html"])
+    build_record.write_record(record, stage_reports)
     publish(stage_reports, reports)
     publish(stage_figures, figures)
     shutil.rmtree(reports.with_name(f"{reports.name}.failed"), ignore_errors=True)

@@ -89,7 +89,26 @@ def describe(figure, data_file: str) -> str:
     return " ".join(parts)
 
 
-def save_figure(figure, data: pl.DataFrame, stem: Path, *, synthetic: bool) -> bytes:
+#: The first column of every CSV built from the synthetic sample, so that a number copied out of it
+#: carries the warning with it.
+DATA_COLUMN = "data"
+
+
+def save_csv(data, path: Path, *, synthetic: bool) -> Path:
+    """The numbers behind a figure or table as CSV (polars or pandas), atomically; built from the
+    synthetic sample, a first column ``data`` says SYNTHETIC DATA on every row."""
+    from .html_table import as_pandas
+
+    frame = as_pandas(data)
+    if synthetic:
+        frame = frame.copy()
+        frame.insert(0, DATA_COLUMN, SYNTHETIC_MARK)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = frame.to_csv(index=False, lineterminator="\n")
+    return write_atomically(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def save_figure(figure, data, stem: Path, *, synthetic: bool) -> bytes:
     """Write stem.png, stem.svg and stem.csv (the plotted numbers), each atomically, and close the
     figure. Returns the PNG, so a notebook shows exactly the saved image without drawing it again."""
     stem.parent.mkdir(parents=True, exist_ok=True)
@@ -98,7 +117,7 @@ def save_figure(figure, data: pl.DataFrame, stem: Path, *, synthetic: bool) -> b
     figure.savefig(png, format="png", metadata={"Software": None})
     write_atomically(stem.with_suffix(".png"), lambda p: p.write_bytes(png.getvalue()))
     write_atomically(stem.with_suffix(".svg"), lambda p: figure.savefig(p, format="svg", metadata={"Date": None}))
-    write_atomically(stem.with_suffix(".csv"), data.write_csv)
+    save_csv(data, stem.with_suffix(".csv"), synthetic=synthetic)
     plt.close(figure)
     return png.getvalue()
 
@@ -208,26 +227,6 @@ def grid(data: pl.DataFrame, row: str, column: str, value: str, *, title: str, r
     axes.grid(which="major", visible=False)
     axes.set(title=title, xlabel="", ylabel="")
     return figure
-
-
-def table(frame: pl.DataFrame, *, name: str, percent: Sequence[str] = (), decimals: Sequence[str] = ()):
-    """An HTML table for display: no index, thousands separators, NA as 'n/a', a fixed id. It is
-    handed over as HTML, not as a pandas Styler, whose plain-text form names a memory address and
-    so would differ in every run's saved notebook."""
-    from IPython.display import HTML
-
-    data = frame.to_pandas()
-    formats = {c: "{:,.0f}" for c in data.columns if data[c].dtype.kind in "iuf"}
-    formats.update({c: "{:.2%}" for c in percent})
-    formats.update({c: "{:,.1f}" for c in decimals})
-    text = [c for c in data.columns if c not in formats]
-    styler = (data.style.set_uuid(name).hide(axis="index").format(formats, na_rep="n/a")
-              .format_index(lambda label: str(label).replace("_", " "), axis=1)
-              .set_properties(subset=text, **{"text-align": "left"}))
-    # Words read from the left, numbers line up on the right, and each heading sits over its column.
-    styler = styler.set_table_styles({c: [{"selector": "th", "props": [("text-align", "left" if c in text else "right")]}]
-                                      for c in data.columns}, overwrite=False)
-    return HTML(styler.to_html())
 
 
 def funnel(points: pl.DataFrame, curves: pl.DataFrame, value: str, denominator: str, *, title: str, xlabel: str,

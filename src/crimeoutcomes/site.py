@@ -11,7 +11,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import paths
+from . import build_record, paths
 from .analysis import synthetic_banner
 from .atomic import write_text_atomically
 from .errors import CrimeOutcomesError
@@ -33,18 +33,28 @@ class BuiltYear:
 
 
 def built_years(out: Path) -> list[BuiltYear]:
-    """Every year with a finished build under ``out`` (a summary.json), real years first."""
+    """Every year with a finished build under ``out`` (a summary.json), real years first. A build
+    whose files no longer match its record (build.json), or that has none, is refused: the site
+    never publishes a mix of two builds."""
     found = []
     for summary in sorted((out / "reports").glob("*/summary.json")) + sorted((out / "reports").glob("sample/*/summary.json")):
         folder = summary.parent
         if folder.name.startswith(".") or folder.name.endswith(".failed"):
             continue
         target = folder.relative_to(out / "reports")
-        found.append(BuiltYear(folder, out / "figures" / target, target, json.loads(summary.read_text("utf-8"))))
+        year = BuiltYear(folder, out / "figures" / target, target, json.loads(summary.read_text("utf-8")))
+        record = build_record.read_record(folder)
+        problems = (["it has no build record (build.json)"] if record is None
+                    else build_record.check_files(folder, year.figures, record))
+        if problems:
+            raise CrimeOutcomesError(f"{folder} is not one whole build: {'; '.join(problems[:5])}"
+                                     + (f" and {len(problems) - 5} more" if len(problems) > 5 else "")
+                                     + f". Rebuild it with run_all.py before making the site.")
+        found.append(year)
     return found
 
 
-def _figures_page(year: BuiltYear, names: list[str]) -> str:
+def _figures_page(year: BuiltYear, names: list[str], tables: list[str]) -> str:
     e = html.escape
     title = f"Figures, {year.summary['financial_year']}" + (" (SYNTHETIC DATA)" if year.summary["synthetic"] else "")
     rows = "".join(f'<tr><td>{e(stem)}</td>' + "".join(
@@ -55,6 +65,8 @@ def _figures_page(year: BuiltYear, names: list[str]) -> str:
         "<p>Every figure of the reports as an image (PNG, SVG) with the CSV of exactly the numbers it plots.</p>",
         '<table><thead><tr><th scope="col">figure</th><th scope="col">image</th><th scope="col">vector</th>'
         f'<th scope="col">numbers</th></tr></thead><tbody>{rows}</tbody></table>',
+        "<h2>Tables</h2><p>The numbers of every table in the reports, unrounded.</p><ul>"
+        + "".join(f'<li><a href="tables/{e(name)}">{e(name)}</a></li>' for name in tables) + "</ul>" if tables else "",
         '<p><a href="../index.html">Back to the year</a></p>'])
 
 
@@ -69,7 +81,13 @@ def _copy_year(year: BuiltYear, staging: Path) -> None:
     files = sorted(p for p in year.figures.glob("*") if p.suffix in FIGURE_SUFFIXES) if year.figures.is_dir() else []
     for path in files:
         shutil.copy2(path, figures / path.name)
-    write_text_atomically(figures / "index.html", _figures_page(year, sorted({p.stem for p in files})))
+    tables = sorted(year.figures.glob("tables/*.csv"))
+    if tables:
+        (figures / "tables").mkdir()
+        for path in tables:
+            shutil.copy2(path, figures / "tables" / path.name)
+    write_text_atomically(figures / "index.html", _figures_page(year, sorted({p.stem for p in files}),
+                                                                [p.name for p in tables]))
 
 
 def _year_rows(years: list[BuiltYear]) -> str:

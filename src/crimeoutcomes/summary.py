@@ -1,7 +1,8 @@
 """summary.json: the headline figures of one run, for other tools to read.
 
-Counts are whole numbers; a force whose data is missing for any quarter of the year is null
-(never 0) and ``forces_missing`` says which quarters and why. Shares are proportions (0-1).
+Counts are whole numbers; a force whose data is missing or collapsed for any quarter of the year
+is null (never 0) and ``forces_missing`` says which quarters and why; national totals count those
+force-quarters in ``force_quarters_missing``. Shares are proportions (0-1).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import polars as pl
 from .analysis import Analysis
 from .atomic import write_text_atomically
 from .codes import child_rape_codes
-from .comparison import EXPECTED, compare_forces
+from .comparison import EXPECTED, compare_forces, pooled_years
 from .quality import unusable_quarters
 from .reconcile import reconcile
 from .measures import (ASSIGNED_OUTCOMES, CHARGES_AND_OUT_OF_COURT, COMMUNITY_RESOLUTIONS, child_victim_codes,
@@ -28,8 +29,8 @@ def _share(numerator: int | None, denominator: int | None) -> float | None:
     return numerator / denominator if numerator is not None and denominator else None
 
 
-def _national(outcomes: pl.DataFrame, basis: str) -> dict:
-    row = national_totals(outcomes, basis, by=()).row(0, named=True)
+def _national(outcomes: pl.DataFrame, basis: str, collapsed: pl.DataFrame) -> dict:
+    row = national_totals(outcomes, basis, by=(), collapsed=collapsed).row(0, named=True)
     return {
         COMMUNITY_RESOLUTIONS: row[COMMUNITY_RESOLUTIONS],
         ASSIGNED_OUTCOMES: row[ASSIGNED_OUTCOMES],
@@ -40,9 +41,10 @@ def _national(outcomes: pl.DataFrame, basis: str) -> dict:
     }
 
 
-def _force_comparison(analysis: Analysis) -> dict:
-    """The chosen year's fair comparison (the notebook can also pool years; this is one year)."""
-    fc = compare_forces(analysis.outcomes, analysis.count_basis, [analysis.financial_year], analysis.recorded_crime)
+def _force_comparison(analysis: Analysis, pool_years: int) -> dict:
+    """The fair comparison over the build's years (the chosen year, or ``pool_years`` ending with it)."""
+    years = pooled_years(analysis.years, analysis.financial_year, pool_years)
+    fc = compare_forces(analysis.outcomes, analysis.count_basis, years, analysis.recorded_crime)
     table = fc.table
 
     def by_force(column: str) -> dict:
@@ -76,11 +78,12 @@ def _reconciliation(analysis: Analysis) -> list[dict]:
             .to_dicts())
 
 
-def build_summary(analysis: Analysis) -> dict:
+def build_summary(analysis: Analysis, pool_years: int = 1) -> dict:
     basis = analysis.count_basis
     year = analysis.year_outcomes
     sexual = sexual_offences(year)
-    by_force = force_totals(sexual, basis, by=())
+    collapsed = analysis.collapsed
+    by_force = force_totals(sexual, basis, by=(), collapsed=collapsed)
     by_code = offence_code_totals(sexual, basis, by=())
     child_codes = child_victim_codes()
     child_rape = forces_with_community_resolutions(year, basis, child_rape_codes())
@@ -94,14 +97,15 @@ def build_summary(analysis: Analysis) -> dict:
         "first_year": analysis.first_year,
         "synthetic": analysis.synthetic,
         "sources": analysis.source_files(),
-        "sexual_offences": _national(sexual, basis),
+        "pool_years": pool_years,
+        "sexual_offences": _national(sexual, basis, collapsed),
         "sexual_offences_by_year": {
-            y: _national(sexual_offences(analysis.outcomes.filter(pl.col("financial_year") == y)), basis)
+            y: _national(sexual_offences(analysis.outcomes.filter(pl.col("financial_year") == y)), basis, collapsed)
             for y in analysis.years},
-        "all_offences": _national(year, basis),
+        "all_offences": _national(year, basis, collapsed),
         "community_resolutions_by_force": dict(by_force.select("force", COMMUNITY_RESOLUTIONS).iter_rows()),
         "forces_missing": {force: {"quarters": quarters, "marker": marker} for _, force, quarters, marker in
-                           gaps(sexual, basis).iter_rows()},
+                           gaps(sexual, basis, collapsed).iter_rows()},
         "community_resolutions_by_offence_code": dict(by_code.select("offence_code", COMMUNITY_RESOLUTIONS).iter_rows()),
         "child_victim_offences": {
             "codes": child_codes,
@@ -110,7 +114,7 @@ def build_summary(analysis: Analysis) -> dict:
             "child_rape_codes": list(child_rape_codes()),
             "forces_using_cr_for_child_rape": child_rape["force"].to_list(),
         },
-        "force_comparison": _force_comparison(analysis),
+        "force_comparison": _force_comparison(analysis, pool_years),
         "reconciliation": _reconciliation(analysis),
     }
 
