@@ -3,8 +3,9 @@
 Input: one row per force x quarter x offence code x outcome type with the columns force,
 quarter, offence_group, offence_code, outcome_type (text), expired (bool) and count (float, NaN
 where the data was not provided). The rules, as the README states them: outcome type 0 and
-expired codes count nothing; a force with any NaN count in the year is null; national totals
-add what was provided.
+expired codes count nothing; a force with any NaN count in the year, or with a quarter whose
+outcomes collapsed (``collapsed``: force -> quarters, as the generator planted them), is null;
+national totals add what the file holds.
 """
 
 import pandas as pd
@@ -19,14 +20,15 @@ def _int(value) -> int:
     return int(round(float(value)))
 
 
-def expected_figures(rows: pd.DataFrame, all_forces) -> dict:
+def expected_figures(rows: pd.DataFrame, all_forces, collapsed: dict | None = None) -> dict:
     rows = rows[(rows["outcome_type"] != "0") & ~(rows["expired"] & rows["count"].isna())]
     sexual = rows[rows["offence_group"] == SEXUAL]
     cr = sexual[sexual["outcome_type"] == "8"]
     by_force, assigned_by_force = {}, {}
     for force in all_forces:
         mine = sexual[sexual["force"] == force]
-        complete = len(mine) and not mine["count"].isna().any() and mine["quarter"].nunique() == 4  # a full year
+        complete = (len(mine) and not mine["count"].isna().any() and mine["quarter"].nunique() == 4  # a full year
+                    and not (collapsed or {}).get(force))
         by_force[force] = _int(mine.loc[mine["outcome_type"] == "8", "count"].sum()) if complete else None
         assigned_by_force[force] = _int(mine["count"].sum()) if complete else None
     child_rape = cr[cr["offence_code"].isin(CHILD_RAPE)].groupby("force")["count"].sum()

@@ -145,7 +145,7 @@ def _writers(tmp_path):
         ("figure", [figure_base.with_suffix(s) for s in (".png", ".svg", ".csv")], figure),
         ("summary.json", [tmp_path / "summary.json"], lambda: summary.write_json({"a": 1}, tmp_path / "summary.json")),
         ("HTML report", [tmp_path / "r.html"], lambda: pipeline.export_html(notebook, tmp_path / "r.html", "A")),
-        ("executed notebook", [notebook], lambda: pipeline.make_reproducible(notebook, tmp_path, tmp_path)),
+        ("executed notebook", [notebook], lambda: pipeline.make_reproducible(notebook, [tmp_path], tmp_path)),
         ("manifest", [tmp_path / "manifest.json"], lambda: manifest.save_manifest({"files": []}, tmp_path)),
         ("workbook", [tmp_path / "w.xlsx"],
          lambda: workbook_writer.write_workbook(tmp_path / "w.xlsx", [workbook_writer.Sheet("S", rows=[["x"]])])),

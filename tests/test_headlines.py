@@ -54,7 +54,7 @@ def test_missing_force_data_means_no_percentage_change():
     sentence = headlines(gappy)[0]
     assert "%" not in sentence
     assert sentence.endswith("against 700 in 2023/24; the two are not like for like, because data for 3 "
-                             "force-quarters is missing across the two years.")
+                             "force-quarters is missing or collapsed across the two years.")
 
 
 def test_no_child_rape_and_synthetic_caveat_first():

@@ -194,11 +194,13 @@ def export_html(executed: Path, target: Path, title: str, synthetic: bool = Fals
 _CLOCK_FIELDS = ("start_time", "end_time", "duration")
 
 
-def make_reproducible(executed: Path, staging_root: Path, final_root: Path) -> Path:
+def make_reproducible(executed: Path, staged: Sequence[Path], final_root: Path) -> Path:
     """Take out of an executed notebook what changes from one run to the next: papermill's and
-    the kernel's clock times, the random id of the injected cell, and the staging folder's name
-    (the notebook names the folder it will be published in)."""
-    text = executed.read_text(encoding="utf-8").replace(str(staging_root), str(final_root))
+    the kernel's clock times, the random id of the injected cell, and the names of the staging
+    folders ``staged`` (the notebook names the folder it will be published in)."""
+    text = executed.read_text(encoding="utf-8")
+    for folder in sorted({str(p) for p in staged}, key=len, reverse=True):  # the innermost first
+        text = text.replace(folder, str(final_root))
     notebook = nbformat.reads(text, as_version=4)
     for key in _CLOCK_FIELDS:
         notebook.metadata.get("papermill", {}).pop(key, None)
@@ -212,12 +214,12 @@ def make_reproducible(executed: Path, staging_root: Path, final_root: Path) -> P
 
 
 def _run_and_export(notebook: Path, folder: Path, parameters: dict, cwd: Path, progress: bool,
-                    final_root: Path, synthetic: bool) -> float:
+                    staging_root: Path, final_root: Path, synthetic: bool) -> float:
     """Execute one notebook into ``folder`` and export its HTML there; returns the seconds taken."""
     started = time.monotonic()
     executed = folder / notebook.name
     execute(notebook, executed, parameters, cwd=cwd, progress=progress)
-    make_reproducible(executed, Path(parameters["output_root"]), final_root)
+    make_reproducible(executed, [Path(parameters["output_root"]), staging_root], final_root)
     export_html(executed, folder / html_name(notebook), title_of(notebook), synthetic)
     return time.monotonic() - started
 
@@ -368,7 +370,7 @@ def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path,
         for number, notebook in enumerate(chosen, 1):
             log(f"[{number}/{len(chosen)}] {notebook.stem}: running")
             running[pool.submit(_run_and_export, notebook, stage_reports, parameters[notebook], cwd, progress,
-                                out, analysis.synthetic)] = (number, notebook)
+                                staging_root, out, analysis.synthetic)] = (number, notebook)
         for future in as_completed(running):
             number, notebook = running[future]
             try:

@@ -1,0 +1,330 @@
+"""One build, one truth: the published outputs of a year never disagree with each other.
+
+Each of the seven cases of the issue is a test here: --only with other parameters, a notebook run
+outside run_all, collapsed data shown as a count, tables that round, a misspelled parameter, the
+kernel and JupyterLab as root, SYNTHETIC where numbers travel alone."""
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crimeoutcomes import build_record, sample
+from crimeoutcomes.analysis import check_injected_parameters
+from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.years import year_slug
+
+from conftest import NOTEBOOK_HTML, PROJECT_ROOT, run_all
+
+YEAR = "2019/20"  # Greater Manchester's outcomes collapse in Q2-Q4 of the sample's 2019/20
+SLUG = year_slug(YEAR)
+
+
+def _tree(*folders: Path) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for folder in folders for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def two_years(tmp_path_factory):
+    return sample.write_sample(tmp_path_factory.mktemp("sample-2y"), ("2018/19", YEAR))
+
+
+@pytest.fixture(scope="module")
+def build_2019(two_years, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out-2019")
+    root = tmp_path_factory.mktemp("root-2019")
+    result = run_all("--source", "local", "--raw-dir", str(two_years.folder), "--out", str(out), "--year", YEAR,
+                     "--first-year", "2018/19", env_root=root)
+    assert result.returncode == 0, result.stderr
+    return {"out": out, "root": root, "reports": out / "reports" / "sample" / SLUG,
+            "figures": out / "figures" / "sample" / SLUG}
+
+
+def _summary(build) -> dict:
+    return json.loads((build["reports"] / "summary.json").read_text(encoding="utf-8"))
+
+
+# 1. --only never mixes two builds ---------------------------------------------------------------
+
+def test_only_with_another_basis_is_refused_and_nothing_changes(build_2019, two_years):
+    before = _tree(build_2019["reports"], build_2019["figures"])
+    result = run_all("--source", "local", "--raw-dir", str(two_years.folder), "--out", str(build_2019["out"]),
+                     "--year", YEAR, "--first-year", "2018/19", "--basis", "recorded", "--only", "02",
+                     env_root=build_2019["root"])
+    assert result.returncode == 2
+    assert "count_basis was 'closed', this run asks for 'recorded'" in result.stderr
+    assert f"python run_all.py --year {YEAR} --basis recorded" in result.stderr  # how to rebuild
+    assert _tree(build_2019["reports"], build_2019["figures"]) == before
+
+
+def test_only_with_another_first_year_is_refused(build_2019, two_years):
+    result = run_all("--source", "local", "--raw-dir", str(two_years.folder), "--out", str(build_2019["out"]),
+                     "--year", YEAR, "--first-year", YEAR, "--only", "01", env_root=build_2019["root"])
+    assert result.returncode == 2 and "first_year was '2018/19'" in result.stderr
+
+
+def test_differences_name_changed_sources_package_and_notebooks(tmp_path):
+    notebooks = [tmp_path / "01_a.ipynb", tmp_path / "02_b.ipynb"]
+    for path in notebooks:
+        path.write_text("{}", encoding="utf-8")
+    params = {"financial_year": "2024/25", "count_basis": "closed", "first_year": "2014/15", "pool_years": 1}
+    built = build_record.new_record(parameters=params, sources=[{"file": "a.xlsx", "sha256": "1" * 64}],
+                                    package="p", synthetic=True)
+    build_record.add_notebook(built, notebooks[0], params, {"01-a.html": "x"})
+    build_record.add_notebook(built, notebooks[1], params, {"02-b.html": "y"})
+    same = build_record.new_record(parameters=params, sources=built["sources"], package="p", synthetic=True)
+    assert build_record.differences(built, same, ["02_b.ipynb"], notebooks) == []
+    notebooks[0].write_text('{"changed": 1}', encoding="utf-8")
+    other = build_record.new_record(parameters={**params, "pool_years": 3}, sources=[{"file": "a.xlsx",
+                                                                                       "sha256": "2" * 64}],
+                                    package="q", synthetic=True)
+    found = " | ".join(build_record.differences(built, other, ["02_b.ipynb"], notebooks))
+    assert "pool_years was 1, this run asks for 3" in found
+    assert "source files differ" in found and "package has changed" in found
+    assert "01_a.ipynb has changed" in found and "02_b" not in found  # the one re-run may change
+    assert build_record.differences(None, same, [], notebooks) == ["it has no build record (build.json)"]
+    with pytest.raises(CrimeOutcomesError, match="both write 01-a.html"):
+        build_record.add_notebook(built, notebooks[1], params, {"01-a.html": "z"})
+
+
+# Agreement inside one build ---------------------------------------------------------------------
+
+def test_every_output_of_the_build_agrees_with_its_record_and_basis(build_2019):
+    reports, figures = build_2019["reports"], build_2019["figures"]
+    record = build_record.read_record(reports)
+    summary = _summary(build_2019)
+    assert record["parameters"] == {"financial_year": YEAR, "count_basis": "closed", "first_year": "2018/19",
+                                    "pool_years": 1}
+    assert summary["count_basis"] == record["parameters"]["count_basis"] and summary["financial_year"] == YEAR
+    assert build_record.check_files(reports, figures, record) == []
+    on_disk = {p.relative_to(reports).as_posix() for p in reports.iterdir() if p.is_file()} - {"build.json"}
+    on_disk |= {"figures/" + p.relative_to(figures).as_posix() for p in figures.rglob("*") if p.is_file()}
+    assert on_disk == set(record["outputs"])  # nothing published that the record does not account for
+    assert {s["sha256"] for s in record["sources"]} == {s["sha256"] for s in summary["sources"]}
+    for name in NOTEBOOK_HTML + ["index.html"]:
+        page = (reports / name).read_text(encoding="utf-8")
+        assert "Basis: <strong>closed</strong>" in page or "Counting basis: <strong>closed</strong>" in page, name
+        assert "Basis: <strong>recorded</strong>" not in page
+
+
+def test_the_same_number_everywhere_it_is_published(build_2019):
+    reports, figures = build_2019["reports"], build_2019["figures"]
+    summary = _summary(build_2019)
+    count = summary["sexual_offences"]["community_resolutions"]
+    by_year = pd.read_csv(figures / "sexual_cr_by_year.csv").set_index("financial_year")
+    assert by_year.loc[YEAR, "closed"] == count
+    assert summary["sexual_offences_by_year"][YEAR]["community_resolutions"] == count
+    assert f"In <strong>{YEAR}</strong>, {count:,} sexual offences" in (reports / "01-national-totals.html").read_text()
+    assert f"{count:,} sexual offences in {YEAR}" in (reports / "index.html").read_text()
+    counts = pd.read_csv(figures / "force_cr_counts.csv").set_index("force")["community_resolutions"]
+    for force, value in summary["community_resolutions_by_force"].items():
+        assert (pd.isna(counts[force]) if value is None else counts[force] == value), force
+
+
+def test_rerunning_one_notebook_keeps_the_build_whole(build_2019, two_years):
+    reports, figures = build_2019["reports"], build_2019["figures"]
+    others = {n: (reports / n).read_bytes() for n in NOTEBOOK_HTML if not n.startswith("02")}
+    stale = figures / "force_cr_counts.png"
+    result = run_all("--source", "local", "--raw-dir", str(two_years.folder), "--out", str(build_2019["out"]),
+                     "--year", YEAR, "--first-year", "2018/19", "--only", "02", env_root=build_2019["root"])
+    assert result.returncode == 0, result.stderr
+    assert {n: (reports / n).read_bytes() for n in others} == others
+    record = build_record.read_record(reports)
+    assert build_record.check_files(reports, figures, record) == []
+    assert record["outputs"]["figures/force_cr_counts.png"]["built_by"] == "02_force_comparison.ipynb"
+    assert stale.is_file()
+
+
+# 2. Only run_all publishes ----------------------------------------------------------------------
+
+def test_a_notebook_run_by_papermill_writes_to_scratch_and_says_so(built, sample_files, tmp_path, monkeypatch):
+    import papermill
+
+    root = built["out"]  # the published build of the session: a direct run must not touch it
+    before = _tree(built["reports"], built["figures"])
+    monkeypatch.chdir(PROJECT_ROOT)
+    output = tmp_path / "direct.ipynb"
+    papermill.execute_notebook(str(PROJECT_ROOT / "notebooks" / "01_national_totals.ipynb"), str(output),
+                               parameters={"count_basis": "recorded", "data_folder": str(sample_files.folder),
+                                           "output_root": str(root)}, progress_bar=False)
+    assert _tree(built["reports"], built["figures"]) == before
+    scratch = root / "scratch" / "sample" / year_slug(sorted(sample_files.outcomes)[-1])
+    assert (scratch / "sexual_cr_by_year.csv").is_file() and (scratch / "tables" / "year-on-year.csv").is_file()
+    assert "Not a published build." in output.read_text(encoding="utf-8")
+
+
+# 3. Collapsed is like missing -------------------------------------------------------------------
+
+def test_collapsed_force_data_is_never_a_count(built):
+    summary = json.loads((built["reports"] / "summary.json").read_text())
+    planted = sample._collapsed("2024/25")  # the generator's own truth: Devon and Cornwall, all year
+    assert planted == {"Devon and Cornwall": [1, 2, 3, 4]}
+    assert summary["community_resolutions_by_force"]["Devon and Cornwall"] is None
+    assert summary["forces_missing"]["Devon and Cornwall"]["quarters"] == "1, 2, 3, 4"
+    assert "collapsed" in summary["forces_missing"]["Devon and Cornwall"]["marker"]
+    assert summary["sexual_offences"]["force_quarters_missing"] == 4
+    counts = pd.read_csv(built["figures"] / "force_cr_counts.csv").set_index("force")
+    assert pd.isna(counts.loc["Devon and Cornwall", "community_resolutions"])
+    heat = pd.read_csv(built["figures"] / "force_cr_by_year.csv").set_index(["force", "financial_year"])
+    assert pd.isna(heat.loc[("Devon and Cornwall", "2024/25"), "community_resolutions"])
+    assert pd.isna(heat.loc[("Devon and Cornwall", "2022/23"), "community_resolutions"])  # Q3-Q4 collapsed
+    assert not pd.isna(heat.loc[("Devon and Cornwall", "2021/22"), "community_resolutions"])
+
+
+def test_a_year_with_collapsed_data_is_not_compared_as_like_for_like(build_2019):
+    summary = _summary(build_2019)
+    assert summary["sexual_offences"]["force_quarters_missing"] == len(sample._collapsed(YEAR)["Greater Manchester"])
+    page = (build_2019["reports"] / "index.html").read_text(encoding="utf-8")
+    assert "not like for like" in page and "more than the" not in page and "fewer than the" not in page
+    assert "Greater Manchester: quarter(s) 2, 3, 4 missing or collapsed" in page
+    national = (build_2019["reports"] / "01-national-totals.html").read_text(encoding="utf-8")
+    assert "force-quarters of data are missing or collapsed" in national
+
+
+# 4. Every table column formatted by what it is ---------------------------------------------------
+
+class _Tables(HTMLParser):
+    """Each report table: its CSV name, headings and cells as shown."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self._cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and "report-table" in (attrs.get("class") or ""):
+            self.tables.append({"csv": attrs["data-csv"], "head": [], "rows": []})
+        elif self.tables and tag == "tr":
+            self.tables[-1]["rows"].append([])
+        elif self.tables and tag in ("td", "th"):
+            self._cell = ""
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self.tables:
+            self.tables[-1]["rows"][-1].append(self._cell)
+            self._cell = None
+
+
+def _matches(shown: str, value) -> bool:
+    """Does the cell as shown say the CSV's value (text as read), to the precision shown?"""
+    if shown in ("yes", "no"):
+        return (value in ("True", "true")) if shown == "yes" else (pd.isna(value) or value in ("False", "false"))
+    if shown == "n/a" or pd.isna(value):
+        return shown == "n/a" and pd.isna(value)
+    number = re.fullmatch(r"([+-]?)([\d,]+(?:\.\d+)?)(%?)", shown)
+    try:
+        exact = float(value)
+    except ValueError:
+        return shown == value
+    if not number:
+        return False
+    digits = number.group(2).replace(",", "")
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    if number.group(3) and not number.group(1):  # a share, shown as a percentage
+        exact *= 100
+    return abs(exact - float(number.group(1) + digits)) <= 0.5 * 10 ** -decimals + 1e-9
+
+
+def test_every_number_in_every_report_table_is_its_csv_value_to_the_shown_precision(built):
+    checked = 0
+    for name in NOTEBOOK_HTML:
+        parser = _Tables()
+        parser.feed((built["reports"] / name).read_text(encoding="utf-8"))
+        for table in parser.tables:
+            data = pd.read_csv(built["figures"] / table["csv"], dtype=str, keep_default_na=False,
+                               na_values=[""]).drop(columns="data")
+            head, *rows = table["rows"]
+            assert len(head) == len(data.columns) and len(rows) == len(data), table["csv"]
+            for heading in head:
+                assert "_" not in heading and " 99 8" not in heading, (table["csv"], heading)
+            for shown_row, (_, row) in zip(rows, data.iterrows()):
+                for shown, column in zip(shown_row, data.columns):
+                    assert shown not in ("True", "False"), (table["csv"], column)
+                    assert _matches(shown, row[column]), (table["csv"], column, shown, row[column])
+                    checked += 1
+    assert checked > 500
+
+
+def test_ratios_and_limits_keep_their_decimals(built):
+    parser = _Tables()
+    parser.feed((built["reports"] / "02-force-comparison.html").read_text(encoding="utf-8"))
+    mix = next(t for t in parser.tables if t["csv"] == "tables/offence-mix.csv")
+    head = mix["rows"][0]
+    assert head[3:6] == ["observed / expected", "lower 99.8% limit", "upper 99.8% limit"]
+    for row in mix["rows"][1:]:
+        assert all(re.fullmatch(r"-?\d+\.\d\d|n/a", cell) for cell in row[3:6]), row
+        assert row[6] in ("yes", "no") and row[7] in ("yes", "no")
+
+
+# 5. A misspelled parameter fails, naming the nearest ---------------------------------------------
+
+def test_a_misspelled_parameter_fails_in_a_direct_papermill_run(sample_files, tmp_path, monkeypatch):
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    monkeypatch.chdir(PROJECT_ROOT)
+    with pytest.raises(PapermillExecutionError, match="did you mean 'financial_year'"):
+        papermill.execute_notebook(str(PROJECT_ROOT / "notebooks" / "03_child_victim_offences.ipynb"),
+                                   str(tmp_path / "out.ipynb"), parameters={"financal_year": "2019/20"},
+                                   progress_bar=False)
+    assert not (tmp_path / "project" / "scratch").exists()  # it stopped before writing anything
+
+
+def test_injected_parameters_are_checked_against_the_declared_ones():
+    declared = '# Parameters (run_all.py sets them)\nfinancial_year = "latest"\ncount_basis = "closed"\n'
+    check_injected_parameters(["", declared, '# Parameters\nfinancial_year = "2019/20"\n', "a = setup()"])
+    check_injected_parameters(["", declared, "a = 1"])  # JupyterLab: nothing injected, nothing to check
+    with pytest.raises(CrimeOutcomesError, match="'count_bases' .* did you mean 'count_basis'"):
+        check_injected_parameters(["", declared, '# Parameters\ncount_bases = "recorded"\n'])
+
+
+# 6. The kernel, and JupyterLab as root -----------------------------------------------------------
+
+def test_set_up_registers_the_kernel_the_notebooks_name():
+    dry_run = subprocess.run(["make", "-n", "-B", ".venv/.installed"], cwd=PROJECT_ROOT, capture_output=True,
+                             text=True, check=True).stdout.splitlines()
+    install = next(i for i, line in enumerate(dry_run) if "pip install" in line and "-e" in line)
+    assert any("-m crimeoutcomes kernel" in line for line in dry_run[install:])
+    for name in NOTEBOOK_HTML:
+        notebook = json.loads((PROJECT_ROOT / "notebooks" / f"{name[:-5].replace('-', '_')}.ipynb").read_text())
+        assert notebook["metadata"]["kernelspec"]["name"] == "crimeoutcomes"
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    subprocess.run([os.sys.executable, "-m", "crimeoutcomes", "kernel"], check=True, capture_output=True)
+    spec = KernelSpecManager().get_kernel_spec("crimeoutcomes")
+    assert Path(spec.argv[0]).resolve() == Path(os.sys.executable).resolve()
+
+
+def test_make_lab_works_as_root():
+    dry_run = subprocess.run(["make", "-n", "lab"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                             check=True).stdout
+    lab = next(line for line in dry_run.splitlines() if "jupyter lab" in line)
+    assert ("--allow-root" in lab) == (os.geteuid() == 0)
+
+
+# 7. SYNTHETIC wherever a number can travel alone -------------------------------------------------
+
+@pytest.mark.parametrize("name", NOTEBOOK_HTML)
+def test_synthetic_reports_say_so_in_title_and_heading(built, name):
+    page = (built["reports"] / name).read_text(encoding="utf-8")
+    assert re.search(r"<title>SYNTHETIC DATA: [^<]+</title>", page)
+    assert re.search(r"<h1[^>]*>SYNTHETIC DATA: ", page)
+
+
+def test_every_synthetic_csv_carries_the_mark(built):
+    files = sorted(built["figures"].rglob("*.csv"))
+    assert len(files) > 20 and any(p.parent.name == "tables" for p in files)
+    for path in files:
+        data = pd.read_csv(path, dtype=str)
+        assert data.columns[0] == "data" and (data["data"] == "SYNTHETIC DATA").all(), path
