@@ -357,7 +357,7 @@ def assess(figure: dict, tried: pd.DataFrame, unusable: pd.DataFrame | None, rel
                 basis = why.split("the ", 1)[1].split(" basis")[0]
                 reasons.append(f"the {basis} basis, which the files read do not hold")
             else:
-                reasons.append(f"a window or grouping the files read cannot check ({why})")
+                reasons.append(f"another window or grouping, which the files read cannot check: {why}")
         gaps = _gap_forces(unusable, years, figure["area"], best["basis"])
         if gaps and not blocking:
             reasons.append(f"coverage: data missing or collapsed for {', '.join(gaps)} in {best['window']}")
@@ -404,7 +404,8 @@ def reconcile(outcomes, unusable=None, releases: dict[str, str] | None = None, p
         figures.append({
             "id": figure["id"], "shared_row": figure["shared_row"], "published": published_text(figure),
             "figure": figure["figure"], "bound": figure["bound"], "unit": figure["unit"],
-            "reading": figure["reading"], "area": figure["area"].replace(";", ", "),
+            "reading": figure["reading"], "window": window_words(parse_window(_split(figure["windows"], "|")[0])),
+            "area": figure["area"].replace(";", ", "),
             "offences": offence_words(parse_offences(figure["offences"])[0]),
             **{f"ours_{basis}": first.get(basis) for basis in COUNT_BASES},
             **verdict, "published_by": figure["published_by"], "source_url": figure["source_url"],
