@@ -218,6 +218,8 @@ class _Tables(HTMLParser):
 
 def _matches(shown: str, value) -> bool:
     """Does the cell as shown say the CSV's value (text as read), to the precision shown?"""
+    if (isinstance(value, str) and shown == value) or (shown == "" and pd.isna(value)):  # text as it is
+        return True
     if shown in ("yes", "no"):
         return (value in ("True", "true")) if shown == "yes" else (pd.isna(value) or value in ("False", "false"))
     if shown == "n/a" or pd.isna(value):

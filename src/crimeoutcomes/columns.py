@@ -115,6 +115,18 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "not_reproducible_reason": ("text", "why the open data cannot reproduce it"),
     "published_by": ("text", "published by"),
     "ours_from": ("text", "ours from"),
+    "figures": ("count", "figures"),
+    "shared_row": ("text", "line of the list"),
+    "reading": ("text", "our reading of the source"),
+    "status": ("text", "status"),
+    "best_fit": ("text", "best fit"),
+    "reasons": ("text", "what the data cannot rule out"),
+    "window": ("year", "window"),
+    "basis": ("text", "basis"),
+    "ours": ("number", "ours"),
+    "published_minus_ours": ("number", "published minus ours"),
+    "fits": ("flag", "fits"),
+    "why_not": ("text", "why not"),
     # releases compared
     "change_closed": ("count", "change, closed basis"),
     "change_recorded": ("count", "change, recorded basis"),
@@ -138,8 +150,11 @@ def heading(column: str, headings: Mapping[str, str] | None = None) -> str:
 
 
 def kind_of(column: str, numeric: bool, kinds: Mapping[str, str] | None = None) -> Kind:
-    """The declared kind of ``column`` (``kinds`` first, then ``COLUMNS``); text for undeclared text."""
+    """The declared kind of ``column`` (``kinds`` first, then ``COLUMNS``); text for undeclared text,
+    and for a numeric kind's column that already holds text (a figure written as published, '>1,500')."""
     name = (kinds or {}).get(column) or COLUMNS.get(column, (None,))[0]
+    if not numeric and name in KINDS and KINDS[name].numeric:
+        name = "text"
     if name is None:
         if numeric:
             raise CrimeOutcomesError(f"table column {column!r} holds numbers but its kind is not declared: add it to "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 import polars as pl
 
 from .codes import COMMUNITY_RESOLUTION, NOT_YET_ASSIGNED
@@ -69,3 +70,36 @@ def maturation(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
     return (summarise(old, "old").join(summarise(new, "new"), on=["financial_year", "quarter"], how="full",
                                        coalesce=True)
             .sort("financial_year", "quarter"))
+
+
+@dataclass
+class KeptReleases:
+    """The two newest releases of a year kept in the data folder, compared (pandas, for notebooks)."""
+    old_name: str
+    new_name: str
+    old_release: str
+    new_release: str
+    cells_changed: int
+    cells_in_new: int
+    by_force: pd.DataFrame
+    by_outcome_type: pd.DataFrame
+    maturation: pd.DataFrame  # sexual offences per quarter, recorded basis, with ``period`` ('2024/25 Q1')
+
+
+def compare_kept_releases(sources, financial_year: str) -> KeptReleases | None:
+    """Compare the two newest releases of ``financial_year`` in a source set; None if it keeps only one."""
+    from .codes import SEXUAL_OFFENCES_GROUP
+    from .tables import load_table, to_pandas
+
+    kept = sources.releases.get(financial_year, [])
+    if len(kept) < 2:
+        return None
+    old_path, new_path = kept[-2], kept[-1]
+    old, new = load_table(old_path, "outcomes"), load_table(new_path, "outcomes")
+    diff = compare_releases(old, new, old_path.name, new_path.name)
+    sexual = pl.col("offence_group") == SEXUAL_OFFENCES_GROUP
+    matured = maturation(old.filter(sexual), new.filter(sexual)).with_columns(
+        period=pl.col("financial_year") + " Q" + pl.col("quarter").cast(pl.String))
+    return KeptReleases(old_path.name, new_path.name, sources.entry(old_path).get("release") or old_path.name,
+                        sources.entry(new_path).get("release") or new_path.name, diff.cells.height, new.height,
+                        to_pandas(diff.by("force")), to_pandas(diff.by("outcome_type")), to_pandas(matured))

@@ -69,13 +69,11 @@ def _force_comparison(analysis: Analysis, pool_years: int) -> dict:
 
 
 def _reconciliation(analysis: Analysis) -> list[dict]:
-    """The published figures the files read can reproduce, with ours and the likely reason."""
-    table = reconcile(analysis.outcomes, unusable_quarters(analysis.outcomes, analysis.count_basis,
-                                                           analysis.recorded_crime),
-                      analysis.releases(), synthetic=analysis.synthetic)
-    return (table.filter(pl.col("ours_recorded").is_not_null() | pl.col("ours_closed").is_not_null())
-            .select("id", "financial_years", "published", "ours_closed", "ours_recorded", "likely_reason", "ours_from")
-            .to_dicts())
+    """Every published figure in circulation: status, ours on each window, grouping and basis tried,
+    the best fit and the reasons (on synthetic data only 'synthetic'), as notebook 04 shows them."""
+    from . import reconcile as reconciliation
+
+    return reconciliation.reconciliation(analysis).records()
 
 
 def build_summary(analysis: Analysis, pool_years: int = 1) -> dict:
