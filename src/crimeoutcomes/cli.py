@@ -1,4 +1,4 @@
-"""Command line: python -m crimeoutcomes read | sample | fetch | build | diff | site."""
+"""Command line: python -m crimeoutcomes read | sample | fetch | build | diff | site | funnel."""
 
 from __future__ import annotations
 
@@ -93,6 +93,12 @@ def _cmd_diff(args) -> int:
     return 0
 
 
+def _cmd_funnel(args) -> int:
+    from .stats.cli import run_funnel
+
+    return run_funnel(args.path, args.out, args.kind)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m crimeoutcomes", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -142,6 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
     site.add_argument("--out", type=Path, default=None, help="the folder run_all.py wrote to (default: the project)")
     site.add_argument("--site", type=Path, default=None, help="where to write the site (default OUT/site)")
     site.set_defaults(run=_cmd_site)
+
+    funnel = commands.add_parser("funnel", help="funnel table of any units' proportions or O/E ratios",
+                                 description="Exact funnel limits and flags, over-dispersion, rank intervals "
+                                             "(see src/crimeoutcomes/stats/METHOD.md).")
+    funnel.add_argument("path", type=Path, metavar="IN.csv",
+                        help="columns unit,events,n (proportion) or unit,observed,expected (ratio); dataset optional")
+    funnel.add_argument("--out", required=True, type=Path, metavar="OUT.csv")
+    funnel.add_argument("--kind", choices=("proportion", "ratio"), help="default: inferred from the columns")
+    funnel.set_defaults(run=_cmd_funnel)
     return parser
 
 

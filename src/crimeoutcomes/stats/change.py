@@ -123,40 +123,44 @@ def trend(years, counts, exposure=None, level: float = LEVEL) -> dict:
 
 
 # --- words -----------------------------------------------------------------------------------------
-def _percent(ratio: float) -> str:
-    change = abs(ratio - 1) * 100
-    return f"{change:.0f}%" if change >= 9.95 else f"{change:.1f}%"
+def _percent(ratio: float, digits: int) -> str:
+    return f"{abs(ratio - 1) * 100:.{digits}f}%"
 
 
-def _signed(ratio: float) -> str:
-    if round(abs(ratio - 1) * 100, 1) == 0:
-        return "0%"
-    return f"{'up' if ratio > 1 else 'down'} {_percent(ratio)}"
+def _signed(ratio: float, digits: int) -> str:
+    if round(abs(ratio - 1) * 100, digits) == 0:
+        return f"{0:.{digits}f}%"
+    return f"{'up' if ratio > 1 else 'down'} {_percent(ratio, digits)}"
 
 
 def describe_change(ratio: float, low: float, high: float, per: str = "") -> str:
-    """A sentence fragment for a ratio with its 95% interval.
+    """A sentence fragment for a ratio with its 95% interval, e.g. "up 47% (95% CI 38% to 56%)".
 
-    Rules: the direction is stated only when the interval excludes no change (1); otherwise
-    "no change detectable" with the estimate and interval. Ratios of 2 or more are said as
-    multiples ("2.5 times as high"), which reads better than "up 150%". ``per`` (e.g. " a year")
-    follows the percentage of a trend.
+    Rules: a direction is stated only when the interval excludes no change (a ratio of 1);
+    otherwise "no change detectable" with the estimate and interval, so a reader sees how large a
+    change the data cannot rule out. Ratios of 2 or more are said as multiples ("2.5 times as
+    high"), which reads better than "up 150%". Whole percentages, or one decimal when the
+    estimated change is under 10%. ``per`` (e.g. " a year") follows the estimate of a trend.
     """
-    if not np.isfinite(ratio) and not np.isinf(ratio):
+    if np.isnan(ratio):
         return "no events in either period"
+    digits = 0 if abs(ratio - 1) >= 0.0995 else 1
     if np.isinf(ratio):
-        bound = f"95% CI lower bound {_signed(low)}" if np.isfinite(low) else "95% CI unbounded"
+        bound = f"95% CI lower bound {_signed(low, 0)}"
         return f"up from none ({bound})" if low > 1 else f"no change detectable (up from none; {bound})"
     if low > 1:
         if ratio >= 2 and not per:
             upper = f"{high:.1f}" if np.isfinite(high) else "no upper bound"
             return f"{ratio:.1f} times as high (95% CI {low:.1f} to {upper} times)"
-        upper = _percent(high) if np.isfinite(high) else "no upper bound"
-        return f"up {_percent(ratio)}{per} (95% CI {_percent(low)} to {upper})"
+        upper = _percent(high, digits) if np.isfinite(high) else "no upper bound"
+        return f"up {_percent(ratio, digits)}{per} (95% CI {_percent(low, digits)} to {upper})"
+    estimate = "down to none" if ratio == 0 else None
     if high < 1:
-        return f"down {_percent(ratio)}{per} (95% CI {_percent(high)} to {_percent(low)})"
-    upper = _signed(high) if np.isfinite(high) else "no upper bound"
-    return f"no change detectable ({_signed(ratio)}{per}, 95% CI {_signed(low)} to {upper})"
+        estimate = estimate or f"down {_percent(ratio, digits)}{per}"
+        return f"{estimate} (95% CI {_percent(high, digits)} to {_percent(low, digits)})"
+    upper = _signed(high, digits) if np.isfinite(high) else "no upper bound"
+    estimate = estimate or f"{_signed(ratio, digits)}{per}"
+    return f"no change detectable ({estimate}, 95% CI {_signed(low, digits)} to {upper})"
 
 
 # --- pandas ----------------------------------------------------------------------------------------
