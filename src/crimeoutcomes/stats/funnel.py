@@ -70,7 +70,7 @@ def _one_dataset(part: pd.DataFrame, family: Family, target: float | None, seed:
     for name, alpha in LEVELS.items():
         out[f"lower_{name}"] = interpolated_limit(family, size, benchmark, alpha)
         out[f"upper_{name}"] = interpolated_limit(family, size, benchmark, 1 - alpha)
-        out[f"outside_{name}"] = flag(p_high, p_low, alpha)
+        out[f"outside_{name}"] = _text(flag(p_high, p_low, alpha), out.index)
     out = out.assign(phi=spread.phi, tau2=spread.tau2, dispersion_p=spread.p_value,
                      over_dispersed=spread.over_dispersed, units=len(count))
     for name, alpha in LEVELS.items():
@@ -79,7 +79,7 @@ def _one_dataset(part: pd.DataFrame, family: Family, target: float | None, seed:
         # Adjusted limits are never inside the exact ones, so an adjusted flag needs the exact one too.
         beyond = np.where(value > upper, "high", np.where(value < lower, "low", ""))
         adjusted_flag = np.where(out[f"outside_{name}"] == beyond, beyond, "").astype(object)
-        out[f"outside_adjusted_{name}"] = adjusted_flag if spread.over_dispersed else None
+        out[f"outside_adjusted_{name}"] = _text(adjusted_flag if spread.over_dispersed else None, out.index)
     for name, alpha in LEVELS.items():
         high, low = attained_flag_rates(family, size, benchmark, alpha)
         out[f"expected_flags_{name}"] = float(np.sum(high + low))
@@ -87,6 +87,12 @@ def _one_dataset(part: pd.DataFrame, family: Family, target: float | None, seed:
     out["rank_low"], out["rank_high"] = rank_intervals(family, count, size, benchmark, spread.tau2,
                                                        np.random.default_rng([seed, 1]), rank_draws)
     return out[_column_order(family)]
+
+
+def _text(values, index) -> pd.Series:
+    """Flags as plain Python strings (None where not computed), whatever pandas' default string type."""
+    values = [None] * len(index) if values is None else list(values)
+    return pd.Series(values, index=index, dtype=object)
 
 
 def _adjusted(family: Family, size, target: float, spread: Dispersion, alpha: float, exact_lower,
