@@ -53,7 +53,8 @@ def _koopman_z(theta: float, x1: float, n1: float, x2: float, n2: float) -> floa
     a = theta * (n1 + n2)
     b = -(n1 + x2 + theta * (n2 + x1))
     c = x1 + x2
-    p1 = (-b - np.sqrt(max(b * b - 4 * a * c, 0.0))) / (2 * a)
+    # The smaller root, in the form that does not cancel when a is huge or tiny.
+    p1 = 2 * c / (-b + np.sqrt(max(b * b - 4 * a * c, 0.0)))
     p2 = theta * p1
     variance = p2 * (1 - p2) / n2 + theta**2 * p1 * (1 - p1) / n1
     difference = x2 / n2 - theta * x1 / n1
@@ -70,7 +71,7 @@ def _one_share_ratio(x1, n1, x2, n2, level):
 
     # z(theta) falls as theta rises; each bound solves z = +-critical on the log scale.
     def bound(target):
-        return np.exp(brentq(lambda u: _koopman_z(np.exp(u), x1, n1, x2, n2) - target, -40.0, 40.0, xtol=1e-12))
+        return np.exp(brentq(lambda u: _koopman_z(np.exp(u), x1, n1, x2, n2) - target, -25.0, 25.0, xtol=1e-12))
 
     low = 0.0 if x2 == 0 else bound(critical)
     high = np.inf if x1 == 0 else bound(-critical)
@@ -94,7 +95,8 @@ def trend(years, counts, exposure=None, level: float = LEVEL) -> dict:
     offset = np.zeros_like(y) if exposure is None else np.log(np.asarray(exposure, dtype=float))
     result = {"years": len(y), "percent_per_year": np.nan, "percent_low": np.nan, "percent_high": np.nan,
               "dispersion": np.nan, "model": ""}
-    if len(y) < 2 or y.sum() == 0 or np.ptp(t) == 0:
+    # With events in one year only (or none) the maximum likelihood slope is infinite.
+    if len(y) < 2 or np.count_nonzero(y) < 2 or np.ptp(t) == 0:
         return result
     x = np.column_stack([np.ones_like(t), t - t.mean()])
     coef = np.array([np.log(y.sum() / np.exp(offset).sum()), 0.0])
