@@ -9,9 +9,9 @@ The method, its references and its calibration are in METHOD.md beside this file
 
 from .change import (describe_change, rate_ratio, share_changes, share_ratio, trend, trends, count_changes)
 from .funnel import flagged, funnel_curves, funnel_table, told_apart_from_middle
-from .offence_mix import leave_one_out_expected
+from .offence_mix import as_ratio_input, leave_one_out_expected
 from .validate import FunnelInputError
 
-__all__ = ["FunnelInputError", "count_changes", "describe_change", "flagged", "funnel_curves", "funnel_table",
+__all__ = ["FunnelInputError", "as_ratio_input", "count_changes", "describe_change", "flagged", "funnel_curves", "funnel_table",
            "leave_one_out_expected", "rate_ratio", "share_changes", "share_ratio", "told_apart_from_middle", "trend",
            "trends"]

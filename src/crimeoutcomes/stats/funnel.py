@@ -46,6 +46,13 @@ def funnel_table(frame: pd.DataFrame, kind: str | None = None, *, target: float 
     ``kind`` is 'proportion' or 'ratio' (inferred from the columns when None). ``target`` replaces
     the pooled proportion (or 1) as the benchmark. Bad input raises ``FunnelInputError`` (a
     ``CrimeOutcomesError``) naming the data row and the column.
+
+    Columns: dataset, unit, the two inputs, value, target, z (stabilised scale), p_high = P(Y >= y),
+    p_low = P(Y <= y), p_two_sided, p_holm; lower/upper_95 and _99_8 (exact, interpolated, clipped);
+    outside_95, outside_99_8 ('high', 'low' or ''); phi, tau2, dispersion_p, over_dispersed;
+    adj_lower/adj_upper_95 and _99_8 (NaN when not over-dispersed); outside_adjusted_95/_99_8
+    (None when not over-dispersed); rank (1 = highest), rank_low, rank_high; units,
+    expected_flags_95, expected_flags_99_8 (flags that chance alone would give in the dataset).
     """
     family = infer_family(frame, kind)
     clean = validated(frame, family)
