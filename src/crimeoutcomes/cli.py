@@ -1,4 +1,4 @@
-"""Command line: python -m crimeoutcomes read | sample | fetch | build | diff | site | kernel."""
+"""Command line: python -m crimeoutcomes read | sample | fetch | build | diff | site | funnel | kernel."""
 
 from __future__ import annotations
 
@@ -100,6 +100,12 @@ def _cmd_kernel(args) -> int:
     return 0
 
 
+def _cmd_funnel(args) -> int:
+    from .stats.cli import run_funnel
+
+    return run_funnel(args.path, args.out, args.kind)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m crimeoutcomes", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -153,6 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
     kernel = commands.add_parser("kernel", help="register the 'crimeoutcomes' Jupyter kernel for this Python",
                                  description="Register the Jupyter kernel the notebooks name (make does it on set-up).")
     kernel.set_defaults(run=_cmd_kernel)
+
+    funnel = commands.add_parser("funnel", help="funnel table of any units' proportions or O/E ratios",
+                                 description="Exact funnel limits and flags, over-dispersion, rank intervals "
+                                             "(see src/crimeoutcomes/stats/METHOD.md).")
+    funnel.add_argument("path", type=Path, metavar="IN.csv",
+                        help="columns unit,events,n (proportion) or unit,observed,expected (ratio); dataset optional")
+    funnel.add_argument("--out", required=True, type=Path, metavar="OUT.csv")
+    funnel.add_argument("--kind", choices=("proportion", "ratio"), help="default: inferred from the columns")
+    funnel.set_defaults(run=_cmd_funnel)
     return parser
 
 

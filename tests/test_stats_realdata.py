@@ -1,0 +1,45 @@
+"""The stats modules on the real 2024/25 rows (skipped where ../shared/realdata is absent)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crimeoutcomes.stats import as_ratio_input, flagged, funnel_table, leave_one_out_expected
+from stats_forces import REAL_ROWS, SHARED
+
+pytestmark = pytest.mark.realdata
+
+
+@pytest.fixture(scope="module")
+def sexual_offence_cells():
+    if not REAL_ROWS.exists():
+        pytest.skip(f"real data folder {REAL_ROWS.parent} is absent")
+    rows = pd.read_parquet(REAL_ROWS, columns=["Force", "Offence Group", "Outcome Type", "n"])
+    codes = pd.read_csv(SHARED / "realdata" / "outcomes_2024_25_offence_codes.csv", dtype=str)["code"].to_numpy()
+    # Each row's code from its position (../shared/realdata/README.md): type-0 rows first, one per
+    # quarter x force x code, then the 21 other outcome types per quarter x force x code.
+    type0 = rows["Force"].nunique() * 4 * len(codes)
+    position = np.arange(len(rows))
+    rows["offence_code"] = codes[np.where(position < type0, position % len(codes),
+                                          ((position - type0) // 21) % len(codes))]
+    sexual = rows[(rows["Offence Group"] == "Sexual offences") & (rows["Outcome Type"] != 0)]
+    return (sexual.assign(cr=np.where(sexual["Outcome Type"] == 8, sexual["n"], 0))
+            .groupby(["Force", "offence_code"], as_index=False).agg(community_resolutions=("cr", "sum"),
+                                                                     assigned_outcomes=("n", "sum"))
+            .rename(columns={"Force": "force"}))
+
+
+def test_leave_one_out_matters_for_the_largest_forces(sexual_offence_cells):
+    expected = leave_one_out_expected(sexual_offence_cells).set_index("force")
+    difference = expected["expected"] / expected["expected_including_self"] - 1
+    assert difference["Metropolitan Police"] > 0.10  # the Met is partly its own benchmark otherwise
+    assert difference["Lancashire"] < -0.20  # and Lancashire, the heaviest user, lowers its own
+    assert expected["community_resolutions"].sum() == 899
+
+
+def test_offence_mix_funnel_flags_and_adjusts(sexual_offence_cells):
+    table = funnel_table(as_ratio_input(leave_one_out_expected(sexual_offence_cells)), "ratio")
+    assert table["over_dispersed"].all() and (table["lower_99_8"] >= 0).all()
+    hits = flagged(table)
+    assert hits["unit"].iloc[0] == "Lancashire" and hits["outside_adjusted_99_8"].iloc[0] == "high"
+    assert set(hits.loc[hits["outside_adjusted_99_8"] == "high", "unit"]) == {"Lancashire"}
