@@ -90,13 +90,6 @@ def test_exact_interval_matches_closed_forms():
     assert shares["share_high"][0] == pytest.approx(0.975 ** 0.5)
 
 
-def test_year_on_year_change():
-    frame = pl.DataFrame({"financial_year": ["2023/24", "2022/23", "2024/25"], "community_resolutions": [150, 100, 120]})
-    change = m.year_on_year(frame)
-    assert change["change"].to_list() == [None, 50, -30]
-    assert change["change_pct"].to_list() == [None, 50.0, -20.0]
-
-
 def test_forces_with_community_resolutions_for_given_codes():
     rows = ROWS + [(Y, 1, "Essex", "19E", S, False, "8", 1, 0, None)]
     found = m.forces_with_community_resolutions(table(rows), "recorded", ["19E", "20A"])

@@ -54,10 +54,10 @@ def test_compare_forces_by_hand():
     assert "2024/25 Q2 (data missing)" in essex["quarters_left_out"]
     assert kent["recorded_offences"] == 2000 and kent["rate_per_1000_recorded"] == pytest.approx(5.0)
     assert kent["share_of_assigned"] == pytest.approx(10 / 205)
-    # Offence mix: national rates X = 11/115 (Kent's Q2 adds 5 outcomes of X), Y = 1/290.
-    rate_x, rate_y = 11 / 115, 1 / 290
-    assert kent["expected_community_resolutions"] == pytest.approx(105 * rate_x + 100 * rate_y)
-    assert essex["expected_community_resolutions"] == pytest.approx(10 * rate_x + 190 * rate_y)
+    # Offence mix, each force left out of its own benchmark: Kent's codes at Essex's rates
+    # (X 1/10, Y 1/190) and Essex's at Kent's (X 10/105: Kent's Q2 adds 5 outcomes of X; Y 0/100).
+    assert kent["expected_community_resolutions"] == pytest.approx(105 * 1 / 10 + 100 * 1 / 190)
+    assert essex["expected_community_resolutions"] == pytest.approx(10 * 10 / 105 + 190 * 0 / 100)
     assert result.mix["ratio"].to_list() == pytest.approx(
         [2 / essex["expected_community_resolutions"], 10 / kent["expected_community_resolutions"]])
     # Forces with no outcomes at all are listed but not ranked.

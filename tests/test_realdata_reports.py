@@ -78,17 +78,65 @@ def test_real_rates_per_recorded_offence_match_independent_sums(summary, expecte
         assert rate == pytest.approx(expected["by_force"][force] / offences[force] * 1000), force
     assert comparison["national_share_of_assigned"] == pytest.approx(
         expected["community_resolutions"] / expected["assigned_outcomes"])
-    # Offence mix: expected community resolutions add up to the observed national total.
-    assert sum(comparison["expected_community_resolutions"].values()) == pytest.approx(expected["community_resolutions"])
+
+
+def test_real_offence_mix_leaves_each_force_out_of_its_benchmark(summary, real_rows):
+    data = real_rows.to_pandas()
+    data = data[(data["Offence Group"] == codes.SEXUAL_OFFENCES_GROUP) & (data["outcome_type"].astype(str) != "0")]
+    data = data.assign(cr=data["n"].where(data["outcome_type"].astype(str) == "8", 0))
+    cells = data.groupby(["Force", "code"])[["cr", "n"]].sum()
+    national = cells.groupby("code").sum()
+    wanted = {}
+    for force, mine in cells.groupby(level="Force"):
+        mine = mine.droplevel("Force")
+        others = national.loc[mine.index] - mine
+        rate = (others["cr"] / others["n"]).where(others["n"] > 0, national.loc[mine.index, "cr"]
+                                                   / national.loc[mine.index, "n"]).fillna(0)
+        wanted[force] = float((mine["n"] * rate).sum())
+    got = summary["force_comparison"]["expected_community_resolutions"]
+    assert got == pytest.approx(wanted, rel=1e-9)
+    # Leaving the force out matters most for the largest: the Met is several per cent off the old value.
+    assert abs(got["Metropolitan Police"] / float((cells.loc["Metropolitan Police", "n"] * (
+        national.loc[cells.loc["Metropolitan Police"].index, "cr"] / national.loc[cells.loc[
+            "Metropolitan Police"].index, "n"])).sum()) - 1) > 0.05
+
+
+def test_real_flags_are_exact_binomial_tails_with_holm(summary, expected):
+    from scipy.stats import binom
+
+    comparison = summary["force_comparison"]
+    n = expected["assigned_by_force"]
+    target = expected["community_resolutions"] / expected["assigned_outcomes"]
+    high = {f: binom.sf(expected["by_force"][f] - 1, n[f], target) for f in n}
+    low = {f: binom.cdf(expected["by_force"][f], n[f], target) for f in n}
+    wanted = {f for f in n if min(high[f], low[f]) < 0.001}
+    assert set(comparison["outside_99_8"]) == wanted and len(wanted) == 13
+    ordered = sorted(min(1, 2 * min(high[f], low[f])) for f in n)
+    holm = {}
+    running = 0.0
+    for i, p in enumerate(ordered):  # Holm step-down, by hand
+        running = max(running, min(1.0, (len(ordered) - i) * p))
+        holm[p] = running
+    for row in comparison["flagged_99_8"]:
+        p = min(1, 2 * min(high[row["force"]], low[row["force"]]))
+        assert row["p_two_sided"] == pytest.approx(p, rel=1e-6)
+        assert row["p_holm"] == pytest.approx(holm[p], rel=1e-6)
+    assert comparison["outside_adjusted_99_8"] == ["Lancashire"]
+    assert comparison["overdispersion"]["over_dispersed"] and comparison["overdispersion"]["phi"] > 20
+    assert comparison["overdispersion"]["expected_flags_99_8"] < 0.1
+    assert comparison["ranks"]["Lancashire"] == {"rank": 1, "rank_low": 1, "rank_high": 1}
+    assert 10 <= comparison["told_apart_from_middle"]["told_apart"] <= 30
 
 
 def test_real_force_comparison_notebook_shows_funnels_and_gap_notes(built):
     page = (built / "02-force-comparison.html").read_text(encoding="utf-8")
     for text in ("Funnel plot", "Allowing for the offence mix", "Quarters left out of the rates",
-                 "Over-dispersion: phi =", "Three denominators"):
+                 "Over-dispersion: phi =", "Three denominators", 'id="table-funnel-flags"',
+                 "can be told apart from the middle of the table", "p-value, Holm-adjusted across forces"):
         assert text in page
     figures = built.parents[1] / "figures" / "2024-25"
-    for name in ("force_cr_funnel", "force_cr_offence_mix_funnel", "force_cr_rate_per_1000"):
+    for name in ("force_cr_funnel", "force_cr_offence_mix_funnel", "force_cr_rate_per_1000",
+                 "force_cr_rank_intervals"):
         assert (figures / f"{name}.csv").is_file() and (figures / f"{name}.png").is_file()
 
 

@@ -163,9 +163,25 @@ def test_force_comparison_shows_funnels_standardised_ratios_and_gap_notes(built,
     assert summary["rate_per_1000_recorded"]["Devon and Cornwall"] is None
     assert "Devon and Cornwall" in summary["not_ranked"]
     assert "Lancashire" in summary["outside_99_8"]  # the sample gives Lancashire five times the usual rate
-    points = pl.read_csv(built["figures"] / "force_cr_funnel.csv").filter(pl.col("force").is_not_null())
-    for force, proportion in points.select("force", "proportion").iter_rows():
-        assert proportion == pytest.approx(expected["by_force"][force] / expected["assigned_by_force"][force])
+    points = pl.read_csv(built["figures"] / "force_cr_funnel.csv").filter(pl.col("series") == "force")
+    for force, share in points.select("force", "share").iter_rows():
+        assert share == pytest.approx(expected["by_force"][force] / expected["assigned_by_force"][force])
+    # Each flag's p-value is the exact binomial tail at the pooled share of the forces on the funnel
+    # (scipy.stats, independent of the project's tail code).
+    from scipy.stats import binom
+
+    ranked = {f: n for f, n in expected["assigned_by_force"].items() if n is not None and n >= 5}
+    target = sum(expected["by_force"][f] for f in ranked) / sum(ranked.values())
+    flagged = {row["force"]: row for row in summary["flagged_99_8"]}
+    assert set(flagged) == set(summary["outside_99_8"]) and "Lancashire" in flagged
+    for force, row in flagged.items():
+        k, n = expected["by_force"][force], ranked[force]
+        tail = binom.sf(k - 1, n, target) if row["outside_99_8"] == "high" else binom.cdf(k, n, target)
+        assert tail < 0.001 and row["p_two_sided"] == pytest.approx(min(1.0, 2 * tail), rel=1e-6)
+        assert row["p_holm"] >= row["p_two_sided"]
+    ranks = summary["ranks"]
+    assert sorted(r["rank"] for r in ranks.values()) == list(range(1, len(ranks) + 1))
+    assert all(r["rank_low"] <= r["rank"] <= r["rank_high"] for r in ranks.values())
 
 
 def test_national_figure_csvs_against_independent_sums(built, truth):

@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     funnel = commands.add_parser("funnel", help="funnel table of any units' proportions or O/E ratios",
                                  description="Exact funnel limits and flags, over-dispersion, rank intervals "
-                                             "(see src/crimeoutcomes/stats/METHOD.md).")
+                                             "(see the README, Method).")
     funnel.add_argument("path", type=Path, metavar="IN.csv",
                         help="columns unit,events,n (proportion) or unit,observed,expected (ratio); dataset optional")
     funnel.add_argument("--out", required=True, type=Path, metavar="OUT.csv")

@@ -3,7 +3,9 @@
 Rates use only the force-quarters whose data can be used (``quality.unusable_quarters``), the
 same quarters in numerator and denominator. Several years can be pooled so that small forces
 have enough outcomes to compare. A force with fewer than ``MIN_OUTCOMES_TO_RANK`` assigned
-outcomes is shown but neither ranked nor placed on a funnel.
+outcomes is shown but neither ranked nor placed on a funnel. The funnels, their flags, the
+over-dispersion and the rank intervals are ``stats.funnel_table``'s (see the README, Method); the
+offence-mix expected counts leave each force out of its own benchmark (``stats.offence_mix``).
 """
 
 from __future__ import annotations
@@ -12,20 +14,24 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 import polars as pl
 
-from .funnel import Overdispersion, proportion_funnel, ratio_funnel
 from .measures import (ASSIGNED_OUTCOMES, CHARGES_AND_OUT_OF_COURT, COMMUNITY_RESOLUTIONS, all_forces, countable,
                        measure_sums, poisson_interval, sexual_offences, with_share)
-from .codes import SEXUAL_OFFENCES_GROUP
+from .codes import COMMUNITY_RESOLUTION, SEXUAL_OFFENCES_GROUP
 from .errors import CrimeOutcomesError
 from .quality import unusable_quarters
+from .stats import flagged, funnel_curves, funnel_table, leave_one_out_expected, told_apart_from_middle
 
 PER_OFFENCES = 1000
 MIN_OUTCOMES_TO_RANK = 5
 RECORDED_OFFENCES = "recorded_offences"
 EXPECTED = "expected_community_resolutions"
 _KEYS = ["financial_year", "quarter", "force"]
+#: How the funnel tables of ``stats.funnel_table`` are named here: a unit is a force.
+_PROPORTION_NAMES = {"unit": "force", "events": COMMUNITY_RESOLUTIONS, "n": ASSIGNED_OUTCOMES, "value": "share"}
+_RATIO_NAMES = {"unit": "force", "observed": COMMUNITY_RESOLUTIONS, "expected": EXPECTED, "value": "ratio"}
 
 #: What each rate divides by, for labels next to every figure and table that uses it.
 DENOMINATOR_LABELS = {
@@ -43,18 +49,30 @@ class ForceComparison:
     count_basis: str
     table: pl.DataFrame  # one row per force: counts, the three rates with intervals, expected, notes
     left_out: pl.DataFrame  # force-quarters left out of every rate, with the reason
-    funnel: pl.DataFrame  # forces on the proportion funnel (share of assigned outcomes)
-    funnel_dispersion: Overdispersion
-    mix: pl.DataFrame  # forces on the observed/expected funnel (offence mix)
-    mix_dispersion: Overdispersion
+    funnel: pd.DataFrame  # forces on the proportion funnel (share of assigned outcomes): stats.funnel_table
+    mix: pd.DataFrame  # forces on the observed/expected funnel (offence mix): stats.funnel_table
 
     @property
     def national_share(self) -> float:
-        return float(self.funnel["target"][0]) if self.funnel.height else float("nan")
+        return float(self.funnel["target"].iloc[0]) if len(self.funnel) else float("nan")
 
-    def outside(self, frame: pl.DataFrame, adjusted: bool = False) -> list[str]:
-        column = "outside_adjusted_99_8" if adjusted else "outside_99_8"
-        return frame.filter(pl.col(column))["force"].to_list()
+    @staticmethod
+    def outside(frame: pd.DataFrame, adjusted: bool = False, level: str = "99_8") -> list[str]:
+        """The forces flagged outside the exact (or over-dispersion-adjusted) limits at ``level``."""
+        column = f"outside_adjusted_{level}" if adjusted else f"outside_{level}"
+        return frame.loc[frame[column].fillna("") != "", "force"].tolist()
+
+    @staticmethod
+    def dispersion(frame: pd.DataFrame) -> dict:
+        """phi, tau^2, the test's p-value, whether over-dispersed, and how many flags chance alone gives."""
+        if not len(frame):
+            return {"units": 0, "phi": None, "tau2": None, "p_value": None, "over_dispersed": False,
+                    "expected_flags_95": None, "expected_flags_99_8": None}
+        first = frame.iloc[0]
+        return {"units": int(first["units"]), "phi": float(first["phi"]), "tau2": float(first["tau2"]),
+                "p_value": float(first["dispersion_p"]), "over_dispersed": bool(first["over_dispersed"]),
+                "expected_flags_95": float(first["expected_flags_95"]),
+                "expected_flags_99_8": float(first["expected_flags_99_8"])}
 
 
 def _left_out_notes(left_out: pl.DataFrame) -> pl.DataFrame:
@@ -65,15 +83,25 @@ def _left_out_notes(left_out: pl.DataFrame) -> pl.DataFrame:
 
 
 def _expected_from_mix(rows: pl.DataFrame) -> pl.DataFrame:
-    """Each force's outcomes by offence code times the national community-resolution rate of that code."""
-    by_code = rows.group_by("force", "offence_code").agg(
-        cr=pl.col("count").filter(pl.col("outcome_type") == "8").sum(), assigned=pl.col("count").sum())
-    national = by_code.group_by("offence_code").agg(rate=pl.col("cr").sum() / pl.col("assigned").sum())
-    # Sorted before summing: floating-point sums in whatever order the join leaves would differ in
-    # their last digits from run to run.
-    return (by_code.join(national, on="offence_code").with_columns(pl.col("rate").fill_nan(0.0))
-            .sort("force", "offence_code")
-            .group_by("force", maintain_order=True).agg((pl.col("assigned") * pl.col("rate")).sum().alias(EXPECTED)))
+    """Each force's outcomes by offence code times the community-resolution rate of that code in
+    the other forces (the force left out of its own benchmark)."""
+    by_code = (rows.group_by("force", "offence_code")
+               .agg(pl.col("count").filter(pl.col("outcome_type") == COMMUNITY_RESOLUTION).sum()
+                    .alias(COMMUNITY_RESOLUTIONS), pl.col("count").sum().alias(ASSIGNED_OUTCOMES))
+               .sort("force", "offence_code"))
+    if not by_code.height:
+        return pl.DataFrame(schema={"force": pl.String, EXPECTED: pl.Float64})
+    expected = leave_one_out_expected(by_code.to_pandas())
+    return pl.DataFrame({"force": expected["force"].astype(str).tolist(), EXPECTED: expected["expected"].to_numpy()})
+
+
+def _funnel(table: pl.DataFrame, count: str, size: str, names: dict) -> pd.DataFrame:
+    """``stats.funnel_table`` of the forces in ``table`` (a proportion or an O/E ratio), named for forces."""
+    inputs = {v: k for k, v in names.items() if k in ("unit", "events", "n", "observed", "expected")}
+    data = table.select("force", count, size).to_pandas().rename(columns=inputs)
+    if not len(data):
+        return pd.DataFrame(columns=list(names.values()))
+    return funnel_table(data).drop(columns="dataset").rename(columns=names)
 
 
 def _with_rate(frame: pl.DataFrame) -> pl.DataFrame:
@@ -114,13 +142,36 @@ def compare_forces(outcomes: pl.DataFrame, count_basis: str, years: Sequence[str
              .with_columns(rankable=pl.col(ASSIGNED_OUTCOMES).fill_null(0) >= MIN_OUTCOMES_TO_RANK)
              .sort("force"))
     on_funnel = table.filter(pl.col("rankable"))
-    funnel, funnel_dispersion = proportion_funnel(on_funnel.select("force", COMMUNITY_RESOLUTIONS, ASSIGNED_OUTCOMES),
-                                                  COMMUNITY_RESOLUTIONS, ASSIGNED_OUTCOMES)
-    with_expected = on_funnel.filter(pl.col(EXPECTED) > 0).select("force", COMMUNITY_RESOLUTIONS, EXPECTED)
-    mix, mix_dispersion = ratio_funnel(with_expected, COMMUNITY_RESOLUTIONS, EXPECTED)
+    funnel = _funnel(on_funnel, COMMUNITY_RESOLUTIONS, ASSIGNED_OUTCOMES, _PROPORTION_NAMES)
+    mix = _funnel(on_funnel.filter(pl.col(EXPECTED) > 0), COMMUNITY_RESOLUTIONS, EXPECTED, _RATIO_NAMES)
     return ForceComparison(years=list(years), count_basis=count_basis, table=table, left_out=left_out,
-                           funnel=funnel, funnel_dispersion=funnel_dispersion, mix=mix,
-                           mix_dispersion=mix_dispersion)
+                           funnel=funnel, mix=mix)
+
+
+def limit_curves(frame: pd.DataFrame) -> pd.DataFrame:
+    """The limit lines (exact and adjusted) of a force funnel (``ForceComparison.funnel`` or ``.mix``), for drawing."""
+    names = _PROPORTION_NAMES if "share" in frame.columns else _RATIO_NAMES
+    table = frame.rename(columns={v: k for k, v in names.items()}).assign(dataset="forces")
+    return funnel_curves(table).drop(columns="dataset").rename(columns=names)
+
+
+def flags(frame: pd.DataFrame, level: str = "99_8") -> pd.DataFrame:
+    """The forces flagged outside the exact limits at ``level``, most extreme first, with their
+    one-sided and two-sided p-values, the Holm-adjusted p-value across the forces compared, the flag
+    once over-dispersion is allowed for, and the rank with its 95% interval."""
+    names = _PROPORTION_NAMES if "share" in frame.columns else _RATIO_NAMES
+    table = frame.rename(columns={v: k for k, v in names.items()}).assign(dataset="forces")
+    return flagged(table, level).drop(columns="dataset").rename(columns=names)
+
+
+def told_apart(frame: pd.DataFrame) -> dict:
+    """How many forces' 95% rank intervals exclude the middle rank, and which (above and below)."""
+    if not len(frame):
+        return {"forces": 0, "middle_rank": None, "told_apart": 0, "above_middle": [], "below_middle": []}
+    row = told_apart_from_middle(frame.rename(columns={"force": "unit"}).assign(dataset="forces")).iloc[0]
+    split = lambda text: [name for name in text.split(", ") if name]  # noqa: E731
+    return {"forces": int(row["units"]), "middle_rank": float(row["middle_rank"]), "told_apart": int(row["told_apart"]),
+            "above_middle": split(row["above_middle_units"]), "below_middle": split(row["below_middle_units"])}
 
 
 def pooled_years(available: Sequence[str], financial_year: str, pool_years: int) -> list[str]:

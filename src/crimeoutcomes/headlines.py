@@ -16,26 +16,22 @@ def _previous_year(year: str) -> str:
 
 
 def _change(summary: dict) -> str:
-    """', 12.3% more than the 934 in 2023/24', or why no such comparison is fair."""
+    """', up 12.5% (95% CI 2.3% to 23%) on the 800 in 2023/24', or why no such comparison is fair.
+    The change and its interval are summary.json's (``changes.national``, from ``trends``)."""
     year = summary["financial_year"]
     previous = _previous_year(year)
-    by_year = summary.get("sexual_offences_by_year", {})
-    now, before = by_year.get(year), by_year.get(previous)
+    before = summary.get("sexual_offences_by_year", {}).get(previous)
     if before is None:
         return f" (the data read holds no figures for {previous} to compare with)"
     then = before["community_resolutions"]
-    gaps = (now or {}).get("force_quarters_missing", 0) + before["force_quarters_missing"]
-    if gaps:
+    row = next((r for r in summary.get("changes", {}).get("national", [])
+                if r["comparison"] == "year_on_year" and r["to_year"] == year), None)
+    if row is None or row["ratio"] is None:
+        now = summary.get("sexual_offences_by_year", {}).get(year) or {}
+        gaps = now.get("force_quarters_missing", 0) + before["force_quarters_missing"]
         return (f", against {_count(then)} in {previous}; the two are not like for like, because data for "
                 f"{gaps} force-quarter{'s' if gaps != 1 else ''} is missing or collapsed across the two years")
-    current = summary["sexual_offences"]["community_resolutions"]
-    if not then or current is None:
-        return f", against {_count(then)} in {previous}"
-    change = (current - then) / then
-    if current == then:
-        return f", the same number as in {previous}"
-    direction = "more" if change > 0 else "fewer"
-    return f", {abs(change):.1%} {direction} than the {then:,} in {previous}"
+    return f", {row['change']}, against the {then:,} in {previous}"
 
 
 def headlines(summary: dict) -> list[str]:

@@ -206,14 +206,6 @@ def poisson_interval(k, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.
     return np.where(valid, low, np.nan), np.where(valid, high, np.nan)
 
 
-def year_on_year(frame: pl.DataFrame, column: str = COMMUNITY_RESOLUTIONS, by: Sequence[str] = ()) -> pl.DataFrame:
-    """Adds ``change`` and ``change_pct`` against the previous financial year (within ``by``)."""
-    ordered = frame.sort([*by, "financial_year"])
-    previous = pl.col(column).shift(1).over(list(by)) if by else pl.col(column).shift(1)
-    return ordered.with_columns(change=pl.col(column) - previous,
-                                change_pct=pl.when(previous > 0).then((pl.col(column) - previous) / previous * 100))
-
-
 def offence_code_totals(outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] = ("financial_year",)
                         ) -> pl.DataFrame:
     """Community resolutions and assigned outcomes by offence code (with its description and subgroup)."""

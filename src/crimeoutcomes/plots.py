@@ -229,37 +229,70 @@ def grid(data: pl.DataFrame, row: str, column: str, value: str, *, title: str, r
     return figure
 
 
-def funnel(points: pl.DataFrame, curves: pl.DataFrame, value: str, denominator: str, *, title: str, xlabel: str,
-           ylabel: str, percent: bool = True, target_label: str = "England and Wales"):
-    """A funnel plot: each force's value against its denominator, exact 95% and 99.8% limits, the
-    over-dispersion-adjusted 99.8% limits where ``curves`` has them; forces outside 99.8% are named."""
+def funnel(points, curves, value: str, denominator: str, *, title: str, xlabel: str, ylabel: str,
+           percent: bool = True, target_label: str = "England and Wales"):
+    """A funnel plot from ``stats.funnel_table`` (``points``) and ``stats.funnel_curves`` (``curves``),
+    pandas: each force's value against its denominator, the exact 95% and 99.8% limits and, where
+    the forces are over-dispersed, both adjusted limits at both levels; forces flagged outside the
+    99.8% limits (exact one-sided tail probability below 0.001) are marked and named."""
     scale = 100 if percent else 1
     figure, axes = new_figure(9, 6)
-    x = curves["denominator"].to_numpy()
-    axes.axhline(curves["target"][0] * scale, color="#505a5f", linewidth=1, label=target_label)
+    x = curves[denominator].to_numpy(float)
+    axes.axhline(float(curves["target"].iloc[0]) * scale, color="#505a5f", linewidth=1, label=target_label)
     for name, style, label in (("95", "--", "95% limits (exact)"), ("99_8", "-", "99.8% limits (exact)")):
-        axes.plot(x, curves[f"upper_{name}"].to_numpy() * scale, style, color="#1d70b8", linewidth=1, label=label)
-        axes.plot(x, curves[f"lower_{name}"].to_numpy() * scale, style, color="#1d70b8", linewidth=1)
-    if "adjusted_upper_99_8" in curves.columns:
-        axes.plot(x, curves["adjusted_upper_99_8"].to_numpy() * scale, ":", color=HIGHLIGHT, linewidth=1.2,
-                  label="99.8% limits allowing for over-dispersion")
-        axes.plot(x, np.clip(curves["adjusted_lower_99_8"].to_numpy(), 0, None) * scale, ":", color=HIGHLIGHT,
-                  linewidth=1.2)
-    outside = points["outside_99_8"].to_numpy()
-    px, py = points[denominator].cast(pl.Float64).to_numpy(), points[value].to_numpy() * scale
+        axes.plot(x, curves[f"upper_{name}"].to_numpy(float) * scale, style, color="#1d70b8", linewidth=1, label=label)
+        axes.plot(x, curves[f"lower_{name}"].to_numpy(float) * scale, style, color="#1d70b8", linewidth=1)
+    if curves["adj_upper_99_8"].notna().any():
+        for name, style, label in (("95", "-.", "95% limits allowing for over-dispersion"),
+                                   ("99_8", ":", "99.8% limits allowing for over-dispersion")):
+            axes.plot(x, curves[f"adj_upper_{name}"].to_numpy(float) * scale, linestyle=style, color=HIGHLIGHT,
+                      linewidth=1.2, label=label)
+            axes.plot(x, curves[f"adj_lower_{name}"].to_numpy(float) * scale, linestyle=style, color=HIGHLIGHT,
+                      linewidth=1.2)
+    outside = (points["outside_99_8"].fillna("") != "").to_numpy()
+    px, py = points[denominator].to_numpy(float), points[value].to_numpy(float) * scale
     axes.scatter(px[~outside], py[~outside], s=18, color="#505a5f", zorder=3, label="force")
     axes.scatter(px[outside], py[outside], s=40, color=HIGHLIGHT, marker="D", edgecolor="black", linewidth=0.6,
                  zorder=4, label="force outside 99.8% limits")
-    for name, xi, yi in zip(points.filter(pl.col("outside_99_8"))["force"], px[outside], py[outside]):
+    for name, xi, yi in zip(points.loc[outside, "force"], px[outside], py[outside]):
         axes.annotate(name, (xi, yi), xytext=(4, 3), textcoords="offset points", fontsize=8)
     axes.set_xscale("log")
-    top = max(np.nanmax(py) if len(py) else 0, np.nanmax(curves["upper_95"].to_numpy()[x >= max(px.min(), 1)] * scale)
-              if len(px) else 0)
+    shown = x >= (px.min() if len(px) else 1)
+    top = max(np.nanmax(py) if len(py) else 0, np.nanmax(curves["upper_95"].to_numpy(float)[shown]) * scale)
     axes.set_ylim(0, top * 1.1 if top > 0 else 1)
-    axes.set_xlim(max(px.min() * 0.7, 1) if len(px) else 1, x.max())
+    axes.set_xlim(x.min(), x.max())
     axes.set(title=title, xlabel=xlabel, ylabel=ylabel)
     axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     return figure
+
+
+def rank_intervals(data, label: str, *, title: str, xlabel: str = "rank (1 = highest)"):
+    """Each force's rank (points) with its 95% interval (bars), highest first, and the middle rank:
+    a force whose bar crosses the middle line cannot be told apart from the middle of the table."""
+    ordered = data.sort_values(["rank", label], kind="stable")
+    figure, axes = new_figure(9, max(3.0, 0.24 * len(ordered) + 1.2))
+    positions = np.arange(len(ordered))[::-1]
+    rank = ordered["rank"].to_numpy(float)
+    axes.errorbar(rank, positions, xerr=[rank - ordered["rank_low"].to_numpy(float),
+                                         ordered["rank_high"].to_numpy(float) - rank],
+                  fmt="o", markersize=4, capsize=2, color=PALETTE[0], label="rank with 95% interval")
+    middle = (len(ordered) + 1) / 2
+    axes.axvline(middle, color=HIGHLIGHT, linestyle="--", linewidth=1, label=f"middle rank ({middle:g})")
+    axes.set_yticks(positions, ordered[label].tolist(), fontsize=8)
+    axes.set_xlim(0.5, len(ordered) + 0.5)
+    axes.set(title=title, xlabel=xlabel, ylabel="")
+    # Top right is empty: the highest-ranked forces' intervals sit at the left.
+    axes.legend(frameon=True, facecolor="white", edgecolor="white", loc="upper right", fontsize=8)
+    return figure
+
+
+def funnel_numbers(points, curves) -> "pd.DataFrame":
+    """One table of what a funnel plot draws: the forces' points (``series`` force), then the
+    limit lines (``series`` limits, no force)."""
+    import pandas as pd
+
+    return pd.concat([points.assign(series="force"), curves.assign(series="limits")], ignore_index=True)[
+        ["series", *[c for c in points.columns], *[c for c in curves.columns if c not in points.columns]]]
 
 
 def points(data: pl.DataFrame, label: str, series: Sequence[str], labels: Sequence[str], *, title: str, xlabel: str):

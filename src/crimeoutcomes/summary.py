@@ -8,14 +8,19 @@ force-quarters in ``force_quarters_missing``. Shares are proportions (0-1).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import polars as pl
 
 from .analysis import Analysis
 from .atomic import write_text_atomically
 from .codes import child_rape_codes
-from .comparison import EXPECTED, compare_forces, pooled_years
+from .comparison import EXPECTED, compare_forces, flags, pooled_years, told_apart
+from .tables import to_pandas
+from .trends import count_trend, force_changes, national_changes
 from .quality import unusable_quarters
 from .reconcile import reconcile
 from .measures import (ASSIGNED_OUTCOMES, CHARGES_AND_OUT_OF_COURT, COMMUNITY_RESOLUTIONS, child_victim_codes,
@@ -57,15 +62,45 @@ def _force_comparison(analysis: Analysis, pool_years: int) -> dict:
         "share_of_charges_and_out_of_court": by_force("share_of_charges_and_out_of_court"),
         "expected_community_resolutions": by_force(EXPECTED),
         "national_share_of_assigned": fc.national_share,
-        "overdispersion": {"phi": fc.funnel_dispersion.phi, "tau2": fc.funnel_dispersion.tau2,
-                           "over_dispersed": fc.funnel_dispersion.over_dispersed},
+        "overdispersion": fc.dispersion(fc.funnel),
+        "offence_mix_overdispersion": fc.dispersion(fc.mix),
         "outside_99_8": fc.outside(fc.funnel),
-        "outside_adjusted_99_8": fc.outside(fc.funnel, adjusted=True) if fc.funnel_dispersion.over_dispersed else [],
+        "outside_adjusted_99_8": fc.outside(fc.funnel, adjusted=True),
         "offence_mix_outside_99_8": fc.outside(fc.mix),
+        "offence_mix_outside_adjusted_99_8": fc.outside(fc.mix, adjusted=True),
+        "flagged_99_8": _records(flags(fc.funnel)),
+        "offence_mix_flagged_99_8": _records(flags(fc.mix)),
+        "ranks": {row["force"]: {"rank": int(row["rank"]), "rank_low": int(row["rank_low"]),
+                                 "rank_high": int(row["rank_high"])} for _, row in fc.funnel.iterrows()},
+        "told_apart_from_middle": told_apart(fc.funnel),
         "not_ranked": table.filter(~pl.col("rankable"))["force"].to_list(),
         "quarters_left_out": {force: note for force, note in table.select("force", "quarters_left_out").iter_rows()
                               if note},
     }
+
+
+def _records(frame) -> list[dict]:
+    """Rows of a pandas table as JSON-ready dicts: numpy numbers as Python ones, NaN and NA as null."""
+    return [{key: _plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
+
+
+def _plain(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    return value
+
+
+def _changes(analysis: Analysis, collapsed: pl.DataFrame) -> dict:
+    """Change with 95% intervals: national (year on year, first to last, trend) and per force."""
+    sexual = sexual_offences(analysis.outcomes)
+    totals = national_totals(sexual, analysis.count_basis, collapsed=collapsed).to_pandas()
+    by_force = to_pandas(force_totals(sexual, analysis.count_basis, collapsed=collapsed))
+    return {"national": _records(national_changes(totals)),
+            "national_trend": {k: _plain(v) for k, v in count_trend(totals).items()},
+            "by_force": {force: _records(part.drop(columns="force"))
+                         for force, part in force_changes(by_force).groupby("force", sort=True)}}
 
 
 def _reconciliation(analysis: Analysis) -> list[dict]:
@@ -113,6 +148,7 @@ def build_summary(analysis: Analysis, pool_years: int = 1) -> dict:
             "forces_using_cr_for_child_rape": child_rape["force"].to_list(),
         },
         "force_comparison": _force_comparison(analysis, pool_years),
+        "changes": _changes(analysis, collapsed),
         "reconciliation": _reconciliation(analysis),
     }
 

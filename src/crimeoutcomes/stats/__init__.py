@@ -4,7 +4,7 @@
 * ``change``: rate ratios, ratios of shares and log-linear trends, each with a 95% interval;
 * ``offence_mix``: leave-one-out expected counts given each force's offence mix.
 
-The method, its references and its calibration are in METHOD.md beside this file.
+The method, its references and its calibration are in the README, section Method.
 """
 
 from .change import (describe_change, rate_ratio, share_changes, share_ratio, trend, trends, count_changes)

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -126,7 +127,9 @@ def trend(years, counts, exposure=None, level: float = LEVEL) -> dict:
 
 # --- words -----------------------------------------------------------------------------------------
 def _percent(ratio: float, digits: int) -> str:
-    return f"{abs(ratio - 1) * 100:.{digits}f}%"
+    # Half away from zero, as a reader rounds (format() rounds 12.5 to even: "12%").
+    scaled = abs(ratio - 1) * 100 * 10**digits
+    return f"{math.floor(scaled + 0.5 + 1e-9) / 10**digits:.{digits}f}%"
 
 
 def _signed(ratio: float, digits: int) -> str:
