@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: data reports site lab test browser sample bench clean
+.PHONY: data reports site lab test browser sample bench clean mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,3 +62,12 @@ bench: $(STAMP)
 
 clean:
 	rm -rf data/cache data/sample reports/sample figures/sample site
+
+## mutation: mutmut on the modules that compute published numbers, with the fast tests ([tool.mutmut] in
+## pyproject.toml); two workers; about two hours on this 2-core machine, so not part of `make test`/CI.
+## The score is in the README (Tests); `mutmut results` lists survivors, `mutmut show NAME` shows one.
+mutation: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[mutation]"
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children 2
+	$(VENV)/bin/mutmut results

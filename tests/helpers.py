@@ -4,14 +4,16 @@ from pathlib import Path
 
 import polars as pl
 
-from crimeoutcomes.sample import PUBLISHED_HEADERS
 from crimeoutcomes.schema import OUTCOMES_COLUMNS
 from crimeoutcomes.workbook_writer import Sheet, mixed_cells, write_workbook
 
-HEADERS = PUBLISHED_HEADERS["current"]
+from spec_layout import DATA_SHEETS, OUTCOMES_HEADERS
+
+# The published wording copied from the spec (tests/spec_layout.py), never the generator's.
+HEADERS = OUTCOMES_HEADERS
 
 
-def outcomes_rows(rows: list[dict], path: Path, *, headers: dict | None = None, sheet="Outcomes open data 2024_25",
+def outcomes_rows(rows: list[dict], path: Path, *, headers: dict | None = None, sheet=DATA_SHEETS["2024/25"],
                   title_rows=(), extra_sheets=()) -> Path:
     """A workbook whose data sheet holds ``rows`` (dicts by tidy field name; counts may be text markers)."""
     headers = headers or HEADERS

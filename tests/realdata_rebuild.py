@@ -11,10 +11,14 @@ import numpy as np
 import polars as pl
 
 from crimeoutcomes import codes
-from crimeoutcomes.sample import PUBLISHED_HEADERS, RECORDED_CRIME_HEADERS
 from crimeoutcomes.workbook_writer import Sheet, mixed_cells, write_workbook
 
-EXPIRED = "N/A - Offence code expired"
+# The layout from the spec, written out in the tests (not the generator's), so that a misreading of
+# the format shared by the generator and the reader cannot pass the real-data tests.
+from spec_layout import (DATA_SHEETS, EXPIRED_MARKERS, EXPIRED_FLAG, OTHER_SHEETS, OUTCOMES_HEADERS,
+                         RECORDED_CRIME_HEADERS, RECORDED_CRIME_OTHER_SHEETS, recorded_crime_sheet)
+
+EXPIRED = EXPIRED_MARKERS[0]
 
 
 def real_outcome_rows(shared: Path) -> pl.DataFrame:
@@ -35,7 +39,7 @@ def real_outcome_rows(shared: Path) -> pl.DataFrame:
 
 
 def write_outcomes_2024_25(rows: pl.DataFrame, path: Path) -> Path:
-    headers = PUBLISHED_HEADERS["current"]
+    headers = OUTCOMES_HEADERS
     descriptions = {t.code: t.description for t in codes.outcome_types()}
     table = rows.select(
         pl.col("Financial Year").alias(headers["financial_year"]),
@@ -45,7 +49,7 @@ def write_outcomes_2024_25(rows: pl.DataFrame, path: Path) -> Path:
         pl.col("desc").alias(headers["offence_description"]),
         pl.col("Offence Group").alias(headers["offence_group"]),
         pl.col("subgroup").alias(headers["offence_subgroup"]),
-        pl.when(pl.col("expired")).then(pl.lit("x")).alias(headers["offence_code_expired"]),
+        pl.when(pl.col("expired")).then(pl.lit(EXPIRED_FLAG)).alias(headers["offence_code_expired"]),
         pl.col("outcome_type").cast(pl.Int64).alias(headers["outcome_type"]),
         pl.col("outcome_type").replace_strict(descriptions).alias(headers["outcome_description"]),
         pl.col("Outcome Group").alias(headers["outcome_group"]),
@@ -54,9 +58,9 @@ def write_outcomes_2024_25(rows: pl.DataFrame, path: Path) -> Path:
         .alias(headers["recorded"]),
     )
     return write_workbook(path, [
-        Sheet("Cover_sheet", rows=[["Real 2024/25 outcome rows rebuilt for validation (test use only)"]]),
-        Sheet("Notes", rows=[["Notes"]]), Sheet("Pivot", rows=[[1, 2]]),
-        Sheet("Outcomes open data 2024_25", table=table)])
+        Sheet(OTHER_SHEETS[0], rows=[["Real 2024/25 outcome rows rebuilt for validation (test use only)"]]),
+        Sheet(OTHER_SHEETS[1], rows=[["Notes"]]), Sheet(OTHER_SHEETS[2], rows=[[1, 2]]),
+        Sheet(DATA_SHEETS["2024/25"], table=table)])
 
 
 def real_recorded_crime(shared: Path) -> pl.DataFrame:
@@ -65,11 +69,11 @@ def real_recorded_crime(shared: Path) -> pl.DataFrame:
 
 
 def write_recorded_crime(rows: pl.DataFrame, path: Path) -> Path:
-    sheets = [Sheet("Cover_sheet", rows=[["Real recorded crime rebuilt for validation (test use only)"]]),
-              Sheet("Notes_", rows=[["Notes"]])]
+    sheets = [Sheet(RECORDED_CRIME_OTHER_SHEETS[0], rows=[["Real recorded crime rebuilt for validation (test use only)"]]),
+              Sheet(RECORDED_CRIME_OTHER_SHEETS[1], rows=[["Notes"]])]
     for year in rows["FY"].unique(maintain_order=True):
         part = rows.filter(pl.col("FY") == year).select(
             "FY", pl.col("quarter").cast(pl.Int64), "Force", "Offence Description", "Group", "Offence Subgroup",
             "Offence Code", "n")
-        sheets.append(Sheet(year.replace("/", "_"), table=part, header=RECORDED_CRIME_HEADERS))
+        sheets.append(Sheet(recorded_crime_sheet(year), table=part, header=RECORDED_CRIME_HEADERS))
     return write_workbook(path, sheets)

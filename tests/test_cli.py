@@ -62,10 +62,78 @@ def test_build_falls_back_to_the_sample_and_says_so(tmp_path, monkeypatch, capsy
     assert "SYNTHETIC sample" in captured.out
 
 
-@pytest.mark.parametrize("command", ["read", "sample", "fetch", "build"])
+#: Each command, the words its own help must show (its arguments), and the function it runs.
+COMMANDS = {
+    "read": (["PATH", "--out", "--no-cache"], "_cmd_read"),
+    "sample": (["--out", "--full-size", "--years", "--format"], "_cmd_sample"),
+    "fetch": (["--year", "--all", "--raw-dir", "--base-url", "--quiet"], "_cmd_fetch"),
+    "build": (["--source", "--raw-dir"], "_cmd_build"),
+    "diff": (["OLD", "NEW", "--out", "--top"], "_cmd_diff"),
+    "site": (["--out", "--site"], "_cmd_site"),
+    "funnel": (["IN.csv", "--out", "--kind"], "_cmd_funnel"),
+    "kernel": (["Jupyter kernel"], "_cmd_kernel"),
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
 def test_every_command_has_help(command):
     result = subprocess.run([sys.executable, "-m", "crimeoutcomes", command, "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "usage:" in result.stdout
+    # The help is the command's own (argparse prints the top-level help for any unknown word's parent).
+    assert f"usage: python -m crimeoutcomes {command}" in result.stdout
+    for word in COMMANDS[command][0]:
+        assert word in result.stdout, f"{command} --help does not mention {word}"
+
+
+def test_every_command_runs_its_own_function():
+    parser = cli.build_parser()
+    minimal = {"read": ["a.xlsx", "--out", "x.parquet"], "sample": ["--out", "d"], "fetch": [], "build": [],
+               "diff": ["old.xlsx", "new.xlsx"], "site": [], "funnel": ["in.csv", "--out", "o.csv"], "kernel": []}
+    assert set(minimal) == set(COMMANDS)
+    for command, arguments in minimal.items():
+        assert parser.parse_args([command, *arguments]).run is getattr(cli, COMMANDS[command][1])
+    assert parser.parse_args(["diff", "o.xlsx", "n.xlsx"]).top == 10
+    assert parser.parse_args(["funnel", "in.csv", "--out", "o.csv"]).kind is None
+
+
+def test_funnel_command_writes_the_table(tmp_path, capsys):
+    source = tmp_path / "in.csv"
+    source.write_text("unit,events,n\nA,1,100\nB,9,100\nC,5,100\n")
+    out = tmp_path / "out.csv"
+    assert cli.main(["funnel", str(source), "--out", str(out)]) == 0
+    table = pl.read_csv(out)
+    assert table["unit"].to_list() == ["A", "B", "C"]
+    assert table["target"].to_list() == pytest.approx([0.05] * 3)  # 15 events in 300
+    assert table["value"].to_list() == pytest.approx([0.01, 0.09, 0.05])
+
+
+def test_diff_command_reports_the_changed_cells(sample_files, tmp_path, capsys):
+    from crimeoutcomes.sample_releases import earlier_release
+    from crimeoutcomes.workbook_writer import write_workbook
+
+    new = sample_files.outcomes["2024/25"]
+    truth = sample.outcomes_truth("2024/25")
+    old_truth = earlier_release(truth)
+    old = write_workbook(tmp_path / "old.xlsx", sample.outcomes_workbook_sheets(old_truth))
+    out = tmp_path / "cells.csv"
+    assert cli.main(["diff", str(old), str(new), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    changed = old_truth.join(truth, on=["financial_year", "quarter", "force", "offence_code", "outcome_type"],
+                             suffix="_new").filter((pl.col("recorded") != pl.col("recorded_new"))
+                                                   | (pl.col("closed") != pl.col("closed_new"))).height
+    assert changed > 0
+    assert f"old.xlsx -> {new.name}: {changed:,} of {truth.height:,} cells differ" in printed
+    assert pl.read_csv(out).height == changed
+
+
+def test_site_command_names_the_index(tmp_path, monkeypatch, capsys):
+    import crimeoutcomes.site as site
+
+    calls = []
+    monkeypatch.setattr(site, "build_site", lambda out, where: calls.append((out, where)) or tmp_path / "s")
+    assert cli.main(["site", "--out", str(tmp_path / "o"), "--site", str(tmp_path / "s")]) == 0
+    assert calls == [(tmp_path / "o", tmp_path / "s")]
+    assert capsys.readouterr().out == f"Site: {tmp_path / 's' / 'index.html'}\n"
 
 
 def test_bad_year_argument_is_refused_before_anything_runs(tmp_path):

@@ -183,8 +183,24 @@ def test_only_https_from_govuk_by_default(url):
 
 
 def test_govuk_urls_pass_by_default():
-    check_url("https://assets.publishing.service.gov.uk/media/abc/prc.xlsx", HttpPolicy())
-    check_url("https://www.gov.uk/api/content/x", HttpPolicy())
+    # check_url returns None when the URL is allowed and raises otherwise.
+    assert check_url("https://assets.publishing.service.gov.uk/media/abc/prc.xlsx", HttpPolicy()) is None
+    assert check_url("https://www.gov.uk/api/content/x", HttpPolicy()) is None
+    assert HttpPolicy().allowed_hosts == ("www.gov.uk", "assets.publishing.service.gov.uk")
+    assert HttpPolicy().allowed_schemes == ("https",)
+    # The same paths one step off: another scheme, a look-alike host, a sub-domain.
+    for near_miss in ("http://assets.publishing.service.gov.uk/media/abc/prc.xlsx", "https://gov.uk/x",
+                      "https://www.gov.uk.example.org/x", "https://evil.www.gov.uk/x"):
+        with pytest.raises(DownloadError, match="refusing"):
+            check_url(near_miss, HttpPolicy())
+
+
+def test_a_base_url_allows_that_host_and_scheme_and_nothing_else():
+    policy = HttpPolicy.for_base_url("http://127.0.0.1:8123")
+    assert check_url("http://127.0.0.1:8123/media/x.xlsx", policy) is None
+    for other in ("https://127.0.0.1:8123/x", "https://www.gov.uk/x", "http://localhost:8123/x"):
+        with pytest.raises(DownloadError, match="refusing"):
+            check_url(other, policy)
 
 
 def test_fetch_command(server, tmp_path, capsys):

@@ -1,7 +1,10 @@
 """Figures readable without colour, and alt text that says what each figure is."""
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 import polars as pl
+import pytest
 
 from crimeoutcomes import plots
 
@@ -24,3 +27,89 @@ def test_bars_are_described_as_bars():
     figure = plots.bars(data, "force", "n", title="By force", xlabel="community resolutions")
     assert plots.describe(figure, "f.csv").startswith(
         "Bar chart: By force. Horizontal axis: community resolutions.")
+    assert plots.describe(figure, "f.csv") == ("Bar chart: By force. Horizontal axis: community resolutions. "
+                                               "The plotted numbers are in f.csv, saved beside the figure.")
+
+
+# --- what each chart draws ---------------------------------------------------------------------------
+def _texts(axes):
+    return [t.get_text() for t in axes.texts]
+
+
+def test_bars_draw_one_bar_per_known_value_largest_at_the_top_and_label_na():
+    data = pl.DataFrame({"force": ["Kent", "Essex", "Surrey", "Gwent"], "n": [3, None, 10, 0]})
+    figure = plots.bars(data, "force", "n", title="By force", xlabel="community resolutions")
+    axes = figure.axes[0]
+    bars = axes.patches
+    assert len(bars) == 3  # Essex has no data: no bar at all, not a zero bar
+    by_y = sorted(((b.get_y() + b.get_height() / 2, b.get_width()) for b in bars), reverse=True)
+    assert [w for _, w in by_y] == [10, 3, 0]  # largest at the top; a real 0 is a (zero-width) bar
+    ticks = [t.get_text() for t in axes.get_yticklabels()]
+    positions = list(axes.get_yticks())
+    assert dict(zip(ticks, positions)) == {"Surrey": 3, "Kent": 2, "Gwent": 1, "Essex": 0}
+    assert _texts(axes) == [" no data"]
+    assert axes.texts[0].get_position() == (0, 0)  # on Essex's row
+    plt.close(figure)
+
+
+def test_lines_plot_the_values_with_gaps_left_as_gaps():
+    data = pl.DataFrame({"year": ["2022/23", "2023/24", "2024/25"], "a": [0.01, None, 0.03]})
+    figure = plots.lines(data, "year", ["a"], ["A"], title="Share", ylabel="%", percent=True)
+    (line,) = figure.axes[0].get_lines()
+    y = np.asarray(line.get_ydata(), dtype=float)
+    assert y[0] == pytest.approx(1.0) and np.isnan(y[1]) and y[2] == pytest.approx(3.0)
+    assert figure.axes[0].get_legend() is None  # one series: no key
+    assert figure.axes[0].get_ylim()[0] == 0
+    plt.close(figure)
+
+
+def test_intervals_draw_known_rows_with_their_limits_and_list_na_rows():
+    data = pl.DataFrame({"force": ["Kent", "Essex", "Surrey"], "share": [0.02, None, 0.05],
+                         "low": [0.01, None, 0.04], "high": [0.04, None, 0.07]})
+    figure = plots.intervals(data, "force", "share", "low", "high", title="Shares", xlabel="%", reference=0.03)
+    axes = figure.axes[0]
+    points = [line for line in axes.get_lines() if line.get_marker() == "o"]
+    assert len(points) == 1
+    xs, ys = points[0].get_data()
+    assert list(np.round(xs, 9)) == [5.0, 2.0] and list(ys) == [2, 1]  # Surrey top, Kent next, Essex last
+    segments = [seg for c in axes.collections for seg in c.get_segments()]
+    spans = sorted((round(s[0][0], 9), round(s[1][0], 9)) for s in segments)
+    assert spans == [(1.0, 4.0), (4.0, 7.0)]  # the 95% limits, as per cent
+    assert _texts(axes) == [" no data"] and axes.texts[0].get_position() == (0, 0)
+    reference = [line for line in axes.get_lines() if line.get_linestyle() == "--"]
+    assert len(reference) == 1 and list(reference[0].get_xdata()) == [3.0, 3.0]
+    assert plots.describe(figure, "s.csv") == (
+        "Dot chart: Shares. Horizontal axis: %; key: England and Wales, share with 95% interval. "
+        "The plotted numbers are in s.csv, saved beside the figure.")
+    plt.close(figure)
+
+
+def test_grid_marks_missing_cells_na_and_never_shows_them_as_numbers():
+    data = pl.DataFrame({"force": ["Kent", "Kent", "Essex", "Essex"], "year": ["2023/24", "2024/25"] * 2,
+                         "n": [4, 7, 9, 2]})
+    missing = pl.DataFrame({"force": ["Essex"], "year": ["2024/25"]})
+    figure = plots.grid(data, "force", "year", "n", title="Counts", missing=missing)
+    axes = figure.axes[0]
+    shown = axes.images[0].get_array()
+    assert shown.mask.tolist() == [[False, True], [False, False]]  # rows Essex, Kent; Essex 2024/25 masked
+    assert shown.data[0][0] == 9 and shown.data[1].tolist() == [4, 7]
+    labels = {(t.get_position()[1], t.get_position()[0]): t.get_text() for t in axes.texts}
+    assert labels == {(0, 0): "9", (0, 1): "n/a", (1, 0): "4", (1, 1): "7"}
+    assert plots.describe(figure, "g.csv") == ("Heat-map: Counts. The plotted numbers are in g.csv, saved beside "
+                                               "the figure.")
+    plt.close(figure)
+
+
+def test_points_place_one_marker_per_known_value():
+    data = pl.DataFrame({"force": ["Kent", "Essex"], "a": [1.5, None], "b": [2.0, 3.0]})
+    figure = plots.points(data, "force", ["a", "b"], ["A", "B"], title="Rates", xlabel="per 1,000")
+    axes = figure.axes[0]
+    first, second = axes.collections
+    a = first.get_offsets()
+    assert a.shape == (2, 2) and a[0].tolist() == [1.5, 1]
+    assert np.ma.getmaskarray(a)[1].all()  # Essex's NA is masked out, not drawn at 0
+    assert second.get_offsets().tolist() == [[2.0, 1], [3.0, 0]]
+    assert first.get_paths()[0] is not None and first.get_label() == "A" and second.get_label() == "B"
+    assert plots.describe(figure, "p.csv") == ("Dot chart: Rates. Horizontal axis: per 1,000; key: A, B. "
+                                               "The plotted numbers are in p.csv, saved beside the figure.")
+    plt.close(figure)

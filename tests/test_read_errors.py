@@ -7,11 +7,11 @@ import pytest
 from crimeoutcomes import paths
 from crimeoutcomes.errors import InputFileError
 from crimeoutcomes.read import parse_outcomes, parse_recorded_crime
-from crimeoutcomes.sample import PUBLISHED_HEADERS
 from crimeoutcomes.tables import load_outcomes
 from crimeoutcomes.workbook_writer import Sheet, write_workbook
 
 from helpers import base_row, outcomes_rows
+from spec_layout import OUTCOMES_HEADERS
 
 
 def _fails(path, *fragments):
@@ -56,14 +56,14 @@ def test_workbook_without_a_data_sheet(tmp_path):
 
 
 def test_missing_required_column(tmp_path):
-    headers = {k: v for k, v in PUBLISHED_HEADERS["current"].items() if k != "outcome_type"}
+    headers = {k: v for k, v in OUTCOMES_HEADERS.items() if k != "outcome_type"}
     path = outcomes_rows([base_row()], tmp_path / "nocol.xlsx", headers=headers)
     error = _fails(path, "sheet 'Outcomes open data 2024_25'", "outcome type")
     assert error.column == "outcome type"
 
 
 def test_renamed_count_columns(tmp_path):
-    headers = dict(PUBLISHED_HEADERS["current"], recorded="Total", closed="Other total")
+    headers = dict(OUTCOMES_HEADERS, recorded="Total", closed="Other total")
     path = outcomes_rows([base_row()], tmp_path / "renamed.xlsx", headers=headers)
     _fails(path, "no count column")
 
@@ -106,7 +106,7 @@ def test_zip_that_is_not_a_workbook(tmp_path):
 def test_extra_unknown_columns_are_ignored(tmp_path):
     rows = [base_row(), base_row(outcome_type=1, recorded=7)]
     plain = parse_outcomes(outcomes_rows(rows, tmp_path / "plain.xlsx"))
-    headers = dict(PUBLISHED_HEADERS["current"], note_to_self="Analyst's comment", region="Region")
+    headers = dict(OUTCOMES_HEADERS, note_to_self="Analyst's comment", region="Region")
     extra = parse_outcomes(outcomes_rows([dict(r, note_to_self="checked", region="South East") for r in rows],
                                          tmp_path / "extra.xlsx", headers=headers))
     assert extra.equals(plain)
@@ -160,7 +160,7 @@ def test_a_quarter_missing_from_the_whole_file_is_a_gap_for_every_force(tmp_path
 
 
 def test_recorded_crime_duplicate_rows(tmp_path):
-    from crimeoutcomes.sample import RECORDED_CRIME_HEADERS
+    from spec_layout import RECORDED_CRIME_HEADERS
 
     row = ["2024/25", 1, "Kent", "Rape of a female aged 16 and over", "Sexual offences", "Rape offences", "19C", 5]
     assert len(row) == len(RECORDED_CRIME_HEADERS)

@@ -127,3 +127,51 @@ def test_the_annual_2006_2014_archive_layout(tmp_path):
     assert table["outcome_type"].to_list() == ["Charge/Summons", "Cautions"]
     assert table["recorded"].to_list() == [120, 15] and table["closed"].null_count() == 2
     assert table["financial_year"].to_list() == ["2012/13", "2013/14"]
+
+
+# --- independent of the generator: the spec's layout written out in tests/spec_layout.py ----------
+def test_the_generator_writes_the_spec_wording():
+    """The sample's headers, sheet names and markers are the spec's, compared with the tests' own copy."""
+    import spec_layout as spec
+
+    assert sample.PUBLISHED_HEADERS["current"] == spec.OUTCOMES_HEADERS
+    assert list(sample.PUBLISHED_HEADERS["current"]) == list(spec.OUTCOMES_HEADERS)  # and the order
+    older = sample.PUBLISHED_HEADERS["older"]
+    for field, wordings in spec.OUTCOMES_HEADER_VARIANTS.items():
+        assert older[field] in wordings
+    assert sample.RECORDED_CRIME_HEADERS == spec.RECORDED_CRIME_HEADERS
+    assert {y: sample.data_sheet_name(y) for y in spec.DATA_SHEETS if y <= "2024/25"} == \
+        {y: s for y, s in spec.DATA_SHEETS.items() if y <= "2024/25"}
+    assert sample.EXPIRED_MARKER in spec.EXPIRED_MARKERS and sample.NOT_PROVIDED_MARKER == spec.NOT_PROVIDED
+
+
+@pytest.mark.parametrize("year,fmt", [("2014/15", "xlsx"), ("2021/22", "ods"), ("2024/25", "xlsx")])
+def test_generator_truth_rendered_from_the_spec_reads_back(tmp_path, year, fmt):
+    """The generator's intended rows, written by the tests from the spec's wording (not by the
+    generator's own renderer), read back to the same table."""
+    import spec_layout as spec
+    from crimeoutcomes.workbook_writer import Sheet, mixed_cells, write_workbook
+
+    truth = sample.outcomes_truth(year)
+    h = spec.OUTCOMES_HEADERS
+
+    table = truth.with_columns(pl.col("note").str.extract(r"^recorded: (.*);", 1).fill_null(pl.col("note"))
+                               .alias("recorded_marker"),
+                               pl.col("note").str.extract(r"; closed: (.*)$", 1).fill_null(pl.col("note"))
+                               .alias("closed_marker")).select(
+        pl.col("financial_year").alias(h["financial_year"]), pl.col("quarter").cast(pl.Int64).alias(h["quarter"]),
+        pl.col("force").alias(h["force"]), pl.col("offence_code").alias(h["offence_code"]),
+        pl.col("offence_description").alias(h["offence_description"]),
+        pl.col("offence_group").alias(h["offence_group"]), pl.col("offence_subgroup").alias(h["offence_subgroup"]),
+        pl.when(pl.col("offence_code_expired")).then(pl.lit(spec.EXPIRED_FLAG)).alias(h["offence_code_expired"]),
+        pl.col("outcome_type").cast(pl.Int64).alias(h["outcome_type"]),
+        pl.col("outcome_description").alias(h["outcome_description"]),
+        pl.col("outcome_group").alias(h["outcome_group"]),
+        mixed_cells(pl.col("recorded").cast(pl.Float64), pl.when(pl.col("recorded").is_null())
+                    .then(pl.col("recorded_marker"))).alias(h["recorded"]),
+        mixed_cells(pl.col("closed").cast(pl.Float64), pl.when(pl.col("closed").is_null())
+                    .then(pl.col("closed_marker"))).alias(h["closed"]))
+    path = write_workbook(tmp_path / f"spec.{fmt}", [
+        Sheet(spec.OTHER_SHEETS[0], rows=[["test"]]), Sheet(spec.OTHER_SHEETS[1], rows=[["notes"]]),
+        Sheet(spec.OTHER_SHEETS[2], rows=[[1, 2, 3]]), Sheet(spec.DATA_SHEETS[year], table=table)])
+    assert_frame_equal(parse_outcomes(path), truth)
