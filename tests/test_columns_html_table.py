@@ -18,7 +18,7 @@ from crimeoutcomes.html_table import render_table
     ("rate", 4.299, "4.30"), ("share", 0.004929, "0.49%"), ("ratio", 1.8349, "1.83"),
     ("ratio", 2.0, "2.00"),  # never rounded to a whole number
     ("limit", 0.456, "0.46"), ("percent_change", 12.34, "+12.3%"), ("percent_change", -5.0, "-5.0%"),
-    ("p_value", 0.0123, "0.012"), ("p_value", 0.001, "0.001"), ("p_value", 0.000999, "<0.001"),
+    ("p_value", 0.0123, "0.012"), ("p_value", 0.001, "0.001"), ("p_value", 0.000999, "0.001"), ("p_value", 6.1e-116, "6.1e-116"),
     ("flag", True, "yes"), ("flag", False, "no"), ("flag", "high", "high"), ("flag", "", "no"),
     ("year", "2024/25", "2024/25"), ("text", "Kent", "Kent"),
 ])
