@@ -79,7 +79,7 @@ def test_intervals_draw_known_rows_with_their_limits_and_list_na_rows():
     reference = [line for line in axes.get_lines() if line.get_linestyle() == "--"]
     assert len(reference) == 1 and list(reference[0].get_xdata()) == [3.0, 3.0]
     assert plots.describe(figure, "s.csv") == (
-        "Dot chart: Shares. Horizontal axis: %; key: England and Wales, share with 95% interval. "
+        "Dot chart: Shares. Horizontal axis: %; key: England and Wales, value with its 95% interval. "
         "The plotted numbers are in s.csv, saved beside the figure.")
     plt.close(figure)
 

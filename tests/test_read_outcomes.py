@@ -7,7 +7,7 @@ from polars.testing import assert_frame_equal
 from crimeoutcomes import sample
 from crimeoutcomes.read import parse_outcomes
 from crimeoutcomes.schema import OUTCOMES_COLUMNS
-from crimeoutcomes.tables import to_pandas
+from crimeoutcomes.frames import to_pandas
 
 from conftest import VINTAGES
 from helpers import base_row, outcomes_rows
@@ -30,8 +30,10 @@ def test_tidy_table_has_the_contract_columns_and_types(sample_files):
     frame = to_pandas(table)
     assert str(frame["quarter"].dtype) == "Int8"
     assert str(frame["recorded"].dtype) == "Int64" and str(frame["closed"].dtype) == "Int64"
-    assert frame["offence_code"].dtype.name.startswith("string")
-    assert frame["offence_code_expired"].dtype == bool
+    assert frame["offence_code"].dtype == "category" and frame["force"].dtype == "category"
+    assert set(frame["offence_code"].cat.categories) == set(table["offence_code"].unique())
+    assert str(frame["offence_code_expired"].dtype) == "boolean"
+    assert str(frame["note"].dtype).startswith("string")
     assert frame["closed"].isna().sum() == table["closed"].null_count() > 0
 
 

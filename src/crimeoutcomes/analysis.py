@@ -17,16 +17,22 @@ import html
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Sequence, Union
 
+import pandas as pd
 import polars as pl
 
-from . import paths
+from . import measures, paths
 from .errors import CrimeOutcomesError
+from .frames import to_pandas
 from .measures import check_basis
 from .sample import SYNTHETIC_MARK
 from .source_set import SourceSet, from_folder, obtain
 from .tables import load_outcomes, load_recorded_crime
 from .years import normalise_financial_year, year_slug
+
+#: Which offences a measure covers: the Sexual offences group, all crime, or a list of offence codes.
+Offences = Union[str, Sequence[str]]
 
 LATEST = "latest"
 FRAMEWORK_FIRST_YEAR = "2014/15"  # the outcomes framework (types 0-22) began in April 2014
@@ -54,7 +60,7 @@ class Analysis:
     count_basis: str
     first_year: str
     sources: SourceSet
-    outcomes: pl.DataFrame  # every year of the trend window, first_year to financial_year
+    rows: pl.DataFrame  # the engine's tidy table: every year of the trend window, first_year to financial_year
     output_root: Path
     published: bool = False  # run by run_all.py into its staging folder (else figures go to scratch/)
 
@@ -64,7 +70,7 @@ class Analysis:
 
     @property
     def years(self) -> list[str]:
-        return sorted(self.outcomes["financial_year"].unique().to_list())
+        return sorted(self.rows["financial_year"].unique().to_list())
 
     @property
     def slug(self) -> str:
@@ -82,11 +88,89 @@ class Analysis:
         needs one is treated as missing."""
         from .quality import collapsed_quarters
 
-        return collapsed_quarters(self.outcomes, self.count_basis, self.recorded_crime)
+        return collapsed_quarters(self.rows, self.count_basis, self.recorded_crime)
 
     @property
-    def year_outcomes(self) -> pl.DataFrame:
-        return self.outcomes.filter(pl.col("financial_year") == self.financial_year)
+    def forces(self) -> list[str]:
+        """The 43 territorial forces and British Transport Police, and any other name the data holds."""
+        return measures.all_forces(self.rows)
+
+    @cached_property
+    def outcomes(self) -> pd.DataFrame:
+        """The tidy outcomes table of the years read, in pandas (categories for the text keys,
+        nullable Int64 counts): for any question the methods below do not answer."""
+        return to_pandas(self.rows)
+
+    # -- The measures, in pandas. Force-quarters whose outcomes collapsed count as missing. --------
+    def _rows(self, offences: Offences = "sexual", year: str | None = None) -> pl.DataFrame:
+        rows = self.rows if year is None else self.rows.filter(pl.col("financial_year") == year)
+        if isinstance(offences, str):
+            if offences not in ("sexual", "all"):
+                raise CrimeOutcomesError(f"offences must be 'sexual', 'all' or a list of offence codes, not {offences!r}")
+            return measures.sexual_offences(rows) if offences == "sexual" else rows
+        return rows.filter(pl.col("offence_code").is_in(list(offences)))
+
+    def totals(self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",), *,
+               year: str | None = None, basis: str | None = None) -> pd.DataFrame:
+        """National community resolutions, assigned outcomes and charges plus out-of-court outcomes
+        by ``by``, with the force-quarters missing or collapsed (``measures.national_totals``)."""
+        return to_pandas(measures.national_totals(self._rows(offences, year), basis or self.count_basis, by,
+                                                  collapsed=self.collapsed))
+
+    def force_totals(self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",), *,
+                     year: str | None = None) -> pd.DataFrame:
+        """The same by force: <NA>, never 0, where any quarter is missing or collapsed."""
+        return to_pandas(measures.force_totals(self._rows(offences, year), self.count_basis, by,
+                                               collapsed=self.collapsed))
+
+    def code_totals(self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",), *,
+                    year: str | None = None) -> pd.DataFrame:
+        """Community resolutions and assigned outcomes by offence code, with its description."""
+        return to_pandas(measures.offence_code_totals(self._rows(offences, year), self.count_basis, by))
+
+    def both_bases(self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",)) -> pd.DataFrame:
+        """Community resolutions nationally, one column per counting basis (closed, recorded)."""
+        return to_pandas(measures.on_both_bases(self._rows(offences), by=by))
+
+    def forces_using_cr(self, offence_codes: Sequence[str]) -> pd.DataFrame:
+        """Per year and force, the community resolutions for ``offence_codes`` where there was one."""
+        return to_pandas(measures.forces_with_community_resolutions(self.rows, self.count_basis, offence_codes))
+
+    def missing(self, offences: Offences = "sexual", *, year: str | None = None) -> pd.DataFrame:
+        """Per force and year, the quarters missing or collapsed and why (``measures.gaps``)."""
+        return to_pandas(measures.gaps(self._rows(offences, year), self.count_basis, collapsed=self.collapsed))
+
+    def changes(self, offences: Offences = "sexual") -> pd.DataFrame:
+        """National change with 95% intervals, year on year and first to last (``trends.national_changes``)."""
+        from .trends import national_changes
+
+        return national_changes(self.totals(offences))
+
+    def trend(self, offences: Offences = "sexual") -> dict:
+        """The log-linear trend over the complete years (``trends.count_trend``)."""
+        from .trends import count_trend
+
+        return count_trend(self.totals(offences))
+
+    def force_changes(self, offences: Offences = "sexual") -> pd.DataFrame:
+        """Each force's change with 95% intervals; a year missing or collapsed is not compared."""
+        from .trends import force_changes
+
+        return force_changes(self.force_totals(offences))
+
+    def gaps(self) -> pd.DataFrame:
+        """Every force-quarter left out of the rates in the years read, and why."""
+        from .quality import unusable_quarters
+
+        return to_pandas(unusable_quarters(self.rows, self.count_basis, self.recorded_crime))
+
+    def compare_forces(self, pool_years: int = 1):
+        """The fair comparison of forces over ``pool_years`` years ending with the chosen one
+        (``comparison.compare_forces``), its tables in pandas."""
+        from .comparison import compare_forces, pooled_years
+
+        return compare_forces(self.rows, self.count_basis, pooled_years(self.years, self.financial_year, pool_years),
+                              self.recorded_crime)
 
     @cached_property
     def recorded_crime(self) -> pl.DataFrame | None:
@@ -141,7 +225,8 @@ class Analysis:
         as tables/<name>.csv beside the figures."""
         from IPython.display import HTML
 
-        from .html_table import as_pandas, render_table
+        from .frames import as_pandas
+        from .html_table import render_table
         from .plots import save_csv
 
         data = as_pandas(frame)
@@ -248,4 +333,4 @@ def setup(financial_year: str = LATEST, count_basis: str = "closed", first_year:
     outcomes = load_outcomes([sources.outcomes[y] for y in window]).filter(pl.col("financial_year").is_in(window))
     root = Path(output_root) if output_root else paths.project_root()
     return Analysis(financial_year=year, count_basis=count_basis, first_year=first, sources=sources,
-                    outcomes=outcomes, output_root=root, published=(root / BUILD_MARKER).is_file())
+                    rows=outcomes, output_root=root, published=(root / BUILD_MARKER).is_file())

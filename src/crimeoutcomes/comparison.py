@@ -21,6 +21,7 @@ from .measures import (ASSIGNED_OUTCOMES, CHARGES_AND_OUT_OF_COURT, COMMUNITY_RE
                        measure_sums, poisson_interval, sexual_offences, with_share)
 from .codes import COMMUNITY_RESOLUTION, SEXUAL_OFFENCES_GROUP
 from .errors import CrimeOutcomesError
+from .frames import to_pandas
 from .quality import unusable_quarters
 from .stats import flagged, funnel_curves, funnel_table, leave_one_out_expected, told_apart_from_middle
 
@@ -47,8 +48,8 @@ DENOMINATOR_LABELS = {
 class ForceComparison:
     years: list[str]
     count_basis: str
-    table: pl.DataFrame  # one row per force: counts, the three rates with intervals, expected, notes
-    left_out: pl.DataFrame  # force-quarters left out of every rate, with the reason
+    table: pd.DataFrame  # one row per force: counts, the three rates with intervals, expected, notes
+    left_out: pd.DataFrame  # force-quarters left out of every rate, with the reason
     funnel: pd.DataFrame  # forces on the proportion funnel (share of assigned outcomes): stats.funnel_table
     mix: pd.DataFrame  # forces on the observed/expected funnel (offence mix): stats.funnel_table
 
@@ -101,7 +102,8 @@ def _funnel(table: pl.DataFrame, count: str, size: str, names: dict) -> pd.DataF
     data = table.select("force", count, size).to_pandas().rename(columns=inputs)
     if not len(data):
         return pd.DataFrame(columns=list(names.values()))
-    return funnel_table(data).drop(columns="dataset").rename(columns=names)
+    table = funnel_table(data).drop(columns="dataset").rename(columns=names)
+    return table.astype({"force": "category"})
 
 
 def _with_rate(frame: pl.DataFrame) -> pl.DataFrame:
@@ -144,8 +146,8 @@ def compare_forces(outcomes: pl.DataFrame, count_basis: str, years: Sequence[str
     on_funnel = table.filter(pl.col("rankable"))
     funnel = _funnel(on_funnel, COMMUNITY_RESOLUTIONS, ASSIGNED_OUTCOMES, _PROPORTION_NAMES)
     mix = _funnel(on_funnel.filter(pl.col(EXPECTED) > 0), COMMUNITY_RESOLUTIONS, EXPECTED, _RATIO_NAMES)
-    return ForceComparison(years=list(years), count_basis=count_basis, table=table, left_out=left_out,
-                           funnel=funnel, mix=mix)
+    return ForceComparison(years=list(years), count_basis=count_basis, table=to_pandas(table),
+                           left_out=to_pandas(left_out), funnel=funnel, mix=mix)
 
 
 def limit_curves(frame: pd.DataFrame) -> pd.DataFrame:

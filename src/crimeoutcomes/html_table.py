@@ -10,15 +10,7 @@ from typing import Mapping
 import pandas as pd
 
 from .columns import formatted, heading, kind_of
-
-
-def as_pandas(frame) -> pd.DataFrame:
-    """pandas as it is; a polars frame with the contract's dtypes (counts stay whole, NA stays NA)."""
-    if isinstance(frame, pd.DataFrame):
-        return frame
-    from .tables import to_pandas
-
-    return to_pandas(frame)
+from .frames import as_pandas
 
 
 def render_table(frame, name: str, *, kinds: Mapping[str, str] | None = None,

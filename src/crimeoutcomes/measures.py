@@ -1,6 +1,7 @@
 """Counts and shares of outcomes, with missing data kept missing.
 
-Every function takes the tidy outcomes table (``schema.OUTCOMES_COLUMNS``) and a count basis.
+Every function takes the tidy outcomes table (``schema.OUTCOMES_COLUMNS``), pandas or polars, and
+a count basis, and answers in the same kind of frame (``frames.pandas_api``).
 Two kinds of NA are told apart: an expired offence code's marker (the code no longer exists, so
 it adds nothing) and a force's data not provided (a gap: any total that needs it is NA, never 0).
 National totals add up what was provided and name the gaps alongside (``gaps``).
@@ -17,6 +18,7 @@ from scipy.special import betaincinv, gammaincinv
 from .codes import (COMMUNITY_RESOLUTION, NOT_YET_ASSIGNED, SEXUAL_OFFENCES_GROUP, charge_and_out_of_court_types,
                     child_victim_offences, forces)
 from .errors import CrimeOutcomesError
+from .frames import pandas_api
 from .schema import COUNT_BASES
 
 #: The measures every table here carries, and the outcome types each adds up (None: all assigned types).
@@ -42,6 +44,7 @@ def check_basis(count_basis: str) -> str:
     return count_basis
 
 
+@pandas_api
 def countable(outcomes: pl.DataFrame, count_basis: str) -> pl.DataFrame:
     """Assigned outcomes only (type 0 left out), with the basis's count as ``count``.
 
@@ -55,6 +58,7 @@ def countable(outcomes: pl.DataFrame, count_basis: str) -> pl.DataFrame:
             .with_columns(count=pl.col(column)))
 
 
+@pandas_api
 def sexual_offences(outcomes: pl.DataFrame) -> pl.DataFrame:
     return outcomes.filter(pl.col("offence_group") == SEXUAL_OFFENCES_GROUP)
 
@@ -73,6 +77,7 @@ def measure_sums(*, complete: bool) -> list[pl.Expr]:
     return sums
 
 
+@pandas_api
 def national_totals(outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] = ("financial_year",),
                     collapsed: pl.DataFrame | None = None) -> pl.DataFrame:
     """Totals of what the file holds, by ``by``; ``force_quarters_missing`` counts the force-quarters
@@ -90,12 +95,14 @@ def national_totals(outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] 
     return totals.with_columns(pl.col("force_quarters_missing").fill_null(0)).sort(list(by))
 
 
+@pandas_api
 def all_forces(outcomes: pl.DataFrame) -> list[str]:
     """The 43 territorial forces and British Transport Police, and any other name the data holds."""
     extra = sorted(set(outcomes["force"].unique().drop_nulls().to_list()) - set(forces()))
     return list(forces()) + extra
 
 
+@pandas_api
 def coverage(outcomes: pl.DataFrame, count_basis: str, collapsed: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per financial year x quarter x force: is that force's data missing, and why.
 
@@ -133,6 +140,7 @@ def coverage(outcomes: pl.DataFrame, count_basis: str, collapsed: pl.DataFrame |
     return table.sort("financial_year", "force", "quarter")
 
 
+@pandas_api
 def gaps(outcomes: pl.DataFrame, count_basis: str, collapsed: pl.DataFrame | None = None) -> pl.DataFrame:
     """The missing (or collapsed) force-quarters, one row per force and year: the quarters and why."""
     return (coverage(outcomes, count_basis, collapsed).filter(pl.col("missing"))
@@ -142,6 +150,7 @@ def gaps(outcomes: pl.DataFrame, count_basis: str, collapsed: pl.DataFrame | Non
             .sort("financial_year", "force"))
 
 
+@pandas_api
 def force_totals(outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] = ("financial_year",),
                  collapsed: pl.DataFrame | None = None) -> pl.DataFrame:
     """Totals by force (and ``by``): NA, never 0, where any quarter of the force's data is missing
@@ -165,6 +174,7 @@ def force_totals(outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] = (
             .sort([*by, "force"]))
 
 
+@pandas_api
 def with_share(frame: pl.DataFrame, numerator: str = COMMUNITY_RESOLUTIONS, denominator: str = ASSIGNED_OUTCOMES,
                name: str = "share") -> pl.DataFrame:
     """``name`` = numerator / denominator with a 95% exact (Clopper-Pearson) interval, NA where either is."""
@@ -206,6 +216,7 @@ def poisson_interval(k, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.
     return np.where(valid, low, np.nan), np.where(valid, high, np.nan)
 
 
+@pandas_api
 def offence_code_totals(outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] = ("financial_year",)
                         ) -> pl.DataFrame:
     """Community resolutions and assigned outcomes by offence code (with its description and subgroup)."""
@@ -225,6 +236,7 @@ def child_victim_codes() -> list[str]:
     return [o.code for o in child_victim_offences()]
 
 
+@pandas_api
 def forces_with_community_resolutions(outcomes: pl.DataFrame, count_basis: str, offence_codes: Sequence[str]
                                       ) -> pl.DataFrame:
     """Per financial year and force, the community resolutions for ``offence_codes`` where there was one."""
@@ -237,6 +249,7 @@ def forces_with_community_resolutions(outcomes: pl.DataFrame, count_basis: str, 
             .sort("financial_year", "force"))
 
 
+@pandas_api
 def on_both_bases(outcomes: pl.DataFrame, measure: str = COMMUNITY_RESOLUTIONS,
                   by: Sequence[str] = ("financial_year",)) -> pl.DataFrame:
     """``measure`` nationally by ``by``, one column per count basis (closed, recorded)."""
@@ -248,6 +261,7 @@ def on_both_bases(outcomes: pl.DataFrame, measure: str = COMMUNITY_RESOLUTIONS,
     return joined.sort(list(by))
 
 
+@pandas_api
 def period_label(frame: pl.DataFrame) -> pl.DataFrame:
     """Adds ``period`` = '2024/25 Q1' for quarterly tables."""
     return frame.with_columns(period=pl.col("financial_year") + " Q" + pl.col("quarter").cast(pl.String))

@@ -14,9 +14,10 @@ from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-import polars as pl
+import pandas as pd
 
 from .atomic import write_atomically
+from .frames import as_pandas
 from .sample import SYNTHETIC_MARK
 
 SOURCE_NOTE = "Source: Home Office, crime outcomes open data"
@@ -94,11 +95,21 @@ def describe(figure, data_file: str) -> str:
 DATA_COLUMN = "data"
 
 
+def _floats(column) -> np.ndarray:
+    """A column as floats, NA as NaN (so it is left out of a chart, never drawn as 0)."""
+    return pd.to_numeric(column, errors="coerce").astype(float).to_numpy()
+
+
+def _ordered(data, value: str) -> pd.DataFrame:
+    """Largest ``value`` first, NA last; ties in the order given."""
+    data = as_pandas(data)
+    return data.assign(_key=_floats(data[value])).sort_values("_key", ascending=False, na_position="last",
+                                                               kind="stable").drop(columns="_key")
+
+
 def save_csv(data, path: Path, *, synthetic: bool) -> Path:
     """The numbers behind a figure or table as CSV (polars or pandas), atomically; built from the
     synthetic sample, a first column ``data`` says SYNTHETIC DATA on every row."""
-    from .html_table import as_pandas
-
     frame = as_pandas(data)
     if synthetic:
         frame = frame.copy()
@@ -122,14 +133,16 @@ def save_figure(figure, data, stem: Path, *, synthetic: bool) -> bytes:
     return png.getvalue()
 
 
-def lines(data: pl.DataFrame, x: str, series: Sequence[str], labels: Sequence[str], *, title: str, ylabel: str,
+def lines(data, x: str, series: Sequence[str], labels: Sequence[str], *, title: str, ylabel: str,
           percent: bool = False):
-    """One line per column of ``series`` against ``x``; gaps (NA) are left as gaps."""
+    """One line per column of ``series`` against ``x``, each with its own marker and dash; gaps (NA)
+    are left as gaps. (matplotlib, not seaborn: seaborn's lineplot drops missing values and would
+    join the points on either side of a gap, drawing data that does not exist.)"""
+    data = as_pandas(data)
     figure, axes = new_figure()
-    xs = data[x].to_list()
+    xs = [str(value) for value in data[x]]
     for (column, label), (marker, style) in zip(zip(series, labels), SERIES_STYLES):
-        values = data[column].cast(pl.Float64).to_numpy()
-        axes.plot(xs, values * (100 if percent else 1), marker=marker, linestyle=style, label=label)
+        axes.plot(xs, _floats(data[column]) * (100 if percent else 1), marker=marker, linestyle=style, label=label)
     axes.set(title=title, ylabel=ylabel, xlabel="")
     axes.set_ylim(bottom=0)
     if len(series) > 1:
@@ -144,12 +157,12 @@ def _thin_ticks(axes, labels: Sequence[str], most: int = 16) -> None:
                     rotation=45 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center")
 
 
-def bars(data: pl.DataFrame, label: str, value: str, *, title: str, xlabel: str, missing_label: str = "no data"):
+def bars(data, label: str, value: str, *, title: str, xlabel: str, missing_label: str = "no data"):
     """Horizontal bars, largest at the top; NA shown as a grey 'no data' label, never a zero bar."""
-    ordered = data.sort(value, descending=True, nulls_last=True)
-    figure, axes = new_figure(9, max(3.0, 0.24 * ordered.height + 1))
-    names = ordered[label].to_list()
-    values = ordered[value].cast(pl.Float64).to_numpy()
+    ordered = _ordered(data, value)
+    figure, axes = new_figure(9, max(3.0, 0.24 * len(ordered) + 1))
+    names = [str(name) for name in ordered[label]]
+    values = _floats(ordered[value])
     positions = np.arange(len(names))[::-1]
     present = ~np.isnan(values)
     axes.barh(positions[present], values[present], color=PALETTE[0])
@@ -160,19 +173,19 @@ def bars(data: pl.DataFrame, label: str, value: str, *, title: str, xlabel: str,
     return figure
 
 
-def intervals(data: pl.DataFrame, label: str, value: str, low: str, high: str, *, title: str, xlabel: str,
+def intervals(data, label: str, value: str, low: str, high: str, *, title: str, xlabel: str,
               reference: float | None = None, reference_label: str = "England and Wales", scale: float = 100,
-              missing_label: str = "no data"):
+              missing_label: str = "no data", key: str = "value with its 95% interval"):
     """Points with interval bars, highest at the top; rows with NA listed at the bottom as ``missing_label``.
-    ``scale`` multiplies every value (100: proportions shown as per cent)."""
-    ordered = data.sort(value, descending=True, nulls_last=True)
-    figure, axes = new_figure(9, max(3.0, 0.24 * ordered.height + 1))
-    names = ordered[label].to_list()
+    ``scale`` multiplies every value (100: proportions shown as per cent); ``key`` names the points."""
+    ordered = _ordered(data, value)
+    figure, axes = new_figure(9, max(3.0, 0.24 * len(ordered) + 1))
+    names = [str(name) for name in ordered[label]]
     positions = np.arange(len(names))[::-1]
-    centre, lo, hi = (ordered[c].cast(pl.Float64).to_numpy() * scale for c in (value, low, high))
+    centre, lo, hi = (_floats(ordered[c]) * scale for c in (value, low, high))
     present = ~np.isnan(centre)
     axes.errorbar(centre[present], positions[present], xerr=[centre[present] - lo[present], hi[present] - centre[present]],
-                  fmt="o", markersize=4, capsize=2, color=PALETTE[0], label="share with 95% interval")
+                  fmt="o", markersize=4, capsize=2, color=PALETTE[0], label=key)
     for y in positions[~present]:
         axes.text(0, y, f" {missing_label}", va="center", ha="left", fontsize=8, color="#505a5f", style="italic")
     if reference is not None:
@@ -184,27 +197,27 @@ def intervals(data: pl.DataFrame, label: str, value: str, low: str, high: str, *
     return figure
 
 
-def grid(data: pl.DataFrame, row: str, column: str, value: str, *, title: str, rows: Sequence[str] | None = None,
-         columns: Sequence[str] | None = None, missing: pl.DataFrame | None = None):
+def grid(data, row: str, column: str, value: str, *, title: str, rows: Sequence[str] | None = None,
+         columns: Sequence[str] | None = None, missing=None):
     """A heat-map table of counts; cells in ``missing`` (row, column pairs) are grey and say 'n/a'."""
-    rows = list(rows or data[row].unique().sort().to_list())
-    columns = list(columns or data[column].unique().sort().to_list())
+    data = as_pandas(data)
+    rows = list(rows or sorted(str(r) for r in data[row].dropna().unique()))
+    columns = list(columns or sorted(str(c) for c in data[column].dropna().unique()))
     matrix = np.full((len(rows), len(columns)), np.nan)
     index_r, index_c = {r: i for i, r in enumerate(rows)}, {c: j for j, c in enumerate(columns)}
-    for r, c, v in data.select(row, column, value).iter_rows():
-        if r in index_r and c in index_c and v is not None:
-            matrix[index_r[r], index_c[c]] = v
+    for r, c, v in data[[row, column, value]].itertuples(index=False, name=None):
+        if str(r) in index_r and str(c) in index_c and not pd.isna(v):
+            matrix[index_r[str(r)], index_c[str(c)]] = v
     gap = np.zeros_like(matrix, dtype=bool)
     if missing is not None:
-        for r, c in missing.select(row, column).iter_rows():
+        for r, c in as_pandas(missing)[[row, column]].astype(str).itertuples(index=False, name=None):
             if r in index_r and c in index_c:
                 gap[index_r[r], index_c[c]] = True
                 matrix[index_r[r], index_c[c]] = np.nan
     figure, axes = new_figure(max(6.0, 0.75 * len(columns) + 3), max(3.0, 0.24 * len(rows) + 1.2))
     # imshow and one text per cell: seaborn's heatmap draws the same several times slower.
     shown = np.ma.masked_invalid(matrix)
-    colours = plt.get_cmap("Blues").copy()
-    colours.set_bad(MISSING_COLOUR)
+    colours = plt.get_cmap("Blues").with_extremes(bad=MISSING_COLOUR)
     top = float(shown.max()) if shown.count() else 1.0
     image = axes.imshow(shown, cmap=colours, vmin=0, vmax=top or 1.0, aspect="auto", interpolation="nearest")
     if matrix.size <= MOST_ANNOTATED_CELLS:
@@ -286,22 +299,21 @@ def rank_intervals(data, label: str, *, title: str, xlabel: str = "rank (1 = hig
     return figure
 
 
-def funnel_numbers(points, curves) -> "pd.DataFrame":
+def funnel_numbers(points, curves) -> pd.DataFrame:
     """One table of what a funnel plot draws: the forces' points (``series`` force), then the
     limit lines (``series`` limits, no force)."""
-    import pandas as pd
-
     return pd.concat([points.assign(series="force"), curves.assign(series="limits")], ignore_index=True)[
         ["series", *[c for c in points.columns], *[c for c in curves.columns if c not in points.columns]]]
 
 
-def points(data: pl.DataFrame, label: str, series: Sequence[str], labels: Sequence[str], *, title: str, xlabel: str):
+def points(data, label: str, series: Sequence[str], labels: Sequence[str], *, title: str, xlabel: str):
     """A dot plot: one row per ``label``, one marker per column of ``series`` (NA left out)."""
-    figure, axes = new_figure(9, max(2.5, 0.4 * data.height + 1.2))
-    names = data[label].to_list()
+    data = as_pandas(data)
+    figure, axes = new_figure(9, max(2.5, 0.4 * len(data) + 1.2))
+    names = [str(name) for name in data[label]]
     positions = np.arange(len(names))[::-1]
     for column, name, marker in zip(series, labels, ("o", "s", "^", "D")):
-        values = data[column].cast(pl.Float64).to_numpy()
+        values = _floats(data[column])
         axes.scatter(values, positions, marker=marker, s=36, label=name, zorder=3)
     axes.set_yticks(positions, names, fontsize=8)
     axes.set(title=title, xlabel=xlabel, ylabel="")

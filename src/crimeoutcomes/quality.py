@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from .frames import pandas_api
 from .measures import countable, coverage
 
 #: A quarter with under a quarter of the national outcomes-per-crime is not a change in practice:
@@ -30,6 +31,7 @@ def _thousands(column: str) -> pl.Expr:
     return pl.col(column).map_elements(lambda n: f"{n:,}", return_dtype=pl.String)
 
 
+@pandas_api
 def collapsed_quarters(outcomes: pl.DataFrame, count_basis: str, recorded_crime: pl.DataFrame | None = None
                        ) -> pl.DataFrame:
     """Force-quarters whose outcomes collapse while crime is still recorded, with the evidence."""
@@ -53,6 +55,7 @@ def collapsed_quarters(outcomes: pl.DataFrame, count_basis: str, recorded_crime:
             .select(*_KEYS, reason=reason).sort(_KEYS))
 
 
+@pandas_api
 def unusable_quarters(outcomes: pl.DataFrame, count_basis: str, recorded_crime: pl.DataFrame | None = None
                       ) -> pl.DataFrame:
     """Every force-quarter to leave out of rates, and why: missing data or collapsed outcomes."""

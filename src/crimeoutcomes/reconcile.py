@@ -431,10 +431,10 @@ def reconciliation(analysis, published: pd.DataFrame | None = None) -> Reconcili
     figure against every year the analysis read, with missing or collapsed force data on both bases."""
     from .quality import unusable_quarters
 
-    unusable = [unusable_quarters(analysis.outcomes, basis, analysis.recorded_crime).to_pandas().assign(basis=basis)
-                for basis in COUNT_BASES if analysis.outcomes[basis].is_not_null().any()]  # bases the files hold
+    unusable = [unusable_quarters(analysis.rows, basis, analysis.recorded_crime).to_pandas().assign(basis=basis)
+                for basis in COUNT_BASES if analysis.rows[basis].is_not_null().any()]  # bases the files hold
     gaps = pd.concat(unusable, ignore_index=True) if unusable else None
-    return reconcile(analysis.outcomes, gaps, analysis.releases(), published, synthetic=analysis.synthetic)
+    return reconcile(analysis.rows, gaps, analysis.releases(), published, synthetic=analysis.synthetic)
 
 
 # --- pandas helpers for the notebook ---------------------------------------------------------------

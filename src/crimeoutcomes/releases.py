@@ -89,7 +89,8 @@ class KeptReleases:
 def compare_kept_releases(sources, financial_year: str) -> KeptReleases | None:
     """Compare the two newest releases of ``financial_year`` in a source set; None if it keeps only one."""
     from .codes import SEXUAL_OFFENCES_GROUP
-    from .tables import load_table, to_pandas
+    from .frames import to_pandas
+    from .tables import load_table
 
     kept = sources.releases.get(financial_year, [])
     if len(kept) < 2:

@@ -1,13 +1,11 @@
-"""Load the tidy tables through the cache, and hand them to pandas with the contract's dtypes."""
+"""Load the tidy tables through the cache (polars: pandas is for the notebooks, see ``frames``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Sequence
 
-import pandas as pd
 import polars as pl
-import pyarrow as pa
 
 from .errors import CrimeOutcomesError
 from .read import OUTCOMES, PARSERS, RECORDED_CRIME, detect_kind
@@ -40,14 +38,3 @@ def load_outcomes(files: Sequence[str | Path], *, use_cache: bool = True,
 
 def load_recorded_crime(path: str | Path, *, use_cache: bool = True, cache_dir: Path | None = None) -> pl.DataFrame:
     return load_table(path, RECORDED_CRIME, use_cache=use_cache, cache_dir=cache_dir)
-
-
-def _pandas_type(arrow_type: pa.DataType):
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) or pa.types.is_string_view(arrow_type):
-        return pd.StringDtype("pyarrow")
-    return {pa.int8(): pd.Int8Dtype(), pa.int64(): pd.Int64Dtype()}.get(arrow_type)
-
-
-def to_pandas(frame: pl.DataFrame) -> pd.DataFrame:
-    """The tidy table as pandas: text as string, quarter Int8, counts Int64 (NA, never 0, where missing)."""
-    return frame.to_arrow().to_pandas(types_mapper=_pandas_type)

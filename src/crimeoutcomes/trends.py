@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .html_table import as_pandas
+from .frames import as_pandas
 from .stats.change import describe_change, rate_ratio, share_ratio, trend, year_number
 
 NOT_LIKE_FOR_LIKE = "not like for like: force data missing or collapsed in one of the two years"
@@ -68,7 +68,7 @@ def force_changes(by_force: pd.DataFrame, count: str = "community_resolutions") 
     by_force = as_pandas(by_force)
     years = sorted(by_force["financial_year"].unique())
     rows = []
-    for force, part in by_force.groupby("force", sort=True):
+    for force, part in by_force.groupby("force", sort=True, observed=True):
         counts = part.set_index("financial_year")[count].reindex(years)
         for comparison, earlier, later in _pairs(years):
             before, after = counts[earlier], counts[later]
@@ -79,8 +79,11 @@ def force_changes(by_force: pd.DataFrame, count: str = "community_resolutions") 
 
 def count_trend(frame: pd.DataFrame, count: str = "community_resolutions") -> dict:
     """Log-linear (quasi-)Poisson trend over the complete years of ``frame`` (financial_year,
-    ``count``; NA = incomplete, left out): percent change a year with its 95% interval, and words."""
+    ``count``; a year is left out where the count is NA or, given the column, force_quarters_missing
+    is not 0): percent change a year with its 95% interval, and words."""
     usable = as_pandas(frame).dropna(subset=[count]).sort_values("financial_year")
+    if "force_quarters_missing" in usable.columns:
+        usable = usable[usable["force_quarters_missing"] == 0]
     if len(usable) < 3:
         return {"years": usable["financial_year"].tolist(), "percent_per_year": None, "percent_low": None,
                 "percent_high": None, "change": "too few complete years for a trend"}
