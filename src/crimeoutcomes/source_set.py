@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths
-from .download import fetch
 from .errors import CrimeOutcomesError
 from .locks import exclusive
 from .manifest import load_manifest
-from .read import OUTCOMES, RECORDED_CRIME, detect_kind
-from .sample import SAMPLE_VERSION, write_sample
-from .store import file_sha256
-from .tables import load_table
+from .digests import file_sha256
+
+# The reader, the sample generator and the downloader are imported where they are used: a run whose
+# files are listed in a manifest and whose build is up to date needs none of them.
 
 SOURCE_CHOICES = ("auto", "download", "local", "sample")
 
@@ -76,6 +75,9 @@ def from_folder(folder: str | Path) -> SourceSet:
         found = from_manifest(folder)
         if found.outcomes:
             return found
+    from .read import OUTCOMES, RECORDED_CRIME, detect_kind
+    from .tables import load_table
+
     outcomes: dict[str, Path] = {}
     recorded: list[Path] = []
     entries = []
@@ -119,6 +121,8 @@ def obtain(source: str = "auto", raw_dir: Path | None = None, sample_dir: Path |
         if source == "local":
             raise CrimeOutcomesError(f"no downloaded outcomes files in {raw_dir} (run 'python -m crimeoutcomes fetch')")
     if source in ("auto", "download"):
+        from .download import fetch
+
         try:
             fetch(None, raw_dir)
             return from_manifest(raw_dir)
@@ -127,6 +131,8 @@ def obtain(source: str = "auto", raw_dir: Path | None = None, sample_dir: Path |
                 raise
             log(f"Cannot download the Home Office files ({exc}).\n"
                 f"Building from the SYNTHETIC sample in {sample_dir} instead: its numbers are invented.")
+    from .sample import SAMPLE_VERSION, write_sample
+
     with exclusive(sample_dir, f"the sample folder {sample_dir}", wait=True):
         existing = from_manifest(sample_dir)
         if (existing.synthetic and existing.outcomes and existing.recorded_crime
