@@ -50,14 +50,16 @@ def output_records(folder: Path, names: Iterable[str]) -> dict[str, str]:
 
 
 def new_record(*, parameters: dict, sources: list[dict], package: str, synthetic: bool,
-               earlier_releases: list[dict] | None = None, data_folder: str | None = None) -> dict:
+               earlier_releases: list[dict] | None = None, data_folder: str | None = None,
+               output_folder: str | None = None) -> dict:
     """``sources``: the files the numbers come from (newest release of each year read, recorded crime);
     ``earlier_releases``: older releases of those years kept beside them, which the reconciliation
-    compares; ``data_folder``: where they were read from (the executed notebooks name it)."""
+    compares; ``data_folder`` and ``output_folder``: where they were read from and the build published
+    (the executed notebooks name both, so a build moved elsewhere is rebuilt whole)."""
     return {"build_version": BUILD_VERSION, "synthetic": synthetic,
             "parameters": {key: parameters.get(key) for key in BUILD_PARAMETERS},
             "sources": sources, "earlier_releases": earlier_releases or [], "data_folder": data_folder,
-            "package_sha256": package, "notebooks": {}, "outputs": {}}
+            "output_folder": output_folder, "package_sha256": package, "notebooks": {}, "outputs": {}}
 
 
 def add_notebook(record: dict, notebook: Path, parameters: dict, outputs: dict[str, str]) -> None:
@@ -141,8 +143,9 @@ def input_differences(existing: dict, wanted: dict) -> list[str]:
     if existing.get("earlier_releases", []) != wanted.get("earlier_releases", []):
         found.append("the earlier releases kept differ ("
                      + _changed_files(existing.get("earlier_releases", []), wanted.get("earlier_releases", [])) + ")")
-    if existing.get("data_folder") != wanted.get("data_folder"):
-        found.append(f"the data folder was {existing.get('data_folder')}, now {wanted.get('data_folder')}")
+    for key, words in (("data_folder", "data folder"), ("output_folder", "output folder")):
+        if existing.get(key) != wanted.get(key):
+            found.append(f"the {words} was {existing.get(key)}, now {wanted.get(key)}")
     if existing.get("package_sha256") != wanted["package_sha256"]:
         found.append("the crimeoutcomes package has changed since")
     if existing.get("synthetic") != wanted.get("synthetic") or existing.get("build_version") != BUILD_VERSION:

@@ -377,7 +377,7 @@ def _plan(sources: SourceSet, every: list[Path], financial_year: str, count_basi
     slug = year_slug(year)
     reports = paths.reports_dir(sources.synthetic, slug, out)
     figures = paths.figures_dir(sources.synthetic, slug, out)
-    wanted = _wanted_record(sources, year, years, count_basis, first_year, pool_years, package_dir)
+    wanted = _wanted_record(sources, year, years, count_basis, first_year, pool_years, package_dir, out)
     common = {"financial_year": year, "count_basis": count_basis, "first_year": normalise_financial_year(first_year)}
     parameters = {n.name: _recorded_parameters(_notebook_parameters(n, common, pool_years)) for n in every}
     try:
@@ -393,7 +393,7 @@ def _plan(sources: SourceSet, every: list[Path], financial_year: str, count_basi
 
 
 def _wanted_record(sources: SourceSet, year: str, years: list[str], count_basis: str, first_year: str,
-                   pool_years: int | None, package_dir: Path) -> dict:
+                   pool_years: int | None, package_dir: Path, out: Path) -> dict:
     """The record a build of ``year`` from ``sources`` would have, before any notebook has run."""
     used = [p for y, p in sources.outcomes.items() if y in years]
     if sources.recorded_crime is not None:
@@ -404,7 +404,7 @@ def _wanted_record(sources: SourceSet, year: str, years: list[str], count_basis:
                   "first_year": normalise_financial_year(first_year), "pool_years": pool_years or 1}
     return build_record.new_record(parameters=parameters, sources=build_record.source_records(used),
                                    earlier_releases=build_record.source_records(earlier),
-                                   data_folder=str(sources.folder.resolve()),
+                                   data_folder=str(sources.folder.resolve()), output_folder=str(out),
                                    package=build_record.package_fingerprint(package_dir),
                                    synthetic=sources.synthetic)
 
@@ -438,7 +438,7 @@ def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path,
     every = notebooks(notebooks_dir)
     keep = len(chosen) < len(every)
     record = _wanted_record(analysis.sources, analysis.financial_year, analysis.years, count_basis,
-                            analysis.first_year, pool_years, package_dir)
+                            analysis.first_year, pool_years, package_dir, out)
     if keep and reports.is_dir():
         existing = build_record.read_record(reports)
         mixed = build_record.differences(existing, record, [n.name for n in chosen], every)
