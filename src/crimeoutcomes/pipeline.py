@@ -300,14 +300,14 @@ def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: s
         source: str = "auto", raw_dir: Path | None = None, out: Path | None = None,
         only: Sequence[str] | None = None, notebooks_dir: Path | None = None, jobs: int = 1,
         pool_years: int | None = None, force: bool = False, package_dir: Path | None = None,
-        log: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True)) -> RunResult:
+        base_url: str | None = None, log: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True)) -> RunResult:
     """Build the reports of one year into ``out``, re-running only what changed.
 
     The year's build record (build.json) says what each output was made from; a notebook re-runs
     when its file, its parameters, the source files, the data folder or the package changed (or a
     file it made is missing or altered), and nothing runs when none did (``incremental``). ``force``
     re-runs every notebook. ``package_dir`` is the package whose fingerprint the record keeps (this
-    package; tests point it elsewhere).
+    package; tests point it elsewhere). ``base_url`` stands in for GOV.UK when checking for new files.
 
     The data and parameters are checked before the output folder is touched. Then one run at a
     time per output folder builds everything in a staging folder and swaps it in at the end; a
@@ -319,7 +319,7 @@ def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: s
     out = (Path(out) if out else paths.project_root()).resolve()
     package_dir = Path(package_dir) if package_dir else PACKAGE_DIR
     try:
-        sources = obtain(source, raw_dir, log=log)
+        sources = obtain(source, raw_dir, log=log, base_url=base_url)
         if not only:
             the_plan, unchanged = _plan(sources, every, financial_year, count_basis, first_year, pool_years,
                                         out, package_dir, force)
