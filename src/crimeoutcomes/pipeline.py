@@ -321,8 +321,12 @@ def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: s
     try:
         sources = obtain(source, raw_dir, log=log, base_url=base_url)
         if not only:
-            the_plan, unchanged = _plan(sources, every, financial_year, count_basis, first_year, pool_years,
-                                        out, package_dir, force)
+            arguments = (sources, every, financial_year, count_basis, first_year, pool_years, out, package_dir, force)
+            if (out / "reports").is_dir():  # a run under way is named, not reported as having nothing to do
+                with exclusive(out / "reports", f"the output folder {out}"):
+                    the_plan, unchanged = _plan(*arguments)
+            else:
+                the_plan, unchanged = _plan(*arguments)
             if unchanged is not None:
                 log(the_plan.describe())
                 return unchanged

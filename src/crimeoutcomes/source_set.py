@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths
+from .download import fetch
 from .errors import CrimeOutcomesError
 from .locks import exclusive
 from .manifest import load_manifest
 from .digests import file_sha256
 
-# The reader, the sample generator and the downloader are imported where they are used: a run whose
+# The reader and the sample generator are imported where they are used: a run whose
 # files are listed in a manifest and whose build is up to date needs none of them.
 
 SOURCE_CHOICES = ("auto", "download", "local", "sample")
@@ -144,8 +145,6 @@ def obtain(source: str = "auto", raw_dir: Path | None = None, sample_dir: Path |
         if source == "local":
             raise CrimeOutcomesError(f"no downloaded outcomes files in {raw_dir} (run 'python -m crimeoutcomes fetch')")
     if source in ("auto", "download"):
-        from .download import fetch
-
         try:
             fetch(None, raw_dir, base_url=base_url)
             return from_manifest(raw_dir)
