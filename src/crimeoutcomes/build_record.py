@@ -116,7 +116,7 @@ def differences(existing: dict | None, wanted: dict, rerun: Iterable[str], noteb
         taken = any(key in parameters for parameters in kept_parameters) or key != "pool_years"
         if before != now and taken and not (key == "pool_years" and now is None):
             found.append(f"{key} was {before!r}, this run asks for {now!r}")
-    found += input_differences(existing, wanted)
+    found += input_differences(existing, wanted, places=False)
     for notebook in notebooks:
         entry = existing.get("notebooks", {}).get(notebook.name)
         if notebook.name in rerun or entry is None:
@@ -134,9 +134,11 @@ def _changed_files(before: list[dict], now: list[dict]) -> str:
     return ", ".join(words)
 
 
-def input_differences(existing: dict, wanted: dict) -> list[str]:
-    """What every notebook depends on and has changed: source files, earlier releases, the data
-    folder, the package ([] when none has)."""
+def input_differences(existing: dict, wanted: dict, places: bool = True) -> list[str]:
+    """What every notebook depends on and has changed: source files, earlier releases, the package
+    and, with ``places``, the data and output folders ([] when none has). The folders only change
+    the paths the executed notebooks name, not a number, so ``--only`` may re-run into a build
+    moved elsewhere; an incremental run rebuilds it whole, to give a full run's bytes."""
     found = []
     if existing.get("sources") != wanted["sources"]:
         found.append(f"the source files differ ({_changed_files(existing.get('sources', []), wanted['sources'])})")
@@ -144,7 +146,7 @@ def input_differences(existing: dict, wanted: dict) -> list[str]:
         found.append("the earlier releases kept differ ("
                      + _changed_files(existing.get("earlier_releases", []), wanted.get("earlier_releases", [])) + ")")
     for key, words in (("data_folder", "data folder"), ("output_folder", "output folder")):
-        if existing.get(key) != wanted.get(key):
+        if places and existing.get(key) != wanted.get(key):
             found.append(f"the {words} was {existing.get(key)}, now {wanted.get(key)}")
     if existing.get("package_sha256") != wanted["package_sha256"]:
         found.append("the crimeoutcomes package has changed since")

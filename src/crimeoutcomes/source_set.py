@@ -11,10 +11,11 @@ from .download import fetch
 from .errors import CrimeOutcomesError
 from .locks import exclusive
 from .manifest import load_manifest
+from .sample import SAMPLE_VERSION, write_sample
 from .digests import file_sha256
 
-# The reader and the sample generator are imported where they are used: a run whose
-# files are listed in a manifest and whose build is up to date needs none of them.
+# The reader (pandas through tables) is imported where it is used: a run whose files are listed in a
+# manifest and whose build is up to date never reads a workbook.
 
 SOURCE_CHOICES = ("auto", "download", "local", "sample")
 
@@ -153,8 +154,6 @@ def obtain(source: str = "auto", raw_dir: Path | None = None, sample_dir: Path |
                 raise
             log(f"Cannot download the Home Office files ({exc}).\n"
                 f"Building from the SYNTHETIC sample in {sample_dir} instead: its numbers are invented.")
-    from .sample import SAMPLE_VERSION, write_sample
-
     with exclusive(sample_dir, f"the sample folder {sample_dir}", wait=True):
         existing = from_manifest(sample_dir)
         if (existing.synthetic and existing.outcomes and existing.recorded_crime
