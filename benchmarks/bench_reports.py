@@ -35,7 +35,7 @@ from crimeoutcomes import pipeline
 log = []
 pipeline.run(source="local", raw_dir=Path(sys.argv[1]), out=Path(sys.argv[2]), notebooks_dir=Path(sys.argv[3]),
              jobs=int(sys.argv[4]), log=log.append)
-print("\n".join(line.split(": ")[0].split("] ")[1] for line in log if line.endswith(": running")))
+print("\\n".join(line.split(": ")[0].split("] ")[1] for line in log if line.endswith(": running")))
 """
 
 
