@@ -3,7 +3,10 @@
 
     python run_all.py [--year FY|latest] [--basis closed|recorded] [--first-year FY]
                       [--source auto|download|local|sample] [--raw-dir DIR] [--out DIR] [--only NAME ...]
-                      [--pool-years N] [--jobs N] [--site]
+                      [--pool-years N] [--jobs N] [--force] [--site]
+
+Only what changed since the year's published build re-runs (see build.json); --force re-runs
+everything.
 
 Exit status: 0 built; 1 a notebook failed (the previous reports are left in place); 2 bad
 arguments or bad input, named in the message.
@@ -17,11 +20,10 @@ import sys
 from pathlib import Path
 
 from crimeoutcomes import pipeline
-from crimeoutcomes.analysis import FRAMEWORK_FIRST_YEAR, LATEST
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.schema import COUNT_BASES
 from crimeoutcomes.source_set import SOURCE_CHOICES
-from crimeoutcomes.years import normalise_financial_year
+from crimeoutcomes.years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_financial_year
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 
@@ -65,6 +67,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
                                                                   "force_comparison)")
     parser.add_argument("--pool-years", type=_positive, default=1,
                         help="years, ending with --year, pooled in the force comparison (default 1)")
+    parser.add_argument("--force", action="store_true",
+                        help="re-run every notebook, even those whose inputs are unchanged since the last build")
     parser.add_argument("--site", action="store_true",
                         help="then gather every year built into site/ (as 'python -m crimeoutcomes site')")
     parser.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1,
@@ -86,13 +90,17 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     try:
-        pipeline.run(financial_year=arguments.year, count_basis=arguments.basis, first_year=arguments.first_year,
-                     source=arguments.source, raw_dir=arguments.raw_dir, out=arguments.out, only=arguments.only,
-                     notebooks_dir=NOTEBOOKS, jobs=arguments.jobs, pool_years=arguments.pool_years)
+        result = pipeline.run(financial_year=arguments.year, count_basis=arguments.basis,
+                              first_year=arguments.first_year, source=arguments.source, raw_dir=arguments.raw_dir,
+                              out=arguments.out, only=arguments.only, notebooks_dir=NOTEBOOKS, jobs=arguments.jobs,
+                              pool_years=arguments.pool_years, force=arguments.force)
         if arguments.site:
-            from crimeoutcomes.site import build_site
+            from crimeoutcomes.site import build_site, site_is_current
 
-            print(f"Site: {build_site(arguments.out) / 'index.html'}", file=sys.stderr)
+            if not result.rebuilt and not arguments.force and site_is_current(arguments.out):
+                print("Site: up to date", file=sys.stderr)
+            else:
+                print(f"Site: {build_site(arguments.out) / 'index.html'}", file=sys.stderr)
     except pipeline.NotebookFailed as exc:
         print(f"run_all: {exc}", file=sys.stderr)
         return 1

@@ -1,14 +1,20 @@
-"""A warm run of every notebook for one year against the floor: as many empty notebooks run and
-exported the same way (papermill, nbconvert, summary.json, index page), with --jobs 1 and 2.
+"""Incremental re-runs, and a warm run of every notebook for one year against the floor: as many
+empty notebooks run and exported the same way (papermill, nbconvert, summary.json, index page),
+with --jobs 1 and 2.
+
+Incremental: a full build, then a re-run with nothing changed, then a re-run after a markdown cell of
+one notebook changed (a copy of the notebooks), each timed as a whole process and side by side with
+the full build; the log says which notebooks ran.
 
 The data is the synthetic sample (written to a temporary folder); a first run fills the cache, so
 every timed run is warm. Each run is a fresh process. Prints one line per figure.
 
-    python benchmarks/bench_reports.py
+    python benchmarks/bench_reports.py [--incremental-only]
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,8 +32,10 @@ RUN = """
 import sys
 from pathlib import Path
 from crimeoutcomes import pipeline
+log = []
 pipeline.run(source="local", raw_dir=Path(sys.argv[1]), out=Path(sys.argv[2]), notebooks_dir=Path(sys.argv[3]),
-             jobs=int(sys.argv[4]), log=lambda message: None)
+             jobs=int(sys.argv[4]), log=log.append)
+print("\\n".join(line.split(": ")[0].split("] ")[1] for line in log if line.endswith(": running")))
 """
 
 
@@ -42,13 +50,38 @@ def empty_notebooks(folder: Path, names: list[str]) -> Path:
     return folder
 
 
-def timed(raw: Path, out: Path, notebooks: Path, jobs: int) -> float:
+def timed(raw: Path, out: Path, notebooks: Path, jobs: int, ran: list | None = None) -> float:
+    """Seconds for one run in a fresh process; ``ran`` gets the names of the notebooks it ran."""
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-c", RUN, str(raw), str(out), str(notebooks), str(jobs)],
                             capture_output=True, text=True, cwd=ROOT)
     if result.returncode:
         raise SystemExit(result.stderr)
+    if ran is not None:
+        ran[:] = result.stdout.split()
     return time.perf_counter() - started
+
+
+def edit_markdown(notebook: Path) -> None:
+    document = nbformat.read(notebook, as_version=4)
+    next(c for c in document.cells if c.cell_type == "markdown").source += "\n\nEdited for the benchmark."
+    nbformat.write(document, notebook)
+
+
+def incremental(raw: Path, tmp: Path, real: Path) -> None:
+    notebooks = Path(shutil.copytree(real, tmp / "notebooks-copy"))
+    out = tmp / "incremental"
+    ran: list[str] = []
+    full = timed(raw, out, notebooks, 2, ran)
+    print(f"full build: {len(ran)} notebooks in {full:.1f} s")
+    unchanged = timed(raw, out, notebooks, 2, ran)
+    print(f"re-run, nothing changed: {unchanged:.2f} s ({unchanged / full:.3f} of the full build), "
+          f"{len(ran)} notebooks run (target <= 3 s, none)")
+    changed = sorted(notebooks.glob("[0-9][0-9]_*.ipynb"))[1]
+    edit_markdown(changed)
+    one = timed(raw, out, notebooks, 2, ran)
+    print(f"re-run, {changed.name} changed: {one:.1f} s ({one / full:.2f} of the full build), ran "
+          f"{', '.join(ran) or 'nothing'} (target: that notebook only)")
 
 
 def main() -> None:
@@ -61,6 +94,9 @@ def main() -> None:
         names = sorted(p.stem for p in real.glob("[0-9][0-9]_*.ipynb"))
         empty = empty_notebooks(tmp / "empty", names)
         timed(raw, tmp / "warm-up", real, 2)  # fills the cache and the kernel's first-run caches
+        incremental(raw, tmp, real)
+        if "--incremental-only" in sys.argv:
+            return
         for jobs in (1, 2):
             ours = timed(raw, tmp / f"ours-{jobs}", real, jobs)
             floor = timed(raw, tmp / f"floor-{jobs}", empty, jobs)

@@ -29,13 +29,10 @@ from .measures import check_basis
 from .sample import SYNTHETIC_MARK
 from .source_set import SourceSet, from_folder, obtain
 from .tables import load_outcomes, load_recorded_crime
-from .years import normalise_financial_year, year_slug
+from .years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_financial_year, year_slug
 
 #: Which offences a measure covers: the Sexual offences group, all crime, or a list of offence codes.
 Offences = Union[str, Sequence[str]]
-
-LATEST = "latest"
-FRAMEWORK_FIRST_YEAR = "2014/15"  # the outcomes framework (types 0-22) began in April 2014
 
 BASIS_WORDS = {
     "closed": "outcomes assigned in the year (investigations closed in the year, whenever the offence was recorded)",

@@ -16,7 +16,7 @@ from typing import Iterable
 
 from .atomic import write_text_atomically
 from .errors import CrimeOutcomesError
-from .store import file_sha256
+from .digests import file_sha256, sha256_of
 
 BUILD_FILE = "build.json"
 BUILD_VERSION = 1
@@ -37,8 +37,11 @@ def package_fingerprint(package_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def source_records(files: Iterable[Path]) -> list[dict]:
-    return [{"file": path.name, "sha256": file_sha256(path)} for path in sorted(files, key=lambda p: p.name)]
+def source_records(files: Iterable[Path], cache_dir: Path | None = None) -> list[dict]:
+    """file name and sha256 of each file (digests remembered in the cache folder, see ``digests``)."""
+    files = sorted(files, key=lambda p: p.name)
+    digests = sha256_of(files, cache_dir)
+    return [{"file": path.name, "sha256": digests[path]} for path in files]
 
 
 def output_records(folder: Path, names: Iterable[str]) -> dict[str, str]:
@@ -46,10 +49,17 @@ def output_records(folder: Path, names: Iterable[str]) -> dict[str, str]:
     return {name: file_sha256(folder / name) for name in sorted(names)}
 
 
-def new_record(*, parameters: dict, sources: list[dict], package: str, synthetic: bool) -> dict:
+def new_record(*, parameters: dict, sources: list[dict], package: str, synthetic: bool,
+               earlier_releases: list[dict] | None = None, data_folder: str | None = None,
+               output_folder: str | None = None) -> dict:
+    """``sources``: the files the numbers come from (newest release of each year read, recorded crime);
+    ``earlier_releases``: older releases of those years kept beside them, which the reconciliation
+    compares; ``data_folder`` and ``output_folder``: where they were read from and the build published
+    (the executed notebooks name both, so a build moved elsewhere is rebuilt whole)."""
     return {"build_version": BUILD_VERSION, "synthetic": synthetic,
             "parameters": {key: parameters.get(key) for key in BUILD_PARAMETERS},
-            "sources": sources, "package_sha256": package, "notebooks": {}, "outputs": {}}
+            "sources": sources, "earlier_releases": earlier_releases or [], "data_folder": data_folder,
+            "output_folder": output_folder, "package_sha256": package, "notebooks": {}, "outputs": {}}
 
 
 def add_notebook(record: dict, notebook: Path, parameters: dict, outputs: dict[str, str]) -> None:
@@ -95,25 +105,53 @@ def differences(existing: dict | None, wanted: dict, rerun: Iterable[str], noteb
     """Why re-running only ``rerun`` into the build ``existing`` would mix two builds ([] if it would not)."""
     if existing is None:
         return ["it has no build record (build.json)"]
+    rerun = set(rerun)
+    kept_parameters = [entry.get("parameters", {}) for name, entry in existing.get("notebooks", {}).items()
+                       if name not in rerun]
     found = []
     for key in BUILD_PARAMETERS:
         before, now = existing.get("parameters", {}).get(key), wanted["parameters"].get(key)
-        if before != now and not (key == "pool_years" and now is None):
+        # A parameter no kept notebook takes (pool_years, for the force comparison alone) may change
+        # with the notebooks that take it: summary.json and the index are rebuilt on every run.
+        taken = any(key in parameters for parameters in kept_parameters) or key != "pool_years"
+        if before != now and taken and not (key == "pool_years" and now is None):
             found.append(f"{key} was {before!r}, this run asks for {now!r}")
-    if existing.get("sources") != wanted["sources"]:
-        before = {s["file"]: s["sha256"][:12] for s in existing.get("sources", [])}
-        now = {s["file"]: s["sha256"][:12] for s in wanted["sources"]}
-        changed = sorted(set(before.items()) ^ set(now.items()))
-        found.append("the source files differ (" + ", ".join(f"{name} {digest}" for name, digest in changed) + ")")
-    if existing.get("package_sha256") != wanted["package_sha256"]:
-        found.append("the crimeoutcomes package has changed since")
-    rerun = set(rerun)
+    found += input_differences(existing, wanted, places=False)
     for notebook in notebooks:
         entry = existing.get("notebooks", {}).get(notebook.name)
         if notebook.name in rerun or entry is None:
             continue
         if entry["sha256"] != file_sha256(notebook):
             found.append(f"{notebook.name} has changed since its report was built")
+    return found
+
+
+def _changed_files(before: list[dict], now: list[dict]) -> str:
+    old = {s["file"]: s["sha256"] for s in before}
+    new = {s["file"]: s["sha256"] for s in now}
+    words = [f"{name} added" if name not in old else f"{name} removed" if name not in new else f"{name} changed"
+             for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
+    return ", ".join(words)
+
+
+def input_differences(existing: dict, wanted: dict, places: bool = True) -> list[str]:
+    """What every notebook depends on and has changed: source files, earlier releases, the package
+    and, with ``places``, the data and output folders ([] when none has). The folders only change
+    the paths the executed notebooks name, not a number, so ``--only`` may re-run into a build
+    moved elsewhere; an incremental run rebuilds it whole, to give a full run's bytes."""
+    found = []
+    if existing.get("sources") != wanted["sources"]:
+        found.append(f"the source files differ ({_changed_files(existing.get('sources', []), wanted['sources'])})")
+    if existing.get("earlier_releases", []) != wanted.get("earlier_releases", []):
+        found.append("the earlier releases kept differ ("
+                     + _changed_files(existing.get("earlier_releases", []), wanted.get("earlier_releases", [])) + ")")
+    for key, words in (("data_folder", "data folder"), ("output_folder", "output folder")):
+        if places and existing.get(key) != wanted.get(key):
+            found.append(f"the {words} was {existing.get(key)}, now {wanted.get(key)}")
+    if existing.get("package_sha256") != wanted["package_sha256"]:
+        found.append("the crimeoutcomes package has changed since")
+    if existing.get("synthetic") != wanted.get("synthetic") or existing.get("build_version") != BUILD_VERSION:
+        found.append("the build record is of another kind or version")
     return found
 
 

@@ -12,7 +12,7 @@ import requests
 from tqdm import tqdm
 
 from . import paths
-from .errors import DownloadError, InputFileError
+from .errors import CrimeOutcomesError, DownloadError, InputFileError
 from .http import HttpPolicy, get, new_session
 from .locks import exclusive
 from .manifest import load_manifest, save_manifest, upsert_entry
@@ -120,6 +120,65 @@ def fetch(years: Iterable[str] | str | None = None, raw_dir: Path | None = None,
             stale.unlink(missing_ok=True)
         entries = [download_file(s, raw_dir, policy=policy, session=session, progress=progress)
                    for s in select(sources, years)]
+        _record_discovered(sources, raw_dir)
+    return entries
+
+
+#: The check for new releases before a build: quick to give up, since the files at hand will do.
+CHECK_POLICY = HttpPolicy(retries=1, timeout_seconds=15.0)
+
+
+def _held(manifest: dict, raw_dir: Path) -> dict[tuple[str, str | None], dict]:
+    """The newest downloaded release of each (kind, financial year) on disk."""
+    held: dict[tuple[str, str | None], dict] = {}
+    for entry in manifest.get("files", []):
+        if entry.get("url") and entry.get("kind") in (OUTCOMES, RECORDED_CRIME) and (raw_dir / entry["filename"]).is_file():
+            key = (entry["kind"], entry.get("financial_year") if entry["kind"] == OUTCOMES else None)
+            if key not in held or (entry.get("release_date") or "") > (held[key].get("release_date") or ""):
+                held[key] = entry
+    return held
+
+
+def updates(sources: Iterable[SourceFile], held: dict[tuple[str, str | None], dict]) -> list[tuple[SourceFile, str]]:
+    """What to download to bring a folder up to date, and why: a financial year newer than any held,
+    a newer release (re-issue) of a file held, the recorded-crime file if none is held. Older years
+    the folder never held are left out ('fetch --all' gets them)."""
+    newest_held_year = max((year for kind, year in held if kind == OUTCOMES), default=None)
+    wanted = []
+    for (kind, year), source in sorted(newest(sources).items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        have = held.get((kind, year))
+        if have is not None:
+            if source.filename != have["filename"] and (source.release_date.isoformat() if source.release_date
+                                                         else "") > (have.get("release_date") or ""):
+                wanted.append((source, f"re-issued ({have.get('release') or have['filename']} -> {source.release})"))
+        elif kind == RECORDED_CRIME:
+            wanted.append((source, "not held"))
+        elif newest_held_year is None or year > newest_held_year:
+            wanted.append((source, f"new year {year}"))
+    return wanted
+
+
+def update(raw_dir: Path | None = None, *, base_url: str | None = None, progress: bool = True,
+           log=lambda message: None) -> list[dict]:
+    """Ask GOV.UK which releases exist and download only what is new or re-issued since the folder
+    was filled (see ``updates``); returns the new manifest entries. Discovery failing raises
+    DownloadError or SourceDiscoveryError (the caller uses what it has); one file failing to
+    download is logged and the others are still fetched."""
+    raw_dir = raw_dir or paths.raw_dir()
+    policy = HttpPolicy.for_base_url(base_url, retries=CHECK_POLICY.retries,
+                                     timeout_seconds=CHECK_POLICY.timeout_seconds) if base_url else CHECK_POLICY
+    session = new_session()
+    sources = discover(policy, session, base_url)
+    with exclusive(raw_dir, f"the download folder {raw_dir}", wait=True):
+        for stale in raw_dir.glob(".*.part"):  # left by a download that was killed (we hold the folder)
+            stale.unlink(missing_ok=True)
+        entries = []
+        for source, why in updates(sources, _held(load_manifest(raw_dir), raw_dir)):
+            log(f"Downloading {source.filename}: {why}")
+            try:
+                entries.append(download_file(source, raw_dir, policy=policy, session=session, progress=progress))
+            except CrimeOutcomesError as exc:
+                log(f"Could not download {source.filename} ({exc}); using the files already in {raw_dir}")
         _record_discovered(sources, raw_dir)
     return entries
 

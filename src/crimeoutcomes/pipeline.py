@@ -7,6 +7,8 @@ its executed copy (with the traceback) is kept in ``<reports>.failed/`` for debu
 
 from __future__ import annotations
 
+import ast
+import json
 import os
 import re
 import shutil
@@ -18,22 +20,26 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-import nbformat
-
-from . import build_record, paths
-from .analysis import BUILD_MARKER, FRAMEWORK_FIRST_YEAR, LATEST, Analysis, setup
+from . import build_record, incremental, paths
 from .atomic import write_text_atomically
 from .errors import CrimeOutcomesError
-from .index_page import write_index
 from .locks import ADVICE, FolderNotWritable, check_writable, exclusive, is_not_writable, not_writable
 from .publish import publish, recover
-from .source_set import obtain
-from .summary import build_summary, write_json
+from .source_set import SourceSet, obtain
+from .years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_financial_year, year_slug
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
+
+# nbformat, papermill, the analysis (polars, pandas, scipy) and the summary take about two seconds to
+# import: they are imported where a notebook is run or a summary written, so that a run with nothing
+# to do stays quick.
 
 KERNEL_NAME = "crimeoutcomes"
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
 _NOTEBOOK_NAME = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
 CELL_TIMEOUT_SECONDS = 1800
 STAGING_PREFIX = ".staging-"
@@ -53,6 +59,7 @@ class RunResult:
     figures_dir: Path
     summary: dict
     html: list[Path] = field(default_factory=list)
+    rebuilt: bool = True  # False: nothing had changed, so nothing ran and nothing was published
 
 
 def notebooks(folder: Path | None = None) -> list[Path]:
@@ -87,6 +94,8 @@ def html_name(notebook: Path) -> str:
 
 def title_of(notebook: Path) -> str:
     """The notebook's first heading, else its file name."""
+    import nbformat
+
     for cell in nbformat.read(notebook, as_version=4).cells:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():
@@ -166,6 +175,8 @@ def execute(notebook: Path, output: Path, parameters: dict, cwd: Path, progress:
 
 
 def _parameters_cell_index(notebook: Path) -> int:
+    import nbformat
+
     cells = nbformat.read(notebook, as_version=4).cells
     return next((i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])), len(cells))
 
@@ -176,6 +187,7 @@ SYNTHETIC_TITLE = "SYNTHETIC DATA"
 def export_html(executed: Path, target: Path, title: str, synthetic: bool = False) -> Path:
     """Self-contained HTML of the outputs only (figures embedded, no input cells, no scripts). Built
     from the synthetic sample, the page title and the first heading say so."""
+    import nbformat
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
@@ -198,6 +210,8 @@ def make_reproducible(executed: Path, staged: Sequence[Path], final_root: Path) 
     """Take out of an executed notebook what changes from one run to the next: papermill's and
     the kernel's clock times, the random id of the injected cell, and the names of the staging
     folders ``staged`` (the notebook names the folder it will be published in)."""
+    import nbformat
+
     text = executed.read_text(encoding="utf-8")
     for folder in sorted({str(p) for p in staged}, key=len, reverse=True):  # the innermost first
         text = text.replace(folder, str(final_root))
@@ -244,14 +258,37 @@ def _staging_root(reports_root: Path) -> Path:
     return reports_root / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
+def declared_parameters(notebook: Path) -> list[str]:
+    """The names the notebook's cell tagged 'parameters' assigns (read as JSON: papermill is slow to import)."""
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    for cell in cells:
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = "".join(cell.get("source", ""))
+            try:
+                tree = ast.parse(source)
+            except SyntaxError as exc:
+                raise CrimeOutcomesError(f"{notebook.name}: its parameters cell is not valid Python ({exc})") from None
+            return [target.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+                    for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                    if isinstance(target, ast.Name)]
+    return []
+
+
 def _notebook_parameters(notebook: Path, common: dict, pool_years: int | None) -> dict:
     """The run's parameters that ``notebook`` declares (pool_years only where it pools)."""
-    import papermill
-
     parameters = dict(common)
-    if pool_years is not None and "pool_years" in papermill.inspect_notebook(str(notebook)):
+    if pool_years is not None and "pool_years" in declared_parameters(notebook):
         parameters["pool_years"] = pool_years
     return parameters
+
+
+#: Where the notebook runs and writes: not part of what it was built from (the data folder is
+#: recorded once for the build, see ``build_record.new_record``).
+_PLACE_PARAMETERS = ("data_folder", "output_root")
+
+
+def _recorded_parameters(parameters: dict) -> dict:
+    return {k: v for k, v in parameters.items() if k not in _PLACE_PARAMETERS}
 
 
 def rebuild_command(analysis: Analysis, pool_years: int | None) -> str:
@@ -262,19 +299,42 @@ def rebuild_command(analysis: Analysis, pool_years: int | None) -> str:
 def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: str = FRAMEWORK_FIRST_YEAR,
         source: str = "auto", raw_dir: Path | None = None, out: Path | None = None,
         only: Sequence[str] | None = None, notebooks_dir: Path | None = None, jobs: int = 1,
-        pool_years: int | None = None,
-        log: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True)) -> RunResult:
-    """Build the reports of one year into ``out``.
+        pool_years: int | None = None, force: bool = False, package_dir: Path | None = None,
+        base_url: str | None = None, log: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True)) -> RunResult:
+    """Build the reports of one year into ``out``, re-running only what changed.
+
+    The year's build record (build.json) says what each output was made from; a notebook re-runs
+    when its file, its parameters, the source files, the data folder or the package changed (or a
+    file it made is missing or altered), and nothing runs when none did (``incremental``). ``force``
+    re-runs every notebook. ``package_dir`` is the package whose fingerprint the record keeps (this
+    package; tests point it elsewhere). ``base_url`` stands in for GOV.UK when checking for new files.
 
     The data and parameters are checked before the output folder is touched. Then one run at a
     time per output folder builds everything in a staging folder and swaps it in at the end; a
     write failure (read-only folder, full disk) is reported as such, the previous reports left as
     they were. With ``only``, the chosen notebooks are re-run into the existing build only where
     everything else it was built from is the same (else ``BuildMismatch``, nothing touched)."""
-    chosen = select_notebooks(only, notebooks_dir)
+    every = notebooks(notebooks_dir)
+    chosen = select_notebooks(only, notebooks_dir) if only else every
     out = (Path(out) if out else paths.project_root()).resolve()
+    package_dir = Path(package_dir) if package_dir else PACKAGE_DIR
     try:
-        sources = obtain(source, raw_dir, log=log)
+        sources = obtain(source, raw_dir, log=log, base_url=base_url)
+        if not only:
+            arguments = (sources, every, financial_year, count_basis, first_year, pool_years, out, package_dir, force)
+            if (out / "reports").is_dir():  # a run under way is named, not reported as having nothing to do
+                with exclusive(out / "reports", f"the output folder {out}"):
+                    the_plan, unchanged = _plan(*arguments)
+            else:
+                the_plan, unchanged = _plan(*arguments)
+            if unchanged is not None:
+                log(the_plan.describe())
+                return unchanged
+            if the_plan is not None:
+                log(the_plan.describe())
+                chosen = [n for n in every if n.name in the_plan.rerun]
+        from .analysis import setup
+
         analysis = setup(financial_year, count_basis, first_year, data_folder=str(sources.folder))  # fills the cache
         if pool_years is not None:
             from .comparison import pooled_years
@@ -288,7 +348,7 @@ def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: s
             staging_root = _staging_root(reports_root)
             try:
                 return _build(chosen, analysis, sources.folder, out, staging_root, notebooks_dir, jobs, pool_years,
-                              log)
+                              log, package_dir)
             finally:
                 shutil.rmtree(staging_root, ignore_errors=True)
     except OSError as exc:
@@ -297,15 +357,60 @@ def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: s
         raise
 
 
-def _wanted_record(analysis: Analysis, pool_years: int | None) -> dict:
-    used = [p for y, p in analysis.sources.outcomes.items() if y in analysis.years]
-    if analysis.sources.recorded_crime is not None:
-        used.append(analysis.sources.recorded_crime)
-    parameters = {"financial_year": analysis.financial_year, "count_basis": analysis.count_basis,
-                  "first_year": analysis.first_year, "pool_years": pool_years or 1}
+def _window(sources: SourceSet, financial_year: str, first_year: str) -> tuple[str, list[str]] | None:
+    """The year reported and the years read, as ``analysis.setup`` will find them (None where it
+    will refuse them: it then names the problem)."""
+    try:
+        first = normalise_financial_year(first_year)
+        year = sources.years[-1] if financial_year == LATEST else normalise_financial_year(financial_year)
+    except (ValueError, IndexError):
+        return None
+    window = [y for y in sources.years if first <= y <= year]
+    return (year, window) if year in sources.years and first <= year else None
+
+
+def _plan(sources: SourceSet, every: list[Path], financial_year: str, count_basis: str, first_year: str,
+          pool_years: int | None, out: Path, package_dir: Path, force: bool
+          ) -> tuple[incremental.Plan | None, RunResult | None]:
+    """What must re-run, from the build record alone (no data is loaded); and the published build
+    itself where nothing must. (None, None) where the parameters need the full checks of a build."""
+    window = _window(sources, financial_year, first_year)
+    if window is None:
+        return None, None
+    year, years = window
+    slug = year_slug(year)
+    reports = paths.reports_dir(sources.synthetic, slug, out)
+    figures = paths.figures_dir(sources.synthetic, slug, out)
+    wanted = _wanted_record(sources, year, years, count_basis, first_year, pool_years, package_dir, out)
+    common = {"financial_year": year, "count_basis": count_basis, "first_year": normalise_financial_year(first_year)}
+    parameters = {n.name: _recorded_parameters(_notebook_parameters(n, common, pool_years)) for n in every}
+    try:
+        existing = build_record.read_record(reports)
+    except CrimeOutcomesError:
+        existing = None  # an unreadable record: build afresh
+    the_plan = incremental.plan(existing, wanted, every, parameters, reports, figures, force=force)
+    if not the_plan.nothing_to_do:
+        return the_plan, None
+    summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+    return the_plan, RunResult(reports_dir=reports, figures_dir=figures, summary=summary,
+                               html=[reports / html_name(n) for n in every], rebuilt=False)
+
+
+def _wanted_record(sources: SourceSet, year: str, years: list[str], count_basis: str, first_year: str,
+                   pool_years: int | None, package_dir: Path, out: Path) -> dict:
+    """The record a build of ``year`` from ``sources`` would have, before any notebook has run."""
+    used = [p for y, p in sources.outcomes.items() if y in years]
+    if sources.recorded_crime is not None:
+        used.append(sources.recorded_crime)
+    # The reconciliation compares the year's file with earlier releases kept beside it.
+    earlier = [p for p in sources.releases.get(year, []) if p not in used]
+    parameters = {"financial_year": year, "count_basis": count_basis,
+                  "first_year": normalise_financial_year(first_year), "pool_years": pool_years or 1}
     return build_record.new_record(parameters=parameters, sources=build_record.source_records(used),
-                                   package=build_record.package_fingerprint(Path(__file__).resolve().parent),
-                                   synthetic=analysis.synthetic)
+                                   earlier_releases=build_record.source_records(earlier),
+                                   data_folder=str(sources.folder.resolve()), output_folder=str(out),
+                                   package=build_record.package_fingerprint(package_dir),
+                                   synthetic=sources.synthetic)
 
 
 def _gather_figures(notebook_root: Path, stage_figures: Path, subdir: Path) -> dict[str, str]:
@@ -323,7 +428,12 @@ def _gather_figures(notebook_root: Path, stage_figures: Path, subdir: Path) -> d
 
 
 def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path, staging_root: Path,
-           notebooks_dir: Path | None, jobs: int, pool_years: int | None, log: Callable[[str], None]) -> RunResult:
+           notebooks_dir: Path | None, jobs: int, pool_years: int | None, log: Callable[[str], None],
+           package_dir: Path = PACKAGE_DIR) -> RunResult:
+    from .analysis import BUILD_MARKER
+    from .index_page import write_index
+    from .summary import build_summary, write_json
+
     count_basis = analysis.count_basis
     reports = paths.reports_dir(analysis.synthetic, analysis.slug, out)
     figures = paths.figures_dir(analysis.synthetic, analysis.slug, out)
@@ -331,7 +441,8 @@ def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path,
         recover(final)
     every = notebooks(notebooks_dir)
     keep = len(chosen) < len(every)
-    record = _wanted_record(analysis, pool_years)
+    record = _wanted_record(analysis.sources, analysis.financial_year, analysis.years, count_basis,
+                            analysis.first_year, pool_years, package_dir, out)
     if keep and reports.is_dir():
         existing = build_record.read_record(reports)
         mixed = build_record.differences(existing, record, [n.name for n in chosen], every)
@@ -341,10 +452,12 @@ def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path,
                 + "; ".join(mixed) + ". Nothing was changed. Rebuild every report of the year instead: "
                 + rebuild_command(analysis, pool_years))
         record["notebooks"], record["outputs"] = existing["notebooks"], existing["outputs"]
+    # A notebook taken out of the folder takes its reports and figures with it.
+    gone = sorted(set(record["notebooks"]) - {n.name for n in every})
     stage_reports = _stage(reports, paths.reports_dir(analysis.synthetic, analysis.slug, staging_root), keep)
     stage_figures = _stage(figures, paths.figures_dir(analysis.synthetic, analysis.slug, staging_root), keep)
-    for notebook in chosen:  # what a re-run notebook made before goes, so nothing stale is left behind
-        for name in build_record.drop_notebook(record, notebook.name):
+    for name_of_notebook in [n.name for n in chosen] + gone:  # what a re-run notebook made before goes
+        for name in build_record.drop_notebook(record, name_of_notebook):
             (stage_figures / name[len("figures/"):] if name.startswith("figures/") else stage_reports / name
              ).unlink(missing_ok=True)
     common = {"financial_year": analysis.financial_year, "count_basis": count_basis,

@@ -120,6 +120,22 @@ def render_site_index(years: list[BuiltYear]) -> str:
     return html_page("Community resolutions for sexual offences: reports by year", body)
 
 
+def site_is_current(out: Path | None = None, site: Path | None = None) -> bool:
+    """Whether ``site`` holds every year built under ``out`` as built: each year's copy of build.json
+    equals the published one (it names every output's sha256), and no other year is there."""
+    out = (Path(out) if out else paths.project_root()).resolve()
+    site = (Path(site) if site else out / "site").resolve()
+    built = {p.parent.relative_to(out / "reports") for p in (out / "reports").glob("*/build.json")}
+    built |= {p.parent.relative_to(out / "reports") for p in (out / "reports").glob("sample/*/build.json")}
+    built = {b for b in built if not b.name.startswith(".") and not b.name.endswith(".failed")}
+    copied = {p.parent.relative_to(site) for p in site.glob("*/build.json")}
+    copied |= {p.parent.relative_to(site) for p in site.glob("sample/*/build.json")}
+    if not built or built != copied or not (site / "index.html").is_file():
+        return False
+    return all((out / "reports" / b / build_record.BUILD_FILE).read_bytes() == (site / b / build_record.BUILD_FILE).read_bytes()
+               for b in built)
+
+
 def build_site(out: Path | None = None, site: Path | None = None) -> Path:
     """Gather every year built under ``out`` into ``site`` (default ``out/site``)."""
     out = (Path(out) if out else paths.project_root()).resolve()

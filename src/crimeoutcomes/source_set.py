@@ -11,10 +11,11 @@ from .download import fetch
 from .errors import CrimeOutcomesError
 from .locks import exclusive
 from .manifest import load_manifest
-from .read import OUTCOMES, RECORDED_CRIME, detect_kind
 from .sample import SAMPLE_VERSION, write_sample
-from .store import file_sha256
-from .tables import load_table
+from .digests import file_sha256
+
+# The reader (pandas through tables) is imported where it is used: a run whose files are listed in a
+# manifest and whose build is up to date never reads a workbook.
 
 SOURCE_CHOICES = ("auto", "download", "local", "sample")
 
@@ -76,6 +77,9 @@ def from_folder(folder: str | Path) -> SourceSet:
         found = from_manifest(folder)
         if found.outcomes:
             return found
+    from .read import OUTCOMES, RECORDED_CRIME, detect_kind
+    from .tables import load_table
+
     outcomes: dict[str, Path] = {}
     recorded: list[Path] = []
     entries = []
@@ -106,21 +110,44 @@ def from_folder(folder: str | Path) -> SourceSet:
                      releases={y: [p] for y, p in sorted(outcomes.items())})
 
 
+def check_for_updates(raw_dir: Path, base_url: str | None = None,
+                      log=lambda message: print(message, file=sys.stderr)) -> None:
+    """Bring a downloaded folder up to date with GOV.UK (new years, re-issued files), or say that it
+    could not be checked. A folder filled by hand (no file in its manifest has a URL) is left alone."""
+    from requests import RequestException
+
+    from .download import update
+
+    if not any(entry.get("url") for entry in load_manifest(raw_dir).get("files", [])):
+        return
+    try:
+        new = update(raw_dir, base_url=base_url, progress=sys.stderr.isatty(), log=log)
+    except (CrimeOutcomesError, RequestException, OSError, ValueError) as exc:
+        log(f"Could not check GOV.UK for new releases ({exc}); using the files in {raw_dir}")
+        return
+    if not new:
+        log(f"GOV.UK lists no new or re-issued file: the files in {raw_dir} are the newest")
+
+
 def obtain(source: str = "auto", raw_dir: Path | None = None, sample_dir: Path | None = None,
-           log=lambda message: print(message, file=sys.stderr)) -> SourceSet:
-    """Files for a run. 'auto': those already in raw_dir, else download, else (saying so) the sample."""
+           log=lambda message: print(message, file=sys.stderr), base_url: str | None = None) -> SourceSet:
+    """Files for a run. 'auto': those in raw_dir, first brought up to date with GOV.UK where it answers
+    (``check_for_updates``), else download, else (saying so) the sample. 'local': raw_dir as it is.
+    ``base_url`` stands in for GOV.UK (tests)."""
     if source not in SOURCE_CHOICES:
         raise CrimeOutcomesError(f"--source must be one of {', '.join(SOURCE_CHOICES)}, not {source!r}")
     raw_dir = raw_dir or paths.raw_dir()
     sample_dir = sample_dir or paths.sample_dir()
     if source in ("auto", "local"):
         if raw_dir.is_dir() and any(p.suffix.lower() in WORKBOOK_SUFFIXES for p in raw_dir.iterdir()):
+            if source == "auto":
+                check_for_updates(raw_dir, base_url, log)
             return from_folder(raw_dir)
         if source == "local":
             raise CrimeOutcomesError(f"no downloaded outcomes files in {raw_dir} (run 'python -m crimeoutcomes fetch')")
     if source in ("auto", "download"):
         try:
-            fetch(None, raw_dir)
+            fetch(None, raw_dir, base_url=base_url)
             return from_manifest(raw_dir)
         except CrimeOutcomesError as exc:
             if source == "download":

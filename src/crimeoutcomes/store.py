@@ -6,7 +6,6 @@ half-written one can never be read; one that cannot be read is discarded and reb
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Callable
 
@@ -14,17 +13,10 @@ import polars as pl
 
 from . import paths
 from .atomic import write_atomically
+from .digests import file_sha256, sha256 as remembered_sha256
 from .schema import SCHEMA_VERSION
 
-_CHUNK = 1024 * 1024
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+__all__ = ["cache_path", "cached_parse", "file_sha256", "write_csv_atomic", "write_parquet_atomic"]
 
 
 def cache_path(kind: str, sha256: str, cache_dir: Path | None = None) -> Path:
@@ -43,7 +35,7 @@ def cached_parse(source: str | Path, kind: str, parse: Callable[[Path], pl.DataF
         return parse(source)
     if not source.is_file():
         return parse(source)  # the parser names the problem (missing file, folder ...)
-    target = cache_path(kind, file_sha256(source), cache_dir)
+    target = cache_path(kind, remembered_sha256(source, cache_dir), cache_dir)
     if target.is_file():
         try:
             return pl.read_parquet(target)

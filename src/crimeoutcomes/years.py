@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+LATEST = "latest"
+FRAMEWORK_FIRST_YEAR = "2014/15"  # the outcomes framework (types 0-22) began in April 2014
+
 _FY = re.compile(r"^\s*(?:FY\s*)?(\d{4})\s*[/_\-–]\s*(\d{2}|\d{4})\s*$", re.IGNORECASE)
 
 

@@ -1,0 +1,208 @@
+"""Incremental builds: a run re-runs exactly the notebooks whose inputs changed since the published
+build (build.json), nothing when none did, and its outputs equal a full run's bytes.
+
+One build of the sample is made for the module. The tests that only ask *what* a run would re-run
+replace the build step with one that records its choice (nothing executes, nothing changes); the
+tests that change what is published run the notebooks for real, in file order."""
+
+import json
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from crimeoutcomes import digests, incremental, pipeline, sample
+
+from conftest import PROJECT_ROOT
+
+YEARS = ("2023/24", "2024/25")
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+PACKAGE = PROJECT_ROOT / "src" / "crimeoutcomes"
+
+
+def _files(*folders: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under the folders (the run's lock apart): its bytes and modification time."""
+    return {str(p): (p.read_bytes(), p.stat().st_mtime_ns) for folder in folders for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != ".lock"}
+
+
+@pytest.fixture(scope="module")
+def setting(tmp_path_factory):
+    """A sample, copies of the notebooks and of the package (to change them), and one full build."""
+    base = tmp_path_factory.mktemp("incremental")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CRIMEOUTCOMES_ROOT", str(base / "root"))
+        files = sample.write_sample(base / "sample", YEARS)
+        notebooks = Path(shutil.copytree(NOTEBOOKS, base / "notebooks"))
+        package = Path(shutil.copytree(PACKAGE, base / "package", ignore=shutil.ignore_patterns("__pycache__")))
+        out = base / "out"
+        log = []
+        result = pipeline.run(source="local", raw_dir=files.folder, out=out, notebooks_dir=notebooks,
+                              package_dir=package, jobs=2, log=log.append)
+    assert result.rebuilt
+    return {"files": files, "notebooks": notebooks, "package": package, "out": out,
+            "reports": result.reports_dir, "figures": result.figures_dir}
+
+
+def _run(setting, **changes):
+    log = []
+    arguments = dict(source="local", raw_dir=setting["files"].folder, out=setting["out"],
+                     notebooks_dir=setting["notebooks"], package_dir=setting["package"], jobs=2, log=log.append)
+    result = pipeline.run(**{**arguments, **changes})
+    return result, "\n".join(log)
+
+
+@pytest.fixture
+def chosen(monkeypatch):
+    """Replaces the build step: records which notebooks a run would re-run, and runs none."""
+    picked = []
+
+    def record_choice(notebooks, *arguments, **keywords):
+        picked.append(sorted(n.name for n in notebooks))
+        raise _Stop
+
+    monkeypatch.setattr(pipeline, "_build", record_choice)
+
+    def run(setting, **changes):
+        with pytest.raises(_Stop):
+            _run(setting, **changes)
+        return picked[-1]
+    return run
+
+
+class _Stop(Exception):
+    pass
+
+
+ALL = ["01_national_totals.ipynb", "02_force_comparison.ipynb", "03_child_victim_offences.ipynb",
+       "04_reconciliation.ipynb"]
+
+
+def test_unchanged_inputs_run_nothing_and_publish_nothing(setting, monkeypatch):
+    before = _files(setting["out"])
+
+    def no_build(*arguments, **keywords):
+        raise AssertionError("a notebook would have run")
+
+    monkeypatch.setattr(pipeline, "_build", no_build)
+    result, log = _run(setting)
+    assert not result.rebuilt
+    assert "Nothing to do" in log and "running" not in log
+    assert _files(setting["out"]) == before  # same bytes and times: nothing rewritten or swapped in
+    assert result.summary["financial_year"] == "2024/25"
+
+
+def test_a_changed_source_file_reruns_every_notebook(setting, chosen):
+    workbook = setting["files"].outcomes["2023/24"]
+    original = workbook.read_bytes()
+    try:
+        _recompress(workbook)  # the same cells, other bytes: as a re-issued file
+        assert workbook.read_bytes() != original
+        assert chosen(setting) == ALL
+    finally:
+        workbook.write_bytes(original)
+
+
+def test_a_changed_parameter_reruns_what_takes_it(setting, chosen):
+    assert chosen(setting, count_basis="recorded") == ALL
+    assert chosen(setting, first_year="2024/25") == ALL
+    assert chosen(setting, pool_years=2) == ["02_force_comparison.ipynb"]  # the only notebook that pools
+
+
+def test_a_changed_package_file_reruns_every_notebook(setting, chosen):
+    template = next((setting["package"] / "templates").rglob("*.j2"))
+    original = template.read_text(encoding="utf-8")
+    try:
+        template.write_text(original + "\n{# changed #}\n", encoding="utf-8")
+        assert chosen(setting) == ALL
+    finally:
+        template.write_text(original, encoding="utf-8")
+
+
+def test_force_reruns_everything_and_a_damaged_output_its_notebook(setting, chosen):
+    assert chosen(setting, force=True) == ALL
+    figure = next(p for p in setting["figures"].glob("sexual_cr_by_year.csv"))
+    original = figure.read_bytes()
+    try:
+        figure.write_bytes(original + b"edited by hand\n")
+        assert chosen(setting) == ["01_national_totals.ipynb"]
+    finally:
+        figure.write_bytes(original)
+
+
+def test_a_changed_notebook_reruns_only_itself_and_equals_a_full_run(setting):
+    notebook = setting["notebooks"] / "03_child_victim_offences.ipynb"
+    document = nbformat.read(notebook, as_version=4)
+    cell = next(c for c in document.cells if c.cell_type == "markdown" and not c.source.startswith("# "))
+    cell.source += "\n\nA sentence added to test incremental builds."
+    nbformat.write(document, notebook)
+    rebuilt = ("summary.json", "index.html", "build.json")  # run_all's own files
+    others = {k: v for k, v in _files(setting["out"]).items() if "03" not in Path(k).name
+              and "child" not in Path(k).name and Path(k).name not in rebuilt}
+
+    result, log = _run(setting)
+    assert result.rebuilt
+    assert "re-running 03_child_victim_offences.ipynb: 03_child_victim_offences.ipynb changed" in log
+    assert "01_national_totals: running" not in log and "03_child_victim_offences: running" in log
+    after = _files(setting["out"])
+    assert {k: after[k] for k in others} == others  # the other notebooks' outputs: same bytes, not re-made
+    assert "A sentence added to test incremental builds." in (
+        result.reports_dir / "03-child-victim-offences.html").read_text(encoding="utf-8")
+    incremental_bytes = {k: v[0] for k, v in after.items()}
+
+    _, log = _run(setting, force=True)
+    assert "re-running " + ", ".join(ALL) + ": --force" in log
+    assert {k: v[0] for k, v in _files(setting["out"]).items()} == incremental_bytes
+
+
+def test_plan_reasons_name_what_changed(tmp_path):
+    notebooks = [tmp_path / "01_a.ipynb", tmp_path / "02_b.ipynb"]
+    for path in notebooks:
+        path.write_text("{}", encoding="utf-8")
+    from crimeoutcomes import build_record
+
+    params = {"financial_year": "2024/25", "count_basis": "closed", "first_year": "2014/15", "pool_years": 1}
+    record = build_record.new_record(parameters=params, sources=[{"file": "a.xlsx", "sha256": "1" * 64}],
+                                     package="p", synthetic=True)
+    for path in notebooks:
+        build_record.add_notebook(record, path, {"count_basis": "closed"}, {})
+    build_record.add_run_all_outputs(record, tmp_path, [])
+    build_record.write_record(record, tmp_path)
+    wanted = json.loads(json.dumps(record))
+    same = {n.name: {"count_basis": "closed"} for n in notebooks}
+    assert incremental.plan(record, wanted, notebooks, same, tmp_path, tmp_path).nothing_to_do
+    notebooks[1].write_text('{"cells": []}', encoding="utf-8")
+    changed = incremental.plan(record, wanted, notebooks, same, tmp_path, tmp_path)
+    assert changed.rerun == {"02_b.ipynb": "02_b.ipynb changed"}
+    assert "re-running 02_b.ipynb: 02_b.ipynb changed" in changed.describe()
+    new_source = {**wanted, "sources": [{"file": "a.xlsx", "sha256": "2" * 64}]}
+    assert set(incremental.plan(record, new_source, notebooks, same, tmp_path, tmp_path).rerun) == {
+        "01_a.ipynb", "02_b.ipynb"}
+    assert "a.xlsx changed" in incremental.plan(record, new_source, notebooks, same, tmp_path, tmp_path).describe()
+
+
+def test_digests_are_remembered_until_the_file_changes(tmp_path, monkeypatch):
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(b"one")
+    old = 1_600_000_000
+    os.utime(path, (old, old))
+    monkeypatch.setattr(digests, "_SETTLED_NS", -10**20)  # ctime is now: remember it all the same
+    first = digests.sha256(path, tmp_path)
+    hashed = []
+    monkeypatch.setattr(digests, "file_sha256", lambda p: hashed.append(p) or "x")
+    assert digests.sha256(path, tmp_path) == first and hashed == []  # remembered
+    path.write_bytes(b"two")  # same size
+    os.utime(path, (old, old))  # and the same mtime: the ctime still moves
+    assert digests.sha256(path, tmp_path) == "x" and hashed == [path]
+
+
+def _recompress(workbook: Path) -> None:
+    """Write the workbook's members again at another compression level: the same cells, other bytes."""
+    with zipfile.ZipFile(workbook) as old:
+        members = [(info, old.read(info)) for info in old.infolist()]
+    with zipfile.ZipFile(workbook, "w") as new:
+        for info, data in members:
+            new.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
