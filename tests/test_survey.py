@@ -9,7 +9,7 @@ import pytest
 
 from crimeoutcomes import cli, sample
 from crimeoutcomes.manifest import save_manifest
-from crimeoutcomes.survey import NOTE, OK, UNKNOWN, render, survey
+from crimeoutcomes.survey import NOTE, OK, render, survey
 from crimeoutcomes.workbook_writer import Sheet, write_workbook
 
 from helpers import base_row, outcomes_rows
