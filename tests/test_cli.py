@@ -65,6 +65,7 @@ def test_build_falls_back_to_the_sample_and_says_so(tmp_path, monkeypatch, capsy
 #: Each command, the words its own help must show (its arguments), and the function it runs.
 COMMANDS = {
     "read": (["PATH", "--out", "--no-cache"], "_cmd_read"),
+    "survey": (["FILE", "--raw-dir", "--no-data-folder"], "_cmd_survey"),
     "sample": (["--out", "--full-size", "--years", "--format"], "_cmd_sample"),
     "fetch": (["--year", "--all", "--raw-dir", "--base-url", "--quiet"], "_cmd_fetch"),
     "build": (["--source", "--raw-dir"], "_cmd_build"),
@@ -87,7 +88,7 @@ def test_every_command_has_help(command):
 
 def test_every_command_runs_its_own_function():
     parser = cli.build_parser()
-    minimal = {"read": ["a.xlsx", "--out", "x.parquet"], "sample": ["--out", "d"], "fetch": [], "build": [],
+    minimal = {"read": ["a.xlsx", "--out", "x.parquet"], "survey": ["a.xlsx"], "sample": ["--out", "d"], "fetch": [], "build": [],
                "diff": ["old.xlsx", "new.xlsx"], "site": [], "funnel": ["in.csv", "--out", "o.csv"], "kernel": []}
     assert set(minimal) == set(COMMANDS)
     for command, arguments in minimal.items():

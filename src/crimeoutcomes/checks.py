@@ -27,15 +27,14 @@ def known_forces(table: LocatedTable, names: pl.Series) -> None:
     if index is None:
         return
     value = names[index]
-    close = _closest_force(value)
+    close = closest_force(value)
     hint = f" (did you mean {close!r}?)" if close else ""
     raise InputFileError(
-        table.path, f"unknown force {value!r}{hint}: if it is a new spelling of a force, add it to "
-        f"{REFERENCE_DIR / 'force_aliases.csv'}", sheet=table.sheet, column=table.headers["force"],
+        table.path, f"unknown force {value!r}{hint}: {force_fix()}", sheet=table.sheet, column=table.headers["force"],
         row=table.sheet_row(index))
 
 
-def _closest_force(value: str) -> str | None:
+def closest_force(value: str) -> str | None:
     """'Kent Police' -> 'Kent': a known name inside the value first, else the nearest spelling."""
     lowered = value.lower()
     inside = [f for f in forces() if f.lower() in lowered]
@@ -53,14 +52,22 @@ def known_outcome_types(table: LocatedTable, types: pl.Series) -> None:
     if index is None:
         return
     value = types[index]
-    if value.lower() in ("1a", "2a", "3a"):
-        fix = ("types 1a, 2a and 3a belong to the alternate-offences file and repeat outcomes of types 1-3, "
-               "so adding them double counts: read the main outcomes file instead")
-    else:
-        fix = f"if the Home Office has added a type, add it with its group to {REFERENCE_DIR / 'outcome_types.csv'}"
     raise InputFileError(
-        table.path, f"unknown outcome type {value!r} (known: {', '.join(known)}): {fix}",
+        table.path, f"unknown outcome type {value!r} (known: {', '.join(known)}): {outcome_type_fix(value)}",
         sheet=table.sheet, column=table.headers["outcome_type"], row=table.sheet_row(index))
+
+
+def outcome_type_fix(value: str) -> str:
+    """What to do about an outcome type outcome_types.csv does not know."""
+    if value.lower() in ("1a", "2a", "3a"):
+        return ("types 1a, 2a and 3a belong to the alternate-offences file and repeat outcomes of types 1-3, "
+                "so adding them double counts: read the main outcomes file instead")
+    return f"if the Home Office has added a type, add it with its group to {REFERENCE_DIR / 'outcome_types.csv'}"
+
+
+def force_fix() -> str:
+    """What to do about a force name forces.csv and force_aliases.csv do not know."""
+    return f"if it is a new spelling of a force, add it to {REFERENCE_DIR / 'force_aliases.csv'}"
 
 
 def one_row_each(table: LocatedTable, frame: pl.DataFrame, key: Sequence[str]) -> None:

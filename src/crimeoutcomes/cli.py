@@ -1,4 +1,4 @@
-"""Command line: python -m crimeoutcomes read | sample | fetch | build | diff | site | funnel | kernel."""
+"""Command line: python -m crimeoutcomes read | survey | sample | fetch | build | diff | site | funnel | kernel."""
 
 from __future__ import annotations
 
@@ -36,6 +36,14 @@ def _cmd_read(args) -> int:
     write_parquet_atomic(table, args.out)
     print(f"{args.out}: {table.height:,} rows, {len(table.columns)} columns", file=sys.stderr)
     return 0
+
+
+def _cmd_survey(args) -> int:
+    from .survey import render, survey
+
+    result = survey(args.paths, raw_dir=args.raw_dir, use_data_folder=not args.no_data_folder)
+    print(render(result))
+    return result.exit_code
 
 
 def _cmd_sample(args) -> int:
@@ -116,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("--out", required=True, type=Path, metavar="FILE.parquet")
     read.add_argument("--no-cache", action="store_true", help="parse even where a cached copy exists")
     read.set_defaults(run=_cmd_read)
+
+    survey = commands.add_parser(
+        "survey", help="list every value in new workbooks the reader has to interpret; exit 1 if any is unknown",
+        description="One pass over new workbooks (outcomes files and the recorded-crime file): sheets, header "
+                    "wordings, markers, expired flags, outcome types, forces, offence codes new or gone since "
+                    "the previous year. Exits 1 when anything is unknown, after reporting everything.")
+    survey.add_argument("paths", nargs="+", type=Path, metavar="FILE", help=".xlsx or .ods workbooks")
+    survey.add_argument("--raw-dir", type=Path, default=None,
+                        help="where to find the previous year's file when it is not given (default data/raw)")
+    survey.add_argument("--no-data-folder", action="store_true",
+                        help="compare offence codes only among the files given")
+    survey.set_defaults(run=_cmd_survey)
 
     sample = commands.add_parser("sample", help="write the synthetic sample",
                                  description="Write SYNTHETIC workbooks in the published layout.")

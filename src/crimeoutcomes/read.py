@@ -79,10 +79,18 @@ RECORDED_CRIME_KEY = ("financial_year", "quarter", "force", "offence_code")
 _NOT_DATA_SHEETS = ("cover", "note", "content", "pivot", "metadata", "readme", "guidance", "index")
 _YEAR_SHEET = re.compile(r"^\s*(\d{4})\s*[_\-/ ]\s*(\d{2}|\d{4})\s*$")
 _WHITESPACE = " \t\r\n\xa0\u2007\u202f"
-_FALSE_FLAGS = ("", "n", "no", "false", "0", "-")
+NOT_EXPIRED_FLAGS = ("", "n", "no", "false", "0", "-")
+#: The expired-code flag the files print (a lower-case x); any other text outside NOT_EXPIRED_FLAGS
+#: is read as expired too, but the survey reports it as a spelling not seen before.
+PUBLISHED_EXPIRED_FLAG = "x"
+
+#: Marker spellings the published files use (lower-cased: any case is read alike). is_marker accepts
+#: more (any "N/A - ...", the statistical symbols), so a new release's new marker still reads as
+#: missing; the survey names every marker outside this list so that someone decides what it means.
+PUBLISHED_MARKERS = ("na", "n/a", "n/a - offence code expired", "n/a - data not provided")
 
 
-def _fuzzy_outcome_count(key: str) -> str | None:
+def fuzzy_outcome_count(key: str) -> str | None:
     """Count columns in wordings not listed: '...recorded...' or '...closed...' outcomes."""
     if "outcome" not in key and "number" not in key:
         return None
@@ -99,15 +107,15 @@ def is_marker(value: pl.Expr) -> pl.Expr:
     return (lower.str.starts_with("n/a") | lower.is_in(["na", "..", ":", "[x]", "[z]", "[c]", "[u]"])).fill_null(False)
 
 
-def _text(column: str) -> pl.Expr:
+def clean_text(column: str) -> pl.Expr:
     """A text field as published, with surrounding white space (NBSP included) taken off."""
     stripped = pl.col(column).str.strip_chars(_WHITESPACE)
     return pl.when(stripped == "").then(None).otherwise(stripped)
 
 
-def _key_text(column: str) -> pl.Expr:
+def key_text(column: str) -> pl.Expr:
     """A field that identifies something (force, code): NBSPs inside it read as plain spaces."""
-    return _text(column).str.replace_all("\xa0", " ")
+    return clean_text(column).str.replace_all("\xa0", " ")
 
 
 def _fail_on_first(table: LocatedTable, bad: pl.Series, field: str, problem: str, values: pl.Series) -> None:
@@ -129,26 +137,31 @@ def _require(workbook: Workbook, table: LocatedTable, fields: tuple[str, ...], w
             sheet=table.sheet, column=missing[0].replace("_", " "))
 
 
-def _parse_counts(table: LocatedTable, field: str) -> tuple[pl.Series, pl.Series]:
-    """A count column -> (Int64 counts with NA for markers and blanks, the marker text or null)."""
-    raw = table.data.select(_text(table.columns[field]).alias("raw"))["raw"]
+def classify_counts(raw: pl.Series) -> pl.DataFrame:
+    """Cleaned count cells -> columns raw, marker (bool), number (Float64) and bad (neither a whole
+    number nor a marker). The reader stops at the first bad cell; the survey counts them all."""
     frame = pl.DataFrame({"raw": raw}).with_columns(marker=is_marker(pl.col("raw")))
     frame = frame.with_columns(
         number=pl.when(pl.col("marker")).then(None)
         .otherwise(pl.col("raw").str.replace_all(",", "").cast(pl.Float64, strict=False)))
-    bad = frame.select(
+    return frame.with_columns(bad=(
         pl.col("raw").is_not_null() & ~pl.col("marker")
         & (pl.col("number").is_null() | (pl.col("number") != pl.col("number").round(0))
-           | pl.col("number").is_infinite())
-    ).to_series()
-    _fail_on_first(table, bad, field, "not a whole number or a published marker", raw)
+           | pl.col("number").is_infinite())).fill_null(False))
+
+
+def _parse_counts(table: LocatedTable, field: str) -> tuple[pl.Series, pl.Series]:
+    """A count column -> (Int64 counts with NA for markers and blanks, the marker text or null)."""
+    raw = table.data.select(clean_text(table.columns[field]).alias("raw"))["raw"]
+    frame = classify_counts(raw)
+    _fail_on_first(table, frame["bad"], field, "not a whole number or a published marker", raw)
     counts = frame["number"].cast(pl.Int64)
     notes = frame.select(pl.when(pl.col("marker")).then(pl.col("raw"))).to_series()
     return counts, notes
 
 
 def _parse_quarter(table: LocatedTable) -> pl.Series:
-    raw = table.data.select(_text(table.columns["quarter"]).alias("q"))["q"]
+    raw = table.data.select(clean_text(table.columns["quarter"]).alias("q"))["q"]
     quarter = raw.str.extract(r"(?i)^(?:q(?:uarter|tr)?\s*)?([1-4])(?:\.0+)?$", 1).cast(pl.Int8)
     _fail_on_first(table, quarter.is_null(), "quarter", "not a quarter 1-4", raw)
     return quarter
@@ -157,7 +170,7 @@ def _parse_quarter(table: LocatedTable) -> pl.Series:
 def _parse_financial_year(table: LocatedTable, fallback: str | None = None) -> pl.Series:
     if "financial_year" not in table.columns:
         return pl.Series([fallback] * table.data.height, dtype=pl.String)
-    raw = table.data.select(_text(table.columns["financial_year"]).alias("fy"))["fy"]
+    raw = table.data.select(clean_text(table.columns["financial_year"]).alias("fy"))["fy"]
     spellings = {}
     for value in raw.unique().to_list():
         try:
@@ -169,26 +182,37 @@ def _parse_financial_year(table: LocatedTable, fallback: str | None = None) -> p
     return year
 
 
-def _code_text(column: str) -> pl.Expr:
+def flag_means_expired(flag: pl.Expr) -> pl.Expr:
+    """The expired-code flag column: anything but a blank or a 'no' means the code is expired."""
+    lower = flag.str.to_lowercase()
+    return (lower.is_not_null() & ~lower.is_in(NOT_EXPIRED_FLAGS)).fill_null(False)
+
+
+def code_text(column: str) -> pl.Expr:
     """Codes stay text; a code stored as a number cell reads '21', never '21.0'."""
-    return _key_text(column).str.replace(r"^(\d+)\.0+$", "${1}")
+    return key_text(column).str.replace(r"^(\d+)\.0+$", "${1}")
 
 
 def _optional_text(table: LocatedTable, field: str) -> pl.Expr:
-    return _text(table.columns[field]) if field in table.columns else pl.lit(None, dtype=pl.String)
+    return clean_text(table.columns[field]) if field in table.columns else pl.lit(None, dtype=pl.String)
 
 
 def _drop_blank_rows(table: LocatedTable, fields: tuple[str, ...]) -> LocatedTable:
     """Rows with nothing in any of ``fields`` (blank lines, footnotes under the table) are not data."""
     present = [table.columns[f] for f in fields if f in table.columns]
-    table.data = table.data.filter(pl.any_horizontal([_text(c).is_not_null() for c in present]))
+    table.data = table.data.filter(pl.any_horizontal([clean_text(c).is_not_null() for c in present]))
     return table
+
+
+def is_skipped_sheet(name: str) -> bool:
+    """Cover, notes, pivot and the like: never searched for a table."""
+    return any(k in normalise_label(name) for k in _NOT_DATA_SHEETS)
 
 
 def _locate(workbook: Workbook, synonyms, minimum: int, prefer, fuzzy=None) -> list[LocatedTable]:
     sheets = workbook.sheet_names
     preferred = [s for s in sheets if prefer(s)]
-    others = [s for s in sheets if s not in preferred and not any(k in normalise_label(s) for k in _NOT_DATA_SHEETS)]
+    others = [s for s in sheets if s not in preferred and not is_skipped_sheet(s)]
     found: list[LocatedTable] = []
     for group in (preferred, others):
         for sheet in group:  # one at a time: the reader cannot load two sheets at once
@@ -210,15 +234,26 @@ def _in_parallel(work, items: list) -> list:
         return list(pool.map(work, items))
 
 
-def _is_outcomes_sheet(name: str) -> bool:
+def is_outcomes_sheet(name: str) -> bool:
     key = normalise_label(name)
     return "opendata" in key or "outcome" in key
+
+
+def locate_outcomes_tables(workbook: Workbook) -> list[LocatedTable]:
+    """The outcomes tables the reader would read: sheets named as data first, else any other sheet
+    (cover, notes, pivot skipped) whose header row names the fields."""
+    return _locate(workbook, OUTCOMES_HEADERS, 4, is_outcomes_sheet, fuzzy_outcome_count)
+
+
+def locate_recorded_crime_tables(workbook: Workbook) -> list[LocatedTable]:
+    """The recorded-crime file's year sheets (2012_13, ...), each with its header row."""
+    return _locate(workbook, RECORDED_CRIME_HEADERS, 4, lambda s: year_of_sheet(s) is not None)
 
 
 def parse_outcomes(path: str | Path) -> pl.DataFrame:
     """An outcomes open data workbook (xlsx or ods, any vintage) -> the tidy outcomes table."""
     workbook = open_workbook(path)
-    tables = _locate(workbook, OUTCOMES_HEADERS, 4, _is_outcomes_sheet, _fuzzy_outcome_count)
+    tables = locate_outcomes_tables(workbook)
     if not tables:
         raise InputFileError(
             workbook.path,
@@ -252,13 +287,13 @@ def _tidy_outcomes(workbook: Workbook, table: LocatedTable) -> pl.DataFrame:
 
     data = table.data
     frame = data.select(
-        force=_key_text(table.columns["force"]),
-        offence_code=_code_text(table.columns["offence_code"]) if not annual else pl.lit(None, pl.String),
+        force=key_text(table.columns["force"]),
+        offence_code=code_text(table.columns["offence_code"]) if not annual else pl.lit(None, pl.String),
         offence_description=_optional_text(table, "offence_description"),
         offence_group=_optional_text(table, "offence_group"),
         offence_subgroup=_optional_text(table, "offence_subgroup"),
         expired_flag=_optional_text(table, "offence_code_expired"),
-        outcome_type=_code_text(table.columns["outcome_type"]),
+        outcome_type=code_text(table.columns["outcome_type"]),
         outcome_description=_optional_text(table, "outcome_description"),
         outcome_group=_optional_text(table, "outcome_group"),
     ).with_columns(
@@ -278,10 +313,9 @@ def _tidy_outcomes(workbook: Workbook, table: LocatedTable) -> pl.DataFrame:
 
     expired_marker = pl.concat_str([pl.col("recorded_note"), pl.col("closed_note")], ignore_nulls=True) \
         .str.to_lowercase().str.contains("expired").fill_null(False)
-    flag = pl.col("expired_flag").str.to_lowercase()
     frame = frame.with_columns(
         force=_canonical_force(pl.col("force")),
-        offence_code_expired=(flag.is_not_null() & ~flag.is_in(_FALSE_FLAGS)).fill_null(False) | expired_marker,
+        offence_code_expired=flag_means_expired(pl.col("expired_flag")) | expired_marker,
         note=pl.when(pl.col("recorded_note").is_not_null() & pl.col("closed_note").is_not_null()
                      & (pl.col("recorded_note") != pl.col("closed_note")))
         .then(pl.concat_str([pl.lit("recorded: "), pl.col("recorded_note"), pl.lit("; closed: "),
@@ -300,7 +334,7 @@ def _canonical_force(force: pl.Expr) -> pl.Expr:
     return force.replace(list(aliases), list(aliases.values()))
 
 
-def _year_of_sheet(name: str) -> str | None:
+def year_of_sheet(name: str) -> str | None:
     match = _YEAR_SHEET.match(name)
     if not match:
         return None
@@ -313,7 +347,7 @@ def _year_of_sheet(name: str) -> str | None:
 def parse_recorded_crime(path: str | Path) -> pl.DataFrame:
     """The police force area recorded-crime file (a sheet per financial year) -> one tidy table."""
     workbook = open_workbook(path)
-    tables = _locate(workbook, RECORDED_CRIME_HEADERS, 4, lambda s: _year_of_sheet(s) is not None)
+    tables = locate_recorded_crime_tables(workbook)
     if not tables:
         raise InputFileError(
             workbook.path,
@@ -324,7 +358,7 @@ def parse_recorded_crime(path: str | Path) -> pl.DataFrame:
 
 
 def _tidy_recorded_crime(workbook: Workbook, table: LocatedTable) -> pl.DataFrame:
-    sheet_year = _year_of_sheet(table.sheet)
+    sheet_year = year_of_sheet(table.sheet)
     required = ("quarter", "force", "offence_code", "offences")
     if sheet_year is None:
         required = ("financial_year",) + required
@@ -332,8 +366,8 @@ def _tidy_recorded_crime(workbook: Workbook, table: LocatedTable) -> pl.DataFram
     table = _drop_blank_rows(table, ("force", "offence_code", "offences"))
     offences, _ = _parse_counts(table, "offences")
     frame = table.data.select(
-        force=_canonical_force(_key_text(table.columns["force"])),
-        offence_code=_code_text(table.columns["offence_code"]),
+        force=_canonical_force(key_text(table.columns["force"])),
+        offence_code=code_text(table.columns["offence_code"]),
         offence_description=_optional_text(table, "offence_description"),
         offence_group=_optional_text(table, "offence_group"),
         offence_subgroup=_optional_text(table, "offence_subgroup"),
@@ -350,9 +384,9 @@ def _tidy_recorded_crime(workbook: Workbook, table: LocatedTable) -> pl.DataFram
 def detect_kind(path: str | Path) -> str:
     """OUTCOMES or RECORDED_CRIME, from the first sheet name that tells (cheap: no cells are parsed)."""
     for name in iter_sheet_names(path):
-        if _is_outcomes_sheet(name):
+        if is_outcomes_sheet(name):
             return OUTCOMES
-        if _year_of_sheet(name):
+        if year_of_sheet(name):
             return RECORDED_CRIME
     return OUTCOMES
 

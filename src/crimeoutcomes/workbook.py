@@ -10,7 +10,7 @@ import re
 import unicodedata
 import zipfile
 import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
@@ -137,6 +137,7 @@ class LocatedTable:
     columns: dict[str, str]  # field -> loaded column name
     headers: dict[str, str]  # field -> header text as published
     data: pl.DataFrame  # the rows under the header, with their position in ROW_INDEX
+    labels: dict[str, str] = field(default_factory=dict)  # every header cell: loaded column -> its text
 
     def sheet_row(self, data_index: int) -> int:
         """The 1-based spreadsheet row of the ``data_index``-th data row (for messages)."""
@@ -172,14 +173,16 @@ def locate_table(
     for index, row in enumerate(top):
         columns: dict[str, str] = {}
         headers: dict[str, str] = {}
+        labels: dict[str, str] = {}
         for name, label in zip(cells.columns, row):
             if label is None:
                 continue
+            labels[name] = str(label)
             field = match_header(label, synonyms, fuzzy)
             if field and field not in columns:
                 columns[field] = name
                 headers[field] = str(label)
         if len(columns) >= minimum_fields:
             data = cells.slice(index + 1).with_row_index(ROW_INDEX)
-            return LocatedTable(workbook.path, sheet, index, columns, headers, data)
+            return LocatedTable(workbook.path, sheet, index, columns, headers, data, labels)
     return None
