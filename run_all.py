@@ -19,11 +19,11 @@ import os
 import sys
 from pathlib import Path
 
-from crimeoutcomes import pipeline
+from crimeoutcomes.report import pipeline
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.schema import COUNT_BASES
-from crimeoutcomes.source_set import SOURCE_CHOICES
-from crimeoutcomes.years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_financial_year
+from crimeoutcomes.data.schema import COUNT_BASES
+from crimeoutcomes.data.source_files import SOURCE_CHOICES
+from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_financial_year
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
                               out=arguments.out, only=arguments.only, notebooks_dir=NOTEBOOKS, jobs=arguments.jobs,
                               pool_years=arguments.pool_years, force=arguments.force)
         if arguments.site:
-            from crimeoutcomes.site import build_site, site_is_current
+            from crimeoutcomes.report.site import build_site, site_is_current
 
             if not result.rebuilt and not arguments.force and site_is_current(arguments.out):
                 print("Site: up to date", file=sys.stderr)

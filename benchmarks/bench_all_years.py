@@ -21,7 +21,7 @@ YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(2014, 2026)]
 LOAD = """
 import json, resource, sys, time
 from pathlib import Path
-from crimeoutcomes.tables import load_outcomes
+from crimeoutcomes.data.load import load_outcomes
 paths = sorted(Path(sys.argv[1]).glob("*.xlsx"))
 start = time.perf_counter()
 table = load_outcomes(paths, cache_dir=Path(sys.argv[2]))
@@ -33,7 +33,7 @@ print(json.dumps({"seconds": seconds, "rows": table.height, "years": table["fina
 GENERATE = """
 import sys
 from pathlib import Path
-from crimeoutcomes.sample import outcomes_filename, write_outcomes_workbook
+from crimeoutcomes.synthetic.sample import outcomes_filename, write_outcomes_workbook
 year = sys.argv[1]
 write_outcomes_workbook(Path(sys.argv[2]) / outcomes_filename(year), year, full_size=True)
 """

@@ -26,11 +26,11 @@ table = reader.load_sheet(sheet).to_arrow()
 rows = table.num_rows
 """,
     "crimeoutcomes parse (no cache) -> tidy table": """
-from crimeoutcomes.read import parse_outcomes
+from crimeoutcomes.data.read import parse_outcomes
 rows = parse_outcomes(PATH).height
 """,
     "crimeoutcomes load, cache hit": """
-from crimeoutcomes.tables import load_table
+from crimeoutcomes.data.load import load_table
 rows = load_table(PATH, 'outcomes', cache_dir=CACHE).height
 """,
     "pandas.read_excel, default engine (openpyxl)": """
@@ -48,11 +48,11 @@ rows = sum(reader.load_sheet(name).to_arrow().num_rows for name in reader.sheet_
            if name[:4].isdigit())
 """,
     "crimeoutcomes parse (no cache) -> tidy table": """
-from crimeoutcomes.read import parse_recorded_crime
+from crimeoutcomes.data.read import parse_recorded_crime
 rows = parse_recorded_crime(PATH).height
 """,
     "crimeoutcomes load, cache hit": """
-from crimeoutcomes.tables import load_table
+from crimeoutcomes.data.load import load_table
 rows = load_table(PATH, 'recorded_crime', cache_dir=CACHE).height
 """,
     "pandas.read_excel, default engine (odf)": """
@@ -62,22 +62,22 @@ rows = sum(len(f) for name, f in frames.items() if name[:4].isdigit())
 """,
 }
 GENERATE_ODS = """
-from crimeoutcomes.sample import write_recorded_crime_workbook
+from crimeoutcomes.synthetic.sample import write_recorded_crime_workbook
 rows = write_recorded_crime_workbook(Path(PATH), "2024/25", full_size=True).height
 """
 FILL_ODS_CACHE = """
-from crimeoutcomes.read import parse_recorded_crime
-from crimeoutcomes.store import cached_parse
+from crimeoutcomes.data.read import parse_recorded_crime
+from crimeoutcomes.data.cache import cached_parse
 rows = cached_parse(PATH, "recorded_crime", parse_recorded_crime, cache_dir=CACHE).height
 """
 
 GENERATE = """
-from crimeoutcomes.sample import write_outcomes_workbook
+from crimeoutcomes.synthetic.sample import write_outcomes_workbook
 rows = write_outcomes_workbook(Path(PATH), "2024/25", full_size=True).height
 """
 FILL_CACHE = """
-from crimeoutcomes.read import parse_outcomes
-from crimeoutcomes.store import cached_parse
+from crimeoutcomes.data.read import parse_outcomes
+from crimeoutcomes.data.cache import cached_parse
 rows = cached_parse(PATH, "outcomes", parse_outcomes, cache_dir=CACHE).height
 """
 

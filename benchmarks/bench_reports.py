@@ -31,7 +31,7 @@ PARAMETERS = ('financial_year = "latest"\ncount_basis = "closed"\nfirst_year = "
 RUN = """
 import sys
 from pathlib import Path
-from crimeoutcomes import pipeline
+from crimeoutcomes.report import pipeline
 log = []
 pipeline.run(source="local", raw_dir=Path(sys.argv[1]), out=Path(sys.argv[2]), notebooks_dir=Path(sys.argv[3]),
              jobs=int(sys.argv[4]), log=log.append)
@@ -85,7 +85,7 @@ def incremental(raw: Path, tmp: Path, real: Path) -> None:
 
 
 def main() -> None:
-    from crimeoutcomes.sample import write_sample
+    from crimeoutcomes.synthetic.sample import write_sample
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

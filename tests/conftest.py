@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from crimeoutcomes import sample
-from crimeoutcomes.years import year_slug
+from crimeoutcomes.synthetic import sample
+from crimeoutcomes.data.years import year_slug
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CRIMEOUTCOMES_SHARED", PROJECT_ROOT.parent / "shared"))

@@ -1,4 +1,4 @@
-"""Headline figures computed independently of crimeoutcomes.measures, with plain pandas.
+"""Headline figures computed independently of crimeoutcomes.stats.measures, with plain pandas.
 
 Input: one row per force x quarter x offence code x outcome type with the columns force,
 quarter, offence_group, offence_code, outcome_type (text), expired (bool) and count (float, NaN

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import polars as pl
 
-from crimeoutcomes.schema import OUTCOMES_COLUMNS
-from crimeoutcomes.workbook_writer import Sheet, mixed_cells, write_workbook
+from crimeoutcomes.data.schema import OUTCOMES_COLUMNS
+from crimeoutcomes.synthetic.writer import Sheet, mixed_cells, write_workbook
 
 from spec_layout import DATA_SHEETS, OUTCOMES_HEADERS
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from crimeoutcomes import codes
-from crimeoutcomes.workbook_writer import Sheet, mixed_cells, write_workbook
+from crimeoutcomes.data import codes
+from crimeoutcomes.synthetic.writer import Sheet, mixed_cells, write_workbook
 
 # The layout from the spec, written out in the tests (not the generator's), so that a misreading of
 # the format shared by the generator and the reader cannot pass the real-data tests.

@@ -1,8 +1,8 @@
 """The published layout, copied by hand from ../shared/spec/outcomes-format.md (sections 1.2-1.4,
 1.8, 3.2), for the tests' own workbooks.
 
-Nothing here is imported from the package (not from ``crimeoutcomes.sample``, whose generator the
-round trips check, nor from ``crimeoutcomes.read``): a misreading of the format shared by the
+Nothing here is imported from the package (not from ``crimeoutcomes.synthetic.sample``, whose generator the
+round trips check, nor from ``crimeoutcomes.data.read``): a misreading of the format shared by the
 generator and the reader cannot then pass the round trips. Edit this file only from the spec.
 """
 

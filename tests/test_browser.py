@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from crimeoutcomes.site import build_site
+from crimeoutcomes.report.site import build_site
 
 from conftest import NOTEBOOK_HTML
 

@@ -5,7 +5,7 @@ import csv
 
 import pytest
 
-from crimeoutcomes.caveats import COLUMNS, Scope, caveats_for, caveats_html, load_caveats, markers
+from crimeoutcomes.report.caveats import COLUMNS, Scope, caveats_for, caveats_html, load_caveats, markers
 from crimeoutcomes.errors import CrimeOutcomesError, InputFileError
 
 ALL_IDS = ["outcome-22-voluntary", "greater-manchester-2019", "devon-and-cornwall-2022", "not-provided-2014-15",

@@ -7,7 +7,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from crimeoutcomes import cli, sample
+from crimeoutcomes import cli
+from crimeoutcomes.synthetic import sample
 
 
 def test_read_writes_the_tidy_table_of_several_workbooks(sample_files, tmp_path):
@@ -49,7 +50,7 @@ def test_sample_command_writes_ods_too(tmp_path, capsys):
 
 
 def test_build_falls_back_to_the_sample_and_says_so(tmp_path, monkeypatch, capsys):
-    import crimeoutcomes.source_set as source_set
+    import crimeoutcomes.data.source_files as source_set
     from crimeoutcomes.errors import DownloadError
 
     def offline(*args, **kwargs):
@@ -109,8 +110,8 @@ def test_funnel_command_writes_the_table(tmp_path, capsys):
 
 
 def test_diff_command_reports_the_changed_cells(sample_files, tmp_path, capsys):
-    from crimeoutcomes.sample_releases import earlier_release
-    from crimeoutcomes.workbook_writer import write_workbook
+    from crimeoutcomes.synthetic.releases import earlier_release
+    from crimeoutcomes.synthetic.writer import write_workbook
 
     new = sample_files.outcomes["2024/25"]
     truth = sample.outcomes_truth("2024/25")
@@ -128,7 +129,7 @@ def test_diff_command_reports_the_changed_cells(sample_files, tmp_path, capsys):
 
 
 def test_site_command_names_the_index(tmp_path, monkeypatch, capsys):
-    import crimeoutcomes.site as site
+    import crimeoutcomes.report.site as site
 
     calls = []
     monkeypatch.setattr(site, "build_site", lambda out, where: calls.append((out, where)) or tmp_path / "s")
@@ -145,8 +146,8 @@ def test_bad_year_argument_is_refused_before_anything_runs(tmp_path):
 
 
 def test_source_set_takes_the_newest_release_on_disk(tmp_path):
-    from crimeoutcomes.manifest import save_manifest
-    from crimeoutcomes.source_set import from_manifest
+    from crimeoutcomes.data.manifest import save_manifest
+    from crimeoutcomes.data.source_files import from_manifest
 
     def entry(name, kind, year, released):
         (tmp_path / name).write_bytes(b"x")

@@ -7,9 +7,9 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from crimeoutcomes.columns import KINDS, MISSING, formatted, heading, kind_of
+from crimeoutcomes.report.columns import KINDS, MISSING, formatted, heading, kind_of
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.html_table import render_table
+from crimeoutcomes.report.tables import render_table
 
 
 @pytest.mark.parametrize("kind,value,shown", [

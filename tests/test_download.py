@@ -11,12 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from crimeoutcomes import cli
-from crimeoutcomes.download import fetch
+from crimeoutcomes.data.download import fetch
 from crimeoutcomes.errors import DownloadError
-from crimeoutcomes.http import HttpPolicy, check_url, get
-from crimeoutcomes.manifest import load_manifest
-from crimeoutcomes.sources import PAGE_PATH, discover
-from crimeoutcomes.store import file_sha256
+from crimeoutcomes.data.http import HttpPolicy, check_url, get
+from crimeoutcomes.data.manifest import load_manifest
+from crimeoutcomes.data.govuk import PAGE_PATH, discover
+from crimeoutcomes.data.cache import file_sha256
 
 OUTCOMES_2025 = "prc-outcomes-open-data-mar2025-tables-230726.xlsx"
 OUTCOMES_2025_OLD = "prc-outcomes-open-data-mar2025-tables-230426.xlsx"
@@ -154,8 +154,8 @@ def test_year_not_published_is_a_clear_error(server, tmp_path):
 
 
 def test_size_ceiling(server, tmp_path):
-    from crimeoutcomes.download import download_file
-    from crimeoutcomes.sources import classify
+    from crimeoutcomes.data.download import download_file
+    from crimeoutcomes.data.govuk import classify
     source = classify("Outcomes open data, year ending March 2025", f"{server.base}/media/x/{OUTCOMES_2025}")
     policy = HttpPolicy.for_base_url(server.base, max_bytes=1000)
     with pytest.raises(DownloadError, match="ceiling"):
@@ -225,7 +225,7 @@ def test_a_host_that_does_not_resolve_fails_at_once_without_retries():
 FETCH = """
 import sys
 from pathlib import Path
-from crimeoutcomes.download import fetch
+from crimeoutcomes.data.download import fetch
 fetch(["2024/25"], Path(sys.argv[1]), base_url=sys.argv[2], progress=False)
 """
 

@@ -13,9 +13,18 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import run_all
-from crimeoutcomes import atomic, locks, manifest, paths, pipeline, plots, publish, store, summary, workbook_writer
-from crimeoutcomes.read import parse_outcomes
-from crimeoutcomes.tables import load_table
+from crimeoutcomes import atomic
+from crimeoutcomes import locks
+from crimeoutcomes.data import manifest
+from crimeoutcomes import config as paths
+from crimeoutcomes.report import pipeline
+from crimeoutcomes.report import figures as plots
+from crimeoutcomes.report import publish
+from crimeoutcomes.data import cache as store
+from crimeoutcomes.report import summary
+from crimeoutcomes.synthetic import writer as workbook_writer
+from crimeoutcomes.data.read import parse_outcomes
+from crimeoutcomes.data.load import load_table
 
 from conftest import PROJECT_ROOT
 
@@ -92,7 +101,7 @@ def test_the_lock_dies_with_its_holder(tmp_path):
 KILL_WHILE_CACHING = """
 import os, signal, sys
 import polars as pl
-from crimeoutcomes.tables import load_table
+from crimeoutcomes.data.load import load_table
 
 write = pl.DataFrame.write_parquet
 def killed_half_way(self, file, **options):

@@ -5,10 +5,10 @@ import copy
 import pandas as pd
 from scipy.stats import binomtest
 
-from crimeoutcomes.headlines import caveats, headlines
-from crimeoutcomes.index_page import render_index
-from crimeoutcomes.summary import _records
-from crimeoutcomes.trends import national_changes
+from crimeoutcomes.report.headlines import caveats, headlines
+from crimeoutcomes.report.index_page import render_index
+from crimeoutcomes.report.summary import _records
+from crimeoutcomes.stats.trends import national_changes
 
 
 def _national(cr, assigned=100_000, missing=0):

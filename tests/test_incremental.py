@@ -14,7 +14,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from crimeoutcomes import digests, incremental, pipeline, sample
+from crimeoutcomes.data import digests
+from crimeoutcomes.report import incremental
+from crimeoutcomes.report import pipeline
+from crimeoutcomes.synthetic import sample
 
 from conftest import PROJECT_ROOT
 
@@ -162,7 +165,7 @@ def test_plan_reasons_name_what_changed(tmp_path):
     notebooks = [tmp_path / "01_a.ipynb", tmp_path / "02_b.ipynb"]
     for path in notebooks:
         path.write_text("{}", encoding="utf-8")
-    from crimeoutcomes import build_record
+    from crimeoutcomes.report import build_record
 
     params = {"financial_year": "2024/25", "count_basis": "closed", "first_year": "2014/15", "pool_years": 1}
     record = build_record.new_record(parameters=params, sources=[{"file": "a.xlsx", "sha256": "1" * 64}],

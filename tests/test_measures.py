@@ -5,8 +5,8 @@ import math
 import polars as pl
 import pytest
 
-from crimeoutcomes import measures as m
-from crimeoutcomes.codes import forces
+from crimeoutcomes.stats import measures as m
+from crimeoutcomes.data.codes import forces
 from crimeoutcomes.errors import CrimeOutcomesError
 
 from helpers import outcomes_table as table

@@ -15,10 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crimeoutcomes import build_record, sample
-from crimeoutcomes.analysis import check_injected_parameters
+from crimeoutcomes.report import build_record
+from crimeoutcomes.synthetic import sample
+from crimeoutcomes.report.notebook import check_injected_parameters
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.years import year_slug
+from crimeoutcomes.data.years import year_slug
 
 from conftest import NOTEBOOK_HTML, PROJECT_ROOT, run_all
 

@@ -8,7 +8,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import run_all
-from crimeoutcomes import pipeline
+from crimeoutcomes.report import pipeline
 from crimeoutcomes.errors import CrimeOutcomesError
 
 from conftest import PROJECT_ROOT

@@ -1,4 +1,4 @@
-"""Property tests of the measures (crimeoutcomes.measures) on random small outcomes tables.
+"""Property tests of the measures (crimeoutcomes.stats.measures) on random small outcomes tables.
 
 Each example: 1-2 financial years, 1-3 forces, four quarters, two live sexual-offence codes and one
 expired code (its marker counts nothing), five outcome types including 0 (never counted), random
@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.stats import beta
 
-from crimeoutcomes import measures as m
-from crimeoutcomes.codes import forces
+from crimeoutcomes.stats import measures as m
+from crimeoutcomes.data.codes import forces
 
 from helpers import outcomes_table
 

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from crimeoutcomes.read import parse_outcomes
-from crimeoutcomes.schema import OUTCOMES_COLUMNS
-from crimeoutcomes.workbook_writer import Sheet, mixed_cells, write_workbook
+from crimeoutcomes.data.read import parse_outcomes
+from crimeoutcomes.data.schema import OUTCOMES_COLUMNS
+from crimeoutcomes.synthetic.writer import Sheet, mixed_cells, write_workbook
 
 import spec_layout as spec
 

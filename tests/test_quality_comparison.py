@@ -3,7 +3,9 @@
 import polars as pl
 import pytest
 
-from crimeoutcomes import comparison, quality, sample
+from crimeoutcomes.stats import comparison
+from crimeoutcomes.stats import quality
+from crimeoutcomes.synthetic import sample
 from crimeoutcomes.errors import CrimeOutcomesError
 
 from helpers import outcomes_table

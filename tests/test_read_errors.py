@@ -4,11 +4,11 @@ import shutil
 
 import pytest
 
-from crimeoutcomes import paths
+from crimeoutcomes import config as paths
 from crimeoutcomes.errors import InputFileError
-from crimeoutcomes.read import parse_outcomes, parse_recorded_crime
-from crimeoutcomes.tables import load_outcomes
-from crimeoutcomes.workbook_writer import Sheet, write_workbook
+from crimeoutcomes.data.read import parse_outcomes, parse_recorded_crime
+from crimeoutcomes.data.load import load_outcomes
+from crimeoutcomes.synthetic.writer import Sheet, write_workbook
 
 from helpers import base_row, outcomes_rows
 from spec_layout import OUTCOMES_HEADERS
@@ -146,8 +146,8 @@ def test_offence_codes_stored_as_numbers(tmp_path):
 
 
 def test_a_quarter_missing_from_the_whole_file_is_a_gap_for_every_force(tmp_path):
-    from crimeoutcomes import measures
-    from crimeoutcomes.codes import forces
+    from crimeoutcomes.stats import measures
+    from crimeoutcomes.data.codes import forces
 
     rows = [base_row(quarter=q, force=f) for q in (1, 2, 4) for f in ("Kent", "Essex")]
     table = load_outcomes([outcomes_rows(rows, tmp_path / "q3.xlsx")])
@@ -172,7 +172,7 @@ def test_recorded_crime_duplicate_rows(tmp_path):
 def test_a_zip_bomb_is_refused_before_parsing(tmp_path, monkeypatch):
     import zipfile
 
-    from crimeoutcomes import workbook
+    from crimeoutcomes.data import workbook
 
     path = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:

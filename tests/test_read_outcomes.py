@@ -4,9 +4,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from crimeoutcomes import sample
-from crimeoutcomes.read import parse_outcomes
-from crimeoutcomes.schema import OUTCOMES_COLUMNS
+from crimeoutcomes.synthetic import sample
+from crimeoutcomes.data.read import parse_outcomes
+from crimeoutcomes.data.schema import OUTCOMES_COLUMNS
 from crimeoutcomes.frames import to_pandas
 
 from conftest import VINTAGES
@@ -152,7 +152,7 @@ def test_generator_truth_rendered_from_the_spec_reads_back(tmp_path, year, fmt):
     """The generator's intended rows, written by the tests from the spec's wording (not by the
     generator's own renderer), read back to the same table."""
     import spec_layout as spec
-    from crimeoutcomes.workbook_writer import Sheet, mixed_cells, write_workbook
+    from crimeoutcomes.synthetic.writer import Sheet, mixed_cells, write_workbook
 
     truth = sample.outcomes_truth(year)
     h = spec.OUTCOMES_HEADERS

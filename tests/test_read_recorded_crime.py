@@ -4,10 +4,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from crimeoutcomes import sample
-from crimeoutcomes.read import parse_recorded_crime
-from crimeoutcomes.schema import RECORDED_CRIME_COLUMNS
-from crimeoutcomes.workbook_writer import Sheet, write_workbook
+from crimeoutcomes.synthetic import sample
+from crimeoutcomes.data.read import parse_recorded_crime
+from crimeoutcomes.data.schema import RECORDED_CRIME_COLUMNS
+from crimeoutcomes.synthetic.writer import Sheet, write_workbook
 
 
 def test_round_trip_of_every_year_sheet(sample_files):

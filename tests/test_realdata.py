@@ -3,8 +3,8 @@
 import polars as pl
 import pytest
 
-from crimeoutcomes import codes
-from crimeoutcomes.read import parse_outcomes, parse_recorded_crime
+from crimeoutcomes.data import codes
+from crimeoutcomes.data.read import parse_outcomes, parse_recorded_crime
 
 from realdata_rebuild import real_recorded_crime
 

@@ -10,7 +10,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from crimeoutcomes import codes
+from crimeoutcomes.data import codes
 
 from conftest import PROJECT_ROOT
 from expected import CHILD_CODES, expected_figures

@@ -9,8 +9,9 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from crimeoutcomes import reconcile, sample
-from crimeoutcomes.years import financial_years_between
+from crimeoutcomes.stats import reconcile
+from crimeoutcomes.synthetic import sample
+from crimeoutcomes.data.years import financial_years_between
 
 from conftest import SHARED
 

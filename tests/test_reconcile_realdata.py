@@ -5,7 +5,8 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from crimeoutcomes import codes, reconcile
+from crimeoutcomes.data import codes
+from crimeoutcomes.stats import reconcile
 
 from expected import expected_figures
 

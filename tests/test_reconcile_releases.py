@@ -4,8 +4,10 @@ published figures is tested in test_reconcile_figures.py)."""
 import polars as pl
 import pytest
 
-from crimeoutcomes import cli, releases, sample
-from crimeoutcomes.sample_releases import UNASSIGNED_EARLIER, earlier_release
+from crimeoutcomes import cli
+from crimeoutcomes.stats import releases
+from crimeoutcomes.synthetic import sample
+from crimeoutcomes.synthetic.releases import UNASSIGNED_EARLIER, earlier_release
 
 
 @pytest.fixture(scope="module")

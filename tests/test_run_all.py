@@ -7,8 +7,9 @@ import re
 import polars as pl
 import pytest
 
-from crimeoutcomes import codes, sample
-from crimeoutcomes.years import year_slug
+from crimeoutcomes.data import codes
+from crimeoutcomes.synthetic import sample
+from crimeoutcomes.data.years import year_slug
 
 from conftest import NOTEBOOK_HTML, VINTAGES
 from expected import CHILD_CODES, expected_figures, from_tidy
@@ -137,8 +138,8 @@ def test_figure_csvs_hold_the_same_sums(built, expected, truth):
 
 def test_a_missing_force_is_null_never_zero_in_the_gap_year(sample_files, truth):
     """2014/15: forces that did not provide data (the sample's 'N/A - data not provided')."""
-    from crimeoutcomes.analysis import setup
-    from crimeoutcomes.summary import build_summary
+    from crimeoutcomes.report.notebook import setup
+    from crimeoutcomes.report.summary import build_summary
 
     summary = build_summary(setup("2014/15", "recorded", data_folder=str(sample_files.folder)))
     expected = expected_figures(from_tidy(truth.filter(pl.col("financial_year") == "2014/15"), "recorded"),

@@ -4,8 +4,9 @@ import fastexcel
 import polars as pl
 import pytest
 
-from crimeoutcomes import codes, sample
-from crimeoutcomes.store import file_sha256
+from crimeoutcomes.data import codes
+from crimeoutcomes.synthetic import sample
+from crimeoutcomes.data.cache import file_sha256
 
 
 def test_every_workbook_says_synthetic_on_its_cover(sample_files):

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from crimeoutcomes.sources import (OUTCOMES, RECORDED_CRIME, classify, from_content_api, from_landing_page,
+from crimeoutcomes.data.govuk import (OUTCOMES, RECORDED_CRIME, classify, from_content_api, from_landing_page,
                                    newest)
 
 MEDIA = "https://assets.publishing.service.gov.uk/media/6a5e580ec7c34404041b4648/"

@@ -3,10 +3,11 @@
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from crimeoutcomes import paths, store
-from crimeoutcomes.read import OUTCOMES, parse_outcomes
-from crimeoutcomes.schema import SCHEMA_VERSION
-from crimeoutcomes.tables import load_table
+from crimeoutcomes import config as paths
+from crimeoutcomes.data import cache as store
+from crimeoutcomes.data.read import OUTCOMES, parse_outcomes
+from crimeoutcomes.data.schema import SCHEMA_VERSION
+from crimeoutcomes.data.load import load_table
 
 
 def _counting(parse):
@@ -66,9 +67,9 @@ def test_load_table_detects_the_kind(sample_files):
 
 
 def test_kind_is_told_from_sheet_names_without_parsing_cells(sample_files, tmp_path, monkeypatch):
-    from crimeoutcomes import workbook
-    from crimeoutcomes.read import detect_kind
-    from crimeoutcomes.sample import write_outcomes_workbook
+    from crimeoutcomes.data import workbook
+    from crimeoutcomes.data.read import detect_kind
+    from crimeoutcomes.synthetic.sample import write_outcomes_workbook
 
     def no_parsing(*args, **kwargs):
         raise AssertionError("the workbook was opened for parsing")

@@ -7,10 +7,11 @@ so a wording the reader does not know is planted by changing one header here, no
 import polars as pl
 import pytest
 
-from crimeoutcomes import cli, sample
-from crimeoutcomes.manifest import save_manifest
-from crimeoutcomes.survey import NOTE, OK, render, survey
-from crimeoutcomes.workbook_writer import Sheet, write_workbook
+from crimeoutcomes import cli
+from crimeoutcomes.synthetic import sample
+from crimeoutcomes.data.manifest import save_manifest
+from crimeoutcomes.data.survey import NOTE, OK, render, survey
+from crimeoutcomes.synthetic.writer import Sheet, write_workbook
 
 from helpers import base_row, outcomes_rows
 from spec_layout import (DATA_SHEETS, NOT_PROVIDED, OUTCOMES_HEADERS, RECORDED_CRIME_HEADERS,

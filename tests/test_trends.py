@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from crimeoutcomes import trends
+from crimeoutcomes.stats import trends
 
 
 def _exact(before: int, after: int) -> tuple[float, float]:

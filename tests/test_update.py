@@ -6,9 +6,9 @@ import json
 import shutil
 from datetime import date
 
-from crimeoutcomes.manifest import load_manifest, save_manifest
-from crimeoutcomes.source_set import obtain
-from crimeoutcomes.store import file_sha256
+from crimeoutcomes.data.manifest import load_manifest, save_manifest
+from crimeoutcomes.data.source_files import obtain
+from crimeoutcomes.data.cache import file_sha256
 
 from test_download import OUTCOMES_2024_BROKEN, OUTCOMES_2025, OUTCOMES_2025_OLD, PFA, server  # noqa: F401
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import polars as pl
 
-from .errors import CrimeOutcomesError
-from .read import detect_kind
-from .sample import DEFAULT_YEARS, write_sample
-from .source_set import SOURCE_CHOICES, obtain
-from .store import write_parquet_atomic
-from .tables import load_outcomes, load_recorded_crime, load_table
-from .years import normalise_financial_year
+from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.data.read import detect_kind
+from crimeoutcomes.synthetic.sample import DEFAULT_YEARS, write_sample
+from crimeoutcomes.data.source_files import SOURCE_CHOICES, obtain
+from crimeoutcomes.data.cache import write_parquet_atomic
+from crimeoutcomes.data.load import load_outcomes, load_recorded_crime, load_table
+from crimeoutcomes.data.years import normalise_financial_year
 
 
 def _financial_year(value: str) -> str:
@@ -39,7 +39,7 @@ def _cmd_read(args) -> int:
 
 
 def _cmd_survey(args) -> int:
-    from .survey import render, survey
+    from crimeoutcomes.data.survey import render, survey
 
     result = survey(args.paths, raw_dir=args.raw_dir, use_data_folder=not args.no_data_folder)
     print(render(result))
@@ -55,7 +55,7 @@ def _cmd_sample(args) -> int:
 
 
 def _cmd_fetch(args) -> int:
-    from .download import LATEST, fetch
+    from crimeoutcomes.data.download import LATEST, fetch
 
     years = None if args.all else [args.year] if args.year else LATEST
     for entry in fetch(years, args.raw_dir, base_url=args.base_url, progress=not args.quiet):
@@ -64,7 +64,7 @@ def _cmd_fetch(args) -> int:
 
 
 def _cmd_site(args) -> int:
-    from .site import build_site
+    from crimeoutcomes.report.site import build_site
 
     print(f"Site: {build_site(args.out, args.site) / 'index.html'}")
     return 0
@@ -82,8 +82,8 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_diff(args) -> int:
-    from .releases import compare_releases, maturation
-    from .store import write_csv_atomic
+    from crimeoutcomes.stats.releases import compare_releases, maturation
+    from crimeoutcomes.data.cache import write_csv_atomic
 
     old, new = (load_table(p, "outcomes") for p in (args.old, args.new))
     diff = compare_releases(old, new, args.old.name, args.new.name)
@@ -102,14 +102,14 @@ def _cmd_diff(args) -> int:
 
 
 def _cmd_kernel(args) -> int:
-    from .pipeline import ensure_kernel
+    from crimeoutcomes.report.pipeline import ensure_kernel
 
     print(f"Jupyter kernel {ensure_kernel()!r} runs {sys.executable}")
     return 0
 
 
 def _cmd_funnel(args) -> int:
-    from .stats.cli import run_funnel
+    from crimeoutcomes.stats.cli import run_funnel
 
     return run_funnel(args.path, args.out, args.kind)
 

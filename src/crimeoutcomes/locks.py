@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from .errors import CrimeOutcomesError
+from crimeoutcomes.errors import CrimeOutcomesError
 
 LOCK_NAME = ".lock"
 

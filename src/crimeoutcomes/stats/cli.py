@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..atomic import write_atomically
-from ..errors import CrimeOutcomesError, InputFileError
-from .funnel import flagged, funnel_table
-from .validate import FunnelInputError
+from crimeoutcomes.atomic import write_atomically
+from crimeoutcomes.errors import CrimeOutcomesError, InputFileError
+from crimeoutcomes.stats.funnel import flagged, funnel_table
+from crimeoutcomes.stats.validate import FunnelInputError
 
 
 def read_funnel_csv(path: Path) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .families import Family
+from crimeoutcomes.stats.families import Family
 
 DISPERSION_ALPHA = 0.05
 BOOTSTRAP_REPLICATES = 999

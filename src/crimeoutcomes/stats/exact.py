@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .families import Family
+from crimeoutcomes.stats.families import Family
 
 
 def interpolated_limit(family: Family, size, target: float, p: float) -> np.ndarray:

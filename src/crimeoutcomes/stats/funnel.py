@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from .dispersion import BOOTSTRAP_REPLICATES, Dispersion, adjusted_limit, dispersion, z_scores
-from .exact import attained_flag_rates, flag, holm, interpolated_limit, tail_probabilities
-from .families import FAMILIES, Family
-from .ranks import RANK_DRAWS, observed_ranks, rank_intervals
-from .validate import infer_family, validated
+from crimeoutcomes.stats.dispersion import BOOTSTRAP_REPLICATES, Dispersion, adjusted_limit, dispersion, z_scores
+from crimeoutcomes.stats.exact import attained_flag_rates, flag, holm, interpolated_limit, tail_probabilities
+from crimeoutcomes.stats.families import FAMILIES, Family
+from crimeoutcomes.stats.ranks import RANK_DRAWS, observed_ranks, rank_intervals
+from crimeoutcomes.stats.validate import infer_family, validated
 
 #: One-sided tail probability of each pair of limits: 95% and 99.8% two-sided.
 LEVELS = {"95": 0.025, "99_8": 0.001}

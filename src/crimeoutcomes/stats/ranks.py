@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .families import Family
+from crimeoutcomes.stats.families import Family
 
 GRID_POINTS = 801
 RANK_DRAWS = 4000

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import CrimeOutcomesError
-from .families import FAMILIES, Family
+from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.stats.families import FAMILIES, Family
 
 
 class FunnelInputError(CrimeOutcomesError):

@@ -1,0 +1,163 @@
+"""Which files a run uses: downloaded ones, fresh downloads, or the synthetic sample."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crimeoutcomes import config
+from crimeoutcomes.data.download import fetch
+from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.locks import exclusive
+from crimeoutcomes.data.manifest import load_manifest
+from crimeoutcomes.synthetic.sample import SAMPLE_VERSION, write_sample
+from crimeoutcomes.data.digests import file_sha256
+
+# The reader (pandas through tables) is imported where it is used: a run whose files are listed in a
+# manifest and whose build is up to date never reads a workbook.
+
+SOURCE_CHOICES = ("auto", "download", "local", "sample")
+
+
+@dataclass
+class SourceSet:
+    folder: Path
+    synthetic: bool
+    outcomes: dict[str, Path] = field(default_factory=dict)  # financial year -> file (newest release)
+    recorded_crime: Path | None = None
+    manifest: dict = field(default_factory=dict)
+    releases: dict[str, list[Path]] = field(default_factory=dict)  # financial year -> every release, oldest first
+
+    @property
+    def years(self) -> list[str]:
+        return sorted(self.outcomes)
+
+    def entry(self, path: Path) -> dict:
+        """The manifest's record of a file ({} if it has none)."""
+        return next((e for e in self.manifest.get("files", []) if e.get("filename") == path.name), {})
+
+
+def _release_order(entry: dict) -> str:
+    return entry.get("release_date") or ""
+
+
+def from_manifest(folder: Path) -> SourceSet:
+    """The newest release of each year that the folder's manifest lists and that is on disk, and
+    every release of each year (a folder may keep several side by side)."""
+    manifest = load_manifest(folder)
+    by_year: dict[str | None, list[dict]] = {}  # financial year (None: the recorded-crime file) -> entries
+    for entry in manifest.get("files", []):
+        if entry.get("kind") not in ("outcomes", "recorded_crime") or not (folder / entry["filename"]).is_file():
+            continue
+        key = entry["financial_year"] if entry["kind"] == "outcomes" else None
+        by_year.setdefault(key, []).append(entry)
+    ordered = {key: sorted(entries, key=_release_order) for key, entries in by_year.items()}
+    recorded = ordered.pop(None, None)
+    return SourceSet(
+        folder=folder, synthetic=bool(manifest.get("synthetic")),
+        outcomes={y: folder / entries[-1]["filename"] for y, entries in sorted(ordered.items())},
+        recorded_crime=folder / recorded[-1]["filename"] if recorded else None, manifest=manifest,
+        releases={y: [folder / e["filename"] for e in entries] for y, entries in sorted(ordered.items())})
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".ods")
+
+
+def from_folder(folder: str | Path) -> SourceSet:
+    """The files of a folder: as its manifest.json lists them, or, without one, every workbook in it.
+
+    A folder without a manifest (workbooks copied in by hand) is read file by file to learn which
+    financial year each holds; two files holding the same year are an error naming both.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CrimeOutcomesError(f"data folder {folder} does not exist")
+    if (folder / "manifest.json").is_file():
+        found = from_manifest(folder)
+        if found.outcomes:
+            return found
+    from crimeoutcomes.data.read import OUTCOMES, RECORDED_CRIME, detect_kind
+    from crimeoutcomes.data.load import load_table
+
+    outcomes: dict[str, Path] = {}
+    recorded: list[Path] = []
+    entries = []
+    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in WORKBOOK_SUFFIXES and p.is_file()):
+        kind = detect_kind(path)
+        year = None
+        if kind == RECORDED_CRIME:
+            recorded.append(path)
+        elif kind == OUTCOMES:
+            held = load_table(path, OUTCOMES)["financial_year"].unique().sort().to_list()
+            for year in held:
+                if year in outcomes:
+                    raise CrimeOutcomesError(f"{outcomes[year]} and {path} both hold {year}: keep one release "
+                                             f"of each year in {folder}")
+                outcomes[year] = path
+            year = held[-1] if len(held) == 1 else None
+        entries.append({"filename": path.name, "kind": kind, "financial_year": year, "url": None,
+                        "sha256": file_sha256(path), "synthetic": path.name.lower().startswith("synthetic")})
+    if len(recorded) > 1:
+        raise CrimeOutcomesError(f"{folder} holds more than one recorded-crime file: "
+                                 f"{', '.join(p.name for p in recorded)}; keep one")
+    if not outcomes:
+        raise CrimeOutcomesError(f"no outcomes workbooks (.xlsx or .ods) in {folder}")
+    synthetic = any(e["synthetic"] for e in entries)
+    return SourceSet(folder=folder, synthetic=synthetic, outcomes=dict(sorted(outcomes.items())),
+                     recorded_crime=recorded[0] if recorded else None,
+                     manifest={"synthetic": synthetic, "files": entries},
+                     releases={y: [p] for y, p in sorted(outcomes.items())})
+
+
+def check_for_updates(raw_dir: Path, base_url: str | None = None,
+                      log=lambda message: print(message, file=sys.stderr)) -> None:
+    """Bring a downloaded folder up to date with GOV.UK (new years, re-issued files), or say that it
+    could not be checked. A folder filled by hand (no file in its manifest has a URL) is left alone."""
+    from requests import RequestException
+
+    from crimeoutcomes.data.download import update
+
+    if not any(entry.get("url") for entry in load_manifest(raw_dir).get("files", [])):
+        return
+    try:
+        new = update(raw_dir, base_url=base_url, progress=sys.stderr.isatty(), log=log)
+    except (CrimeOutcomesError, RequestException, OSError, ValueError) as exc:
+        log(f"Could not check GOV.UK for new releases ({exc}); using the files in {raw_dir}")
+        return
+    if not new:
+        log(f"GOV.UK lists no new or re-issued file: the files in {raw_dir} are the newest")
+
+
+def obtain(source: str = "auto", raw_dir: Path | None = None, sample_dir: Path | None = None,
+           log=lambda message: print(message, file=sys.stderr), base_url: str | None = None) -> SourceSet:
+    """Files for a run. 'auto': those in raw_dir, first brought up to date with GOV.UK where it answers
+    (``check_for_updates``), else download, else (saying so) the sample. 'local': raw_dir as it is.
+    ``base_url`` stands in for GOV.UK (tests)."""
+    if source not in SOURCE_CHOICES:
+        raise CrimeOutcomesError(f"--source must be one of {', '.join(SOURCE_CHOICES)}, not {source!r}")
+    raw_dir = raw_dir or config.raw_dir()
+    sample_dir = sample_dir or config.sample_dir()
+    if source in ("auto", "local"):
+        if raw_dir.is_dir() and any(p.suffix.lower() in WORKBOOK_SUFFIXES for p in raw_dir.iterdir()):
+            if source == "auto":
+                check_for_updates(raw_dir, base_url, log)
+            return from_folder(raw_dir)
+        if source == "local":
+            raise CrimeOutcomesError(f"no downloaded outcomes files in {raw_dir} (run 'python -m crimeoutcomes fetch')")
+    if source in ("auto", "download"):
+        try:
+            fetch(None, raw_dir, base_url=base_url)
+            return from_manifest(raw_dir)
+        except CrimeOutcomesError as exc:
+            if source == "download":
+                raise
+            log(f"Cannot download the Home Office files ({exc}).\n"
+                f"Building from the SYNTHETIC sample in {sample_dir} instead: its numbers are invented.")
+    with exclusive(sample_dir, f"the sample folder {sample_dir}", wait=True):
+        existing = from_manifest(sample_dir)
+        if (existing.synthetic and existing.outcomes and existing.recorded_crime
+                and existing.manifest.get("sample_version") == SAMPLE_VERSION):
+            return existing
+        write_sample(sample_dir)
+        return from_manifest(sample_dir)

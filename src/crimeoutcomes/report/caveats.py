@@ -1,0 +1,201 @@
+"""Caveats as data: reference/caveats.csv says which forces, years, offence codes and outcome types
+each caveat touches; a chart or table asks which apply to what it shows.
+
+Numbers are the rows' order in the file (1 for the first caveat), the same on every page and in
+every build, so marker [3] always means the same caveat; a caveat for synthetic data only is left
+out of real builds but keeps its number. Adding a caveat is adding a row to the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from crimeoutcomes.data.codes import forces as known_forces
+from crimeoutcomes.data.codes import outcome_types
+from crimeoutcomes.errors import CrimeOutcomesError, InputFileError
+from crimeoutcomes.config import REFERENCE_DIR
+from crimeoutcomes.data.years import normalise_financial_year, start_year
+
+CAVEATS_FILE = REFERENCE_DIR / "caveats.csv"
+COLUMNS = ("id", "forces", "financial_years", "offence_codes", "outcome_types", "synthetic_only", "text",
+           "source_url")
+_LIST_SEPARATOR = ";"
+
+
+@dataclass(frozen=True)
+class Caveat:
+    number: int
+    id: str
+    forces: frozenset[str]  # empty: every force
+    year_ranges: tuple[tuple[int | None, int | None], ...]  # start years, inclusive; empty: every year
+    offence_codes: frozenset[str]  # empty: every offence
+    outcome_types: frozenset[str]  # empty: every outcome type
+    synthetic_only: bool
+    text: str
+    source_url: str
+
+    @property
+    def marker(self) -> str:
+        return f"[{self.number}]"
+
+    def covers_year(self, financial_year: str) -> bool:
+        year = start_year(financial_year)
+        return not self.year_ranges or any((first is None or first <= year) and (last is None or year <= last)
+                                           for first, last in self.year_ranges)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a chart or table shows. None in a field means it is not narrowed there: a national
+    figure shows every force, a chart of all outcomes every outcome type."""
+
+    financial_years: Sequence[str] | None = None
+    forces: Sequence[str] | None = None
+    offence_codes: Sequence[str] | None = None
+    outcome_types: Sequence[str] | None = None
+    synthetic: bool = False
+
+
+# ---- reading the file ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def load_caveats(path: Path = CAVEATS_FILE) -> tuple[Caveat, ...]:
+    """Every caveat of the file, numbered in order; InputFileError naming the row and column of any
+    value it cannot take (a misspelt force would silently never match)."""
+    path = Path(path)
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if tuple(reader.fieldnames or ()) != COLUMNS:
+            raise InputFileError(path, f"the columns must be {', '.join(COLUMNS)} "
+                                       f"(found: {', '.join(reader.fieldnames or ())})")
+        records = list(reader)
+    caveats, seen = [], {}
+    for number, record in enumerate(records, start=1):
+        row = number + 1  # as a spreadsheet shows it, the header being row 1
+        caveat = _caveat(path, row, number, record)
+        if caveat.id in seen:
+            raise InputFileError(path, f"id {caveat.id!r} is already used in row {seen[caveat.id]}",
+                                 column="id", row=row)
+        seen[caveat.id] = row
+        caveats.append(caveat)
+    return tuple(caveats)
+
+
+def _caveat(path: Path, row: int, number: int, record: dict) -> Caveat:
+    def fail(column: str, problem: str) -> InputFileError:
+        return InputFileError(path, problem, column=column, row=row)
+
+    if None in record or any(value is None for value in record.values()):
+        raise fail("id", f"the row has {'more' if None in record else 'fewer'} fields than the header")
+    for column in ("id", "text"):
+        if not record[column].strip():
+            raise fail(column, f"{column} is empty")
+    forces = _items(record["forces"])
+    unknown = [f for f in forces if f not in known_forces()]
+    if unknown:
+        raise fail("forces", f"unknown force {unknown[0]!r} (spell it as reference/forces.csv does)")
+    types = _items(record["outcome_types"])
+    known_types = {t.code for t in outcome_types()}
+    if any(t not in known_types for t in types):
+        bad = next(t for t in types if t not in known_types)
+        raise fail("outcome_types", f"unknown outcome type {bad!r} (known: reference/outcome_types.csv)")
+    flag = record["synthetic_only"].strip().lower()
+    if flag not in ("true", "false"):
+        raise fail("synthetic_only", f"synthetic_only must be true or false, not {record['synthetic_only']!r}")
+    url = record["source_url"].strip()
+    if url and not url.startswith("https://"):
+        raise fail("source_url", f"a source URL must start with https:// (or be empty), not {url!r}")
+    try:
+        ranges = tuple(_year_range(item) for item in _items(record["financial_years"]))
+    except ValueError as exc:
+        raise fail("financial_years", f"{exc} (write 2019/20, 2019/20-2020/21, 2022/23- or -2020/21, "
+                                      "separated by ';')") from exc
+    return Caveat(number, record["id"].strip(), frozenset(forces), ranges, frozenset(_items(record["offence_codes"])),
+                  frozenset(types), flag == "true", record["text"].strip(), url)
+
+
+def _items(cell: str) -> list[str]:
+    return [item.strip() for item in cell.split(_LIST_SEPARATOR) if item.strip()]
+
+
+def _year_range(item: str) -> tuple[int | None, int | None]:
+    """'2019/20' -> (2019, 2019); '2022/23-' -> (2022, None); '-2020/21' -> (None, 2020)."""
+    match = _YEAR_RANGE.match(item)
+    if not match or not (match.group(1) or match.group(3)) or (match.group(2) is None and match.group(3)):
+        raise ValueError(f"not a financial year or range: {item!r}")
+    first, dash, last = match.groups()
+    start = start_year(normalise_financial_year(first)) if first else None
+    end = start_year(normalise_financial_year(last)) if last else None
+    if not dash:
+        return start, start
+    if start is not None and end is not None and end < start:
+        raise ValueError(f"range {item!r} ends before it starts")
+    return start, end
+
+
+#: Years in the file's one spelling (2019/20), so that the dash can only mean a range.
+_YEAR_RANGE = re.compile(r"^(\d{4}/\d{2})?\s*(-)?\s*(\d{4}/\d{2})?$")
+
+
+# ---- which apply ------------------------------------------------------------------------------------
+
+
+def caveats_for(scope: Scope, caveats: Iterable[Caveat] | None = None) -> list[Caveat]:
+    """The caveats touching what ``scope`` shows, in their numbered order.
+
+    A caveat applies when, in each of forces, years, offence codes and outcome types, either it is
+    not narrowed or what is shown includes one of its values; one for synthetic data only applies to
+    synthetic scopes alone.
+    """
+    caveats = load_caveats() if caveats is None else tuple(caveats)
+    shown_forces = _checked_forces(scope.forces)
+    years = None if scope.financial_years is None else [normalise_financial_year(y) for y in scope.financial_years]
+    return [c for c in caveats
+            if (scope.synthetic or not c.synthetic_only)
+            and _overlaps(c.forces, shown_forces)
+            and _overlaps(c.offence_codes, scope.offence_codes)
+            and _overlaps(c.outcome_types, scope.outcome_types)
+            and (years is None or any(c.covers_year(y) for y in years))]
+
+
+def _overlaps(narrowed: frozenset[str], shown: Sequence[str] | None) -> bool:
+    return not narrowed or shown is None or bool(narrowed.intersection(shown))
+
+
+def _checked_forces(shown: Sequence[str] | None) -> Sequence[str] | None:
+    # A misspelt force in a notebook would silently get no caveat: refuse it instead.
+    unknown = [f for f in shown or () if f not in known_forces()]
+    if unknown:
+        raise CrimeOutcomesError(f"caveat scope names an unknown force {unknown[0]!r} "
+                                 "(spell it as reference/forces.csv does)")
+    return shown
+
+
+def markers(caveats: Iterable[Caveat]) -> str:
+    """The short mark a chart or table carries: '[1][3]', or '' when no caveat applies."""
+    return "".join(c.marker for c in caveats)
+
+
+# ---- the caveats page ----------------------------------------------------------------------------
+
+
+def caveats_html(synthetic: bool = False, caveats: Iterable[Caveat] | None = None) -> str:
+    """Every caveat as an HTML ordered list (numbers as in the markers), text escaped, each item with
+    an id ``caveat-N`` for links from the markers and its source where it has one."""
+    caveats = load_caveats() if caveats is None else tuple(caveats)
+    items = []
+    for caveat in caveats:
+        if caveat.synthetic_only and not synthetic:
+            continue
+        source = (f' <a class="caveat-source" href="{html.escape(caveat.source_url, quote=True)}">source</a>'
+                  if caveat.source_url else "")
+        items.append(f'  <li id="caveat-{caveat.number}" value="{caveat.number}">{html.escape(caveat.text)}'
+                     f"{source}</li>")
+    return '<ol class="caveats">\n' + "\n".join(items) + "\n</ol>"

@@ -1,0 +1,203 @@
+"""What each column of a published table is, declared once: its kind, its heading in words, and so
+its format. A table never falls back on a default that could round a ratio to a whole number: a
+numeric column whose kind is not declared here (or by the caller) is an error.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from crimeoutcomes.errors import CrimeOutcomesError
+
+MISSING = "n/a"
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    format: Callable[[object], str]
+    numeric: bool = True  # right-aligned
+
+
+def _fixed(decimals: int, suffix: str = "", sign: bool = False) -> Callable[[object], str]:
+    spec = f"{'+' if sign else ''},.{decimals}f"
+    return lambda value: f"{value:{spec}}{suffix}"
+
+
+def _flag(value) -> str:
+    if isinstance(value, str):
+        return value or "no"  # 'high' / 'low' from a funnel, '' = inside the limits
+    return "yes" if value else "no"
+
+
+KINDS = {kind.name: kind for kind in (
+    Kind("count", _fixed(0)),
+    Kind("expected", _fixed(1)),
+    # a figure as published: whole numbers as such, anything else to two decimals (never rounded away)
+    Kind("number", lambda value: f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"),  # a count that need not be whole: an expected count, an interval on a count
+    Kind("rate", _fixed(2)),  # per 1,000
+    Kind("share", lambda value: f"{value:.2%}"),
+    Kind("ratio", _fixed(2)),
+    Kind("limit", _fixed(2)),  # a control limit of a ratio (shares' limits are declared as shares)
+    Kind("percent_change", _fixed(1, "%", sign=True)),
+    Kind("p_value", lambda value: f"{value:.2g}"),  # two significant figures: 0.061, 0.0013, 6.1e-116
+    Kind("flag", _flag, numeric=False),
+    Kind("year", str, numeric=False),
+    Kind("text", str, numeric=False),
+)}
+
+#: Every column that a report table shows, by name: (kind, heading).
+COLUMNS: dict[str, tuple[str, str]] = {
+    "financial_year": ("year", "financial year"),
+    "financial_years": ("year", "financial years"),
+    "quarter": ("text", "quarter"),
+    "period": ("year", "period"),
+    "force": ("text", "force"),
+    "offence_code": ("text", "offence code"),
+    "offence_description": ("text", "offence"),
+    "offence": ("text", "offence"),
+    "subgroup": ("text", "subgroup"),
+    "offence_subgroup": ("text", "subgroup"),
+    "outcome_type": ("text", "outcome type"),
+    "victim_under_age": ("count", "victim under (age)"),
+    "offence_codes": ("text", "offence codes"),
+    "reason": ("text", "reason"),
+    "quarters_left_out": ("text", "quarters left out"),
+    "quarters_missing": ("text", "quarters missing or collapsed"),
+    "marker": ("text", "why"),
+    "community_resolutions": ("count", "community resolutions"),
+    "assigned_outcomes": ("count", "assigned outcomes"),
+    "charges_and_out_of_court": ("count", "charges and out-of-court outcomes"),
+    "recorded_offences": ("count", "sexual offences recorded"),
+    "force_quarters_missing": ("count", "force-quarters missing or collapsed"),
+    "sexual_offences": ("count", "sexual offences: community resolutions"),
+    "all_crime": ("count", "all crime: community resolutions"),
+    "change": ("count", "change on the year before"),
+    "change_pct": ("percent_change", "change on the year before (%)"),
+    "cr_low": ("expected", "community resolutions, lower 95% limit"),
+    "cr_high": ("expected", "community resolutions, upper 95% limit"),
+    "expected_community_resolutions": ("expected", "expected community resolutions"),
+    "rate_per_1000_recorded": ("rate", "per 1,000 recorded"),
+    "rate_per_1000_recorded_low": ("rate", "per 1,000 recorded, lower 95% limit"),
+    "rate_per_1000_recorded_high": ("rate", "per 1,000 recorded, upper 95% limit"),
+    "share_of_assigned": ("share", "share of assigned outcomes"),
+    "share_of_assigned_low": ("share", "share of assigned, lower 95% limit"),
+    "share_of_assigned_high": ("share", "share of assigned, upper 95% limit"),
+    "share_of_charges_and_out_of_court": ("share", "share of charges and out-of-court"),
+    "share_of_charges_and_out_of_court_low": ("share", "share of charges and out-of-court, lower 95% limit"),
+    "share_of_charges_and_out_of_court_high": ("share", "share of charges and out-of-court, upper 95% limit"),
+    "sexual_offences_share": ("share", "sexual offences: share of assigned outcomes"),
+    "all_crime_share": ("share", "all crime: share of assigned outcomes"),
+    "ratio": ("ratio", "observed / expected"),
+    "lower_95": ("limit", "lower 95% limit"),
+    "upper_95": ("limit", "upper 95% limit"),
+    "lower_99_8": ("limit", "lower 99.8% limit"),
+    "upper_99_8": ("limit", "upper 99.8% limit"),
+    "outside_95": ("flag", "outside 95% limits"),
+    "outside_99_8": ("flag", "outside 99.8% limits"),
+    "outside_adjusted_99_8": ("flag", "outside 99.8% limits allowing for over-dispersion"),
+    "rankable": ("flag", "ranked"),
+    # change over time (trends.py)
+    "comparison": ("text", "comparison"),
+    "from_year": ("year", "from"),
+    "to_year": ("year", "to"),
+    "from_count": ("count", "count then"),
+    "to_count": ("count", "count now"),
+    "ratio_low": ("ratio", "ratio, lower 95% limit"),
+    "ratio_high": ("ratio", "ratio, upper 95% limit"),
+    "share_change": ("text", "change in the share of assigned outcomes"),
+    "previous_year_count": ("count", "the year before"),
+    "year_count": ("count", "this year"),
+    "change_on_the_year": ("text", "change on the year before (95% interval)"),
+    "first_year_count": ("count", "first year read"),
+    "change_since_first_year": ("text", "change since the first year read (95% interval)"),
+    # funnels and ranks (comparison.py, stats.funnel)
+    "share": ("share", "share of assigned outcomes"),
+    "target": ("share", "England and Wales"),
+    "p_high": ("p_value", "P(this many or more)"),
+    "p_low": ("p_value", "P(this many or fewer)"),
+    "p_two_sided": ("p_value", "p-value (two-sided)"),
+    "p_holm": ("p_value", "p-value, Holm-adjusted across forces"),
+    "rank": ("count", "rank (1 = highest)"),
+    "rank_low": ("count", "rank, 95% interval from"),
+    "rank_high": ("count", "rank, 95% interval to"),
+    # reconciliation with published figures
+    "id": ("text", "figure"),
+    "area": ("text", "area"),
+    "offences": ("text", "offences"),
+    "published_as": ("text", "published as"),
+    "published": ("number", "published"),
+    "figure": ("number", "published"),
+    "ours_closed": ("number", "ours, closed basis"),
+    "ours_recorded": ("number", "ours, recorded basis"),
+    "difference_closed": ("number", "published minus ours, closed"),
+    "difference_recorded": ("number", "published minus ours, recorded"),
+    "likely_reason": ("text", "likely reason"),
+    "not_reproducible_reason": ("text", "why the open data cannot reproduce it"),
+    "published_by": ("text", "published by"),
+    "ours_from": ("text", "ours from"),
+    "figures": ("count", "figures"),
+    "shared_row": ("text", "line of the list"),
+    "reading": ("text", "our reading of the source"),
+    "status": ("text", "status"),
+    "best_fit": ("text", "best fit"),
+    "reasons": ("text", "what the data cannot rule out"),
+    "window": ("year", "window"),
+    "basis": ("text", "basis"),
+    "ours": ("number", "ours"),
+    "published_minus_ours": ("number", "published minus ours"),
+    "fits": ("flag", "fits"),
+    "why_not": ("text", "why not"),
+    # releases compared
+    "change_closed": ("count", "change, closed basis"),
+    "change_recorded": ("count", "change, recorded basis"),
+    "cells_changed": ("count", "cells changed"),
+    "newly_assigned_recorded": ("count", "newly assigned, recorded basis"),
+    "not_yet_assigned_old": ("count", "not yet assigned, older release"),
+    "not_yet_assigned_new": ("count", "not yet assigned, newer release"),
+    "assigned_old": ("count", "assigned, older release"),
+    "assigned_new": ("count", "assigned, newer release"),
+    "community_resolutions_old": ("count", "community resolutions, older release"),
+    "community_resolutions_new": ("count", "community resolutions, newer release"),
+}
+
+
+def heading(column: str, headings: Mapping[str, str] | None = None) -> str:
+    if headings and column in headings:
+        return headings[column]
+    if column in COLUMNS:
+        return COLUMNS[column][1]
+    return re.sub(r"\b99 8\b", "99.8%", column.replace("_", " "))
+
+
+def kind_of(column: str, numeric: bool, kinds: Mapping[str, str] | None = None) -> Kind:
+    """The declared kind of ``column`` (``kinds`` first, then ``COLUMNS``); text for undeclared text,
+    and for a numeric kind's column that already holds text (a figure written as published, '>1,500')."""
+    name = (kinds or {}).get(column) or COLUMNS.get(column, (None,))[0]
+    if not numeric and name in KINDS and KINDS[name].numeric:
+        name = "text"
+    if name is None:
+        if numeric:
+            raise CrimeOutcomesError(f"table column {column!r} holds numbers but its kind is not declared: add it to "
+                                     f"crimeoutcomes/columns.py COLUMNS (kinds: {', '.join(KINDS)})")
+        name = "text"
+    if name not in KINDS:
+        raise CrimeOutcomesError(f"column {column!r}: unknown kind {name!r} (kinds: {', '.join(KINDS)})")
+    return KINDS[name]
+
+
+def formatted(value, kind: Kind) -> str:
+    """The cell as shown: missing (None, NA, NaN) is 'n/a', never a number."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return MISSING
+    except ImportError:  # pragma: no cover
+        pass
+    return kind.format(value)

@@ -1,0 +1,322 @@
+"""House style, the few chart shapes the reports use, and saving each figure with its CSV.
+
+Every figure is saved as PNG and SVG next to a CSV that holds exactly the numbers plotted.
+Figures from synthetic data carry a SYNTHETIC DATA watermark and footer, so that an image
+copied out of a report can never pass for official statistics. Output is byte-stable: no dates
+in the files, a fixed SVG id salt.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from crimeoutcomes.atomic import write_atomically
+from crimeoutcomes.frames import as_pandas
+from crimeoutcomes.synthetic.sample import SYNTHETIC_MARK
+
+SOURCE_NOTE = "Source: Home Office, crime outcomes open data"
+MISSING_COLOUR = "#d9d9d9"
+MOST_ANNOTATED_CELLS = 250
+HIGHLIGHT = "#b00020"
+
+
+#: seaborn's "colorblind" palette, written out so that notebooks without a heat-map need not import
+#: seaborn (which imports scipy.stats, about a second per notebook).
+PALETTE = ["#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#949494", "#ece133",
+           "#56b4e9"]
+
+
+#: Each line of a chart differs in marker and dash as well as colour, so that it can be told apart
+#: by readers who do not see the colours and on a greyscale print.
+SERIES_STYLES = [("o", "-"), ("s", "--"), ("^", ":"), ("D", "-."), ("v", (0, (5, 1, 1, 1))), ("P", (0, (1, 1)))]
+
+
+def use_house_style() -> None:
+    """seaborn's whitegrid look, set through matplotlib alone."""
+    plt.rcParams.update({
+        "axes.prop_cycle": plt.cycler(color=PALETTE), "axes.facecolor": "white", "axes.edgecolor": "#cccccc",
+        "axes.grid": True, "grid.color": "#e5e5e5", "axes.axisbelow": True, "axes.labelcolor": "#262626",
+        "xtick.color": "#262626", "ytick.color": "#262626", "xtick.bottom": False, "ytick.left": False,
+        "font.size": 10, "axes.titlesize": 12, "axes.labelsize": 10, "legend.fontsize": 9,
+        "figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": None,
+        "axes.titleweight": "bold", "axes.titlelocation": "left", "axes.spines.top": False,
+        "axes.spines.right": False, "svg.hashsalt": "crimeoutcomes", "svg.fonttype": "none",
+    })
+
+
+def new_figure(width: float = 9, height: float = 4.5):
+    use_house_style()
+    return plt.subplots(figsize=(width, height), layout="constrained")
+
+
+def mark(figure, *, synthetic: bool, note: str = SOURCE_NOTE) -> None:
+    """Source footer; on synthetic data a watermark across the plot and a footer that says so.
+    The footer sits in a strip the layout keeps free, so figures are saved without a second
+    'tight' drawing pass."""
+    if synthetic:
+        figure.text(0.5, 0.5, SYNTHETIC_MARK, rotation=25, fontsize=44, color=HIGHLIGHT, alpha=0.18,
+                    ha="center", va="center", weight="bold", zorder=10)
+        note = f"{SYNTHETIC_MARK}: invented numbers, not official statistics"
+    strip = 0.25 / figure.get_figheight()  # a quarter of an inch
+    figure.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))
+    figure.text(0.005, 0.005, note, fontsize=8, color=HIGHLIGHT if synthetic else "#505a5f", ha="left",
+                va="bottom")
+
+
+def describe(figure, data_file: str) -> str:
+    """Alt text for a figure: what kind of chart, its title and axes, and where its numbers are."""
+    parts = []
+    for axes in figure.axes:
+        title = axes.get_title(loc="left") or axes.get_title()
+        if not title:
+            continue  # a colour bar
+        kind = ("Heat-map" if axes.images else "Funnel plot" if axes.get_xscale() == "log"
+                else "Line chart" if axes.lines and not axes.patches and not axes.collections
+                else "Bar chart" if axes.patches else "Dot chart")
+        labels = [f"{name} axis: {text}" for name, text in (("horizontal", axes.get_xlabel()),
+                                                           ("vertical", axes.get_ylabel())) if text]
+        legend = axes.get_legend()
+        if legend is not None:
+            labels.append("key: " + ", ".join(t.get_text() for t in legend.get_texts()))
+        detail = "; ".join(labels)
+        parts.append(f"{kind}: {title}." + (f" {detail[:1].upper()}{detail[1:]}." if detail else ""))
+    parts.append(f"The plotted numbers are in {data_file}, saved beside the figure.")
+    return " ".join(parts)
+
+
+#: The first column of every CSV built from the synthetic sample, so that a number copied out of it
+#: carries the warning with it.
+DATA_COLUMN = "data"
+
+
+def _floats(column) -> np.ndarray:
+    """A column as floats, NA as NaN (so it is left out of a chart, never drawn as 0)."""
+    return pd.to_numeric(column, errors="coerce").astype(float).to_numpy()
+
+
+def _ordered(data, value: str) -> pd.DataFrame:
+    """Largest ``value`` first, NA last; ties in the order given."""
+    data = as_pandas(data)
+    return data.assign(_key=_floats(data[value])).sort_values("_key", ascending=False, na_position="last",
+                                                               kind="stable").drop(columns="_key")
+
+
+def save_csv(data, path: Path, *, synthetic: bool) -> Path:
+    """The numbers behind a figure or table as CSV (polars or pandas), atomically; built from the
+    synthetic sample, a first column ``data`` says SYNTHETIC DATA on every row."""
+    frame = as_pandas(data)
+    if synthetic:
+        frame = frame.copy()
+        frame.insert(0, DATA_COLUMN, SYNTHETIC_MARK)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = frame.to_csv(index=False, lineterminator="\n")
+    return write_atomically(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def save_figure(figure, data, stem: Path, *, synthetic: bool) -> bytes:
+    """Write stem.png, stem.svg and stem.csv (the plotted numbers), each atomically, and close the
+    figure. Returns the PNG, so a notebook shows exactly the saved image without drawing it again."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    mark(figure, synthetic=synthetic)
+    png = io.BytesIO()
+    figure.savefig(png, format="png", metadata={"Software": None})
+    write_atomically(stem.with_suffix(".png"), lambda p: p.write_bytes(png.getvalue()))
+    write_atomically(stem.with_suffix(".svg"), lambda p: figure.savefig(p, format="svg", metadata={"Date": None}))
+    save_csv(data, stem.with_suffix(".csv"), synthetic=synthetic)
+    plt.close(figure)
+    return png.getvalue()
+
+
+def lines(data, x: str, series: Sequence[str], labels: Sequence[str], *, title: str, ylabel: str,
+          percent: bool = False):
+    """One line per column of ``series`` against ``x``, each with its own marker and dash; gaps (NA)
+    are left as gaps. (matplotlib, not seaborn: seaborn's lineplot drops missing values and would
+    join the points on either side of a gap, drawing data that does not exist.)"""
+    data = as_pandas(data)
+    figure, axes = new_figure()
+    xs = [str(value) for value in data[x]]
+    for (column, label), (marker, style) in zip(zip(series, labels), SERIES_STYLES):
+        axes.plot(xs, _floats(data[column]) * (100 if percent else 1), marker=marker, linestyle=style, label=label)
+    axes.set(title=title, ylabel=ylabel, xlabel="")
+    axes.set_ylim(bottom=0)
+    if len(series) > 1:
+        axes.legend(frameon=False)
+    _thin_ticks(axes, xs)
+    return figure
+
+
+def _thin_ticks(axes, labels: Sequence[str], most: int = 16) -> None:
+    step = max(1, int(np.ceil(len(labels) / most)))
+    axes.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)],
+                    rotation=45 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center")
+
+
+def bars(data, label: str, value: str, *, title: str, xlabel: str, missing_label: str = "no data"):
+    """Horizontal bars, largest at the top; NA shown as a grey 'no data' label, never a zero bar."""
+    ordered = _ordered(data, value)
+    figure, axes = new_figure(9, max(3.0, 0.24 * len(ordered) + 1))
+    names = [str(name) for name in ordered[label]]
+    values = _floats(ordered[value])
+    positions = np.arange(len(names))[::-1]
+    present = ~np.isnan(values)
+    axes.barh(positions[present], values[present], color=PALETTE[0])
+    for y in positions[~present]:
+        axes.text(0, y, f" {missing_label}", va="center", ha="left", fontsize=8, color="#505a5f", style="italic")
+    axes.set_yticks(positions, names, fontsize=8)
+    axes.set(title=title, xlabel=xlabel, ylabel="")
+    return figure
+
+
+def intervals(data, label: str, value: str, low: str, high: str, *, title: str, xlabel: str,
+              reference: float | None = None, reference_label: str = "England and Wales", scale: float = 100,
+              missing_label: str = "no data", key: str = "value with its 95% interval"):
+    """Points with interval bars, highest at the top; rows with NA listed at the bottom as ``missing_label``.
+    ``scale`` multiplies every value (100: proportions shown as per cent); ``key`` names the points."""
+    ordered = _ordered(data, value)
+    figure, axes = new_figure(9, max(3.0, 0.24 * len(ordered) + 1))
+    names = [str(name) for name in ordered[label]]
+    positions = np.arange(len(names))[::-1]
+    centre, lo, hi = (_floats(ordered[c]) * scale for c in (value, low, high))
+    present = ~np.isnan(centre)
+    axes.errorbar(centre[present], positions[present], xerr=[centre[present] - lo[present], hi[present] - centre[present]],
+                  fmt="o", markersize=4, capsize=2, color=PALETTE[0], label=key)
+    for y in positions[~present]:
+        axes.text(0, y, f" {missing_label}", va="center", ha="left", fontsize=8, color="#505a5f", style="italic")
+    if reference is not None:
+        axes.axvline(reference * scale, color=HIGHLIGHT, linestyle="--", linewidth=1, label=reference_label)
+    axes.set_yticks(positions, names, fontsize=8)
+    axes.set_xlim(left=0)
+    axes.set(title=title, xlabel=xlabel, ylabel="")
+    axes.legend(frameon=False, loc="lower right")
+    return figure
+
+
+def grid(data, row: str, column: str, value: str, *, title: str, rows: Sequence[str] | None = None,
+         columns: Sequence[str] | None = None, missing=None):
+    """A heat-map table of counts; cells in ``missing`` (row, column pairs) are grey and say 'n/a'."""
+    data = as_pandas(data)
+    rows = list(rows or sorted(str(r) for r in data[row].dropna().unique()))
+    columns = list(columns or sorted(str(c) for c in data[column].dropna().unique()))
+    matrix = np.full((len(rows), len(columns)), np.nan)
+    index_r, index_c = {r: i for i, r in enumerate(rows)}, {c: j for j, c in enumerate(columns)}
+    for r, c, v in data[[row, column, value]].itertuples(index=False, name=None):
+        if str(r) in index_r and str(c) in index_c and not pd.isna(v):
+            matrix[index_r[str(r)], index_c[str(c)]] = v
+    gap = np.zeros_like(matrix, dtype=bool)
+    if missing is not None:
+        for r, c in as_pandas(missing)[[row, column]].astype(str).itertuples(index=False, name=None):
+            if r in index_r and c in index_c:
+                gap[index_r[r], index_c[c]] = True
+                matrix[index_r[r], index_c[c]] = np.nan
+    figure, axes = new_figure(max(6.0, 0.75 * len(columns) + 3), max(3.0, 0.24 * len(rows) + 1.2))
+    # imshow and one text per cell: seaborn's heatmap draws the same several times slower.
+    shown = np.ma.masked_invalid(matrix)
+    colours = plt.get_cmap("Blues").with_extremes(bad=MISSING_COLOUR)
+    top = float(shown.max()) if shown.count() else 1.0
+    image = axes.imshow(shown, cmap=colours, vmin=0, vmax=top or 1.0, aspect="auto", interpolation="nearest")
+    if matrix.size <= MOST_ANNOTATED_CELLS:
+        for (i, j), value in np.ndenumerate(matrix):
+            if gap[i, j]:
+                axes.text(j, i, "n/a", ha="center", va="center", fontsize=7, color="#505a5f")
+            elif not np.isnan(value):
+                axes.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=7,
+                          color="white" if value > 0.6 * top else "#0b0c0c")
+    else:  # every number is in the CSV; drawing hundreds of labels takes seconds per figure
+        figure.colorbar(image, ax=axes, shrink=0.5, label=value.replace("_", " "), pad=0.01)
+        for i, j in zip(*np.nonzero(gap)):
+            axes.text(j, i, "n/a", ha="center", va="center", fontsize=6, color="#505a5f")
+    axes.set_xticks(np.arange(len(columns)), columns, rotation=45, ha="right", fontsize=8)
+    axes.set_yticks(np.arange(len(rows)), rows, fontsize=8)
+    axes.set_xticks(np.arange(len(columns) + 1) - 0.5, minor=True)
+    axes.set_yticks(np.arange(len(rows) + 1) - 0.5, minor=True)
+    axes.grid(which="minor", color="white", linewidth=0.8)
+    axes.tick_params(which="minor", length=0)
+    axes.grid(which="major", visible=False)
+    axes.set(title=title, xlabel="", ylabel="")
+    return figure
+
+
+def funnel(points, curves, value: str, denominator: str, *, title: str, xlabel: str, ylabel: str,
+           percent: bool = True, target_label: str = "England and Wales"):
+    """A funnel plot from ``stats.funnel_table`` (``points``) and ``stats.funnel_curves`` (``curves``),
+    pandas: each force's value against its denominator, the exact 95% and 99.8% limits and, where
+    the forces are over-dispersed, both adjusted limits at both levels; forces flagged outside the
+    99.8% limits (exact one-sided tail probability below 0.001) are marked and named."""
+    scale = 100 if percent else 1
+    figure, axes = new_figure(9, 6)
+    x = curves[denominator].to_numpy(float)
+    axes.axhline(float(curves["target"].iloc[0]) * scale, color="#505a5f", linewidth=1, label=target_label)
+    for name, style, label in (("95", "--", "95% limits (exact)"), ("99_8", "-", "99.8% limits (exact)")):
+        axes.plot(x, curves[f"upper_{name}"].to_numpy(float) * scale, style, color="#1d70b8", linewidth=1, label=label)
+        axes.plot(x, curves[f"lower_{name}"].to_numpy(float) * scale, style, color="#1d70b8", linewidth=1)
+    if curves["adj_upper_99_8"].notna().any():
+        for name, style, label in (("95", "-.", "95% limits allowing for over-dispersion"),
+                                   ("99_8", ":", "99.8% limits allowing for over-dispersion")):
+            axes.plot(x, curves[f"adj_upper_{name}"].to_numpy(float) * scale, linestyle=style, color=HIGHLIGHT,
+                      linewidth=1.2, label=label)
+            axes.plot(x, curves[f"adj_lower_{name}"].to_numpy(float) * scale, linestyle=style, color=HIGHLIGHT,
+                      linewidth=1.2)
+    outside = (points["outside_99_8"].fillna("") != "").to_numpy()
+    px, py = points[denominator].to_numpy(float), points[value].to_numpy(float) * scale
+    axes.scatter(px[~outside], py[~outside], s=18, color="#505a5f", zorder=3, label="force")
+    axes.scatter(px[outside], py[outside], s=40, color=HIGHLIGHT, marker="D", edgecolor="black", linewidth=0.6,
+                 zorder=4, label="force outside 99.8% limits")
+    for name, xi, yi in zip(points.loc[outside, "force"], px[outside], py[outside]):
+        axes.annotate(name, (xi, yi), xytext=(4, 3), textcoords="offset points", fontsize=8)
+    axes.set_xscale("log")
+    shown = x >= (px.min() if len(px) else 1)
+    top = max(np.nanmax(py) if len(py) else 0, np.nanmax(curves["upper_95"].to_numpy(float)[shown]) * scale)
+    axes.set_ylim(0, top * 1.1 if top > 0 else 1)
+    axes.set_xlim(x.min(), x.max())
+    axes.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return figure
+
+
+def rank_intervals(data, label: str, *, title: str, xlabel: str = "rank (1 = highest)"):
+    """Each force's rank (points) with its 95% interval (bars), highest first, and the middle rank:
+    a force whose bar crosses the middle line cannot be told apart from the middle of the table."""
+    ordered = data.sort_values(["rank", label], kind="stable")
+    figure, axes = new_figure(9, max(3.0, 0.24 * len(ordered) + 1.2))
+    positions = np.arange(len(ordered))[::-1]
+    rank = ordered["rank"].to_numpy(float)
+    axes.errorbar(rank, positions, xerr=[rank - ordered["rank_low"].to_numpy(float),
+                                         ordered["rank_high"].to_numpy(float) - rank],
+                  fmt="o", markersize=4, capsize=2, color=PALETTE[0], label="rank with 95% interval")
+    middle = (len(ordered) + 1) / 2
+    axes.axvline(middle, color=HIGHLIGHT, linestyle="--", linewidth=1, label=f"middle rank ({middle:g})")
+    axes.set_yticks(positions, ordered[label].tolist(), fontsize=8)
+    axes.set_xlim(0.5, len(ordered) + 0.5)
+    axes.set(title=title, xlabel=xlabel, ylabel="")
+    # Top right is empty: the highest-ranked forces' intervals sit at the left.
+    axes.legend(frameon=True, facecolor="white", edgecolor="white", loc="upper right", fontsize=8)
+    return figure
+
+
+def funnel_numbers(points, curves) -> pd.DataFrame:
+    """One table of what a funnel plot draws: the forces' points (``series`` force), then the
+    limit lines (``series`` limits, no force)."""
+    return pd.concat([points.assign(series="force"), curves.assign(series="limits")], ignore_index=True)[
+        ["series", *[c for c in points.columns], *[c for c in curves.columns if c not in points.columns]]]
+
+
+def points(data, label: str, series: Sequence[str], labels: Sequence[str], *, title: str, xlabel: str):
+    """A dot plot: one row per ``label``, one marker per column of ``series`` (NA left out)."""
+    data = as_pandas(data)
+    figure, axes = new_figure(9, max(2.5, 0.4 * len(data) + 1.2))
+    names = [str(name) for name in data[label]]
+    positions = np.arange(len(names))[::-1]
+    for column, name, marker in zip(series, labels, ("o", "s", "^", "D")):
+        values = _floats(data[column])
+        axes.scatter(values, positions, marker=marker, s=36, label=name, zorder=3)
+    axes.set_yticks(positions, names, fontsize=8)
+    axes.set(title=title, xlabel=xlabel, ylabel="")
+    axes.set_xlim(left=0)
+    axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return figure

@@ -1,0 +1,334 @@
+"""What a notebook works on: the chosen year, basis and trend window, the data, and where figures go.
+
+A notebook's parameters cell holds plain values; ``setup`` checks them (an error names the
+parameter, and a parameter papermill injected that the notebook does not declare is an error too),
+finds the source files and loads the outcomes of the trend window through the cache.
+
+Only run_all.py publishes. It runs each notebook with ``output_root`` set to a staging folder it
+has marked (``BUILD_MARKER``); a notebook run any other way (JupyterLab, papermill, nbconvert)
+writes its figures and tables under ``scratch/`` and says so at the top of the page.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import html
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Sequence, Union
+
+import pandas as pd
+import polars as pl
+
+from crimeoutcomes.stats import measures
+from crimeoutcomes import config
+from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.frames import to_pandas
+from crimeoutcomes.stats.measures import check_basis
+from crimeoutcomes.synthetic.sample import SYNTHETIC_MARK
+from crimeoutcomes.data.source_files import SourceSet, from_folder, obtain
+from crimeoutcomes.data.load import load_outcomes, load_recorded_crime
+from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_financial_year, year_slug
+
+#: Which offences a measure covers: the Sexual offences group, all crime, or a list of offence codes.
+Offences = Union[str, Sequence[str]]
+
+BASIS_WORDS = {
+    "closed": "outcomes assigned in the year (investigations closed in the year, whenever the offence was recorded)",
+    "recorded": "outcomes so far of the offences recorded in the year (later revisions can still add outcomes)",
+}
+
+#: What the provenance block shows of each file's manifest entry.
+PROVENANCE_FIELDS = ("title", "url", "release", "release_date", "retrieved_at", "sha256")
+
+#: run_all.py writes this file into the output folder of each notebook it runs: its presence is what
+#: lets a notebook write where run_all will publish from.
+BUILD_MARKER = ".run_all-build"
+SCRATCH = "scratch"
+
+SYNTHETIC_NOTICE = (f"{SYNTHETIC_MARK}: every number on this page is invented by the project's generator "
+                    "to test the code. These are not official statistics and must not be quoted.")
+
+
+@dataclass
+class Analysis:
+    financial_year: str
+    count_basis: str
+    first_year: str
+    sources: SourceSet
+    rows: pl.DataFrame  # the engine's tidy table: every year of the trend window, first_year to financial_year
+    output_root: Path
+    published: bool = False  # run by run_all.py into its staging folder (else figures go to scratch/)
+
+    @property
+    def synthetic(self) -> bool:
+        return self.sources.synthetic
+
+    @property
+    def years(self) -> list[str]:
+        return sorted(self.rows["financial_year"].unique().to_list())
+
+    @property
+    def slug(self) -> str:
+        return year_slug(self.financial_year)
+
+    @property
+    def figures_dir(self) -> Path:
+        if self.published:
+            return config.figures_dir(self.synthetic, self.slug, self.output_root)
+        return self.output_root / SCRATCH / config.output_subdir(self.synthetic, self.slug)
+
+    @cached_property
+    def collapsed(self) -> pl.DataFrame:
+        """Force-quarters whose outcomes collapsed (``quality.collapsed_quarters``): every count that
+        needs one is treated as missing."""
+        from crimeoutcomes.stats.quality import collapsed_quarters
+
+        return collapsed_quarters(self.rows, self.count_basis, self.recorded_crime)
+
+    @property
+    def forces(self) -> list[str]:
+        """The 43 territorial forces and British Transport Police, and any other name the data holds."""
+        return measures.all_forces(self.rows)
+
+    @cached_property
+    def outcomes(self) -> pd.DataFrame:
+        """The tidy outcomes table of the years read, in pandas (categories for the text keys,
+        nullable Int64 counts): for any question the methods below do not answer."""
+        return to_pandas(self.rows)
+
+    # -- The measures, in pandas. Force-quarters whose outcomes collapsed count as missing. --------
+    def _rows(self, offences: Offences = "sexual", year: str | None = None) -> pl.DataFrame:
+        rows = self.rows if year is None else self.rows.filter(pl.col("financial_year") == year)
+        if isinstance(offences, str):
+            if offences not in ("sexual", "all"):
+                raise CrimeOutcomesError(f"offences must be 'sexual', 'all' or a list of offence codes, not {offences!r}")
+            return measures.sexual_offences(rows) if offences == "sexual" else rows
+        return rows.filter(pl.col("offence_code").is_in(list(offences)))
+
+    def totals(self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",), *,
+               year: str | None = None, basis: str | None = None) -> pd.DataFrame:
+        """National community resolutions, assigned outcomes and charges plus out-of-court outcomes
+        by ``by``, with the force-quarters missing or collapsed (``measures.national_totals``)."""
+        return to_pandas(measures.national_totals(self._rows(offences, year), basis or self.count_basis, by,
+                                                  collapsed=self.collapsed))
+
+    def force_totals(self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",), *,
+                     year: str | None = None) -> pd.DataFrame:
+        """The same by force: <NA>, never 0, where any quarter is missing or collapsed."""
+        return to_pandas(measures.force_totals(self._rows(offences, year), self.count_basis, by,
+                                               collapsed=self.collapsed))
+
+    def code_totals(self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",), *,
+                    year: str | None = None) -> pd.DataFrame:
+        """Community resolutions and assigned outcomes by offence code, with its description."""
+        return to_pandas(measures.offence_code_totals(self._rows(offences, year), self.count_basis, by))
+
+    def both_bases(self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",)) -> pd.DataFrame:
+        """Community resolutions nationally, one column per counting basis (closed, recorded)."""
+        return to_pandas(measures.on_both_bases(self._rows(offences), by=by))
+
+    def forces_using_cr(self, offence_codes: Sequence[str]) -> pd.DataFrame:
+        """Per year and force, the community resolutions for ``offence_codes`` where there was one."""
+        return to_pandas(measures.forces_with_community_resolutions(self.rows, self.count_basis, offence_codes))
+
+    def missing(self, offences: Offences = "sexual", *, year: str | None = None) -> pd.DataFrame:
+        """Per force and year, the quarters missing or collapsed and why (``measures.gaps``)."""
+        return to_pandas(measures.gaps(self._rows(offences, year), self.count_basis, collapsed=self.collapsed))
+
+    def changes(self, offences: Offences = "sexual") -> pd.DataFrame:
+        """National change with 95% intervals, year on year and first to last (``trends.national_changes``)."""
+        from crimeoutcomes.stats.trends import national_changes
+
+        return national_changes(self.totals(offences))
+
+    def trend(self, offences: Offences = "sexual") -> dict:
+        """The log-linear trend over the complete years (``trends.count_trend``)."""
+        from crimeoutcomes.stats.trends import count_trend
+
+        return count_trend(self.totals(offences))
+
+    def force_changes(self, offences: Offences = "sexual") -> pd.DataFrame:
+        """Each force's change with 95% intervals; a year missing or collapsed is not compared."""
+        from crimeoutcomes.stats.trends import force_changes
+
+        return force_changes(self.force_totals(offences))
+
+    def gaps(self) -> pd.DataFrame:
+        """Every force-quarter left out of the rates in the years read, and why."""
+        from crimeoutcomes.stats.quality import unusable_quarters
+
+        return to_pandas(unusable_quarters(self.rows, self.count_basis, self.recorded_crime))
+
+    def compare_forces(self, pool_years: int = 1):
+        """The fair comparison of forces over ``pool_years`` years ending with the chosen one
+        (``comparison.compare_forces``), its tables in pandas."""
+        from crimeoutcomes.stats.comparison import compare_forces, pooled_years
+
+        return compare_forces(self.rows, self.count_basis, pooled_years(self.years, self.financial_year, pool_years),
+                              self.recorded_crime)
+
+    @cached_property
+    def recorded_crime(self) -> pl.DataFrame | None:
+        """Police recorded crime for the years read (the rates' denominator), if the folder has the file."""
+        if self.sources.recorded_crime is None:
+            return None
+        return load_recorded_crime(self.sources.recorded_crime).filter(pl.col("financial_year").is_in(self.years))
+
+    @property
+    def basis_words(self) -> str:
+        return BASIS_WORDS[self.count_basis]
+
+    def source_files(self) -> list[dict]:
+        """The files this analysis read, as the folder's manifest records them."""
+        used = [p for y, p in self.sources.outcomes.items() if y in self.years]
+        if self.sources.recorded_crime is not None:
+            used.append(self.sources.recorded_crime)
+        return [{"file": path.name, **{key: self.sources.entry(path).get(key) for key in PROVENANCE_FIELDS}}
+                for path in sorted(used, key=lambda p: p.name)]
+
+    def releases(self) -> dict[str, str]:
+        """Financial year -> the release (date stamp) of the file read for it."""
+        return {year: self.sources.entry(path).get("release") or path.name
+                for year, path in self.sources.outcomes.items() if year in self.years}
+
+    def provenance(self):
+        """Where every number on the page comes from: the files, their releases and checksums, the basis."""
+        from IPython.display import HTML
+
+        return HTML(f'<details class="provenance" open><summary><strong>Sources and basis</strong></summary>'
+                    f'<p>Basis: <strong>{html.escape(self.count_basis)}</strong>, {html.escape(self.basis_words)}. '
+                    f'Years read: {html.escape(self.years[0])} to {html.escape(self.years[-1])}.</p>'
+                    f'{sources_table(self.source_files())}</details>')
+
+    def banner(self):
+        """The top of every report: the SYNTHETIC warning where it applies, a notice where the page is
+        not a published build, then the provenance block."""
+        from IPython.display import HTML
+
+        return HTML((synthetic_banner() if self.synthetic else "") + ("" if self.published else self.scratch_notice())
+                    + self.provenance().data)
+
+    def scratch_notice(self) -> str:
+        return ('<div class="scratch-notice" role="note" style="border:2px solid #505a5f;padding:0.6em 1em;'
+                'margin:0.5em 0"><strong>Not a published build.</strong> This notebook was run outside '
+                f"run_all.py, so its figures and tables were written to {html.escape(str(self.figures_dir))}; "
+                "the published reports and figures were not touched. Publish with <code>make reports</code>.</div>")
+
+    def table(self, frame, name: str, *, kinds: dict | None = None, headings: dict | None = None):
+        """Show ``frame`` as a report table, each column formatted by its declared kind
+        (``columns.COLUMNS``, or ``kinds`` for this table), and save the same numbers, unrounded,
+        as tables/<name>.csv beside the figures."""
+        from IPython.display import HTML
+
+        from crimeoutcomes.frames import as_pandas
+        from crimeoutcomes.report.tables import render_table
+        from crimeoutcomes.report.figures import save_csv
+
+        data = as_pandas(frame)
+        save_csv(data, self.figures_dir / "tables" / f"{name}.csv", synthetic=self.synthetic)
+        return HTML(render_table(data, name, kinds=kinds, headings=headings))
+
+    def save_figure(self, figure, name: str, data, alt: str | None = None):
+        """Save the figure as PNG and SVG with the CSV of exactly the numbers it plots (see ``plots``),
+        and return the saved PNG for the notebook to show, with alt text (``alt``, else a description
+        of the chart from its title, axes and key)."""
+        from IPython.display import Image
+
+        from crimeoutcomes.report.figures import describe, save_figure
+
+        alt = alt or describe(figure, f"{name}.csv")
+        if self.synthetic:
+            alt = f"{SYNTHETIC_MARK}, invented numbers. {alt}"
+        return Image(data=save_figure(figure, data, self.figures_dir / name, synthetic=self.synthetic), alt=alt)
+
+
+def synthetic_banner() -> str:
+    """The SYNTHETIC DATA warning of every page built from the sample (styled inline: it must show
+    wherever the HTML is pasted)."""
+    return (f'<div class="synthetic-banner" role="alert" style="border:3px solid #b00020;background:#fde7ea;'
+            f'color:#5c0010;padding:0.8em 1em;font-size:1.1em;margin:0.5em 0">'
+            f'<strong>{html.escape(SYNTHETIC_MARK)}</strong>: {html.escape(SYNTHETIC_NOTICE.split(": ", 1)[1])}</div>')
+
+
+def sources_table(files: list[dict]) -> str:
+    """The files behind a page (as ``Analysis.source_files`` and summary.json list them), as an HTML table."""
+    e = html.escape
+    rows = "".join(
+        "<tr><td>" + (f'<a href="{e(f["url"])}">{e(f["file"])}</a>' if f.get("url") else e(f["file"]))
+        + f"<br><small>{e(f.get('title') or '')}</small></td>"
+        f"<td class=\"identifier\">{e(f.get('release') or 'unknown')}</td>"
+        f"<td>{e(f.get('retrieved_at') or 'n/a')}</td><td><code>{e(f.get('sha256') or 'unknown')}</code></td></tr>"
+        for f in files)
+    return ('<table class="provenance"><thead><tr><th scope="col">file</th><th scope="col">release</th>'
+            f'<th scope="col">retrieved</th><th scope="col">sha256</th></tr></thead><tbody>{rows}</tbody></table>')
+
+
+def _year_parameter(name: str, value: str) -> str:
+    try:
+        return normalise_financial_year(value)
+    except ValueError as exc:
+        raise CrimeOutcomesError(f"parameter {name}: {exc}") from None
+
+
+def _assigned_names(source: str) -> list[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [target.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(target, ast.Name)]
+
+
+def check_injected_parameters(history: list[str] | None = None) -> None:
+    """Papermill only warns about a parameter the notebook does not declare, then runs on its
+    defaults. Here the kernel's own history is read: the cell papermill injected ('# Parameters')
+    and the parameters cell run just before it; a name in the first but not the second is an error
+    that names the nearest declared parameter."""
+    if history is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover
+            return
+        shell = get_ipython()
+        history = list(shell.user_ns.get("In", [])) if shell is not None else []
+    injected = [i for i, source in enumerate(history) if i > 0 and source.splitlines()[:1] == ["# Parameters"]]
+    if not injected:
+        return
+    declared = _assigned_names(history[injected[-1] - 1])
+    for name in _assigned_names(history[injected[-1]]):
+        if name not in declared:
+            near = difflib.get_close_matches(name, declared, n=1)
+            raise CrimeOutcomesError(f"parameter {name!r} is not one this notebook takes"
+                                     + (f": did you mean {near[0]!r}?" if near else "")
+                                     + f" It takes {', '.join(declared)}.")
+
+
+def setup(financial_year: str = LATEST, count_basis: str = "closed", first_year: str = FRAMEWORK_FIRST_YEAR,
+          data_folder: str = "", output_root: str = "") -> Analysis:
+    """Check the parameters, find the data ('' = data/raw, else the synthetic sample) and load it.
+
+    Figures and tables go under ``output_root`` (run_all.py's marked staging folder) when run_all
+    runs the notebook, and under ``<output_root or the project>/scratch/`` otherwise."""
+    check_injected_parameters()
+    try:
+        check_basis(count_basis)
+    except CrimeOutcomesError as exc:
+        raise CrimeOutcomesError(f"parameter count_basis: {exc}") from None
+    first = _year_parameter("first_year", first_year)
+    sources = from_folder(data_folder) if data_folder else obtain("auto")
+    available = sources.years
+    year = available[-1] if financial_year == LATEST else _year_parameter("financial_year", financial_year)
+    if year not in available:
+        raise CrimeOutcomesError(f"parameter financial_year: {year} is not in {sources.folder} "
+                                 f"(it holds {', '.join(available)})")
+    if first > year:
+        raise CrimeOutcomesError(f"parameter first_year: {first} is after financial_year {year}")
+    window = [y for y in available if first <= y <= year]
+    outcomes = load_outcomes([sources.outcomes[y] for y in window]).filter(pl.col("financial_year").is_in(window))
+    root = Path(output_root) if output_root else config.project_root()
+    return Analysis(financial_year=year, count_basis=count_basis, first_year=first, sources=sources,
+                    rows=outcomes, output_root=root, published=(root / BUILD_MARKER).is_file())

@@ -1,0 +1,523 @@
+"""Run the notebooks with papermill, export them to HTML, write summary.json and the index page.
+
+Everything is built in a staging folder beside the published one and moved into place only when
+every notebook has run: a failing notebook leaves the previous good reports as they were, and
+its executed copy (with the traceback) is kept in ``<reports>.failed/`` for debugging.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+import sys
+import multiprocessing
+import tempfile
+import time
+import uuid
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from crimeoutcomes.report import build_record
+from crimeoutcomes.report import incremental
+from crimeoutcomes import config
+from crimeoutcomes.atomic import write_text_atomically
+from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.locks import ADVICE, FolderNotWritable, check_writable, exclusive, is_not_writable, not_writable
+from crimeoutcomes.report.publish import publish, recover
+from crimeoutcomes.data.source_files import SourceSet, obtain
+from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_financial_year, year_slug
+
+if TYPE_CHECKING:
+    from crimeoutcomes.report.notebook import Analysis
+
+# nbformat, papermill, the analysis (polars, pandas, scipy) and the summary take about two seconds to
+# import: they are imported where a notebook is run or a summary written, so that a run with nothing
+# to do stays quick.
+
+KERNEL_NAME = "crimeoutcomes"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the whole package: every file of it can change a report
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+_NOTEBOOK_NAME = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
+CELL_TIMEOUT_SECONDS = 1800
+STAGING_PREFIX = ".staging-"
+
+
+class NotebookFailed(CrimeOutcomesError):
+    """A notebook raised: names it, the cell, the error, and where the executed copy was kept."""
+
+
+class BuildMismatch(CrimeOutcomesError):
+    """--only would mix two builds in one folder: names what differs and how to rebuild."""
+
+
+@dataclass
+class RunResult:
+    reports_dir: Path
+    figures_dir: Path
+    summary: dict
+    html: list[Path] = field(default_factory=list)
+    rebuilt: bool = True  # False: nothing had changed, so nothing ran and nothing was published
+
+
+def notebooks(folder: Path | None = None) -> list[Path]:
+    """The report notebooks in reading order (NN_name.ipynb)."""
+    folder = folder or config.notebooks_dir()
+    found = sorted(p for p in folder.glob("*.ipynb") if _NOTEBOOK_NAME.match(p.name))
+    if not found:
+        raise CrimeOutcomesError(f"no notebooks named NN_name.ipynb in {folder}")
+    return found
+
+
+def select_notebooks(names: Sequence[str] | None, folder: Path | None = None) -> list[Path]:
+    """``names`` may be '02', '02_force_comparison', 'force_comparison' or the file name; None: all."""
+    available = notebooks(folder)
+    if not names:
+        return available
+    chosen = []
+    for name in names:
+        stem = Path(name).stem
+        matches = [p for p in available if stem in (p.stem, p.stem[:2], p.stem[3:])]
+        if len(matches) != 1:
+            raise CrimeOutcomesError(f"--only {name!r} names no notebook; choose from "
+                                     f"{', '.join(p.stem for p in available)}")
+        chosen.append(matches[0])
+    return sorted(set(chosen))
+
+
+def html_name(notebook: Path) -> str:
+    """01_national_totals.ipynb -> 01-national-totals.html"""
+    return notebook.stem.replace("_", "-") + ".html"
+
+
+def title_of(notebook: Path) -> str:
+    """The notebook's first heading, else its file name."""
+    import nbformat
+
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return notebook.stem
+
+
+def ensure_kernel() -> str:
+    """A kernel named ``crimeoutcomes`` that runs this very Python, installed into its environment."""
+    from ipykernel.kernelspec import install
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
+            return KERNEL_NAME
+    except NoSuchKernel:
+        pass
+    install(kernel_name=KERNEL_NAME, display_name="Python (crimeoutcomes)", prefix=sys.prefix)
+    return KERNEL_NAME
+
+
+def check_parameters(notebook: Path, parameters: dict) -> None:
+    """Papermill only warns about parameters a notebook does not declare; here that is an error."""
+    import papermill
+
+    declared = set(papermill.inspect_notebook(str(notebook)))
+    if not declared:
+        raise CrimeOutcomesError(f"{notebook.name} has no cell tagged 'parameters'")
+    unknown = sorted(set(parameters) - declared)
+    if unknown:
+        raise CrimeOutcomesError(f"{notebook.name} does not take the parameter(s) {', '.join(unknown)} "
+                                 f"(it takes {', '.join(sorted(declared))})")
+
+
+def _local_kernel_manager():
+    """A kernel manager that talks to its kernel over local IPC sockets rather than plain-text TCP,
+    each under a name of its own (jupyter_client's default name would be shared by parallel kernels)."""
+    from jupyter_client.manager import KernelManager
+    from traitlets import CaselessStrEnum, Float, default
+
+    class LocalKernelManager(KernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc" if os.name == "posix" else "tcp")
+        # Room for a busy machine to end a kernel politely before it is interrupted (which it logs).
+        shutdown_wait_time = Float(30.0)
+
+        @default("ip")
+        def _unique_ip(self):
+            if self.transport != "ipc":
+                return "127.0.0.1"
+            return os.path.join(tempfile.gettempdir(), f"crimeoutcomes-kernel-{uuid.uuid4().hex}-ipc")
+
+    return LocalKernelManager
+
+
+def execute(notebook: Path, output: Path, parameters: dict, cwd: Path, progress: bool) -> None:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    check_parameters(notebook, parameters)
+    try:
+        papermill.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=ensure_kernel(),
+                                   cwd=str(cwd), progress_bar=progress, request_save_on_cell_execute=False,
+                                   execution_timeout=CELL_TIMEOUT_SECONDS,
+                                   kernel_manager_class=_local_kernel_manager())
+    except PapermillExecutionError as exc:
+        # Papermill counts from 0 and includes the cell it injected after the parameters cell.
+        position = exc.cell_index + (0 if exc.cell_index <= _parameters_cell_index(notebook) else -1) + 1
+        code = re.search(r"\[Errno (\d+)\]", exc.evalue or "")
+        if code and int(code.group(1)) in ADVICE:  # the notebook could not save a figure: say so plainly
+            raise FolderNotWritable(f"notebook {notebook.name} could not write its output: "
+                                    f"{ADVICE[int(code.group(1))]} ({exc.evalue})") from None
+        first_line = next((line for line in (exc.source or "").splitlines() if line.strip()), "")
+        raise NotebookFailed(f"notebook {notebook.name} failed in cell {position} (counting from 1, as saved; "
+                             f"it begins {first_line.strip()[:80]!r}): {exc.ename}: {exc.evalue}") from None
+
+
+def _parameters_cell_index(notebook: Path) -> int:
+    import nbformat
+
+    cells = nbformat.read(notebook, as_version=4).cells
+    return next((i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])), len(cells))
+
+
+SYNTHETIC_TITLE = "SYNTHETIC DATA"
+
+
+def export_html(executed: Path, target: Path, title: str, synthetic: bool = False) -> Path:
+    """Self-contained HTML of the outputs only (figures embedded, no input cells, no scripts). Built
+    from the synthetic sample, the page title and the first heading say so."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    notebook = nbformat.read(executed, as_version=4)
+    notebook.metadata["title"] = f"{SYNTHETIC_TITLE}: {title}" if synthetic else title
+    if synthetic:
+        for cell in notebook.cells:
+            if cell.cell_type == "markdown" and cell.source.startswith("# "):
+                cell.source = f"# {SYNTHETIC_TITLE}: {cell.source[2:]}"
+                break
+    body, _ = exporter.from_notebook_node(notebook)
+    return write_text_atomically(target, body)
+
+
+_CLOCK_FIELDS = ("start_time", "end_time", "duration")
+
+
+def make_reproducible(executed: Path, staged: Sequence[Path], final_root: Path) -> Path:
+    """Take out of an executed notebook what changes from one run to the next: papermill's and
+    the kernel's clock times, the random id of the injected cell, and the names of the staging
+    folders ``staged`` (the notebook names the folder it will be published in)."""
+    import nbformat
+
+    text = executed.read_text(encoding="utf-8")
+    for folder in sorted({str(p) for p in staged}, key=len, reverse=True):  # the innermost first
+        text = text.replace(folder, str(final_root))
+    notebook = nbformat.reads(text, as_version=4)
+    for key in _CLOCK_FIELDS:
+        notebook.metadata.get("papermill", {}).pop(key, None)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        for key in _CLOCK_FIELDS:
+            cell.metadata.get("papermill", {}).pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+    return write_text_atomically(executed, nbformat.writes(notebook) + "\n")
+
+
+def _run_and_export(notebook: Path, folder: Path, parameters: dict, cwd: Path, progress: bool,
+                    staging_root: Path, final_root: Path, synthetic: bool) -> float:
+    """Execute one notebook into ``folder`` and export its HTML there; returns the seconds taken."""
+    started = time.monotonic()
+    executed = folder / notebook.name
+    execute(notebook, executed, parameters, cwd=cwd, progress=progress)
+    make_reproducible(executed, [Path(parameters["output_root"]), staging_root], final_root)
+    export_html(executed, folder / html_name(notebook), title_of(notebook), synthetic)
+    return time.monotonic() - started
+
+
+def _stage(final: Path, staging: Path, keep_existing: bool) -> Path:
+    shutil.rmtree(staging, ignore_errors=True)
+    if keep_existing and final.is_dir():
+        for source in sorted(final.rglob("*")):
+            # One file at a time, so that a full disk raises its own OSError (copytree would wrap it).
+            copy = staging / source.relative_to(final)
+            if source.is_dir():
+                copy.mkdir(parents=True, exist_ok=True)
+            else:
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, copy)
+    staging.mkdir(parents=True, exist_ok=True)
+    return staging
+
+
+def _staging_root(reports_root: Path) -> Path:
+    """A folder of this run's own: a run killed earlier may have left a worker still writing to its own."""
+    return reports_root / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def declared_parameters(notebook: Path) -> list[str]:
+    """The names the notebook's cell tagged 'parameters' assigns (read as JSON: papermill is slow to import)."""
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    for cell in cells:
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = "".join(cell.get("source", ""))
+            try:
+                tree = ast.parse(source)
+            except SyntaxError as exc:
+                raise CrimeOutcomesError(f"{notebook.name}: its parameters cell is not valid Python ({exc})") from None
+            return [target.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+                    for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                    if isinstance(target, ast.Name)]
+    return []
+
+
+def _notebook_parameters(notebook: Path, common: dict, pool_years: int | None) -> dict:
+    """The run's parameters that ``notebook`` declares (pool_years only where it pools)."""
+    parameters = dict(common)
+    if pool_years is not None and "pool_years" in declared_parameters(notebook):
+        parameters["pool_years"] = pool_years
+    return parameters
+
+
+#: Where the notebook runs and writes: not part of what it was built from (the data folder is
+#: recorded once for the build, see ``build_record.new_record``).
+_PLACE_PARAMETERS = ("data_folder", "output_root")
+
+
+def _recorded_parameters(parameters: dict) -> dict:
+    return {k: v for k, v in parameters.items() if k not in _PLACE_PARAMETERS}
+
+
+def rebuild_command(analysis: Analysis, pool_years: int | None) -> str:
+    return (f"python run_all.py --year {analysis.financial_year} --basis {analysis.count_basis} "
+            f"--first-year {analysis.first_year}" + (f" --pool-years {pool_years}" if pool_years and pool_years > 1 else ""))
+
+
+def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: str = FRAMEWORK_FIRST_YEAR,
+        source: str = "auto", raw_dir: Path | None = None, out: Path | None = None,
+        only: Sequence[str] | None = None, notebooks_dir: Path | None = None, jobs: int = 1,
+        pool_years: int | None = None, force: bool = False, package_dir: Path | None = None,
+        base_url: str | None = None, log: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True)) -> RunResult:
+    """Build the reports of one year into ``out``, re-running only what changed.
+
+    The year's build record (build.json) says what each output was made from; a notebook re-runs
+    when its file, its parameters, the source files, the data folder or the package changed (or a
+    file it made is missing or altered), and nothing runs when none did (``incremental``). ``force``
+    re-runs every notebook. ``package_dir`` is the package whose fingerprint the record keeps (this
+    package; tests point it elsewhere). ``base_url`` stands in for GOV.UK when checking for new files.
+
+    The data and parameters are checked before the output folder is touched. Then one run at a
+    time per output folder builds everything in a staging folder and swaps it in at the end; a
+    write failure (read-only folder, full disk) is reported as such, the previous reports left as
+    they were. With ``only``, the chosen notebooks are re-run into the existing build only where
+    everything else it was built from is the same (else ``BuildMismatch``, nothing touched)."""
+    every = notebooks(notebooks_dir)
+    chosen = select_notebooks(only, notebooks_dir) if only else every
+    out = (Path(out) if out else config.project_root()).resolve()
+    package_dir = Path(package_dir) if package_dir else PACKAGE_DIR
+    try:
+        sources = obtain(source, raw_dir, log=log, base_url=base_url)
+        if not only:
+            arguments = (sources, every, financial_year, count_basis, first_year, pool_years, out, package_dir, force)
+            if (out / "reports").is_dir():  # a run under way is named, not reported as having nothing to do
+                with exclusive(out / "reports", f"the output folder {out}"):
+                    the_plan, unchanged = _plan(*arguments)
+            else:
+                the_plan, unchanged = _plan(*arguments)
+            if unchanged is not None:
+                log(the_plan.describe())
+                return unchanged
+            if the_plan is not None:
+                log(the_plan.describe())
+                chosen = [n for n in every if n.name in the_plan.rerun]
+        from crimeoutcomes.report.notebook import setup
+
+        analysis = setup(financial_year, count_basis, first_year, data_folder=str(sources.folder))  # fills the cache
+        if pool_years is not None:
+            from crimeoutcomes.stats.comparison import pooled_years
+
+            pooled_years(analysis.years, analysis.financial_year, pool_years)  # checks it before anything runs
+        reports_root = out / "reports"
+        with exclusive(reports_root, f"the output folder {out}"):
+            check_writable(out / "figures", f"the figures folder {out / 'figures'}")
+            for stale in reports_root.glob(f"{STAGING_PREFIX}*"):  # left by a run that was killed
+                shutil.rmtree(stale, ignore_errors=True)
+            staging_root = _staging_root(reports_root)
+            try:
+                return _build(chosen, analysis, sources.folder, out, staging_root, notebooks_dir, jobs, pool_years,
+                              log, package_dir)
+            finally:
+                shutil.rmtree(staging_root, ignore_errors=True)
+    except OSError as exc:
+        if is_not_writable(exc):
+            raise not_writable(exc) from None
+        raise
+
+
+def _window(sources: SourceSet, financial_year: str, first_year: str) -> tuple[str, list[str]] | None:
+    """The year reported and the years read, as ``analysis.setup`` will find them (None where it
+    will refuse them: it then names the problem)."""
+    try:
+        first = normalise_financial_year(first_year)
+        year = sources.years[-1] if financial_year == LATEST else normalise_financial_year(financial_year)
+    except (ValueError, IndexError):
+        return None
+    window = [y for y in sources.years if first <= y <= year]
+    return (year, window) if year in sources.years and first <= year else None
+
+
+def _plan(sources: SourceSet, every: list[Path], financial_year: str, count_basis: str, first_year: str,
+          pool_years: int | None, out: Path, package_dir: Path, force: bool
+          ) -> tuple[incremental.Plan | None, RunResult | None]:
+    """What must re-run, from the build record alone (no data is loaded); and the published build
+    itself where nothing must. (None, None) where the parameters need the full checks of a build."""
+    window = _window(sources, financial_year, first_year)
+    if window is None:
+        return None, None
+    year, years = window
+    slug = year_slug(year)
+    reports = config.reports_dir(sources.synthetic, slug, out)
+    figures = config.figures_dir(sources.synthetic, slug, out)
+    wanted = _wanted_record(sources, year, years, count_basis, first_year, pool_years, package_dir, out)
+    common = {"financial_year": year, "count_basis": count_basis, "first_year": normalise_financial_year(first_year)}
+    parameters = {n.name: _recorded_parameters(_notebook_parameters(n, common, pool_years)) for n in every}
+    try:
+        existing = build_record.read_record(reports)
+    except CrimeOutcomesError:
+        existing = None  # an unreadable record: build afresh
+    the_plan = incremental.plan(existing, wanted, every, parameters, reports, figures, force=force)
+    if not the_plan.nothing_to_do:
+        return the_plan, None
+    summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+    return the_plan, RunResult(reports_dir=reports, figures_dir=figures, summary=summary,
+                               html=[reports / html_name(n) for n in every], rebuilt=False)
+
+
+def _wanted_record(sources: SourceSet, year: str, years: list[str], count_basis: str, first_year: str,
+                   pool_years: int | None, package_dir: Path, out: Path) -> dict:
+    """The record a build of ``year`` from ``sources`` would have, before any notebook has run."""
+    used = [p for y, p in sources.outcomes.items() if y in years]
+    if sources.recorded_crime is not None:
+        used.append(sources.recorded_crime)
+    # The reconciliation compares the year's file with earlier releases kept beside it.
+    earlier = [p for p in sources.releases.get(year, []) if p not in used]
+    parameters = {"financial_year": year, "count_basis": count_basis,
+                  "first_year": normalise_financial_year(first_year), "pool_years": pool_years or 1}
+    return build_record.new_record(parameters=parameters, sources=build_record.source_records(used),
+                                   earlier_releases=build_record.source_records(earlier),
+                                   data_folder=str(sources.folder.resolve()), output_folder=str(out),
+                                   package=build_record.package_fingerprint(package_dir),
+                                   synthetic=sources.synthetic)
+
+
+def _gather_figures(notebook_root: Path, stage_figures: Path, subdir: Path) -> dict[str, str]:
+    """Move the figures and tables one notebook wrote into the build's figures folder; returns
+    'figures/<name>' -> sha256 for each."""
+    written = notebook_root / "figures" / subdir
+    moved = {}
+    for path in sorted(p for p in written.rglob("*") if p.is_file()) if written.is_dir() else []:
+        name = path.relative_to(written).as_posix()
+        target = stage_figures / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        moved[f"figures/{name}"] = build_record.file_sha256(target)
+    return moved
+
+
+def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path, staging_root: Path,
+           notebooks_dir: Path | None, jobs: int, pool_years: int | None, log: Callable[[str], None],
+           package_dir: Path = PACKAGE_DIR) -> RunResult:
+    from crimeoutcomes.report.notebook import BUILD_MARKER
+    from crimeoutcomes.report.index_page import write_index
+    from crimeoutcomes.report.summary import build_summary, write_json
+
+    count_basis = analysis.count_basis
+    reports = config.reports_dir(analysis.synthetic, analysis.slug, out)
+    figures = config.figures_dir(analysis.synthetic, analysis.slug, out)
+    for final in (reports, figures):
+        recover(final)
+    every = notebooks(notebooks_dir)
+    keep = len(chosen) < len(every)
+    record = _wanted_record(analysis.sources, analysis.financial_year, analysis.years, count_basis,
+                            analysis.first_year, pool_years, package_dir, out)
+    if keep and reports.is_dir():
+        existing = build_record.read_record(reports)
+        mixed = build_record.differences(existing, record, [n.name for n in chosen], every)
+        if mixed:
+            raise BuildMismatch(
+                f"--only {' '.join(n.stem for n in chosen)} would mix two builds in {reports}: "
+                + "; ".join(mixed) + ". Nothing was changed. Rebuild every report of the year instead: "
+                + rebuild_command(analysis, pool_years))
+        record["notebooks"], record["outputs"] = existing["notebooks"], existing["outputs"]
+    # A notebook taken out of the folder takes its reports and figures with it.
+    gone = sorted(set(record["notebooks"]) - {n.name for n in every})
+    stage_reports = _stage(reports, config.reports_dir(analysis.synthetic, analysis.slug, staging_root), keep)
+    stage_figures = _stage(figures, config.figures_dir(analysis.synthetic, analysis.slug, staging_root), keep)
+    for name_of_notebook in [n.name for n in chosen] + gone:  # what a re-run notebook made before goes
+        for name in build_record.drop_notebook(record, name_of_notebook):
+            (stage_figures / name[len("figures/"):] if name.startswith("figures/") else stage_reports / name
+             ).unlink(missing_ok=True)
+    common = {"financial_year": analysis.financial_year, "count_basis": count_basis,
+              "first_year": analysis.first_year, "data_folder": str(data_folder.resolve())}
+    log(f"{'SYNTHETIC sample' if analysis.synthetic else 'Home Office data'} in {data_folder}: "
+        f"{analysis.financial_year}, {count_basis} basis, trend from {analysis.first_year}; {len(chosen)} notebook(s)")
+    cwd = config.checkout_dir() or Path.cwd()
+    ensure_kernel()  # once, here: parallel workers would otherwise race to install it
+    progress = sys.stderr.isatty() and jobs == 1  # per-cell bars only where they cannot interleave
+    failures = []
+    roots, parameters = {}, {}
+    for notebook in chosen:
+        # Each notebook writes into a marked folder of its own, so that what it made is known.
+        roots[notebook] = staging_root / "notebooks" / notebook.stem
+        roots[notebook].mkdir(parents=True)
+        (roots[notebook] / BUILD_MARKER).write_text("written by run_all.py\n", encoding="utf-8")
+        parameters[notebook] = _notebook_parameters(notebook, {**common, "output_root": str(roots[notebook])},
+                                                    pool_years)
+    # The notebooks are independent (each reads the cached data itself), so they can run side by side,
+    # each from its own process (papermill's kernel clients are not safe to share between threads).
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
+        running = {}
+        for number, notebook in enumerate(chosen, 1):
+            log(f"[{number}/{len(chosen)}] {notebook.stem}: running")
+            running[pool.submit(_run_and_export, notebook, stage_reports, parameters[notebook], cwd, progress,
+                                staging_root, out, analysis.synthetic)] = (number, notebook)
+        for future in as_completed(running):
+            number, notebook = running[future]
+            try:
+                log(f"[{number}/{len(chosen)}] {notebook.stem}: done in {future.result():.1f} s")
+            except NotebookFailed as exc:
+                failures.append(exc)
+                for pending in running:
+                    pending.cancel()
+    if failures:
+        kept = reports.with_name(f"{reports.name}.failed")
+        shutil.rmtree(kept, ignore_errors=True)
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(stage_reports), str(kept))
+        raise NotebookFailed("\n".join(str(f) for f in failures)
+                             + f"\nThe executed notebook is kept in {kept}; the reports in {reports} were left as "
+                               "they were.")
+    subdir = config.output_subdir(analysis.synthetic, analysis.slug)
+    for notebook in chosen:
+        made = _gather_figures(roots[notebook], stage_figures, subdir)
+        made.update(build_record.output_records(stage_reports, [notebook.name, html_name(notebook)]))
+        build_record.add_notebook(record, notebook, {k: v for k, v in parameters[notebook].items()
+                                                     if k not in ("data_folder", "output_root")}, made)
+    html = [stage_reports / html_name(notebook) for notebook in chosen]
+    summary = build_summary(analysis, pool_years=pool_years or 1)
+    write_json(summary, stage_reports / "summary.json")
+    reports_listed = [(title_of(nb), html_name(nb)) for nb in every if (stage_reports / html_name(nb)).is_file()]
+    write_index(summary, reports_listed, stage_reports / "index.html")
+    build_record.add_run_all_outputs(record, stage_reports, ["summary.json", "index.html"])
+    build_record.write_record(record, stage_reports)
+    publish(stage_reports, reports)
+    publish(stage_figures, figures)
+    shutil.rmtree(reports.with_name(f"{reports.name}.failed"), ignore_errors=True)
+    log(f"Reports: {reports / 'index.html'}\nFigures: {figures}")
+    return RunResult(reports_dir=reports, figures_dir=figures, summary=summary,
+                     html=[reports / p.name for p in html])

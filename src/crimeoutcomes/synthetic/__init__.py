@@ -1,0 +1,1 @@
+"""The synthetic sample, in the exact published layout (every number invented)."""
