@@ -8,7 +8,7 @@ from scipy.stats import binomtest
 from crimeoutcomes.report.headlines import caveats, headlines
 from crimeoutcomes.report.index_page import render_index
 from crimeoutcomes.report.summary import _records
-from crimeoutcomes.stats.trends import national_changes
+from crimeoutcomes.stats.yearly_change import national_changes
 
 
 def _national(cr, assigned=100_000, missing=0):

@@ -116,7 +116,7 @@ def test_a_changed_parameter_reruns_what_takes_it(setting, chosen):
 
 
 def test_a_changed_package_file_reruns_every_notebook(setting, chosen):
-    template = next((setting["package"] / "templates").rglob("*.j2"))
+    template = next(setting["package"].rglob("*.j2"))
     original = template.read_text(encoding="utf-8")
     try:
         template.write_text(original + "\n{# changed #}\n", encoding="utf-8")

@@ -24,7 +24,7 @@ _NOTEBOOK_API = {
     "setup": "crimeoutcomes.report.notebook",
     "figures": "crimeoutcomes.report.figures",
     "comparison": "crimeoutcomes.stats.comparison",
-    "trends": "crimeoutcomes.stats.trends",
+    "yearly_change": "crimeoutcomes.stats.yearly_change",
     "reconcile": "crimeoutcomes.stats.reconcile",
     "releases": "crimeoutcomes.stats.releases",
     "codes": "crimeoutcomes.data.codes",

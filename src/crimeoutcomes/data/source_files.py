@@ -13,6 +13,7 @@ from crimeoutcomes.locks import exclusive
 from crimeoutcomes.data.manifest import load_manifest
 from crimeoutcomes.synthetic.sample import SAMPLE_VERSION, write_sample
 from crimeoutcomes.data.digests import file_sha256
+from crimeoutcomes.data.years import LATEST, normalise_financial_year
 
 # The reader (pandas through tables) is imported where it is used: a run whose files are listed in a
 # manifest and whose build is up to date never reads a workbook.
@@ -161,3 +162,21 @@ def obtain(source: str = "auto", raw_dir: Path | None = None, sample_dir: Path |
             return existing
         write_sample(sample_dir)
         return from_manifest(sample_dir)
+
+
+def year_parameter(name: str, value: str) -> str:
+    try:
+        return normalise_financial_year(value)
+    except ValueError as exc:
+        raise CrimeOutcomesError(f"parameter {name}: {exc}") from None
+
+
+def chosen_year(sources: SourceSet, financial_year: str) -> str:
+    """The financial year asked for ('latest': the newest the folder holds), or an error naming
+    the years the folder does hold."""
+    available = sources.years
+    year = available[-1] if financial_year == LATEST else year_parameter("financial_year", financial_year)
+    if year not in available:
+        raise CrimeOutcomesError(f"parameter financial_year: {year} is not in {sources.folder} "
+                                 f"(it holds {', '.join(available)})")
+    return year

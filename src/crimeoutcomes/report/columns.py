@@ -100,7 +100,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "outside_99_8": ("flag", "outside 99.8% limits"),
     "outside_adjusted_99_8": ("flag", "outside 99.8% limits allowing for over-dispersion"),
     "rankable": ("flag", "ranked"),
-    # change over time (trends.py)
+    # change over time (stats/yearly_change.py)
     "comparison": ("text", "comparison"),
     "from_year": ("year", "from"),
     "to_year": ("year", "to"),

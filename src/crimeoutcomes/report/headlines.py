@@ -17,7 +17,7 @@ def _previous_year(year: str) -> str:
 
 def _change(summary: dict) -> str:
     """', up 12.5% (95% CI 2.3% to 23%) on the 800 in 2023/24', or why no such comparison is fair.
-    The change and its interval are summary.json's (``changes.national``, from ``trends``)."""
+    The change and its interval are summary.json's (``changes.national``, from ``stats.yearly_change``)."""
     year = summary["financial_year"]
     previous = _previous_year(year)
     before = summary.get("sexual_offences_by_year", {}).get(previous)

@@ -28,9 +28,9 @@ from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.frames import to_pandas
 from crimeoutcomes.stats.measures import check_basis
 from crimeoutcomes.synthetic.sample import SYNTHETIC_MARK
-from crimeoutcomes.data.source_files import SourceSet, from_folder, obtain
+from crimeoutcomes.data.source_files import SourceSet, chosen_year, from_folder, obtain, year_parameter
 from crimeoutcomes.data.load import load_outcomes, load_recorded_crime
-from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_financial_year, year_slug
+from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, year_slug
 
 #: Which offences a measure covers: the Sexual offences group, all crime, or a list of offence codes.
 Offences = Union[str, Sequence[str]]
@@ -139,20 +139,20 @@ class Analysis:
         return to_pandas(measures.gaps(self._rows(offences, year), self.count_basis, collapsed=self.collapsed))
 
     def changes(self, offences: Offences = "sexual") -> pd.DataFrame:
-        """National change with 95% intervals, year on year and first to last (``trends.national_changes``)."""
-        from crimeoutcomes.stats.trends import national_changes
+        """National change with 95% intervals, year on year and first to last (``yearly_change.national_changes``)."""
+        from crimeoutcomes.stats.yearly_change import national_changes
 
         return national_changes(self.totals(offences))
 
     def trend(self, offences: Offences = "sexual") -> dict:
-        """The log-linear trend over the complete years (``trends.count_trend``)."""
-        from crimeoutcomes.stats.trends import count_trend
+        """The log-linear trend over the complete years (``yearly_change.count_trend``)."""
+        from crimeoutcomes.stats.yearly_change import count_trend
 
         return count_trend(self.totals(offences))
 
     def force_changes(self, offences: Offences = "sexual") -> pd.DataFrame:
         """Each force's change with 95% intervals; a year missing or collapsed is not compared."""
-        from crimeoutcomes.stats.trends import force_changes
+        from crimeoutcomes.stats.yearly_change import force_changes
 
         return force_changes(self.force_totals(offences))
 
@@ -266,13 +266,6 @@ def sources_table(files: list[dict]) -> str:
             f'<th scope="col">retrieved</th><th scope="col">sha256</th></tr></thead><tbody>{rows}</tbody></table>')
 
 
-def _year_parameter(name: str, value: str) -> str:
-    try:
-        return normalise_financial_year(value)
-    except ValueError as exc:
-        raise CrimeOutcomesError(f"parameter {name}: {exc}") from None
-
-
 def _assigned_names(source: str) -> list[str]:
     try:
         tree = ast.parse(source)
@@ -318,13 +311,10 @@ def setup(financial_year: str = LATEST, count_basis: str = "closed", first_year:
         check_basis(count_basis)
     except CrimeOutcomesError as exc:
         raise CrimeOutcomesError(f"parameter count_basis: {exc}") from None
-    first = _year_parameter("first_year", first_year)
+    first = year_parameter("first_year", first_year)
     sources = from_folder(data_folder) if data_folder else obtain("auto")
     available = sources.years
-    year = available[-1] if financial_year == LATEST else _year_parameter("financial_year", financial_year)
-    if year not in available:
-        raise CrimeOutcomesError(f"parameter financial_year: {year} is not in {sources.folder} "
-                                 f"(it holds {', '.join(available)})")
+    year = chosen_year(sources, financial_year)
     if first > year:
         raise CrimeOutcomesError(f"parameter first_year: {first} is after financial_year {year}")
     window = [y for y in available if first <= y <= year]

@@ -29,7 +29,7 @@ from crimeoutcomes.atomic import write_text_atomically
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.locks import ADVICE, FolderNotWritable, check_writable, exclusive, is_not_writable, not_writable
 from crimeoutcomes.report.publish import publish, recover
-from crimeoutcomes.data.source_files import SourceSet, obtain
+from crimeoutcomes.data.source_files import SourceSet, chosen_year, obtain
 from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_financial_year, year_slug
 
 if TYPE_CHECKING:
@@ -322,6 +322,7 @@ def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: s
     package_dir = Path(package_dir) if package_dir else PACKAGE_DIR
     try:
         sources = obtain(source, raw_dir, log=log, base_url=base_url)
+        chosen_year(sources, financial_year)  # a year the folder does not hold stops here, before any lock
         if not only:
             arguments = (sources, every, financial_year, count_basis, first_year, pool_years, out, package_dir, force)
             if (out / "reports").is_dir():  # a run under way is named, not reported as having nothing to do

@@ -1,4 +1,4 @@
-"""Change over time with intervals (trends.py), on hand-made totals; intervals checked against
+"""Change over time with intervals (yearly_change.py), on hand-made totals; intervals checked against
 scipy's exact binomial test, an implementation independent of stats.change."""
 
 import math
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from crimeoutcomes.stats import trends
+from crimeoutcomes.stats import yearly_change
 
 
 def _exact(before: int, after: int) -> tuple[float, float]:
@@ -22,7 +22,7 @@ def _totals(rows):
 
 def test_year_on_year_and_first_to_last_with_exact_intervals():
     totals = _totals([("2023/24", 150, 30_000, 0), ("2022/23", 100, 25_000, 0), ("2024/25", 120, 30_000, 0)])
-    changes = trends.national_changes(totals)
+    changes = yearly_change.national_changes(totals)
     assert changes[["comparison", "from_year", "to_year"]].values.tolist() == [
         ["year_on_year", "2022/23", "2023/24"], ["year_on_year", "2023/24", "2024/25"],
         ["first_to_last", "2022/23", "2024/25"]]
@@ -39,17 +39,17 @@ def test_year_on_year_and_first_to_last_with_exact_intervals():
 
 def test_years_apart_are_not_year_on_year_and_incomplete_years_are_not_compared():
     totals = _totals([("2014/15", 50, 10_000, 12), ("2019/20", 80, 12_000, 0), ("2020/21", 90, 12_000, 3)])
-    changes = trends.national_changes(totals)
+    changes = yearly_change.national_changes(totals)
     assert changes[["comparison", "from_year", "to_year"]].values.tolist() == [
         ["year_on_year", "2019/20", "2020/21"], ["first_to_last", "2014/15", "2020/21"]]
-    assert changes["change"].eq(trends.NOT_LIKE_FOR_LIKE).all() and changes["ratio"].isna().all()
+    assert changes["change"].eq(yearly_change.NOT_LIKE_FOR_LIKE).all() and changes["ratio"].isna().all()
 
 
 def test_force_changes_leave_a_missing_year_uncompared():
     by_force = pd.DataFrame({"force": ["Kent"] * 3 + ["Essex"] * 3,
                              "financial_year": ["2022/23", "2023/24", "2024/25"] * 2,
                              "community_resolutions": pd.array([10, 20, 5, 4, None, 8], dtype="Int64")})
-    changes = trends.force_changes(by_force).set_index(["force", "from_year", "to_year"])
+    changes = yearly_change.force_changes(by_force).set_index(["force", "from_year", "to_year"])
     assert changes.loc[("Kent", "2022/23", "2023/24"), "ratio"] == pytest.approx(2.0)
     assert changes.loc[("Kent", "2023/24", "2024/25"), "ratio"] == pytest.approx(0.25)
     assert changes.loc[("Kent", "2023/24", "2024/25"), "change"].startswith("down 75%")
@@ -59,10 +59,10 @@ def test_force_changes_leave_a_missing_year_uncompared():
 
 def test_trend_needs_three_complete_years():
     few = pd.DataFrame({"financial_year": ["2023/24", "2024/25"], "community_resolutions": [10, 20]})
-    assert trends.count_trend(few)["change"] == "too few complete years for a trend"
+    assert yearly_change.count_trend(few)["change"] == "too few complete years for a trend"
     # Doubling every year exactly: the log-linear slope is log 2, so 100% a year.
     doubling = pd.DataFrame({"financial_year": ["2020/21", "2021/22", "2022/23", "2023/24"],
                              "community_resolutions": [100, 200, 400, 800]})
-    fit = trends.count_trend(doubling)
+    fit = yearly_change.count_trend(doubling)
     assert fit["percent_per_year"] == pytest.approx(100.0, rel=1e-6)
     assert fit["percent_low"] < 100 < fit["percent_high"]
