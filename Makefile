@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: data reports site lab test browser sample bench clean mutation
+.PHONY: data reports site lab lint test browser sample bench clean mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,14 @@ lab: $(STAMP)
 	$(PY) -m crimeoutcomes kernel
 	$(VENV)/bin/jupyter lab $(LAB_ROOT) notebooks/
 
-## test: the test suite (what CI runs); installs Debian's Chromium for the browser test where it may
-test: $(STAMP) browser
+## lint: ruff (lint and format check) and no committed notebook with outputs
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -q tests/test_notebooks_clean.py
+
+## test: lint, then the test suite (what CI runs); installs Debian's Chromium for the browser test where it may
+test: $(STAMP) browser lint
 	$(PY) -m pytest
 
 ## browser: Debian's chromium and chromium-driver for the browser test (apt-get, as root or with sudo).

@@ -19,20 +19,13 @@ import os
 import sys
 from pathlib import Path
 
-from crimeoutcomes.report import pipeline
-from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.data.schema import COUNT_BASES
 from crimeoutcomes.data.source_files import SOURCE_CHOICES
-from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_financial_year
+from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, financial_year_argument, year_or_latest_argument
+from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.report import pipeline
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
-
-
-def _financial_year(value: str) -> str:
-    try:
-        return normalise_financial_year(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive(value: str) -> int:
@@ -45,34 +38,60 @@ def _positive(value: str) -> int:
     return number
 
 
-def _year_or_latest(value: str) -> str:
-    return LATEST if value.strip().lower() == LATEST else _financial_year(value)
-
-
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--year", type=_year_or_latest, default=LATEST,
-                        help="financial year to report, e.g. 2024/25, or 'latest' (default)")
-    parser.add_argument("--basis", choices=COUNT_BASES, default="closed",
-                        help="closed: outcomes assigned in the year (default); recorded: outcomes of offences "
-                             "recorded in the year")
-    parser.add_argument("--first-year", type=_financial_year, default=FRAMEWORK_FIRST_YEAR,
-                        help=f"first year of the trends (default {FRAMEWORK_FIRST_YEAR})")
-    parser.add_argument("--source", choices=SOURCE_CHOICES, default="auto",
-                        help="auto: files in the raw folder, else download, else the synthetic sample (default); "
-                             "local: only files already in the raw folder; sample: the synthetic sample")
+    parser.add_argument(
+        "--year",
+        type=year_or_latest_argument,
+        default=LATEST,
+        help="financial year to report, e.g. 2024/25, or 'latest' (default)",
+    )
+    parser.add_argument(
+        "--basis",
+        choices=COUNT_BASES,
+        default="closed",
+        help="closed: outcomes assigned in the year (default); recorded: outcomes of offences recorded in the year",
+    )
+    parser.add_argument(
+        "--first-year",
+        type=financial_year_argument,
+        default=FRAMEWORK_FIRST_YEAR,
+        help=f"first year of the trends (default {FRAMEWORK_FIRST_YEAR})",
+    )
+    parser.add_argument(
+        "--source",
+        choices=SOURCE_CHOICES,
+        default="auto",
+        help="auto: files in the raw folder, else download, else the synthetic sample (default); "
+        "local: only files already in the raw folder; sample: the synthetic sample",
+    )
     parser.add_argument("--raw-dir", type=Path, help="folder of downloaded source files (default data/raw)")
     parser.add_argument("--out", type=Path, help="folder to hold reports/ and figures/ (default: the project)")
-    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks (e.g. 02 or "
-                                                                  "force_comparison)")
-    parser.add_argument("--pool-years", type=_positive, default=1,
-                        help="years, ending with --year, pooled in the force comparison (default 1)")
-    parser.add_argument("--force", action="store_true",
-                        help="re-run every notebook, even those whose inputs are unchanged since the last build")
-    parser.add_argument("--site", action="store_true",
-                        help="then gather every year built into site/ (as 'python -m crimeoutcomes site')")
-    parser.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1,
-                        help="notebooks run side by side (default: the number of CPUs)")
+    parser.add_argument(
+        "--only", nargs="+", metavar="NAME", help="run only these notebooks (e.g. 02 or force_comparison)"
+    )
+    parser.add_argument(
+        "--pool-years",
+        type=_positive,
+        default=1,
+        help="years, ending with --year, pooled in the force comparison (default 1)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="re-run every notebook, even those whose inputs are unchanged since the last build",
+    )
+    parser.add_argument(
+        "--site",
+        action="store_true",
+        help="then gather every year built into site/ (as 'python -m crimeoutcomes site')",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        help="notebooks run side by side (default: the number of CPUs)",
+    )
     arguments = parser.parse_args(argv)
     if arguments.year != LATEST and arguments.first_year > arguments.year:
         parser.error(f"--first-year {arguments.first_year} is after --year {arguments.year}")
@@ -90,10 +109,19 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     try:
-        result = pipeline.run(financial_year=arguments.year, count_basis=arguments.basis,
-                              first_year=arguments.first_year, source=arguments.source, raw_dir=arguments.raw_dir,
-                              out=arguments.out, only=arguments.only, notebooks_dir=NOTEBOOKS, jobs=arguments.jobs,
-                              pool_years=arguments.pool_years, force=arguments.force)
+        result = pipeline.run(
+            financial_year=arguments.year,
+            count_basis=arguments.basis,
+            first_year=arguments.first_year,
+            source=arguments.source,
+            raw_dir=arguments.raw_dir,
+            out=arguments.out,
+            only=arguments.only,
+            notebooks_dir=NOTEBOOKS,
+            jobs=arguments.jobs,
+            pool_years=arguments.pool_years,
+            force=arguments.force,
+        )
         if arguments.site:
             from crimeoutcomes.report.site import build_site, site_is_current
 

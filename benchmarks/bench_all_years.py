@@ -57,11 +57,15 @@ def main() -> None:
         size = sum(p.stat().st_size for p in folder.glob("*.xlsx")) / 1e6
         print(f"generated {len(YEARS)} full-size years ({size:,.0f} MB) in {time.perf_counter() - started:.1f} s")
         cold = run(LOAD, str(folder), str(cache))
-        print(f"cold: {cold['years']} years, {cold['rows']:,} rows read and cached in {cold['seconds']:.1f} s, "
-              f"peak RSS {cold['peak_mb']:,.0f} MB")
+        print(
+            f"cold: {cold['years']} years, {cold['rows']:,} rows read and cached in {cold['seconds']:.1f} s, "
+            f"peak RSS {cold['peak_mb']:,.0f} MB"
+        )
         warm = run(LOAD, str(folder), str(cache))
-        print(f"warm: the same table from the cache in {warm['seconds']:.2f} s, peak RSS {warm['peak_mb']:,.0f} MB "
-              f"(target under 2 s)")
+        print(
+            f"warm: the same table from the cache in {warm['seconds']:.2f} s, peak RSS {warm['peak_mb']:,.0f} MB "
+            f"(target under 2 s)"
+        )
 
 
 if __name__ == "__main__":

@@ -96,8 +96,9 @@ print(json.dumps({{"seconds": seconds, "peak_mb": peak, "rows": rows}}))
 def measure(body: str, path: Path, cache: Path, timeout: float | None = None) -> dict:
     code = _RUNNER.format(body=body)
     try:
-        result = subprocess.run([sys.executable, "-c", code, str(path), str(cache)], capture_output=True, text=True,
-                                timeout=timeout)
+        result = subprocess.run(
+            [sys.executable, "-c", code, str(path), str(cache)], capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return {"seconds": timeout, "peak_mb": float("nan"), "rows": 0, "stopped": True}
     if result.returncode:
@@ -112,8 +113,9 @@ def bench(label: str, suffix: str, generate: str, fill: str, measures: dict, arg
         path = Path(tmp) / f"full-size{suffix}"
         cache = Path(tmp) / "cache"
         made = measure(generate, path, cache)
-        print(f"{label}: generated in {made['seconds']:.1f} s, {path.stat().st_size / 1e6:.1f} MB, "
-              f"{made['rows']:,} rows")
+        print(
+            f"{label}: generated in {made['seconds']:.1f} s, {path.stat().st_size / 1e6:.1f} MB, {made['rows']:,} rows"
+        )
         measure(fill, path, cache)
         results = {}
         for name, body in measures.items():

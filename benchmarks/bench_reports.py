@@ -25,8 +25,9 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
-PARAMETERS = ('financial_year = "latest"\ncount_basis = "closed"\nfirst_year = "2014/15"\n'
-              'data_folder = ""\noutput_root = ""')
+PARAMETERS = (
+    'financial_year = "latest"\ncount_basis = "closed"\nfirst_year = "2014/15"\ndata_folder = ""\noutput_root = ""'
+)
 
 RUN = """
 import sys
@@ -53,8 +54,12 @@ def empty_notebooks(folder: Path, names: list[str]) -> Path:
 def timed(raw: Path, out: Path, notebooks: Path, jobs: int, ran: list | None = None) -> float:
     """Seconds for one run in a fresh process; ``ran`` gets the names of the notebooks it ran."""
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", RUN, str(raw), str(out), str(notebooks), str(jobs)],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", RUN, str(raw), str(out), str(notebooks), str(jobs)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     if result.returncode:
         raise SystemExit(result.stderr)
     if ran is not None:
@@ -75,13 +80,17 @@ def incremental(raw: Path, tmp: Path, real: Path) -> None:
     full = timed(raw, out, notebooks, 2, ran)
     print(f"full build: {len(ran)} notebooks in {full:.1f} s")
     unchanged = timed(raw, out, notebooks, 2, ran)
-    print(f"re-run, nothing changed: {unchanged:.2f} s ({unchanged / full:.3f} of the full build), "
-          f"{len(ran)} notebooks run (target <= 3 s, none)")
+    print(
+        f"re-run, nothing changed: {unchanged:.2f} s ({unchanged / full:.3f} of the full build), "
+        f"{len(ran)} notebooks run (target <= 3 s, none)"
+    )
     changed = sorted(notebooks.glob("[0-9][0-9]_*.ipynb"))[1]
     edit_markdown(changed)
     one = timed(raw, out, notebooks, 2, ran)
-    print(f"re-run, {changed.name} changed: {one:.1f} s ({one / full:.2f} of the full build), ran "
-          f"{', '.join(ran) or 'nothing'} (target: that notebook only)")
+    print(
+        f"re-run, {changed.name} changed: {one:.1f} s ({one / full:.2f} of the full build), ran "
+        f"{', '.join(ran) or 'nothing'} (target: that notebook only)"
+    )
 
 
 def main() -> None:
@@ -100,8 +109,10 @@ def main() -> None:
         for jobs in (1, 2):
             ours = timed(raw, tmp / f"ours-{jobs}", real, jobs)
             floor = timed(raw, tmp / f"floor-{jobs}", empty, jobs)
-            print(f"--jobs {jobs}: {len(names)} notebooks {ours:.1f} s, {len(names)} empty notebooks {floor:.1f} s, "
-                  f"ratio {ours / floor:.2f} (target 2)")
+            print(
+                f"--jobs {jobs}: {len(names)} notebooks {ours:.1f} s, {len(names)} empty notebooks {floor:.1f} s, "
+                f"ratio {ours / floor:.2f} (target 2)"
+            )
 
 
 if __name__ == "__main__":

@@ -5,16 +5,20 @@ from pathlib import Path
 
 import pytest
 
-from crimeoutcomes.synthetic import sample
 from crimeoutcomes.data.years import year_slug
+from crimeoutcomes.synthetic import sample
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CRIMEOUTCOMES_SHARED", PROJECT_ROOT.parent / "shared"))
 
 #: One year of each data-sheet spelling: 2014-15, 2019_20, 'Outcomes open data 2021_22', 2022_23, 2024_25.
 VINTAGES = ("2014/15", "2019/20", "2021/22", "2022/23", "2024/25")
-NOTEBOOK_HTML = ["01-national-totals.html", "02-force-comparison.html", "03-child-victim-offences.html",
-                 "04-reconciliation.html"]
+NOTEBOOK_HTML = [
+    "01-national-totals.html",
+    "02-force-comparison.html",
+    "03-child-victim-offences.html",
+    "04-reconciliation.html",
+]
 
 
 @pytest.fixture(scope="session")
@@ -24,20 +28,37 @@ def sample_files(tmp_path_factory):
 
 def run_all(*arguments, env_root):
     env = {**os.environ, "CRIMEOUTCOMES_ROOT": str(env_root)}
-    return subprocess.run([sys.executable, str(PROJECT_ROOT / "run_all.py"), *arguments], capture_output=True,
-                          text=True, env=env, cwd=PROJECT_ROOT, timeout=900)
+    return subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "run_all.py"), *arguments],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+        timeout=900,
+    )
 
 
 @pytest.fixture(scope="session")
 def built(sample_files, tmp_path_factory):
     """run_all.py on the sample, once for the session (end-to-end and browser tests read it)."""
     out = tmp_path_factory.mktemp("out")
-    result = run_all("--source", "local", "--raw-dir", str(sample_files.folder), "--out", str(out),
-                     env_root=tmp_path_factory.mktemp("root"))
+    result = run_all(
+        "--source",
+        "local",
+        "--raw-dir",
+        str(sample_files.folder),
+        "--out",
+        str(out),
+        env_root=tmp_path_factory.mktemp("root"),
+    )
     assert result.returncode == 0, result.stderr
     slug = year_slug(VINTAGES[-1])
-    return {"stderr": result.stderr, "reports": out / "reports" / "sample" / slug,
-            "figures": out / "figures" / "sample" / slug, "out": out}
+    return {
+        "stderr": result.stderr,
+        "reports": out / "reports" / "sample" / slug,
+        "figures": out / "figures" / "sample" / slug,
+        "out": out,
+    }
 
 
 @pytest.fixture(scope="session")

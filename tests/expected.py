@@ -27,8 +27,12 @@ def expected_figures(rows: pd.DataFrame, all_forces, collapsed: dict | None = No
     by_force, assigned_by_force = {}, {}
     for force in all_forces:
         mine = sexual[sexual["force"] == force]
-        complete = (len(mine) and not mine["count"].isna().any() and mine["quarter"].nunique() == 4  # a full year
-                    and not (collapsed or {}).get(force))
+        complete = (
+            len(mine)
+            and not mine["count"].isna().any()
+            and mine["quarter"].nunique() == 4  # a full year
+            and not (collapsed or {}).get(force)
+        )
         by_force[force] = _int(mine.loc[mine["outcome_type"] == "8", "count"].sum()) if complete else None
         assigned_by_force[force] = _int(mine["count"].sum()) if complete else None
     child_rape = cr[cr["offence_code"].isin(CHILD_RAPE)].groupby("force")["count"].sum()
@@ -48,8 +52,14 @@ def expected_figures(rows: pd.DataFrame, all_forces, collapsed: dict | None = No
 def from_tidy(frame, basis: str) -> pd.DataFrame:
     """The columns above from a tidy outcomes table (polars), counted on ``basis``."""
     data = frame.to_pandas()
-    return pd.DataFrame({
-        "force": data["force"], "quarter": data["quarter"], "offence_group": data["offence_group"],
-        "offence_code": data["offence_code"], "outcome_type": data["outcome_type"].astype(str),
-        "expired": data["offence_code_expired"].fillna(False).astype(bool),
-        "count": pd.to_numeric(data[basis], errors="coerce").astype(float)})
+    return pd.DataFrame(
+        {
+            "force": data["force"],
+            "quarter": data["quarter"],
+            "offence_group": data["offence_group"],
+            "offence_code": data["offence_code"],
+            "outcome_type": data["outcome_type"].astype(str),
+            "expired": data["offence_code_expired"].fillna(False).astype(bool),
+            "count": pd.to_numeric(data[basis], errors="coerce").astype(float),
+        }
+    )

@@ -3,18 +3,24 @@
 from pathlib import Path
 
 import polars as pl
+from spec_layout import DATA_SHEETS, OUTCOMES_HEADERS
 
 from crimeoutcomes.data.schema import OUTCOMES_COLUMNS
 from crimeoutcomes.synthetic.writer import Sheet, mixed_cells, write_workbook
-
-from spec_layout import DATA_SHEETS, OUTCOMES_HEADERS
 
 # The published wording copied from the spec (tests/spec_layout.py), never the generator's.
 HEADERS = OUTCOMES_HEADERS
 
 
-def outcomes_rows(rows: list[dict], path: Path, *, headers: dict | None = None, sheet=DATA_SHEETS["2024/25"],
-                  title_rows=(), extra_sheets=()) -> Path:
+def outcomes_rows(
+    rows: list[dict],
+    path: Path,
+    *,
+    headers: dict | None = None,
+    sheet=DATA_SHEETS["2024/25"],
+    title_rows=(),
+    extra_sheets=(),
+) -> Path:
     """A workbook whose data sheet holds ``rows`` (dicts by tidy field name; counts may be text markers)."""
     headers = headers or HEADERS
     fields = list(headers)
@@ -24,32 +30,61 @@ def outcomes_rows(rows: list[dict], path: Path, *, headers: dict | None = None, 
         if any(isinstance(v, (int, float)) for v in values) and any(isinstance(v, str) for v in values):
             numbers = [v if isinstance(v, (int, float)) else None for v in values]
             texts = [v if isinstance(v, str) else None for v in values]
-            columns[field] = pl.DataFrame({"n": numbers, "t": texts}, schema={"n": pl.Float64, "t": pl.String}) \
-                .select(mixed_cells(pl.col("n"), pl.col("t")).alias("v"))["v"]
+            columns[field] = pl.DataFrame({"n": numbers, "t": texts}, schema={"n": pl.Float64, "t": pl.String}).select(
+                mixed_cells(pl.col("n"), pl.col("t")).alias("v")
+            )["v"]
         else:
             columns[field] = pl.Series(field, values, strict=False)
     table = pl.DataFrame(columns)
-    sheets = [Sheet("Cover_sheet", rows=[["test workbook"]]), *extra_sheets,
-              Sheet(sheet, rows=title_rows, table=table, header=[headers[f] for f in fields])]
+    sheets = [
+        Sheet("Cover_sheet", rows=[["test workbook"]]),
+        *extra_sheets,
+        Sheet(sheet, rows=title_rows, table=table, header=[headers[f] for f in fields]),
+    ]
     return write_workbook(path, sheets)
 
 
 def base_row(**changes) -> dict:
-    row = {"financial_year": "2024/25", "quarter": 1, "force": "Kent", "offence_code": "19C",
-           "offence_description": "Rape of a female aged 16 and over", "offence_group": "Sexual offences",
-           "offence_subgroup": "Rape offences", "offence_code_expired": None, "outcome_type": 8,
-           "outcome_description": "Community resolution", "outcome_group": "Out-of-court (informal)",
-           "recorded": 3, "closed": 4}
+    row = {
+        "financial_year": "2024/25",
+        "quarter": 1,
+        "force": "Kent",
+        "offence_code": "19C",
+        "offence_description": "Rape of a female aged 16 and over",
+        "offence_group": "Sexual offences",
+        "offence_subgroup": "Rape offences",
+        "offence_code_expired": None,
+        "outcome_type": 8,
+        "outcome_description": "Community resolution",
+        "outcome_group": "Out-of-court (informal)",
+        "recorded": 3,
+        "closed": 4,
+    }
     row.update(changes)
     return row
 
 
 def outcomes_table(rows):
     """rows: (year, quarter, force, code, group, expired, outcome type, recorded, closed, note)."""
-    names = ["financial_year", "quarter", "force", "offence_code", "offence_group", "offence_code_expired",
-             "outcome_type", "recorded", "closed", "note"]
-    frame = pl.DataFrame([dict(zip(names, r)) for r in rows], schema_overrides={"recorded": pl.Int64,
-                                                                                 "closed": pl.Int64})
-    return frame.with_columns(pl.col("quarter").cast(pl.Int8), offence_description=pl.col("offence_code"),
-                              offence_subgroup=pl.lit("Other sexual offences"), outcome_description=pl.lit(""),
-                              outcome_group=pl.lit("")).select(list(OUTCOMES_COLUMNS))
+    names = [
+        "financial_year",
+        "quarter",
+        "force",
+        "offence_code",
+        "offence_group",
+        "offence_code_expired",
+        "outcome_type",
+        "recorded",
+        "closed",
+        "note",
+    ]
+    frame = pl.DataFrame(
+        [dict(zip(names, r)) for r in rows], schema_overrides={"recorded": pl.Int64, "closed": pl.Int64}
+    )
+    return frame.with_columns(
+        pl.col("quarter").cast(pl.Int8),
+        offence_description=pl.col("offence_code"),
+        offence_subgroup=pl.lit("Other sexual offences"),
+        outcome_description=pl.lit(""),
+        outcome_group=pl.lit(""),
+    ).select(list(OUTCOMES_COLUMNS))

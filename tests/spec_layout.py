@@ -26,10 +26,14 @@ OUTCOMES_HEADERS = {
 #: The variants the spec says to accept (1.3: "possible older-ODS variants"; accept them).
 OUTCOMES_HEADER_VARIANTS = {
     "offence_code_expired": ["Offence code expired", "Offence Code Expired"],
-    "recorded": ["Outcomes for offences that were recorded in the quarter",
-                 "Number of Outcomes for offences that were recorded in the quarter"],
-    "closed": ["Outcomes for investigations closed in the quarter",
-               "Number of Outcomes for investigations that were closed in the quarter"],
+    "recorded": [
+        "Outcomes for offences that were recorded in the quarter",
+        "Number of Outcomes for offences that were recorded in the quarter",
+    ],
+    "closed": [
+        "Outcomes for investigations closed in the quarter",
+        "Number of Outcomes for investigations that were closed in the quarter",
+    ],
 }
 
 #: Every file has these four sheets, in this order (1.2): cover, notes, pivot, then the data sheet.
@@ -60,8 +64,16 @@ EXPIRED_FLAG = "x"
 
 # ---- Police force area recorded-crime file (3.2): one sheet per year, e.g. 2024_25, after these.
 RECORDED_CRIME_OTHER_SHEETS = ["Cover_sheet", "Notes_"]
-RECORDED_CRIME_HEADERS = ["Financial Year", "Financial Quarter", "Force Name", "Offence Description",
-                          "Offence Group", "Offence Subgroup", "Offence Code", "Number of Offences"]
+RECORDED_CRIME_HEADERS = [
+    "Financial Year",
+    "Financial Quarter",
+    "Force Name",
+    "Offence Description",
+    "Offence Group",
+    "Offence Subgroup",
+    "Offence Code",
+    "Number of Offences",
+]
 
 
 def recorded_crime_sheet(financial_year: str) -> str:

@@ -10,16 +10,23 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from conftest import NOTEBOOK_HTML
 
 from crimeoutcomes.report.site import build_site
 
-from conftest import NOTEBOOK_HTML
-
 CHROMIUM = os.environ.get("CRIMEOUTCOMES_CHROMIUM", "/usr/bin/chromium")
 #: The flags a sandboxed, offline machine needs (no background calls to Google's services).
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 PAGE_CHECKS = """() => ({
   brokenImages: Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)
@@ -41,8 +48,10 @@ def browser():
     if not Path(CHROMIUM).is_file():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing in CI: 'make test' installs Debian's chromium (see the Makefile)")
-        pytest.skip(f"{CHROMIUM} is not installed (Debian packages chromium and chromium-driver; "
-                    "'make test' installs them where it may use apt-get)")
+        pytest.skip(
+            f"{CHROMIUM} is not installed (Debian packages chromium and chromium-driver; "
+            "'make test' installs them where it may use apt-get)"
+        )
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -57,8 +66,12 @@ def site(built, tmp_path_factory):
 
 def _pages(site):
     year = site / "sample" / "2024-25"
-    return [site / "index.html", year / "index.html", year / "figures" / "index.html",
-            *[year / name for name in NOTEBOOK_HTML]]
+    return [
+        site / "index.html",
+        year / "index.html",
+        year / "figures" / "index.html",
+        *[year / name for name in NOTEBOOK_HTML],
+    ]
 
 
 def _open(browser, page_path, screenshots):
@@ -66,8 +79,9 @@ def _open(browser, page_path, screenshots):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     requests, problems = [], []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning")
-            else None)
+    page.on(
+        "console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None
+    )
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
 
     def refuse_hosts(route):

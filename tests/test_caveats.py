@@ -5,11 +5,19 @@ import csv
 
 import pytest
 
-from crimeoutcomes.report.caveats import COLUMNS, Scope, caveats_for, caveats_html, load_caveats, markers
 from crimeoutcomes.errors import CrimeOutcomesError, InputFileError
+from crimeoutcomes.report.caveats import COLUMNS, Scope, caveats_for, caveats_html, load_caveats, markers
 
-ALL_IDS = ["outcome-22-voluntary", "greater-manchester-2019", "devon-and-cornwall-2022", "not-provided-2014-15",
-           "no-outcome-19-from-2024-25", "btp-denominators", "outcome-8-or-22", "synthetic-sample"]
+ALL_IDS = [
+    "outcome-22-voluntary",
+    "greater-manchester-2019",
+    "devon-and-cornwall-2022",
+    "not-provided-2014-15",
+    "no-outcome-19-from-2024-25",
+    "btp-denominators",
+    "outcome-8-or-22",
+    "synthetic-sample",
+]
 
 
 def _ids(scope, caveats=None):
@@ -23,32 +31,39 @@ def test_the_file_holds_the_caveats_in_order():
     assert all(c.text for c in caveats)
 
 
-@pytest.mark.parametrize("scope, expected", [
-    # National, one recent year, community resolutions: the gap that may still run, BTP, 8-or-22.
-    (Scope(["2024/25"], None, None, ["8"]), ["devon-and-cornwall-2022", "btp-denominators", "outcome-8-or-22"]),
-    # Outcome 22 nationally over the voluntary years: its own caveat, GMP's gap, 8-or-22.
-    (Scope(["2019/20", "2020/21"], None, None, ["22"]),
-     ["outcome-22-voluntary", "greater-manchester-2019", "btp-denominators", "outcome-8-or-22"]),
-    (Scope(["2021/22"], None, None, ["22"]), ["btp-denominators", "outcome-8-or-22"]),
-    # 2014/15: only the forces that did not provide data carry it.
-    (Scope(["2014/15"], ["Kent"]), ["outcome-22-voluntary"]),
-    (Scope(["2014/15"], ["Cumbria"]), ["outcome-22-voluntary", "not-provided-2014-15"]),
-    (Scope(["2014/15"], ["Kent", "Dyfed-Powys"], None, ["8"]), ["not-provided-2014-15"]),
-    # Greater Manchester: 2019/20 only; Devon and Cornwall: from 2022/23 on.
-    (Scope(["2019/20"], ["Greater Manchester"], None, ["8"]), ["greater-manchester-2019", "outcome-8-or-22"]),
-    (Scope(["2018/19", "2020/21"], ["Greater Manchester"], None, ["8"]), ["outcome-8-or-22"]),
-    (Scope(["2021/22"], ["Devon and Cornwall"], None, ["8"]), ["outcome-8-or-22"]),
-    (Scope(["2021/22", "2025/26"], ["Devon and Cornwall"], None, ["1"]), ["devon-and-cornwall-2022"]),
-    # Type 19 is absent from 2024/25.
-    (Scope(["2023/24"], ["Kent"], None, ["19"]), []),
-    (Scope(["2024/25"], ["Kent"], None, ["19"]), ["no-outcome-19-from-2024-25"]),
-    # British Transport Police in any year; synthetic data adds the sample's own caveat.
-    (Scope(["2017/18"], ["British Transport Police"], None, ["1"]), ["btp-denominators"]),
-    (Scope(["2017/18"], ["British Transport Police"], None, ["1"], synthetic=True),
-     ["btp-denominators", "synthetic-sample"]),
-    (Scope(synthetic=True), ALL_IDS),
-    (Scope(), ALL_IDS[:-1]),
-])
+@pytest.mark.parametrize(
+    "scope, expected",
+    [
+        # National, one recent year, community resolutions: the gap that may still run, BTP, 8-or-22.
+        (Scope(["2024/25"], None, None, ["8"]), ["devon-and-cornwall-2022", "btp-denominators", "outcome-8-or-22"]),
+        # Outcome 22 nationally over the voluntary years: its own caveat, GMP's gap, 8-or-22.
+        (
+            Scope(["2019/20", "2020/21"], None, None, ["22"]),
+            ["outcome-22-voluntary", "greater-manchester-2019", "btp-denominators", "outcome-8-or-22"],
+        ),
+        (Scope(["2021/22"], None, None, ["22"]), ["btp-denominators", "outcome-8-or-22"]),
+        # 2014/15: only the forces that did not provide data carry it.
+        (Scope(["2014/15"], ["Kent"]), ["outcome-22-voluntary"]),
+        (Scope(["2014/15"], ["Cumbria"]), ["outcome-22-voluntary", "not-provided-2014-15"]),
+        (Scope(["2014/15"], ["Kent", "Dyfed-Powys"], None, ["8"]), ["not-provided-2014-15"]),
+        # Greater Manchester: 2019/20 only; Devon and Cornwall: from 2022/23 on.
+        (Scope(["2019/20"], ["Greater Manchester"], None, ["8"]), ["greater-manchester-2019", "outcome-8-or-22"]),
+        (Scope(["2018/19", "2020/21"], ["Greater Manchester"], None, ["8"]), ["outcome-8-or-22"]),
+        (Scope(["2021/22"], ["Devon and Cornwall"], None, ["8"]), ["outcome-8-or-22"]),
+        (Scope(["2021/22", "2025/26"], ["Devon and Cornwall"], None, ["1"]), ["devon-and-cornwall-2022"]),
+        # Type 19 is absent from 2024/25.
+        (Scope(["2023/24"], ["Kent"], None, ["19"]), []),
+        (Scope(["2024/25"], ["Kent"], None, ["19"]), ["no-outcome-19-from-2024-25"]),
+        # British Transport Police in any year; synthetic data adds the sample's own caveat.
+        (Scope(["2017/18"], ["British Transport Police"], None, ["1"]), ["btp-denominators"]),
+        (
+            Scope(["2017/18"], ["British Transport Police"], None, ["1"], synthetic=True),
+            ["btp-denominators", "synthetic-sample"],
+        ),
+        (Scope(synthetic=True), ALL_IDS),
+        (Scope(), ALL_IDS[:-1]),
+    ],
+)
 def test_each_caveat_applies_exactly_where_its_scope_says(scope, expected):
     assert _ids(scope) == expected
 
@@ -66,9 +81,16 @@ def _row(id_, forces="", years="", codes="", types="", synthetic="false", text="
 
 
 def test_offence_code_scopes_and_year_ranges(tmp_path):
-    caveats = load_caveats(_write(tmp_path / "c.csv", [
-        _row("child-rape", codes="19D;19E"), _row("range", years="2016/17-2017/18"),
-        _row("open-start", years="-2015/16;2020/21")]))
+    caveats = load_caveats(
+        _write(
+            tmp_path / "c.csv",
+            [
+                _row("child-rape", codes="19D;19E"),
+                _row("range", years="2016/17-2017/18"),
+                _row("open-start", years="-2015/16;2020/21"),
+            ],
+        )
+    )
     assert _ids(Scope(offence_codes=["19C"]), caveats) == ["range", "open-start"]
     assert _ids(Scope(["2016/17"], offence_codes=["19E", "20A"]), caveats) == ["child-rape", "range"]
     assert _ids(Scope(["2018/19", "2019/20"]), caveats) == ["child-rape"]
@@ -88,9 +110,16 @@ def test_numbers_come_from_the_file_order_and_survive_additions(tmp_path):
 
 
 def test_the_caveats_page_is_escaped_and_numbered(tmp_path):
-    caveats = load_caveats(_write(tmp_path / "h.csv", [
-        _row("plain"), _row("synthetic", synthetic="true", text="fake"),
-        _row("nasty", text="<script>alert('x')</script> & \"quoted\"", url="https://example.org/a?b=1&c=\"2\"")]))
+    caveats = load_caveats(
+        _write(
+            tmp_path / "h.csv",
+            [
+                _row("plain"),
+                _row("synthetic", synthetic="true", text="fake"),
+                _row("nasty", text="<script>alert('x')</script> & \"quoted\"", url='https://example.org/a?b=1&c="2"'),
+            ],
+        )
+    )
     page = caveats_html(caveats=caveats)
     assert "<script>" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quoted&quot;" in page
@@ -106,17 +135,20 @@ def test_the_real_page_lists_every_real_caveat_with_its_source():
     assert page.count('class="caveat-source"') == sum(1 for c in load_caveats() if c.source_url)
 
 
-@pytest.mark.parametrize("row, column, fragment", [
-    (_row("x", forces="Kent;Lancashre"), "forces", "unknown force 'Lancashre'"),
-    (_row("x", years="2019/21"), "financial_years", "two years must be consecutive"),
-    (_row("x", years="2024"), "financial_years", "not a financial year or range: '2024'"),
-    (_row("x", years="2021/22-2019/20"), "financial_years", "ends before it starts"),
-    (_row("x", types="8;23"), "outcome_types", "unknown outcome type '23'"),
-    (_row("x", synthetic="yes"), "synthetic_only", "must be true or false"),
-    (_row("x", url="www.gov.uk/x"), "source_url", "must start with https://"),
-    (_row("x", text=" "), "text", "text is empty"),
-    (_row("first"), "id", "already used in row 2"),
-])
+@pytest.mark.parametrize(
+    "row, column, fragment",
+    [
+        (_row("x", forces="Kent;Lancashre"), "forces", "unknown force 'Lancashre'"),
+        (_row("x", years="2019/21"), "financial_years", "two years must be consecutive"),
+        (_row("x", years="2024"), "financial_years", "not a financial year or range: '2024'"),
+        (_row("x", years="2021/22-2019/20"), "financial_years", "ends before it starts"),
+        (_row("x", types="8;23"), "outcome_types", "unknown outcome type '23'"),
+        (_row("x", synthetic="yes"), "synthetic_only", "must be true or false"),
+        (_row("x", url="www.gov.uk/x"), "source_url", "must start with https://"),
+        (_row("x", text=" "), "text", "text is empty"),
+        (_row("first"), "id", "already used in row 2"),
+    ],
+)
 def test_a_malformed_row_names_its_row_and_column(tmp_path, row, column, fragment):
     path = _write(tmp_path / "bad.csv", [_row("first"), row])
     with pytest.raises(InputFileError) as caught:

@@ -22,8 +22,10 @@ def test_read_writes_the_tidy_table_of_several_workbooks(sample_files, tmp_path)
 def test_read_recorded_crime_and_no_cache(sample_files, tmp_path):
     out = tmp_path / "pfa.parquet"
     assert cli.main(["read", str(sample_files.recorded_crime), "--out", str(out), "--no-cache"]) == 0
-    assert pl.read_parquet(out)["offences"].sum() == sample.recorded_crime_truth(
-        sample.financial_years_between("2012/13", "2024/25"))["offences"].sum()
+    assert (
+        pl.read_parquet(out)["offences"].sum()
+        == sample.recorded_crime_truth(sample.financial_years_between("2012/13", "2024/25"))["offences"].sum()
+    )
 
 
 def test_read_refuses_two_releases_of_one_year(sample_files, tmp_path, capsys):
@@ -55,6 +57,7 @@ def test_build_falls_back_to_the_sample_and_says_so(tmp_path, monkeypatch, capsy
 
     def offline(*args, **kwargs):
         raise DownloadError("network unreachable")
+
     monkeypatch.setattr(source_set, "fetch", offline)
     monkeypatch.setattr(source_set, "write_sample", lambda folder: sample.write_sample(folder, ["2024/25"]))
     assert cli.main(["build", "--raw-dir", str(tmp_path / "raw")]) == 0
@@ -89,8 +92,17 @@ def test_every_command_has_help(command):
 
 def test_every_command_runs_its_own_function():
     parser = cli.build_parser()
-    minimal = {"read": ["a.xlsx", "--out", "x.parquet"], "survey": ["a.xlsx"], "sample": ["--out", "d"], "fetch": [], "build": [],
-               "diff": ["old.xlsx", "new.xlsx"], "site": [], "funnel": ["in.csv", "--out", "o.csv"], "kernel": []}
+    minimal = {
+        "read": ["a.xlsx", "--out", "x.parquet"],
+        "survey": ["a.xlsx"],
+        "sample": ["--out", "d"],
+        "fetch": [],
+        "build": [],
+        "diff": ["old.xlsx", "new.xlsx"],
+        "site": [],
+        "funnel": ["in.csv", "--out", "o.csv"],
+        "kernel": [],
+    }
     assert set(minimal) == set(COMMANDS)
     for command, arguments in minimal.items():
         assert parser.parse_args([command, *arguments]).run is getattr(cli, COMMANDS[command][1])
@@ -120,9 +132,11 @@ def test_diff_command_reports_the_changed_cells(sample_files, tmp_path, capsys):
     out = tmp_path / "cells.csv"
     assert cli.main(["diff", str(old), str(new), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    changed = old_truth.join(truth, on=["financial_year", "quarter", "force", "offence_code", "outcome_type"],
-                             suffix="_new").filter((pl.col("recorded") != pl.col("recorded_new"))
-                                                   | (pl.col("closed") != pl.col("closed_new"))).height
+    changed = (
+        old_truth.join(truth, on=["financial_year", "quarter", "force", "offence_code", "outcome_type"], suffix="_new")
+        .filter((pl.col("recorded") != pl.col("recorded_new")) | (pl.col("closed") != pl.col("closed_new")))
+        .height
+    )
     assert changed > 0
     assert f"old.xlsx -> {new.name}: {changed:,} of {truth.height:,} cells differ" in printed
     assert pl.read_csv(out).height == changed
@@ -139,8 +153,11 @@ def test_site_command_names_the_index(tmp_path, monkeypatch, capsys):
 
 
 def test_bad_year_argument_is_refused_before_anything_runs(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "crimeoutcomes", "sample", "--out", str(tmp_path),
-                             "--years", "2024/26"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "crimeoutcomes", "sample", "--out", str(tmp_path), "--years", "2024/26"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2 and "not a financial year" in result.stderr
     assert not any(tmp_path.iterdir())
 
@@ -152,12 +169,15 @@ def test_source_set_takes_the_newest_release_on_disk(tmp_path):
     def entry(name, kind, year, released):
         (tmp_path / name).write_bytes(b"x")
         return {"filename": name, "kind": kind, "financial_year": year, "release_date": released}
-    files = [entry("o-old.xlsx", "outcomes", "2024/25", "2026-04-23"),
-             entry("o-new.xlsx", "outcomes", "2024/25", "2026-07-23"),
-             entry("o-23.xlsx", "outcomes", "2023/24", "2026-01-29"),
-             entry("p-old.ods", "recorded_crime", None, "2026-04-23"),
-             entry("p-new.ods", "recorded_crime", None, "2026-07-23"),
-             {"filename": "gone.xlsx", "kind": "outcomes", "financial_year": "2025/26", "release_date": "2026-07-23"}]
+
+    files = [
+        entry("o-old.xlsx", "outcomes", "2024/25", "2026-04-23"),
+        entry("o-new.xlsx", "outcomes", "2024/25", "2026-07-23"),
+        entry("o-23.xlsx", "outcomes", "2023/24", "2026-01-29"),
+        entry("p-old.ods", "recorded_crime", None, "2026-04-23"),
+        entry("p-new.ods", "recorded_crime", None, "2026-07-23"),
+        {"filename": "gone.xlsx", "kind": "outcomes", "financial_year": "2025/26", "release_date": "2026-07-23"},
+    ]
     save_manifest({"files": files}, tmp_path)
     chosen = from_manifest(tmp_path)
     assert {y: p.name for y, p in chosen.outcomes.items()} == {"2023/24": "o-23.xlsx", "2024/25": "o-new.xlsx"}

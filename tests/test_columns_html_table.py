@@ -7,21 +7,39 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from crimeoutcomes.report.columns import KINDS, MISSING, formatted, heading, kind_of
 from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.report.columns import KINDS, MISSING, formatted, heading, kind_of
 from crimeoutcomes.report.tables import render_table
 
 
-@pytest.mark.parametrize("kind,value,shown", [
-    ("count", 12345, "12,345"), ("count", -150, "-150"),
-    ("expected", 16.44, "16.4"), ("number", 912, "912"), ("number", 899.5, "899.50"), ("number", 1234.0, "1,234"),
-    ("rate", 4.299, "4.30"), ("share", 0.004929, "0.49%"), ("ratio", 1.8349, "1.83"),
-    ("ratio", 2.0, "2.00"),  # never rounded to a whole number
-    ("limit", 0.456, "0.46"), ("percent_change", 12.34, "+12.3%"), ("percent_change", -5.0, "-5.0%"),
-    ("p_value", 0.0123, "0.012"), ("p_value", 0.001, "0.001"), ("p_value", 0.000999, "0.001"), ("p_value", 6.1e-116, "6.1e-116"),
-    ("flag", True, "yes"), ("flag", False, "no"), ("flag", "high", "high"), ("flag", "", "no"),
-    ("year", "2024/25", "2024/25"), ("text", "Kent", "Kent"),
-])
+@pytest.mark.parametrize(
+    "kind,value,shown",
+    [
+        ("count", 12345, "12,345"),
+        ("count", -150, "-150"),
+        ("expected", 16.44, "16.4"),
+        ("number", 912, "912"),
+        ("number", 899.5, "899.50"),
+        ("number", 1234.0, "1,234"),
+        ("rate", 4.299, "4.30"),
+        ("share", 0.004929, "0.49%"),
+        ("ratio", 1.8349, "1.83"),
+        ("ratio", 2.0, "2.00"),  # never rounded to a whole number
+        ("limit", 0.456, "0.46"),
+        ("percent_change", 12.34, "+12.3%"),
+        ("percent_change", -5.0, "-5.0%"),
+        ("p_value", 0.0123, "0.012"),
+        ("p_value", 0.001, "0.001"),
+        ("p_value", 0.000999, "0.001"),
+        ("p_value", 6.1e-116, "6.1e-116"),
+        ("flag", True, "yes"),
+        ("flag", False, "no"),
+        ("flag", "high", "high"),
+        ("flag", "", "no"),
+        ("year", "2024/25", "2024/25"),
+        ("text", "Kent", "Kent"),
+    ],
+)
 def test_each_kind_formats_as_published(kind, value, shown):
     assert formatted(value, KINDS[kind]) == shown
 
@@ -53,26 +71,38 @@ def test_headings_in_words():
 
 
 def test_html_table_formats_each_cell_by_its_kind():
-    frame = pd.DataFrame({"force": ["Kent", "Essex"], "community_resolutions": [1234, None],
-                          "share_of_assigned": [0.0123, math.nan], "ratio": [2.0, 0.5],
-                          "outside_99_8": ["high", ""]})
+    frame = pd.DataFrame(
+        {
+            "force": ["Kent", "Essex"],
+            "community_resolutions": [1234, None],
+            "share_of_assigned": [0.0123, math.nan],
+            "ratio": [2.0, 0.5],
+            "outside_99_8": ["high", ""],
+        }
+    )
     html = render_table(frame, "t1")
     assert html.startswith('<table class="report-table" id="table-t1" data-csv="tables/t1.csv"><thead><tr>')
-    assert ('<th scope="col" class="text">force</th><th scope="col" class="number">community resolutions</th>'
-            '<th scope="col" class="number">share of assigned outcomes</th>'
-            '<th scope="col" class="number">observed / expected</th>'
-            '<th scope="col" class="text">outside 99.8% limits</th>') in html
+    assert (
+        '<th scope="col" class="text">force</th><th scope="col" class="number">community resolutions</th>'
+        '<th scope="col" class="number">share of assigned outcomes</th>'
+        '<th scope="col" class="number">observed / expected</th>'
+        '<th scope="col" class="text">outside 99.8% limits</th>'
+    ) in html
     rows = html.split("<tbody>")[1]
-    assert rows == ('<tr><td class="text">Kent</td><td class="number">1,234</td><td class="number">1.23%</td>'
-                    '<td class="number">2.00</td><td class="text">high</td></tr>'
-                    '<tr><td class="text">Essex</td><td class="number">n/a</td><td class="number">n/a</td>'
-                    '<td class="number">0.50</td><td class="text">no</td></tr></tbody></table>')
+    assert rows == (
+        '<tr><td class="text">Kent</td><td class="number">1,234</td><td class="number">1.23%</td>'
+        '<td class="number">2.00</td><td class="text">high</td></tr>'
+        '<tr><td class="text">Essex</td><td class="number">n/a</td><td class="number">n/a</td>'
+        '<td class="number">0.50</td><td class="text">no</td></tr></tbody></table>'
+    )
 
 
 def test_html_table_escapes_text_and_reads_polars():
-    frame = pl.DataFrame({"force": ["A & <B>"], "community_resolutions": [7]}, schema={"force": pl.String,
-                                                                                       "community_resolutions": pl.Int64})
-    html = render_table(frame, "x<y", headings={"force": "police \"force\""})
+    frame = pl.DataFrame(
+        {"force": ["A & <B>"], "community_resolutions": [7]},
+        schema={"force": pl.String, "community_resolutions": pl.Int64},
+    )
+    html = render_table(frame, "x<y", headings={"force": 'police "force"'})
     assert 'id="table-x&lt;y"' in html and "A &amp; &lt;B&gt;" in html and "police &quot;force&quot;" in html
     assert '<td class="number">7</td>' in html
     with pytest.raises(CrimeOutcomesError, match="'n_things' holds numbers"):

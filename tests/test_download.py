@@ -11,12 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from crimeoutcomes import cli
+from crimeoutcomes.data.cache import file_sha256
 from crimeoutcomes.data.download import fetch
-from crimeoutcomes.errors import DownloadError
+from crimeoutcomes.data.govuk import PAGE_PATH, discover
 from crimeoutcomes.data.http import HttpPolicy, check_url, get
 from crimeoutcomes.data.manifest import load_manifest
-from crimeoutcomes.data.govuk import PAGE_PATH, discover
-from crimeoutcomes.data.cache import file_sha256
+from crimeoutcomes.errors import DownloadError
 
 OUTCOMES_2025 = "prc-outcomes-open-data-mar2025-tables-230726.xlsx"
 OUTCOMES_2025_OLD = "prc-outcomes-open-data-mar2025-tables-230426.xlsx"
@@ -40,12 +40,16 @@ class Site:
         self.slow = False
 
     def attachments(self, base):
-        titles = {OUTCOMES_2025: "Outcomes open data, year ending March 2025",
-                  OUTCOMES_2025_OLD: "Outcomes open data, year ending March 2025",
-                  OUTCOMES_2024_BROKEN: "Outcomes open data, year ending March 2024",
-                  PFA: "Police recorded crime open data Police Force Area tables, year ending March 2013 onwards"}
-        return [{"attachment_type": "file", "title": t, "url": f"{base}/media/{i:024x}/{f}", "filename": f}
-                for i, (f, t) in enumerate(titles.items())]
+        titles = {
+            OUTCOMES_2025: "Outcomes open data, year ending March 2025",
+            OUTCOMES_2025_OLD: "Outcomes open data, year ending March 2025",
+            OUTCOMES_2024_BROKEN: "Outcomes open data, year ending March 2024",
+            PFA: "Police recorded crime open data Police Force Area tables, year ending March 2013 onwards",
+        }
+        return [
+            {"attachment_type": "file", "title": t, "url": f"{base}/media/{i:024x}/{f}", "filename": f}
+            for i, (f, t) in enumerate(titles.items())
+        ]
 
 
 @pytest.fixture
@@ -72,7 +76,7 @@ def server(sample_files):
             self.end_headers()
             try:
                 for start in range(0, len(body), 16 * 1024):
-                    self.wfile.write(body[start:start + 16 * 1024])
+                    self.wfile.write(body[start : start + 16 * 1024])
                     self.wfile.flush()
                     time.sleep(0.05)
             except (BrokenPipeError, ConnectionResetError):
@@ -156,6 +160,7 @@ def test_year_not_published_is_a_clear_error(server, tmp_path):
 def test_size_ceiling(server, tmp_path):
     from crimeoutcomes.data.download import download_file
     from crimeoutcomes.data.govuk import classify
+
     source = classify("Outcomes open data, year ending March 2025", f"{server.base}/media/x/{OUTCOMES_2025}")
     policy = HttpPolicy.for_base_url(server.base, max_bytes=1000)
     with pytest.raises(DownloadError, match="ceiling"):
@@ -165,8 +170,9 @@ def test_size_ceiling(server, tmp_path):
 
 def test_retries_with_back_off(server):
     waits = []
-    response = get(f"{server.base}/flaky", HttpPolicy.for_base_url(server.base, backoff_seconds=0.5),
-                   sleep=waits.append)
+    response = get(
+        f"{server.base}/flaky", HttpPolicy.for_base_url(server.base, backoff_seconds=0.5), sleep=waits.append
+    )
     assert response.content == b"ok" and waits == [0.5, 1.0]
 
 
@@ -175,8 +181,15 @@ def test_redirect_to_another_host_is_refused(server):
         get(f"{server.base}/away", HttpPolicy.for_base_url(server.base))
 
 
-@pytest.mark.parametrize("url", ["http://www.gov.uk/x.xlsx", "https://example.com/x.xlsx",
-                                 "https://assets.publishing.service.gov.uk.evil.com/x.xlsx", "ftp://www.gov.uk/x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://www.gov.uk/x.xlsx",
+        "https://example.com/x.xlsx",
+        "https://assets.publishing.service.gov.uk.evil.com/x.xlsx",
+        "ftp://www.gov.uk/x",
+    ],
+)
 def test_only_https_from_govuk_by_default(url):
     with pytest.raises(DownloadError, match="refusing"):
         check_url(url, HttpPolicy())
@@ -189,8 +202,12 @@ def test_govuk_urls_pass_by_default():
     assert HttpPolicy().allowed_hosts == ("www.gov.uk", "assets.publishing.service.gov.uk")
     assert HttpPolicy().allowed_schemes == ("https",)
     # The same paths one step off: another scheme, a look-alike host, a sub-domain.
-    for near_miss in ("http://assets.publishing.service.gov.uk/media/abc/prc.xlsx", "https://gov.uk/x",
-                      "https://www.gov.uk.example.org/x", "https://evil.www.gov.uk/x"):
+    for near_miss in (
+        "http://assets.publishing.service.gov.uk/media/abc/prc.xlsx",
+        "https://gov.uk/x",
+        "https://www.gov.uk.example.org/x",
+        "https://evil.www.gov.uk/x",
+    ):
         with pytest.raises(DownloadError, match="refusing"):
             check_url(near_miss, HttpPolicy())
 
@@ -204,21 +221,24 @@ def test_a_base_url_allows_that_host_and_scheme_and_nothing_else():
 
 
 def test_fetch_command(server, tmp_path, capsys):
-    assert cli.main(["fetch", "--year", "2024/25", "--raw-dir", str(tmp_path), "--base-url", server.base,
-                     "--quiet"]) == 0
+    assert (
+        cli.main(["fetch", "--year", "2024/25", "--raw-dir", str(tmp_path), "--base-url", server.base, "--quiet"]) == 0
+    )
     assert OUTCOMES_2025 in capsys.readouterr().out
     assert cli.main(["fetch", "--raw-dir", str(tmp_path / "latest"), "--base-url", server.base, "--quiet"]) == 0
     assert OUTCOMES_2025 in capsys.readouterr().out  # the latest year published
-    assert cli.main(["fetch", "--all", "--raw-dir", str(tmp_path / "all"), "--base-url", server.base,
-                     "--quiet"]) == 2
+    assert cli.main(["fetch", "--all", "--raw-dir", str(tmp_path / "all"), "--base-url", server.base, "--quiet"]) == 2
     assert "HTML page" in capsys.readouterr().err
 
 
 def test_a_host_that_does_not_resolve_fails_at_once_without_retries():
     waits = []
     with pytest.raises(DownloadError, match="does not resolve"):
-        get("https://no-such-host.invalid/x.xlsx", HttpPolicy.for_base_url("https://no-such-host.invalid"),
-            sleep=waits.append)
+        get(
+            "https://no-such-host.invalid/x.xlsx",
+            HttpPolicy.for_base_url("https://no-such-host.invalid"),
+            sleep=waits.append,
+        )
     assert waits == []
 
 

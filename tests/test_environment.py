@@ -12,8 +12,10 @@ def _normalise(requirement: str) -> str:
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {_normalise(r) for r in project["dependencies"] + [
-        r for extra in project["optional-dependencies"].values() for r in extra]}
+    wanted = {
+        _normalise(r)
+        for r in project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
+    }
     text = (PROJECT_ROOT / "environment.yml").read_text()
     section = text.split("\ndependencies:\n", 1)[1]
     listed = set()

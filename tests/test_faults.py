@@ -10,29 +10,28 @@ import sys
 import nbformat
 import polars as pl
 import pytest
+from conftest import PROJECT_ROOT
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import run_all
-from crimeoutcomes import atomic
-from crimeoutcomes import locks
-from crimeoutcomes.data import manifest
+from crimeoutcomes import atomic, locks
 from crimeoutcomes import config as paths
-from crimeoutcomes.report import pipeline
-from crimeoutcomes.report import figures as plots
-from crimeoutcomes.report import publish
 from crimeoutcomes.data import cache as store
-from crimeoutcomes.report import summary
-from crimeoutcomes.synthetic import writer as workbook_writer
-from crimeoutcomes.data.read import parse_outcomes
+from crimeoutcomes.data import manifest
 from crimeoutcomes.data.load import load_table
-
-from conftest import PROJECT_ROOT
+from crimeoutcomes.data.read import parse_outcomes
+from crimeoutcomes.report import figures as plots
+from crimeoutcomes.report import pipeline, publish
+from crimeoutcomes.synthetic import writer as workbook_writer
 
 
 def _tree(folder):
     """Every file under ``folder`` with its bytes (the lock file aside: it is the run's, not a report)."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != locks.LOCK_NAME}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != locks.LOCK_NAME
+    }
 
 
 @pytest.fixture
@@ -47,8 +46,18 @@ def previous_reports(tmp_path):
 
 def test_a_year_with_no_data_stops_before_the_output_folder_is_touched(sample_files, previous_reports, capsys):
     before = _tree(previous_reports)
-    code = run_all.main(["--source", "local", "--raw-dir", str(sample_files.folder), "--year", "2031/32",
-                         "--out", str(previous_reports)])
+    code = run_all.main(
+        [
+            "--source",
+            "local",
+            "--raw-dir",
+            str(sample_files.folder),
+            "--year",
+            "2031/32",
+            "--out",
+            str(previous_reports),
+        ]
+    )
     assert code == 2
     assert "financial_year: 2031/32 is not in" in capsys.readouterr().err
     assert _tree(previous_reports) == before
@@ -70,14 +79,22 @@ def test_a_bad_workbook_stops_the_run_and_names_the_file(sample_files, previous_
 
 def test_a_second_run_on_the_same_folder_is_refused_with_the_holder_named(sample_files, previous_reports, capsys):
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom crimeoutcomes.locks import exclusive\n"
-         "with exclusive(Path(sys.argv[1]), 'x'):\n    print('held', flush=True)\n    time.sleep(120)\n",
-         str(previous_reports / "reports")], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom pathlib import Path\nfrom crimeoutcomes.locks import exclusive\n"
+            "with exclusive(Path(sys.argv[1]), 'x'):\n    print('held', flush=True)\n    time.sleep(120)\n",
+            str(previous_reports / "reports"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         before = _tree(previous_reports)
-        code = run_all.main(["--source", "local", "--raw-dir", str(sample_files.folder), "--out",
-                             str(previous_reports)])
+        code = run_all.main(
+            ["--source", "local", "--raw-dir", str(sample_files.folder), "--out", str(previous_reports)]
+        )
         err = capsys.readouterr().err
     finally:
         holder.kill()
@@ -89,10 +106,16 @@ def test_a_second_run_on_the_same_folder_is_refused_with_the_holder_named(sample
 
 
 def test_the_lock_dies_with_its_holder(tmp_path):
-    killed = subprocess.run([sys.executable, "-c", "import os, signal, sys\nfrom pathlib import Path\n"
-                             "from crimeoutcomes.locks import exclusive\n"
-                             "with exclusive(Path(sys.argv[1]), 'x'):\n    os.kill(os.getpid(), signal.SIGKILL)\n",
-                             str(tmp_path)])
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, signal, sys\nfrom pathlib import Path\n"
+            "from crimeoutcomes.locks import exclusive\n"
+            "with exclusive(Path(sys.argv[1]), 'x'):\n    os.kill(os.getpid(), signal.SIGKILL)\n",
+            str(tmp_path),
+        ]
+    )
     assert killed.returncode == -signal.SIGKILL
     with locks.exclusive(tmp_path, "the folder") as lock:  # no stale lock to clear by hand
         assert f"process {os.getpid()}" in lock.read_text()
@@ -152,17 +175,23 @@ def _writers(tmp_path):
         ("cache", [tmp_path / "c.parquet"], lambda: store.write_parquet_atomic(frame, tmp_path / "c.parquet")),
         ("figure CSV", [tmp_path / "t.csv"], lambda: store.write_csv_atomic(frame, tmp_path / "t.csv")),
         ("figure", [figure_base.with_suffix(s) for s in (".png", ".svg", ".csv")], figure),
-        ("summary.json", [tmp_path / "summary.json"], lambda: summary.write_json({"a": 1}, tmp_path / "summary.json")),
+        ("summary.json", [tmp_path / "summary.json"], lambda: atomic.write_json({"a": 1}, tmp_path / "summary.json")),
         ("HTML report", [tmp_path / "r.html"], lambda: pipeline.export_html(notebook, tmp_path / "r.html", "A")),
         ("executed notebook", [notebook], lambda: pipeline.make_reproducible(notebook, [tmp_path], tmp_path)),
         ("manifest", [tmp_path / "manifest.json"], lambda: manifest.save_manifest({"files": []}, tmp_path)),
-        ("workbook", [tmp_path / "w.xlsx"],
-         lambda: workbook_writer.write_workbook(tmp_path / "w.xlsx", [workbook_writer.Sheet("S", rows=[["x"]])])),
+        (
+            "workbook",
+            [tmp_path / "w.xlsx"],
+            lambda: workbook_writer.write_workbook(tmp_path / "w.xlsx", [workbook_writer.Sheet("S", rows=[["x"]])]),
+        ),
     ]
 
 
-@pytest.mark.parametrize("writer", range(8), ids=["cache", "figure CSV", "figure", "summary.json", "HTML report",
-                                                  "executed notebook", "manifest", "workbook"])
+@pytest.mark.parametrize(
+    "writer",
+    range(8),
+    ids=["cache", "figure CSV", "figure", "summary.json", "HTML report", "executed notebook", "manifest", "workbook"],
+)
 def test_every_writer_replaces_its_file_whole_or_not_at_all(writer, tmp_path, monkeypatch):
     name, targets, call = _writers(tmp_path)[writer]
     for target in targets:
@@ -201,6 +230,10 @@ def test_an_interrupted_publish_is_undone(tmp_path):
 
 
 def test_run_all_script_exits_2_with_the_message_for_bad_parameters(tmp_path):
-    result = subprocess.run([sys.executable, str(PROJECT_ROOT / "run_all.py"), "--basis", "opened", "--out",
-                             str(tmp_path / "o")], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "run_all.py"), "--basis", "opened", "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2 and "--basis" in result.stderr and "Traceback" not in result.stderr

@@ -13,13 +13,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import PROJECT_ROOT
 
 from crimeoutcomes.data import digests
-from crimeoutcomes.report import incremental
-from crimeoutcomes.report import pipeline
+from crimeoutcomes.report import incremental, pipeline
 from crimeoutcomes.synthetic import sample
-
-from conftest import PROJECT_ROOT
 
 YEARS = ("2023/24", "2024/25")
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
@@ -28,8 +26,12 @@ PACKAGE = PROJECT_ROOT / "src" / "crimeoutcomes"
 
 def _files(*folders: Path) -> dict[str, tuple[bytes, int]]:
     """Every file under the folders (the run's lock apart): its bytes and modification time."""
-    return {str(p): (p.read_bytes(), p.stat().st_mtime_ns) for folder in folders for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != ".lock"}
+    return {
+        str(p): (p.read_bytes(), p.stat().st_mtime_ns)
+        for folder in folders
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != ".lock"
+    }
 
 
 @pytest.fixture(scope="module")
@@ -43,17 +45,37 @@ def setting(tmp_path_factory):
         package = Path(shutil.copytree(PACKAGE, base / "package", ignore=shutil.ignore_patterns("__pycache__")))
         out = base / "out"
         log = []
-        result = pipeline.run(source="local", raw_dir=files.folder, out=out, notebooks_dir=notebooks,
-                              package_dir=package, jobs=2, log=log.append)
+        result = pipeline.run(
+            source="local",
+            raw_dir=files.folder,
+            out=out,
+            notebooks_dir=notebooks,
+            package_dir=package,
+            jobs=2,
+            log=log.append,
+        )
     assert result.rebuilt
-    return {"files": files, "notebooks": notebooks, "package": package, "out": out,
-            "reports": result.reports_dir, "figures": result.figures_dir}
+    return {
+        "files": files,
+        "notebooks": notebooks,
+        "package": package,
+        "out": out,
+        "reports": result.reports_dir,
+        "figures": result.figures_dir,
+    }
 
 
 def _run(setting, **changes):
     log = []
-    arguments = dict(source="local", raw_dir=setting["files"].folder, out=setting["out"],
-                     notebooks_dir=setting["notebooks"], package_dir=setting["package"], jobs=2, log=log.append)
+    arguments = dict(
+        source="local",
+        raw_dir=setting["files"].folder,
+        out=setting["out"],
+        notebooks_dir=setting["notebooks"],
+        package_dir=setting["package"],
+        jobs=2,
+        log=log.append,
+    )
     result = pipeline.run(**{**arguments, **changes})
     return result, "\n".join(log)
 
@@ -73,6 +95,7 @@ def chosen(monkeypatch):
         with pytest.raises(_Stop):
             _run(setting, **changes)
         return picked[-1]
+
     return run
 
 
@@ -80,8 +103,12 @@ class _Stop(Exception):
     pass
 
 
-ALL = ["01_national_totals.ipynb", "02_force_comparison.ipynb", "03_child_victim_offences.ipynb",
-       "04_reconciliation.ipynb"]
+ALL = [
+    "01_national_totals.ipynb",
+    "02_force_comparison.ipynb",
+    "03_child_victim_offences.ipynb",
+    "04_reconciliation.ipynb",
+]
 
 
 def test_unchanged_inputs_run_nothing_and_publish_nothing(setting, monkeypatch):
@@ -143,8 +170,11 @@ def test_a_changed_notebook_reruns_only_itself_and_equals_a_full_run(setting):
     cell.source += "\n\nA sentence added to test incremental builds."
     nbformat.write(document, notebook)
     rebuilt = ("summary.json", "index.html", "build.json")  # run_all's own files
-    others = {k: v for k, v in _files(setting["out"]).items() if "03" not in Path(k).name
-              and "child" not in Path(k).name and Path(k).name not in rebuilt}
+    others = {
+        k: v
+        for k, v in _files(setting["out"]).items()
+        if "03" not in Path(k).name and "child" not in Path(k).name and Path(k).name not in rebuilt
+    }
 
     result, log = _run(setting)
     assert result.rebuilt
@@ -153,7 +183,8 @@ def test_a_changed_notebook_reruns_only_itself_and_equals_a_full_run(setting):
     after = _files(setting["out"])
     assert {k: after[k] for k in others} == others  # the other notebooks' outputs: same bytes, not re-made
     assert "A sentence added to test incremental builds." in (
-        result.reports_dir / "03-child-victim-offences.html").read_text(encoding="utf-8")
+        result.reports_dir / "03-child-victim-offences.html"
+    ).read_text(encoding="utf-8")
     incremental_bytes = {k: v[0] for k, v in after.items()}
 
     _, log = _run(setting, force=True)
@@ -168,8 +199,9 @@ def test_plan_reasons_name_what_changed(tmp_path):
     from crimeoutcomes.report import build_record
 
     params = {"financial_year": "2024/25", "count_basis": "closed", "first_year": "2014/15", "pool_years": 1}
-    record = build_record.new_record(parameters=params, sources=[{"file": "a.xlsx", "sha256": "1" * 64}],
-                                     package="p", synthetic=True)
+    record = build_record.new_record(
+        parameters=params, sources=[{"file": "a.xlsx", "sha256": "1" * 64}], package="p", synthetic=True
+    )
     for path in notebooks:
         build_record.add_notebook(record, path, {"count_basis": "closed"}, {})
     build_record.add_run_all_outputs(record, tmp_path, [])
@@ -183,7 +215,9 @@ def test_plan_reasons_name_what_changed(tmp_path):
     assert "re-running 02_b.ipynb: 02_b.ipynb changed" in changed.describe()
     new_source = {**wanted, "sources": [{"file": "a.xlsx", "sha256": "2" * 64}]}
     assert set(incremental.plan(record, new_source, notebooks, same, tmp_path, tmp_path).rerun) == {
-        "01_a.ipynb", "02_b.ipynb"}
+        "01_a.ipynb",
+        "02_b.ipynb",
+    }
     assert "a.xlsx changed" in incremental.plan(record, new_source, notebooks, same, tmp_path, tmp_path).describe()
 
 
@@ -192,7 +226,7 @@ def test_digests_are_remembered_until_the_file_changes(tmp_path, monkeypatch):
     path.write_bytes(b"one")
     old = 1_600_000_000
     os.utime(path, (old, old))
-    monkeypatch.setattr(digests, "_SETTLED_NS", -10**20)  # ctime is now: remember it all the same
+    monkeypatch.setattr(digests, "_SETTLED_NS", -(10**20))  # ctime is now: remember it all the same
     first = digests.sha256(path, tmp_path)
     hashed = []
     monkeypatch.setattr(digests, "file_sha256", lambda p: hashed.append(p) or "x")

@@ -11,15 +11,17 @@ import sys
 import time
 
 import pytest
+from conftest import PROJECT_ROOT
 
 from crimeoutcomes import locks
 
-from conftest import PROJECT_ROOT
-
 
 def _tree(folder):
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != locks.LOCK_NAME}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != locks.LOCK_NAME
+    }
 
 
 def _staging(out):
@@ -31,20 +33,38 @@ class Runs:
         self.raw, self.root, self.out = sample_files.folder, root, out
 
     def command(self, out=None, *extra):
-        return [sys.executable, str(PROJECT_ROOT / "run_all.py"), "--source", "local", "--raw-dir", str(self.raw),
-                "--out", str(out or self.out), "--jobs", "2", *extra]
+        return [
+            sys.executable,
+            str(PROJECT_ROOT / "run_all.py"),
+            "--source",
+            "local",
+            "--raw-dir",
+            str(self.raw),
+            "--out",
+            str(out or self.out),
+            "--jobs",
+            "2",
+            *extra,
+        ]
 
     @property
     def env(self):
         return {**os.environ, "CRIMEOUTCOMES_ROOT": str(self.root)}
 
     def start(self, log, *extra):
-        return subprocess.Popen(self.command(None, *extra), stdout=subprocess.DEVNULL, stderr=open(log, "w"),
-                                env=self.env, cwd=PROJECT_ROOT, start_new_session=True)
+        return subprocess.Popen(
+            self.command(None, *extra),
+            stdout=subprocess.DEVNULL,
+            stderr=open(log, "w"),
+            env=self.env,
+            cwd=PROJECT_ROOT,
+            start_new_session=True,
+        )
 
     def run(self, *command):
-        return subprocess.run(list(command), capture_output=True, text=True, env=self.env, cwd=PROJECT_ROOT,
-                              timeout=900)
+        return subprocess.run(
+            list(command), capture_output=True, text=True, env=self.env, cwd=PROJECT_ROOT, timeout=900
+        )
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +100,11 @@ def test_2_a_second_run_at_the_same_time_is_refused_and_the_rerun_builds_the_sam
     left_by_killed_run = set(_staging(runs.out))
     rerun = runs.start(tmp_path / "rerun.log", "--force")
     # Once the re-run holds the folder (a staging folder of its own is there) ...
-    _wait_for(lambda: any(s.rglob("*.ipynb") for s in set(_staging(runs.out)) - left_by_killed_run)
-              or rerun.poll() is not None)
+    _wait_for(
+        lambda: (
+            any(s.rglob("*.ipynb") for s in set(_staging(runs.out)) - left_by_killed_run) or rerun.poll() is not None
+        )
+    )
     second = runs.run(*runs.command())
     assert second.returncode == 2
     assert "is in use by another run" in second.stderr and f"process {rerun.pid}" in second.stderr
@@ -116,12 +139,24 @@ def test_4_a_full_disk_is_named_and_the_reports_on_it_are_left_alone(runs, tmp_p
     full = tmp_path / "full"
     full.mkdir()
     # A disk with room for the reports already built and a little more, not for a second copy of them.
-    script = ('full="$1"; saved="$2"; listing="$3"; shift 3; '
-              'mount -t tmpfs -o size=$(( $(du -sk "$saved" | cut -f1) + 512 ))k tmpfs "$full" '
-              '&& cp -a "$saved"/. "$full"/ || exit 99; "$@"; code=$?; ls -A "$full/reports" > "$listing"; '
-              'diff -r -x .lock "$saved" "$full" > /dev/null && echo UNCHANGED; exit $code')
-    result = runs.run("unshare", "-m", "sh", "-c", script, "sh", str(full), str(runs.out), str(tmp_path / "listing"),
-                      *runs.command(full, "--only", "01"))
+    script = (
+        'full="$1"; saved="$2"; listing="$3"; shift 3; '
+        'mount -t tmpfs -o size=$(( $(du -sk "$saved" | cut -f1) + 512 ))k tmpfs "$full" '
+        '&& cp -a "$saved"/. "$full"/ || exit 99; "$@"; code=$?; ls -A "$full/reports" > "$listing"; '
+        'diff -r -x .lock "$saved" "$full" > /dev/null && echo UNCHANGED; exit $code'
+    )
+    result = runs.run(
+        "unshare",
+        "-m",
+        "sh",
+        "-c",
+        script,
+        "sh",
+        str(full),
+        str(runs.out),
+        str(tmp_path / "listing"),
+        *runs.command(full, "--only", "01"),
+    )
     assert result.returncode == 2, result.stderr
     assert "the disk is full" in result.stderr and "Traceback" not in result.stderr
     assert "UNCHANGED" in result.stdout, "the reports on the full disk were changed"

@@ -4,25 +4,23 @@ import math
 
 import polars as pl
 import pytest
-
-from crimeoutcomes.stats import measures as m
-from crimeoutcomes.data.codes import forces
-from crimeoutcomes.errors import CrimeOutcomesError
-
 from helpers import outcomes_table as table
 
+from crimeoutcomes.data.codes import forces
+from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.stats import measures as m
 
-S, O = "Sexual offences", "Theft offences"
+S, THEFT = "Sexual offences", "Theft offences"
 Y = "2024/25"
 ROWS = [
     # Kent, quarters 1 and 2: 3 + 1 community resolutions, 10 + 5 + 4 + 1 assigned sexual outcomes.
-    (Y, 1, "Kent", "20A", S, False, "0", 7, None, "N/A"),   # type 0: never counted
+    (Y, 1, "Kent", "20A", S, False, "0", 7, None, "N/A"),  # type 0: never counted
     (Y, 1, "Kent", "20A", S, False, "8", 3, 2, None),
     (Y, 1, "Kent", "20A", S, False, "1", 10, 9, None),
     (Y, 2, "Kent", "20A", S, False, "8", 1, 1, None),
     (Y, 2, "Kent", "20A", S, False, "15", 5, 6, None),
     (Y, 2, "Kent", "20", S, True, "8", None, None, "N/A - Offence code expired"),  # expired: counts nothing
-    (Y, 1, "Kent", "49", O, False, "8", 40, 41, None),
+    (Y, 1, "Kent", "49", THEFT, False, "8", 40, 41, None),
     # Essex provided quarter 1 only: quarter 2 is a gap.
     (Y, 1, "Essex", "20A", S, False, "8", 2, 2, None),
     (Y, 1, "Essex", "20A", S, False, "1", 6, 6, None),
@@ -86,15 +84,17 @@ def test_exact_interval_matches_closed_forms():
     shares = m.with_share(pl.DataFrame({"community_resolutions": [1, None], "assigned_outcomes": [2, 5]}))
     assert shares["share"].to_list() == [0.5, None]
     # k=1, n=2: the interval is [1 - 0.975**0.5, 0.975**0.5].
-    assert shares["share_low"][0] == pytest.approx(1 - 0.975 ** 0.5)
-    assert shares["share_high"][0] == pytest.approx(0.975 ** 0.5)
+    assert shares["share_low"][0] == pytest.approx(1 - 0.975**0.5)
+    assert shares["share_high"][0] == pytest.approx(0.975**0.5)
 
 
 def test_forces_with_community_resolutions_for_given_codes():
     rows = ROWS + [(Y, 1, "Essex", "19E", S, False, "8", 1, 0, None)]
     found = m.forces_with_community_resolutions(table(rows), "recorded", ["19E", "20A"])
     assert found.select("force", "community_resolutions", "offence_codes").rows() == [
-        ("Essex", 3, "19E, 20A"), ("Kent", 4, "20A")]
+        ("Essex", 3, "19E, 20A"),
+        ("Kent", 4, "20A"),
+    ]
     assert m.forces_with_community_resolutions(table(rows), "closed", ["19E"]).height == 0
 
 

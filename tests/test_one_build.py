@@ -14,22 +14,25 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from crimeoutcomes.report import build_record
-from crimeoutcomes.synthetic import sample
-from crimeoutcomes.report.notebook import check_injected_parameters
-from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.data.years import year_slug
-
 from conftest import NOTEBOOK_HTML, PROJECT_ROOT, run_all
+
+from crimeoutcomes.data.years import year_slug
+from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.report import build_record
+from crimeoutcomes.report.notebook import check_injected_parameters
+from crimeoutcomes.synthetic import sample
 
 YEAR = "2019/20"  # Greater Manchester's outcomes collapse in Q2-Q4 of the sample's 2019/20
 SLUG = year_slug(YEAR)
 
 
 def _tree(*folders: Path) -> dict[str, str]:
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for folder in folders for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+        for folder in folders
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +44,26 @@ def two_years(tmp_path_factory):
 def build_2019(two_years, tmp_path_factory):
     out = tmp_path_factory.mktemp("out-2019")
     root = tmp_path_factory.mktemp("root-2019")
-    result = run_all("--source", "local", "--raw-dir", str(two_years.folder), "--out", str(out), "--year", YEAR,
-                     "--first-year", "2018/19", env_root=root)
+    result = run_all(
+        "--source",
+        "local",
+        "--raw-dir",
+        str(two_years.folder),
+        "--out",
+        str(out),
+        "--year",
+        YEAR,
+        "--first-year",
+        "2018/19",
+        env_root=root,
+    )
     assert result.returncode == 0, result.stderr
-    return {"out": out, "root": root, "reports": out / "reports" / "sample" / SLUG,
-            "figures": out / "figures" / "sample" / SLUG}
+    return {
+        "out": out,
+        "root": root,
+        "reports": out / "reports" / "sample" / SLUG,
+        "figures": out / "figures" / "sample" / SLUG,
+    }
 
 
 def _summary(build) -> dict:
@@ -54,11 +72,26 @@ def _summary(build) -> dict:
 
 # 1. --only never mixes two builds ---------------------------------------------------------------
 
+
 def test_only_with_another_basis_is_refused_and_nothing_changes(build_2019, two_years):
     before = _tree(build_2019["reports"], build_2019["figures"])
-    result = run_all("--source", "local", "--raw-dir", str(two_years.folder), "--out", str(build_2019["out"]),
-                     "--year", YEAR, "--first-year", "2018/19", "--basis", "recorded", "--only", "02",
-                     env_root=build_2019["root"])
+    result = run_all(
+        "--source",
+        "local",
+        "--raw-dir",
+        str(two_years.folder),
+        "--out",
+        str(build_2019["out"]),
+        "--year",
+        YEAR,
+        "--first-year",
+        "2018/19",
+        "--basis",
+        "recorded",
+        "--only",
+        "02",
+        env_root=build_2019["root"],
+    )
     assert result.returncode == 2
     assert "count_basis was 'closed', this run asks for 'recorded'" in result.stderr
     assert f"python run_all.py --year {YEAR} --basis recorded" in result.stderr  # how to rebuild
@@ -66,8 +99,21 @@ def test_only_with_another_basis_is_refused_and_nothing_changes(build_2019, two_
 
 
 def test_only_with_another_first_year_is_refused(build_2019, two_years):
-    result = run_all("--source", "local", "--raw-dir", str(two_years.folder), "--out", str(build_2019["out"]),
-                     "--year", YEAR, "--first-year", YEAR, "--only", "01", env_root=build_2019["root"])
+    result = run_all(
+        "--source",
+        "local",
+        "--raw-dir",
+        str(two_years.folder),
+        "--out",
+        str(build_2019["out"]),
+        "--year",
+        YEAR,
+        "--first-year",
+        YEAR,
+        "--only",
+        "01",
+        env_root=build_2019["root"],
+    )
     assert result.returncode == 2 and "first_year was '2018/19'" in result.stderr
 
 
@@ -76,16 +122,20 @@ def test_differences_name_changed_sources_package_and_notebooks(tmp_path):
     for path in notebooks:
         path.write_text("{}", encoding="utf-8")
     params = {"financial_year": "2024/25", "count_basis": "closed", "first_year": "2014/15", "pool_years": 1}
-    built = build_record.new_record(parameters=params, sources=[{"file": "a.xlsx", "sha256": "1" * 64}],
-                                    package="p", synthetic=True)
+    built = build_record.new_record(
+        parameters=params, sources=[{"file": "a.xlsx", "sha256": "1" * 64}], package="p", synthetic=True
+    )
     build_record.add_notebook(built, notebooks[0], params, {"01-a.html": "x"})
     build_record.add_notebook(built, notebooks[1], params, {"02-b.html": "y"})
     same = build_record.new_record(parameters=params, sources=built["sources"], package="p", synthetic=True)
     assert build_record.differences(built, same, ["02_b.ipynb"], notebooks) == []
     notebooks[0].write_text('{"changed": 1}', encoding="utf-8")
-    other = build_record.new_record(parameters={**params, "pool_years": 3}, sources=[{"file": "a.xlsx",
-                                                                                       "sha256": "2" * 64}],
-                                    package="q", synthetic=True)
+    other = build_record.new_record(
+        parameters={**params, "pool_years": 3},
+        sources=[{"file": "a.xlsx", "sha256": "2" * 64}],
+        package="q",
+        synthetic=True,
+    )
     found = " | ".join(build_record.differences(built, other, ["02_b.ipynb"], notebooks))
     assert "pool_years was 1, this run asks for 3" in found
     assert "source files differ" in found and "package has changed" in found
@@ -97,12 +147,17 @@ def test_differences_name_changed_sources_package_and_notebooks(tmp_path):
 
 # Agreement inside one build ---------------------------------------------------------------------
 
+
 def test_every_output_of_the_build_agrees_with_its_record_and_basis(build_2019):
     reports, figures = build_2019["reports"], build_2019["figures"]
     record = build_record.read_record(reports)
     summary = _summary(build_2019)
-    assert record["parameters"] == {"financial_year": YEAR, "count_basis": "closed", "first_year": "2018/19",
-                                    "pool_years": 1}
+    assert record["parameters"] == {
+        "financial_year": YEAR,
+        "count_basis": "closed",
+        "first_year": "2018/19",
+        "pool_years": 1,
+    }
     assert summary["count_basis"] == record["parameters"]["count_basis"] and summary["financial_year"] == YEAR
     assert build_record.check_files(reports, figures, record) == []
     on_disk = {p.relative_to(reports).as_posix() for p in reports.iterdir() if p.is_file()} - {"build.json"}
@@ -126,15 +181,28 @@ def test_the_same_number_everywhere_it_is_published(build_2019):
     assert f"{count:,} sexual offences in {YEAR}" in (reports / "index.html").read_text()
     counts = pd.read_csv(figures / "force_cr_counts.csv").set_index("force")["community_resolutions"]
     for force, value in summary["community_resolutions_by_force"].items():
-        assert (pd.isna(counts[force]) if value is None else counts[force] == value), force
+        assert pd.isna(counts[force]) if value is None else counts[force] == value, force
 
 
 def test_rerunning_one_notebook_keeps_the_build_whole(build_2019, two_years):
     reports, figures = build_2019["reports"], build_2019["figures"]
     others = {n: (reports / n).read_bytes() for n in NOTEBOOK_HTML if not n.startswith("02")}
     stale = figures / "force_cr_counts.png"
-    result = run_all("--source", "local", "--raw-dir", str(two_years.folder), "--out", str(build_2019["out"]),
-                     "--year", YEAR, "--first-year", "2018/19", "--only", "02", env_root=build_2019["root"])
+    result = run_all(
+        "--source",
+        "local",
+        "--raw-dir",
+        str(two_years.folder),
+        "--out",
+        str(build_2019["out"]),
+        "--year",
+        YEAR,
+        "--first-year",
+        "2018/19",
+        "--only",
+        "02",
+        env_root=build_2019["root"],
+    )
     assert result.returncode == 0, result.stderr
     assert {n: (reports / n).read_bytes() for n in others} == others
     record = build_record.read_record(reports)
@@ -145,6 +213,7 @@ def test_rerunning_one_notebook_keeps_the_build_whole(build_2019, two_years):
 
 # 2. Only run_all publishes ----------------------------------------------------------------------
 
+
 def test_a_notebook_run_by_papermill_writes_to_scratch_and_says_so(built, sample_files, tmp_path, monkeypatch):
     import papermill
 
@@ -152,9 +221,12 @@ def test_a_notebook_run_by_papermill_writes_to_scratch_and_says_so(built, sample
     before = _tree(built["reports"], built["figures"])
     monkeypatch.chdir(PROJECT_ROOT)
     output = tmp_path / "direct.ipynb"
-    papermill.execute_notebook(str(PROJECT_ROOT / "notebooks" / "01_national_totals.ipynb"), str(output),
-                               parameters={"count_basis": "recorded", "data_folder": str(sample_files.folder),
-                                           "output_root": str(root)}, progress_bar=False)
+    papermill.execute_notebook(
+        str(PROJECT_ROOT / "notebooks" / "01_national_totals.ipynb"),
+        str(output),
+        parameters={"count_basis": "recorded", "data_folder": str(sample_files.folder), "output_root": str(root)},
+        progress_bar=False,
+    )
     assert _tree(built["reports"], built["figures"]) == before
     scratch = root / "scratch" / "sample" / year_slug(sorted(sample_files.outcomes)[-1])
     assert (scratch / "sexual_cr_by_year.csv").is_file() and (scratch / "tables" / "changes.csv").is_file()
@@ -162,6 +234,7 @@ def test_a_notebook_run_by_papermill_writes_to_scratch_and_says_so(built, sample
 
 
 # 3. Collapsed is like missing -------------------------------------------------------------------
+
 
 def test_collapsed_force_data_is_never_a_count(built):
     summary = json.loads((built["reports"] / "summary.json").read_text())
@@ -190,6 +263,7 @@ def test_a_year_with_collapsed_data_is_not_compared_as_like_for_like(build_2019)
 
 
 # 4. Every table column formatted by what it is ---------------------------------------------------
+
 
 class _Tables(HTMLParser):
     """Each report table: its CSV name, headings and cells as shown."""
@@ -240,7 +314,7 @@ def _matches(shown: str, value) -> bool:
     decimals = len(digits.split(".")[1]) if "." in digits else 0
     if number.group(3) and not number.group(1):  # a share, shown as a percentage
         exact *= 100
-    return abs(exact - float(number.group(1) + digits)) <= 0.5 * 10 ** -decimals + 1e-9
+    return abs(exact - float(number.group(1) + digits)) <= 0.5 * 10**-decimals + 1e-9
 
 
 def test_every_number_in_every_report_table_is_its_csv_value_to_the_shown_precision(built):
@@ -249,8 +323,9 @@ def test_every_number_in_every_report_table_is_its_csv_value_to_the_shown_precis
         parser = _Tables()
         parser.feed((built["reports"] / name).read_text(encoding="utf-8"))
         for table in parser.tables:
-            data = pd.read_csv(built["figures"] / table["csv"], dtype=str, keep_default_na=False,
-                               na_values=[""]).drop(columns="data")
+            data = pd.read_csv(built["figures"] / table["csv"], dtype=str, keep_default_na=False, na_values=[""]).drop(
+                columns="data"
+            )
             head, *rows = table["rows"]
             assert len(head) == len(data.columns) and len(rows) == len(data), table["csv"]
             for heading in head:
@@ -276,15 +351,19 @@ def test_ratios_and_limits_keep_their_decimals(built):
 
 # 5. A misspelled parameter fails, naming the nearest ---------------------------------------------
 
+
 def test_a_misspelled_parameter_fails_in_a_direct_papermill_run(sample_files, tmp_path, monkeypatch):
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     monkeypatch.chdir(PROJECT_ROOT)
     with pytest.raises(PapermillExecutionError, match="did you mean 'financial_year'"):
-        papermill.execute_notebook(str(PROJECT_ROOT / "notebooks" / "03_child_victim_offences.ipynb"),
-                                   str(tmp_path / "out.ipynb"), parameters={"financal_year": "2019/20"},
-                                   progress_bar=False)
+        papermill.execute_notebook(
+            str(PROJECT_ROOT / "notebooks" / "03_child_victim_offences.ipynb"),
+            str(tmp_path / "out.ipynb"),
+            parameters={"financal_year": "2019/20"},
+            progress_bar=False,
+        )
     assert not (tmp_path / "project" / "scratch").exists()  # it stopped before writing anything
 
 
@@ -298,9 +377,11 @@ def test_injected_parameters_are_checked_against_the_declared_ones():
 
 # 6. The kernel, and JupyterLab as root -----------------------------------------------------------
 
+
 def test_set_up_registers_the_kernel_the_notebooks_name():
-    dry_run = subprocess.run(["make", "-n", "-B", ".venv/.installed"], cwd=PROJECT_ROOT, capture_output=True,
-                             text=True, check=True).stdout.splitlines()
+    dry_run = subprocess.run(
+        ["make", "-n", "-B", ".venv/.installed"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     install = next(i for i, line in enumerate(dry_run) if "pip install" in line and "-e" in line)
     assert any("-m crimeoutcomes kernel" in line for line in dry_run[install:])
     for name in NOTEBOOK_HTML:
@@ -314,13 +395,13 @@ def test_set_up_registers_the_kernel_the_notebooks_name():
 
 
 def test_make_lab_works_as_root():
-    dry_run = subprocess.run(["make", "-n", "lab"], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                             check=True).stdout
+    dry_run = subprocess.run(["make", "-n", "lab"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
     lab = next(line for line in dry_run.splitlines() if "jupyter lab" in line)
     assert ("--allow-root" in lab) == (os.geteuid() == 0)
 
 
 # 7. SYNTHETIC wherever a number can travel alone -------------------------------------------------
+
 
 @pytest.mark.parametrize("name", NOTEBOOK_HTML)
 def test_synthetic_reports_say_so_in_title_and_heading(built, name):

@@ -5,16 +5,16 @@ import shutil
 
 import nbformat
 import pytest
+from conftest import PROJECT_ROOT
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import run_all
-from crimeoutcomes.report import pipeline
 from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.report import pipeline
 
-from conftest import PROJECT_ROOT
-
-PARAMETERS = ('financial_year = "latest"\ncount_basis = "closed"\nfirst_year = "2014/15"\n'
-              'data_folder = ""\noutput_root = ""')
+PARAMETERS = (
+    'financial_year = "latest"\ncount_basis = "closed"\nfirst_year = "2014/15"\ndata_folder = ""\noutput_root = ""'
+)
 
 
 def write_notebook(path, *sources, parameters=PARAMETERS):
@@ -30,14 +30,17 @@ def write_notebook(path, *sources, parameters=PARAMETERS):
     return path
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["--year", "2024"], "--year"),
-    (["--year", "2024/26"], "consecutive"),
-    (["--basis", "opened"], "--basis"),
-    (["--source", "web"], "--source"),
-    (["--only", "99_nothing"], "names no notebook"),
-    (["--year", "2019/20", "--first-year", "2020/21"], "after --year"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--year", "2024"], "--year"),
+        (["--year", "2024/26"], "consecutive"),
+        (["--basis", "opened"], "--basis"),
+        (["--source", "web"], "--source"),
+        (["--only", "99_nothing"], "names no notebook"),
+        (["--year", "2019/20", "--first-year", "2020/21"], "after --year"),
+    ],
+)
 def test_bad_arguments_stop_before_anything_runs(arguments, message, capsys, tmp_path):
     with pytest.raises(SystemExit) as stop:
         run_all.main([*arguments, "--out", str(tmp_path / "out")])
@@ -48,16 +51,28 @@ def test_bad_arguments_stop_before_anything_runs(arguments, message, capsys, tmp
 
 def test_notebooks_are_committed_without_outputs_and_take_the_parameters():
     found = pipeline.notebooks(PROJECT_ROOT / "notebooks")
-    assert [p.stem for p in found] == ["01_national_totals", "02_force_comparison", "03_child_victim_offences",
-                                       "04_reconciliation"]
+    assert [p.stem for p in found] == [
+        "01_national_totals",
+        "02_force_comparison",
+        "03_child_victim_offences",
+        "04_reconciliation",
+    ]
     for path in found:
         notebook = nbformat.read(path, as_version=4)
         assert notebook.metadata["kernelspec"]["name"] == pipeline.KERNEL_NAME
         for cell in notebook.cells:
             if cell.cell_type == "code":
                 assert cell.outputs == [] and cell.execution_count is None, path.name
-        pipeline.check_parameters(path, {"financial_year": "2024/25", "count_basis": "closed", "first_year": "2014/15",
-                                         "data_folder": "", "output_root": ""})
+        pipeline.check_parameters(
+            path,
+            {
+                "financial_year": "2024/25",
+                "count_basis": "closed",
+                "first_year": "2014/15",
+                "data_folder": "",
+                "output_root": "",
+            },
+        )
 
 
 def test_unknown_parameters_are_an_error(tmp_path):
@@ -85,10 +100,16 @@ def test_a_failing_notebook_names_itself_and_its_cell_and_keeps_the_previous_rep
     previous.mkdir(parents=True)
     (previous / "summary.json").write_text(json.dumps({"previous": True}))
     with pytest.raises(pipeline.NotebookFailed) as failure:
-        pipeline.run(source="local", raw_dir=sample_files.folder, out=out, notebooks_dir=notebooks,
-                     log=lambda message: None)
+        pipeline.run(
+            source="local", raw_dir=sample_files.folder, out=out, notebooks_dir=notebooks, log=lambda message: None
+        )
     message = str(failure.value)
-    assert "02_broken.ipynb" in message and "cell 4 " in message and "raise ValueError" in message and "ValueError: the data is odd" in message
+    assert (
+        "02_broken.ipynb" in message
+        and "cell 4 " in message
+        and "raise ValueError" in message
+        and "ValueError: the data is odd" in message
+    )
     assert json.loads((previous / "summary.json").read_text()) == {"previous": True}
     assert sorted(p.name for p in previous.iterdir()) == ["summary.json"]
     kept = out / "reports" / "sample" / "2024-25.failed" / "02_broken.ipynb"

@@ -18,17 +18,20 @@ def test_lines_differ_in_marker_and_dash_as_well_as_colour():
     styles = {(line.get_marker(), str(line.get_linestyle())) for line in drawn}
     assert len(drawn) == 3 and len(styles) == 3  # told apart on a greyscale print
     alt = plots.describe(figure, "three.csv")
-    assert alt == ("Line chart: Three series. Vertical axis: count; key: A, B, C. "
-                   "The plotted numbers are in three.csv, saved beside the figure.")
+    assert alt == (
+        "Line chart: Three series. Vertical axis: count; key: A, B, C. "
+        "The plotted numbers are in three.csv, saved beside the figure."
+    )
 
 
 def test_bars_are_described_as_bars():
     data = pl.DataFrame({"force": ["Kent", "Essex"], "n": [3, None]})
     figure = plots.bars(data, "force", "n", title="By force", xlabel="community resolutions")
-    assert plots.describe(figure, "f.csv").startswith(
-        "Bar chart: By force. Horizontal axis: community resolutions.")
-    assert plots.describe(figure, "f.csv") == ("Bar chart: By force. Horizontal axis: community resolutions. "
-                                               "The plotted numbers are in f.csv, saved beside the figure.")
+    assert plots.describe(figure, "f.csv").startswith("Bar chart: By force. Horizontal axis: community resolutions.")
+    assert plots.describe(figure, "f.csv") == (
+        "Bar chart: By force. Horizontal axis: community resolutions. "
+        "The plotted numbers are in f.csv, saved beside the figure."
+    )
 
 
 # --- what each chart draws ---------------------------------------------------------------------------
@@ -64,8 +67,14 @@ def test_lines_plot_the_values_with_gaps_left_as_gaps():
 
 
 def test_intervals_draw_known_rows_with_their_limits_and_list_na_rows():
-    data = pl.DataFrame({"force": ["Kent", "Essex", "Surrey"], "share": [0.02, None, 0.05],
-                         "low": [0.01, None, 0.04], "high": [0.04, None, 0.07]})
+    data = pl.DataFrame(
+        {
+            "force": ["Kent", "Essex", "Surrey"],
+            "share": [0.02, None, 0.05],
+            "low": [0.01, None, 0.04],
+            "high": [0.04, None, 0.07],
+        }
+    )
     figure = plots.intervals(data, "force", "share", "low", "high", title="Shares", xlabel="%", reference=0.03)
     axes = figure.axes[0]
     points = [line for line in axes.get_lines() if line.get_marker() == "o"]
@@ -80,13 +89,15 @@ def test_intervals_draw_known_rows_with_their_limits_and_list_na_rows():
     assert len(reference) == 1 and list(reference[0].get_xdata()) == [3.0, 3.0]
     assert plots.describe(figure, "s.csv") == (
         "Dot chart: Shares. Horizontal axis: %; key: England and Wales, value with its 95% interval. "
-        "The plotted numbers are in s.csv, saved beside the figure.")
+        "The plotted numbers are in s.csv, saved beside the figure."
+    )
     plt.close(figure)
 
 
 def test_grid_marks_missing_cells_na_and_never_shows_them_as_numbers():
-    data = pl.DataFrame({"force": ["Kent", "Kent", "Essex", "Essex"], "year": ["2023/24", "2024/25"] * 2,
-                         "n": [4, 7, 9, 2]})
+    data = pl.DataFrame(
+        {"force": ["Kent", "Kent", "Essex", "Essex"], "year": ["2023/24", "2024/25"] * 2, "n": [4, 7, 9, 2]}
+    )
     missing = pl.DataFrame({"force": ["Essex"], "year": ["2024/25"]})
     figure = plots.grid(data, "force", "year", "n", title="Counts", missing=missing)
     axes = figure.axes[0]
@@ -95,8 +106,9 @@ def test_grid_marks_missing_cells_na_and_never_shows_them_as_numbers():
     assert shown.data[0][0] == 9 and shown.data[1].tolist() == [4, 7]
     labels = {(t.get_position()[1], t.get_position()[0]): t.get_text() for t in axes.texts}
     assert labels == {(0, 0): "9", (0, 1): "n/a", (1, 0): "4", (1, 1): "7"}
-    assert plots.describe(figure, "g.csv") == ("Heat-map: Counts. The plotted numbers are in g.csv, saved beside "
-                                               "the figure.")
+    assert plots.describe(figure, "g.csv") == (
+        "Heat-map: Counts. The plotted numbers are in g.csv, saved beside the figure."
+    )
     plt.close(figure)
 
 
@@ -110,6 +122,8 @@ def test_points_place_one_marker_per_known_value():
     assert np.ma.getmaskarray(a)[1].all()  # Essex's NA is masked out, not drawn at 0
     assert second.get_offsets().tolist() == [[2.0, 1], [3.0, 0]]
     assert first.get_paths()[0] is not None and first.get_label() == "A" and second.get_label() == "B"
-    assert plots.describe(figure, "p.csv") == ("Dot chart: Rates. Horizontal axis: per 1,000; key: A, B. "
-                                               "The plotted numbers are in p.csv, saved beside the figure.")
+    assert plots.describe(figure, "p.csv") == (
+        "Dot chart: Rates. Horizontal axis: per 1,000; key: A, B. "
+        "The plotted numbers are in p.csv, saved beside the figure."
+    )
     plt.close(figure)

@@ -36,8 +36,7 @@ def ratios(draw):
     """2-12 units, expected from 0.05 to 500, observed 0 to 600."""
     expected = draw(st.lists(st.floats(0.05, 500, allow_nan=False), min_size=2, max_size=12))
     observed = [draw(st.integers(0, 600)) for _ in expected]
-    return pd.DataFrame({"unit": [f"u{i}" for i in range(len(expected))], "observed": observed,
-                         "expected": expected})
+    return pd.DataFrame({"unit": [f"u{i}" for i in range(len(expected))], "observed": observed, "expected": expected})
 
 
 @st.composite
@@ -66,8 +65,9 @@ def _expected_counts(frame, kind):
 
 
 def _assert_ordered_and_in_range(frame, kind):
-    lo99, lo95, target, hi95, hi99 = (frame[c].to_numpy(float) for c in
-                                      ("lower_99_8", "lower_95", "target", "upper_95", "upper_99_8"))
+    lo99, lo95, target, hi95, hi99 = (
+        frame[c].to_numpy(float) for c in ("lower_99_8", "lower_95", "target", "upper_95", "upper_99_8")
+    )
     assert np.all(lo99 <= lo95 + TOLERANCE), "lower 99.8% limit above the lower 95% limit"
     assert np.all(hi95 <= hi99 + TOLERANCE), "upper 95% limit above the upper 99.8% limit"
     usual = _expected_counts(frame, kind) >= TINY_EXPECTED
@@ -90,8 +90,7 @@ def test_limits_are_ordered_and_in_range(case):
         assert target == pytest.approx(frame["events"].sum() / frame["n"].sum(), rel=1e-12)
     else:
         assert target == 1.0
-    assert table["value"].to_numpy() == pytest.approx(
-        (frame.iloc[:, 1] / frame.iloc[:, 2]).to_numpy(float), rel=1e-12)
+    assert table["value"].to_numpy() == pytest.approx((frame.iloc[:, 1] / frame.iloc[:, 2]).to_numpy(float), rel=1e-12)
 
 
 @SETTINGS
@@ -106,10 +105,12 @@ def test_curves_are_ordered_and_in_range_at_every_point(case):
 
 
 @SETTINGS
-@given(st.sampled_from([PROPORTION, RATIO]),
-       st.lists(st.integers(1, 3000), min_size=1, max_size=6),
-       st.floats(0.001, 0.9),
-       st.lists(st.floats(0.0005, 0.9995), min_size=2, max_size=8, unique=True))
+@given(
+    st.sampled_from([PROPORTION, RATIO]),
+    st.lists(st.integers(1, 3000), min_size=1, max_size=6),
+    st.floats(0.001, 0.9),
+    st.lists(st.floats(0.0005, 0.9995), min_size=2, max_size=8, unique=True),
+)
 def test_limits_move_outwards_as_the_confidence_level_rises(family, sizes, target, levels):
     """The p-th limit is non-decreasing in p at every size: a higher confidence level never gives a
     narrower interval (Spiegelhalter's interpolation is continuous and increasing in p)."""

@@ -12,14 +12,13 @@ import math
 import numpy as np
 import polars as pl
 import pytest
+from helpers import outcomes_table
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.stats import beta
 
-from crimeoutcomes.stats import measures as m
 from crimeoutcomes.data.codes import forces
-
-from helpers import outcomes_table
+from crimeoutcomes.stats import measures as m
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 YEARS = ["2022/23", "2023/24", "2024/25"]
@@ -45,13 +44,15 @@ def outcomes(draw):
                 if code == EXPIRED_CODE:
                     rows.append((year, quarter, force, code, "Sexual offences", True, outcome_type, None, 0, EXPIRED))
                 elif (year, force, quarter) in missing:
-                    rows.append((year, quarter, force, code, "Sexual offences", False, outcome_type, None, None,
-                                 NOT_PROVIDED))
+                    rows.append(
+                        (year, quarter, force, code, "Sexual offences", False, outcome_type, None, None, NOT_PROVIDED)
+                    )
                 else:
                     recorded = draw(st.integers(-3 if outcome_type == "0" else 0, 40))
                     closed = draw(st.integers(0, 40))
-                    rows.append((year, quarter, force, code, "Sexual offences", False, outcome_type, recorded, closed,
-                                 None))
+                    rows.append(
+                        (year, quarter, force, code, "Sexual offences", False, outcome_type, recorded, closed, None)
+                    )
     return {"table": outcomes_table(rows), "rows": rows, "years": years, "forces": present, "missing": missing}
 
 
@@ -105,9 +106,12 @@ def test_missing_data_never_becomes_zero(case, basis):
             assert row["assigned_outcomes"] == _sum(case["rows"], basis, year=year, force=force)
             assert row["quarters_missing"] is None
     planted = {(y, f, q) for y, f, q in case["missing"]}
-    flagged = {(r["financial_year"], r["force"], r["quarter"]) for r in
-               m.coverage(case["table"], basis).filter(pl.col("missing") & pl.col("force").is_in(case["forces"]))
-               .iter_rows(named=True)}
+    flagged = {
+        (r["financial_year"], r["force"], r["quarter"])
+        for r in m.coverage(case["table"], basis)
+        .filter(pl.col("missing") & pl.col("force").is_in(case["forces"]))
+        .iter_rows(named=True)
+    }
     assert flagged == planted
 
 
@@ -158,12 +162,12 @@ def test_pooling_years_equals_the_sum_of_the_years(case, basis):
     national = m.national_totals(case["table"], basis, by=())
     assert national["community_resolutions"][0] == _sum(case["rows"], basis, types={"8"})
     assert national["force_quarters_missing"][0] == sum(
-        m.national_totals(case["table"], basis)["force_quarters_missing"])
+        m.national_totals(case["table"], basis)["force_quarters_missing"]
+    )
 
 
 @SETTINGS
-@given(st.lists(st.tuples(st.integers(0, 500), st.integers(0, 500)), min_size=1, max_size=20),
-       st.floats(0.5, 0.999))
+@given(st.lists(st.tuples(st.integers(0, 500), st.integers(0, 500)), min_size=1, max_size=20), st.floats(0.5, 0.999))
 def test_exact_intervals_nest_and_contain_the_estimate(pairs, confidence):
     k = np.array([min(a, b) for a, b in pairs], dtype=float)
     n = np.array([max(a, b) for a, b in pairs], dtype=float)

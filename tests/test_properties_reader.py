@@ -10,6 +10,7 @@ is written out from the README's contract, not from the reader. 25 examples.
 """
 
 import polars as pl
+import spec_layout as spec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -18,10 +19,9 @@ from crimeoutcomes.data.read import parse_outcomes
 from crimeoutcomes.data.schema import OUTCOMES_COLUMNS
 from crimeoutcomes.synthetic.writer import Sheet, mixed_cells, write_workbook
 
-import spec_layout as spec
-
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                          HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 FORCES = ["Kent", "London, City of", "Dyfed-Powys", "Devon and Cornwall", "British Transport Police"]
 # Text codes, and codes a spreadsheet would take for numbers (written as number cells when drawn so).
 TEXT_CODES = ["19C", "4.10", "88E", "22B", "1/4.1/4.10/4.2"]
@@ -44,23 +44,34 @@ def count_cell(draw):
 
 @st.composite
 def intended_row(draw, year):
-    return {"financial_year": year, "quarter": draw(st.integers(1, 4)), "force": draw(st.sampled_from(FORCES)),
-            "offence_code": draw(st.sampled_from(TEXT_CODES + NUMBER_CODES)),
-            "offence_description": draw(st.sampled_from(["Rape of a female aged 16 and over", "Sexual grooming"])),
-            "offence_group": "Sexual offences",
-            "offence_subgroup": draw(st.sampled_from(["Rape offences", "Other sexual offences"])),
-            "expired": draw(st.booleans()),
-            "outcome_type": draw(st.sampled_from(OUTCOME_TYPES)),
-            "outcome_description": "described",
-            "outcome_group": draw(st.sampled_from(["Charged/Summonsed", "Out-of-court (informal)"])),
-            "recorded": draw(count_cell()), "closed": draw(count_cell())}
+    return {
+        "financial_year": year,
+        "quarter": draw(st.integers(1, 4)),
+        "force": draw(st.sampled_from(FORCES)),
+        "offence_code": draw(st.sampled_from(TEXT_CODES + NUMBER_CODES)),
+        "offence_description": draw(st.sampled_from(["Rape of a female aged 16 and over", "Sexual grooming"])),
+        "offence_group": "Sexual offences",
+        "offence_subgroup": draw(st.sampled_from(["Rape offences", "Other sexual offences"])),
+        "expired": draw(st.booleans()),
+        "outcome_type": draw(st.sampled_from(OUTCOME_TYPES)),
+        "outcome_description": "described",
+        "outcome_group": draw(st.sampled_from(["Charged/Summonsed", "Out-of-court (informal)"])),
+        "recorded": draw(count_cell()),
+        "closed": draw(count_cell()),
+    }
 
 
 @st.composite
 def layouts(draw):
     year, sheet = draw(st.sampled_from(sorted(spec.DATA_SHEETS.items())))
-    rows = draw(st.lists(intended_row(year), min_size=1, max_size=8,
-                         unique_by=lambda r: (r["quarter"], r["force"], r["offence_code"], r["outcome_type"])))
+    rows = draw(
+        st.lists(
+            intended_row(year),
+            min_size=1,
+            max_size=8,
+            unique_by=lambda r: (r["quarter"], r["force"], r["offence_code"], r["outcome_type"]),
+        )
+    )
     fields = list(spec.OUTCOMES_HEADERS)
     headers = {}
     for field in fields:
@@ -69,10 +80,24 @@ def layouts(draw):
         headers[field] = _cased(draw, wording) + padding
     extras = draw(st.lists(st.sampled_from(EXTRA_COLUMNS), max_size=2, unique=True))
     order = draw(st.permutations(fields + extras))
-    titles = draw(st.lists(st.sampled_from([["Police recorded crime: outcomes open data"], [],
-                                            ["Source: Home Office"], ["Released 23 July 2026"]]), max_size=3))
-    return {"year": year, "sheet": sheet, "rows": rows, "headers": headers, "order": order, "titles": titles,
-            "numbers_as_numbers": draw(st.booleans()), "format": draw(st.sampled_from(["xlsx", "ods"]))}
+    titles = draw(
+        st.lists(
+            st.sampled_from(
+                [["Police recorded crime: outcomes open data"], [], ["Source: Home Office"], ["Released 23 July 2026"]]
+            ),
+            max_size=3,
+        )
+    )
+    return {
+        "year": year,
+        "sheet": sheet,
+        "rows": rows,
+        "headers": headers,
+        "order": order,
+        "titles": titles,
+        "numbers_as_numbers": draw(st.booleans()),
+        "format": draw(st.sampled_from(["xlsx", "ods"])),
+    }
 
 
 def _cells(values, name):
@@ -93,8 +118,12 @@ def write_layout(layout, path):
         "financial_year": [r["financial_year"] for r in rows],
         "quarter": [r["quarter"] for r in rows],  # a number cell, as published
         "force": [r["force"] for r in rows],
-        "offence_code": [int(r["offence_code"]) if layout["numbers_as_numbers"] and r["offence_code"] in NUMBER_CODES
-                         else r["offence_code"] for r in rows],
+        "offence_code": [
+            int(r["offence_code"])
+            if layout["numbers_as_numbers"] and r["offence_code"] in NUMBER_CODES
+            else r["offence_code"]
+            for r in rows
+        ],
         "offence_description": [r["offence_description"] for r in rows],
         "offence_group": [r["offence_group"] for r in rows],
         "offence_subgroup": [r["offence_subgroup"] for r in rows],
@@ -109,10 +138,12 @@ def write_layout(layout, path):
         published[extra] = [f"{extra} {i}" for i in range(len(rows))]
     columns = [_cells(published[c], f"c{i}") for i, c in enumerate(layout["order"])]
     header = [layout["headers"].get(c, c) for c in layout["order"]]
-    sheets = [Sheet(spec.OTHER_SHEETS[0], rows=[["Outcomes open data (test workbook)"]]),
-              Sheet(spec.OTHER_SHEETS[1], rows=[["Notes"], ["1. Counts are of crimes."]]),
-              Sheet(spec.OTHER_SHEETS[2], rows=[[12, 345, 6789], [1, 2, 3]]),
-              Sheet(layout["sheet"], rows=layout["titles"], table=pl.DataFrame(columns), header=header)]
+    sheets = [
+        Sheet(spec.OTHER_SHEETS[0], rows=[["Outcomes open data (test workbook)"]]),
+        Sheet(spec.OTHER_SHEETS[1], rows=[["Notes"], ["1. Counts are of crimes."]]),
+        Sheet(spec.OTHER_SHEETS[2], rows=[[12, 345, 6789], [1, 2, 3]]),
+        Sheet(layout["sheet"], rows=layout["titles"], table=pl.DataFrame(columns), header=header),
+    ]
     return write_workbook(path, sheets)
 
 
@@ -130,14 +161,24 @@ def expected_table(layout):
         else:
             note = recorded_marker or closed_marker
         expired_by_marker = any(m and "expired" in m.lower() for m in (recorded_marker, closed_marker))
-        out.append({
-            "financial_year": r["financial_year"], "quarter": r["quarter"], "force": r["force"],
-            "offence_code": r["offence_code"], "offence_description": r["offence_description"],
-            "offence_group": r["offence_group"], "offence_subgroup": r["offence_subgroup"],
-            "offence_code_expired": r["expired"] or expired_by_marker, "outcome_type": str(r["outcome_type"]),
-            "outcome_description": r["outcome_description"], "outcome_group": r["outcome_group"],
-            "recorded": None if recorded_marker else r["recorded"], "closed": None if closed_marker else r["closed"],
-            "note": note})
+        out.append(
+            {
+                "financial_year": r["financial_year"],
+                "quarter": r["quarter"],
+                "force": r["force"],
+                "offence_code": r["offence_code"],
+                "offence_description": r["offence_description"],
+                "offence_group": r["offence_group"],
+                "offence_subgroup": r["offence_subgroup"],
+                "offence_code_expired": r["expired"] or expired_by_marker,
+                "outcome_type": str(r["outcome_type"]),
+                "outcome_description": r["outcome_description"],
+                "outcome_group": r["outcome_group"],
+                "recorded": None if recorded_marker else r["recorded"],
+                "closed": None if closed_marker else r["closed"],
+                "note": note,
+            }
+        )
     return pl.DataFrame(out, schema=OUTCOMES_COLUMNS)
 
 

@@ -2,13 +2,11 @@
 
 import polars as pl
 import pytest
-
-from crimeoutcomes.stats import comparison
-from crimeoutcomes.stats import quality
-from crimeoutcomes.synthetic import sample
-from crimeoutcomes.errors import CrimeOutcomesError
-
 from helpers import outcomes_table
+
+from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.stats import comparison, quality
+from crimeoutcomes.synthetic import sample
 
 YEARS = ["2019/20", "2022/23"]
 
@@ -24,8 +22,12 @@ def test_collapses_are_found_where_the_sample_put_them_and_nowhere_else(truth, b
     crime = sample.recorded_crime_truth(YEARS) if with_recorded_crime else None
     found = quality.collapsed_quarters(truth, basis, crime)
     assert found.select("financial_year", "quarter", "force").rows() == [
-        ("2019/20", 2, "Greater Manchester"), ("2019/20", 3, "Greater Manchester"), ("2019/20", 4, "Greater Manchester"),
-        ("2022/23", 3, "Devon and Cornwall"), ("2022/23", 4, "Devon and Cornwall")]
+        ("2019/20", 2, "Greater Manchester"),
+        ("2019/20", 3, "Greater Manchester"),
+        ("2019/20", 4, "Greater Manchester"),
+        ("2022/23", 3, "Devon and Cornwall"),
+        ("2022/23", 4, "Devon and Cornwall"),
+    ]
     assert all(r.startswith("outcomes collapsed") for r in found["reason"])
 
 
@@ -33,20 +35,31 @@ S = "Sexual offences"
 Y = "2024/25"
 ROWS = [
     # Force A: code X 100 assigned (10 community resolutions), code Y 100 assigned (none).
-    (Y, 1, "Kent", "X", S, False, "8", 10, 10, None), (Y, 1, "Kent", "X", S, False, "1", 90, 90, None),
-    (Y, 1, "Kent", "Y", S, False, "8", 0, 0, None), (Y, 1, "Kent", "Y", S, False, "1", 100, 100, None),
+    (Y, 1, "Kent", "X", S, False, "8", 10, 10, None),
+    (Y, 1, "Kent", "X", S, False, "1", 90, 90, None),
+    (Y, 1, "Kent", "Y", S, False, "8", 0, 0, None),
+    (Y, 1, "Kent", "Y", S, False, "1", 100, 100, None),
     # Force B: code X 10 assigned (1), code Y 190 assigned (1); its quarter 2 is missing.
-    (Y, 1, "Essex", "X", S, False, "8", 1, 1, None), (Y, 1, "Essex", "X", S, False, "1", 9, 9, None),
-    (Y, 1, "Essex", "Y", S, False, "8", 1, 1, None), (Y, 1, "Essex", "Y", S, False, "15", 189, 189, None),
+    (Y, 1, "Essex", "X", S, False, "8", 1, 1, None),
+    (Y, 1, "Essex", "X", S, False, "1", 9, 9, None),
+    (Y, 1, "Essex", "Y", S, False, "8", 1, 1, None),
+    (Y, 1, "Essex", "Y", S, False, "15", 189, 189, None),
     (Y, 2, "Essex", "X", S, False, "8", None, None, "N/A - data not provided"),
-    (Y, 2, "Kent", "X", S, False, "8", 0, 0, None), (Y, 2, "Kent", "X", S, False, "1", 5, 5, None),
+    (Y, 2, "Kent", "X", S, False, "8", 0, 0, None),
+    (Y, 2, "Kent", "X", S, False, "1", 5, 5, None),
 ]
 
 
 def test_compare_forces_by_hand():
-    crime = pl.DataFrame({"financial_year": [Y] * 4, "quarter": [1, 2, 1, 2], "force": ["Kent", "Kent", "Essex", "Essex"],
-                          "offence_group": [S] * 4, "offences": [1500, 500, 700, 300]}).with_columns(
-        pl.col("quarter").cast(pl.Int8))
+    crime = pl.DataFrame(
+        {
+            "financial_year": [Y] * 4,
+            "quarter": [1, 2, 1, 2],
+            "force": ["Kent", "Kent", "Essex", "Essex"],
+            "offence_group": [S] * 4,
+            "offences": [1500, 500, 700, 300],
+        }
+    ).with_columns(pl.col("quarter").cast(pl.Int8))
     result = comparison.compare_forces(outcomes_table(ROWS), "recorded", [Y], crime)
     table = result.table.set_index("force")  # pandas: the comparison is what a notebook reads
     kent, essex = table.loc["Kent"], table.loc["Essex"]
@@ -61,7 +74,8 @@ def test_compare_forces_by_hand():
     assert kent["expected_community_resolutions"] == pytest.approx(105 * 1 / 10 + 100 * 1 / 190)
     assert essex["expected_community_resolutions"] == pytest.approx(10 * 10 / 105 + 190 * 0 / 100)
     assert result.mix["ratio"].tolist() == pytest.approx(
-        [2 / essex["expected_community_resolutions"], 10 / kent["expected_community_resolutions"]])
+        [2 / essex["expected_community_resolutions"], 10 / kent["expected_community_resolutions"]]
+    )
     # Forces with no outcomes at all are listed but not ranked.
     assert not table.loc["Dorset", "rankable"]
     assert set(result.funnel["force"]) == {"Kent", "Essex"}

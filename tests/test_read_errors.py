@@ -3,15 +3,14 @@
 import shutil
 
 import pytest
-
-from crimeoutcomes import config as paths
-from crimeoutcomes.errors import InputFileError
-from crimeoutcomes.data.read import parse_outcomes, parse_recorded_crime
-from crimeoutcomes.data.load import load_outcomes
-from crimeoutcomes.synthetic.writer import Sheet, write_workbook
-
 from helpers import base_row, outcomes_rows
 from spec_layout import OUTCOMES_HEADERS
+
+from crimeoutcomes import config as paths
+from crimeoutcomes.data.load import load_outcomes
+from crimeoutcomes.data.read import parse_outcomes, parse_recorded_crime
+from crimeoutcomes.errors import InputFileError
+from crimeoutcomes.synthetic.writer import Sheet, write_workbook
 
 
 def _fails(path, *fragments):
@@ -50,8 +49,9 @@ def test_truncated_workbook(sample_files, tmp_path):
 
 
 def test_workbook_without_a_data_sheet(tmp_path):
-    path = write_workbook(tmp_path / "nodata.xlsx", [Sheet("Cover_sheet", rows=[["title"]]),
-                                                     Sheet("Notes", rows=[["notes"]])])
+    path = write_workbook(
+        tmp_path / "nodata.xlsx", [Sheet("Cover_sheet", rows=[["title"]]), Sheet("Notes", rows=[["notes"]])]
+    )
     _fails(path, "no outcomes data sheet", "'Cover_sheet'")
 
 
@@ -70,8 +70,13 @@ def test_renamed_count_columns(tmp_path):
 
 def test_unreadable_count_names_sheet_column_and_row(tmp_path):
     path = outcomes_rows([base_row(), base_row(recorded="three")], tmp_path / "bad.xlsx")
-    error = _fails(path, "sheet 'Outcomes open data 2024_25'",
-                   "column 'Outcomes for offences that were recorded in the quarter'", "row 3", "'three'")
+    error = _fails(
+        path,
+        "sheet 'Outcomes open data 2024_25'",
+        "column 'Outcomes for offences that were recorded in the quarter'",
+        "row 3",
+        "'three'",
+    )
     assert error.row == 3
 
 
@@ -107,8 +112,13 @@ def test_extra_unknown_columns_are_ignored(tmp_path):
     rows = [base_row(), base_row(outcome_type=1, recorded=7)]
     plain = parse_outcomes(outcomes_rows(rows, tmp_path / "plain.xlsx"))
     headers = dict(OUTCOMES_HEADERS, note_to_self="Analyst's comment", region="Region")
-    extra = parse_outcomes(outcomes_rows([dict(r, note_to_self="checked", region="South East") for r in rows],
-                                         tmp_path / "extra.xlsx", headers=headers))
+    extra = parse_outcomes(
+        outcomes_rows(
+            [dict(r, note_to_self="checked", region="South East") for r in rows],
+            tmp_path / "extra.xlsx",
+            headers=headers,
+        )
+    )
     assert extra.equals(plain)
 
 
@@ -124,30 +134,37 @@ def test_alternate_offence_outcome_types_are_refused_as_double_counts(tmp_path):
 
 def test_unknown_force_names_the_cell_and_a_close_spelling(tmp_path):
     path = outcomes_rows([base_row(), base_row(force="Kent Police", outcome_type=1)], tmp_path / "force.xlsx")
-    _fails(path, "column 'Force Name'", "row 3", "unknown force 'Kent Police'", "did you mean 'Kent'",
-           "force_aliases.csv")
+    _fails(
+        path, "column 'Force Name'", "row 3", "unknown force 'Kent Police'", "did you mean 'Kent'", "force_aliases.csv"
+    )
 
 
 def test_duplicate_rows_name_both_rows(tmp_path):
     rows = [base_row(), base_row(outcome_type=1), base_row(recorded=9)]
-    error = _fails(outcomes_rows(rows, tmp_path / "dup.xlsx"), "rows 2 and 4 both hold",
-                   "force Kent, offence code 19C, outcome type 8")
+    error = _fails(
+        outcomes_rows(rows, tmp_path / "dup.xlsx"),
+        "rows 2 and 4 both hold",
+        "force Kent, offence code 19C, outcome type 8",
+    )
     assert error.row == 4
 
 
 def test_offence_codes_stored_as_numbers(tmp_path):
     # A whole-number code stored as a number reads as its text ...
-    table = parse_outcomes(outcomes_rows([base_row(offence_code=21.0), base_row(offence_code=8)],
-                                         tmp_path / "numbers.xlsx"))
+    table = parse_outcomes(
+        outcomes_rows([base_row(offence_code=21.0), base_row(offence_code=8)], tmp_path / "numbers.xlsx")
+    )
     assert table["offence_code"].to_list() == ["21", "8"]
     # ... but 4.10 stored as a number is 4.1, and the two codes collide: refused, saying why.
     rows = [base_row(offence_code="4.1"), base_row(offence_code=4.10)]
-    _fails(outcomes_rows(rows, tmp_path / "collide.xlsx"), "both hold", "offence code 4.1", "keep offence codes as text")
+    _fails(
+        outcomes_rows(rows, tmp_path / "collide.xlsx"), "both hold", "offence code 4.1", "keep offence codes as text"
+    )
 
 
 def test_a_quarter_missing_from_the_whole_file_is_a_gap_for_every_force(tmp_path):
-    from crimeoutcomes.stats import measures
     from crimeoutcomes.data.codes import forces
+    from crimeoutcomes.stats import measures
 
     rows = [base_row(quarter=q, force=f) for q in (1, 2, 4) for f in ("Kent", "Essex")]
     table = load_outcomes([outcomes_rows(rows, tmp_path / "q3.xlsx")])

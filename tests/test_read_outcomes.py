@@ -2,15 +2,14 @@
 
 import polars as pl
 import pytest
+from conftest import VINTAGES
+from helpers import base_row, outcomes_rows
 from polars.testing import assert_frame_equal
 
-from crimeoutcomes.synthetic import sample
 from crimeoutcomes.data.read import parse_outcomes
 from crimeoutcomes.data.schema import OUTCOMES_COLUMNS
 from crimeoutcomes.frames import to_pandas
-
-from conftest import VINTAGES
-from helpers import base_row, outcomes_rows
+from crimeoutcomes.synthetic import sample
 
 
 @pytest.mark.parametrize("year", VINTAGES)
@@ -37,14 +36,18 @@ def test_tidy_table_has_the_contract_columns_and_types(sample_files):
     assert frame["closed"].isna().sum() == table["closed"].null_count() > 0
 
 
-@pytest.mark.parametrize("layout", [
-    sample.OutcomesLayout(headers="older"),
-    sample.OutcomesLayout(title_rows=(("Police recorded crime outcomes, SYNTHETIC",), (), ("Source: test",), ())),
-    sample.OutcomesLayout(extra_column=True),
-    sample.OutcomesLayout(reverse_columns=True),
-    sample.OutcomesLayout(sheet_name="Outcomes-open-data 2024.25"),
-    sample.OutcomesLayout(sheet_name="Data"),
-], ids=["older-headers", "title-block", "extra-column", "reversed-columns", "odd-sheet-name", "plain-sheet-name"])
+@pytest.mark.parametrize(
+    "layout",
+    [
+        sample.OutcomesLayout(headers="older"),
+        sample.OutcomesLayout(title_rows=(("Police recorded crime outcomes, SYNTHETIC",), (), ("Source: test",), ())),
+        sample.OutcomesLayout(extra_column=True),
+        sample.OutcomesLayout(reverse_columns=True),
+        sample.OutcomesLayout(sheet_name="Outcomes-open-data 2024.25"),
+        sample.OutcomesLayout(sheet_name="Data"),
+    ],
+    ids=["older-headers", "title-block", "extra-column", "reversed-columns", "odd-sheet-name", "plain-sheet-name"],
+)
 def test_layout_variants_read_the_same(tmp_path, layout):
     path = tmp_path / "variant.xlsx"
     truth = sample.write_outcomes_workbook(path, "2024/25", layout=layout)
@@ -52,23 +55,43 @@ def test_layout_variants_read_the_same(tmp_path, layout):
 
 
 def test_headers_with_nbsp_trailing_spaces_and_odd_case(tmp_path):
-    headers = {field: f" {label.upper()}\xa0 " for field, label in
-               {"financial_year": "Financial Year", "quarter": "Financial Quarter", "force": "Force Name",
-                "offence_code": "Offence Code", "outcome_type": "Outcome Type",
-                "recorded": "Outcomes for offences that were recorded in the quarter",
-                "closed": "Outcomes for investigations closed in the quarter"}.items()}
+    headers = {
+        field: f" {label.upper()}\xa0 "
+        for field, label in {
+            "financial_year": "Financial Year",
+            "quarter": "Financial Quarter",
+            "force": "Force Name",
+            "offence_code": "Offence Code",
+            "outcome_type": "Outcome Type",
+            "recorded": "Outcomes for offences that were recorded in the quarter",
+            "closed": "Outcomes for investigations closed in the quarter",
+        }.items()
+    }
     path = outcomes_rows([base_row()], tmp_path / "h.xlsx", headers=headers)
     row = parse_outcomes(path).row(0, named=True)
-    assert (row["force"], row["offence_code"], row["outcome_type"], row["recorded"], row["closed"]) == \
-        ("Kent", "19C", "8", 3, 4)
+    assert (row["force"], row["offence_code"], row["outcome_type"], row["recorded"], row["closed"]) == (
+        "Kent",
+        "19C",
+        "8",
+        3,
+        4,
+    )
     assert row["offence_description"] is None  # absent optional columns are NA
 
 
 def test_markers_in_any_case_become_na_with_the_marker_kept(tmp_path):
-    markers = ["N/A", "NA", "n/a", "N/A - data not provided", "N/A - Offence code expired",
-               "n/a - offence code expired", "N/A - DATA NOT PROVIDED"]
-    rows = [base_row(recorded=m, closed=5, outcome_type=n) for n, m in enumerate(markers, 1)] \
-        + [base_row(recorded=2, closed="N/A", outcome_type=len(markers) + 1)]
+    markers = [
+        "N/A",
+        "NA",
+        "n/a",
+        "N/A - data not provided",
+        "N/A - Offence code expired",
+        "n/a - offence code expired",
+        "N/A - DATA NOT PROVIDED",
+    ]
+    rows = [base_row(recorded=m, closed=5, outcome_type=n) for n, m in enumerate(markers, 1)] + [
+        base_row(recorded=2, closed="N/A", outcome_type=len(markers) + 1)
+    ]
     table = parse_outcomes(outcomes_rows(rows, tmp_path / "m.xlsx"))
     assert table["recorded"].head(len(markers)).null_count() == len(markers)
     assert table["note"].head(len(markers)).to_list() == markers
@@ -86,9 +109,12 @@ def test_two_different_markers_are_both_kept(tmp_path):
 
 
 def test_codes_stay_text_and_counts_keep_their_sign(tmp_path):
-    rows = [base_row(offence_code="4.10", recorded=-150), base_row(offence_code=21, recorded=0),
-            base_row(offence_code="1/4.1/4.10/4.2", outcome_type="1.0", recorded="1,234"),
-            base_row(offence_code_expired="x", quarter="Q3", financial_year="2024-25")]
+    rows = [
+        base_row(offence_code="4.10", recorded=-150),
+        base_row(offence_code=21, recorded=0),
+        base_row(offence_code="1/4.1/4.10/4.2", outcome_type="1.0", recorded="1,234"),
+        base_row(offence_code_expired="x", quarter="Q3", financial_year="2024-25"),
+    ]
     table = parse_outcomes(outcomes_rows(rows, tmp_path / "c.xlsx"))
     assert table["offence_code"].to_list() == ["4.10", "21", "1/4.1/4.10/4.2", "19C"]
     assert table["recorded"].to_list() == [-150, 0, 1234, 3]
@@ -118,12 +144,29 @@ def test_the_pivot_sheet_is_never_taken_for_data(sample_files):
 
 def test_the_annual_2006_2014_archive_layout(tmp_path):
     """No quarter and no offence code: both NA; outcome types are the old framework's text labels."""
-    headers = {"financial_year": "Financial Year", "force": "Force Name", "offence_group": "Offence Group",
-               "outcome_type": "Outcome Type", "recorded": "Number of outcomes recorded"}
-    rows = [{"financial_year": "2012/13", "force": "Kent", "offence_group": "Sexual offences",
-             "outcome_type": "Charge/Summons", "recorded": 120},
-            {"financial_year": "2013/14", "force": "Kent", "offence_group": "Sexual offences",
-             "outcome_type": "Cautions", "recorded": 15}]
+    headers = {
+        "financial_year": "Financial Year",
+        "force": "Force Name",
+        "offence_group": "Offence Group",
+        "outcome_type": "Outcome Type",
+        "recorded": "Number of outcomes recorded",
+    }
+    rows = [
+        {
+            "financial_year": "2012/13",
+            "force": "Kent",
+            "offence_group": "Sexual offences",
+            "outcome_type": "Charge/Summons",
+            "recorded": 120,
+        },
+        {
+            "financial_year": "2013/14",
+            "force": "Kent",
+            "offence_group": "Sexual offences",
+            "outcome_type": "Cautions",
+            "recorded": 15,
+        },
+    ]
     table = parse_outcomes(outcomes_rows(rows, tmp_path / "archive.ods", headers=headers, sheet="Outcomes_Open_Data"))
     assert table["quarter"].null_count() == 2 and table["offence_code"].null_count() == 2
     assert table["outcome_type"].to_list() == ["Charge/Summons", "Cautions"]
@@ -142,8 +185,9 @@ def test_the_generator_writes_the_spec_wording():
     for field, wordings in spec.OUTCOMES_HEADER_VARIANTS.items():
         assert older[field] in wordings
     assert sample.RECORDED_CRIME_HEADERS == spec.RECORDED_CRIME_HEADERS
-    assert {y: sample.data_sheet_name(y) for y in spec.DATA_SHEETS if y <= "2024/25"} == \
-        {y: s for y, s in spec.DATA_SHEETS.items() if y <= "2024/25"}
+    assert {y: sample.data_sheet_name(y) for y in spec.DATA_SHEETS if y <= "2024/25"} == {
+        y: s for y, s in spec.DATA_SHEETS.items() if y <= "2024/25"
+    }
     assert sample.EXPIRED_MARKER in spec.EXPIRED_MARKERS and sample.NOT_PROVIDED_MARKER == spec.NOT_PROVIDED
 
 
@@ -152,28 +196,41 @@ def test_generator_truth_rendered_from_the_spec_reads_back(tmp_path, year, fmt):
     """The generator's intended rows, written by the tests from the spec's wording (not by the
     generator's own renderer), read back to the same table."""
     import spec_layout as spec
+
     from crimeoutcomes.synthetic.writer import Sheet, mixed_cells, write_workbook
 
     truth = sample.outcomes_truth(year)
     h = spec.OUTCOMES_HEADERS
 
-    table = truth.with_columns(pl.col("note").str.extract(r"^recorded: (.*);", 1).fill_null(pl.col("note"))
-                               .alias("recorded_marker"),
-                               pl.col("note").str.extract(r"; closed: (.*)$", 1).fill_null(pl.col("note"))
-                               .alias("closed_marker")).select(
-        pl.col("financial_year").alias(h["financial_year"]), pl.col("quarter").cast(pl.Int64).alias(h["quarter"]),
-        pl.col("force").alias(h["force"]), pl.col("offence_code").alias(h["offence_code"]),
+    table = truth.with_columns(
+        pl.col("note").str.extract(r"^recorded: (.*);", 1).fill_null(pl.col("note")).alias("recorded_marker"),
+        pl.col("note").str.extract(r"; closed: (.*)$", 1).fill_null(pl.col("note")).alias("closed_marker"),
+    ).select(
+        pl.col("financial_year").alias(h["financial_year"]),
+        pl.col("quarter").cast(pl.Int64).alias(h["quarter"]),
+        pl.col("force").alias(h["force"]),
+        pl.col("offence_code").alias(h["offence_code"]),
         pl.col("offence_description").alias(h["offence_description"]),
-        pl.col("offence_group").alias(h["offence_group"]), pl.col("offence_subgroup").alias(h["offence_subgroup"]),
+        pl.col("offence_group").alias(h["offence_group"]),
+        pl.col("offence_subgroup").alias(h["offence_subgroup"]),
         pl.when(pl.col("offence_code_expired")).then(pl.lit(spec.EXPIRED_FLAG)).alias(h["offence_code_expired"]),
         pl.col("outcome_type").cast(pl.Int64).alias(h["outcome_type"]),
         pl.col("outcome_description").alias(h["outcome_description"]),
         pl.col("outcome_group").alias(h["outcome_group"]),
-        mixed_cells(pl.col("recorded").cast(pl.Float64), pl.when(pl.col("recorded").is_null())
-                    .then(pl.col("recorded_marker"))).alias(h["recorded"]),
-        mixed_cells(pl.col("closed").cast(pl.Float64), pl.when(pl.col("closed").is_null())
-                    .then(pl.col("closed_marker"))).alias(h["closed"]))
-    path = write_workbook(tmp_path / f"spec.{fmt}", [
-        Sheet(spec.OTHER_SHEETS[0], rows=[["test"]]), Sheet(spec.OTHER_SHEETS[1], rows=[["notes"]]),
-        Sheet(spec.OTHER_SHEETS[2], rows=[[1, 2, 3]]), Sheet(spec.DATA_SHEETS[year], table=table)])
+        mixed_cells(
+            pl.col("recorded").cast(pl.Float64), pl.when(pl.col("recorded").is_null()).then(pl.col("recorded_marker"))
+        ).alias(h["recorded"]),
+        mixed_cells(
+            pl.col("closed").cast(pl.Float64), pl.when(pl.col("closed").is_null()).then(pl.col("closed_marker"))
+        ).alias(h["closed"]),
+    )
+    path = write_workbook(
+        tmp_path / f"spec.{fmt}",
+        [
+            Sheet(spec.OTHER_SHEETS[0], rows=[["test"]]),
+            Sheet(spec.OTHER_SHEETS[1], rows=[["notes"]]),
+            Sheet(spec.OTHER_SHEETS[2], rows=[[1, 2, 3]]),
+            Sheet(spec.DATA_SHEETS[year], table=table),
+        ],
+    )
     assert_frame_equal(parse_outcomes(path), truth)

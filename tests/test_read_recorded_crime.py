@@ -4,9 +4,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from crimeoutcomes.synthetic import sample
 from crimeoutcomes.data.read import parse_recorded_crime
 from crimeoutcomes.data.schema import RECORDED_CRIME_COLUMNS
+from crimeoutcomes.synthetic import sample
 from crimeoutcomes.synthetic.writer import Sheet, write_workbook
 
 
@@ -27,8 +27,14 @@ def test_quirks_na_cells_fraud_bodies_and_split_homicide(sample_files):
 
 
 def test_year_taken_from_the_sheet_when_the_column_is_absent(tmp_path):
-    rows = pl.DataFrame({"Financial Quarter": [1, 2], "Force Name": ["Kent", "Kent"], "Offence Code": ["21", "21"],
-                         "Number of Offences": [5, 7]})
+    rows = pl.DataFrame(
+        {
+            "Financial Quarter": [1, 2],
+            "Force Name": ["Kent", "Kent"],
+            "Offence Code": ["21", "21"],
+            "Number of Offences": [5, 7],
+        }
+    )
     path = write_workbook(tmp_path / "pfa.xlsx", [Sheet("2023_24", table=rows)])
     table = parse_recorded_crime(path)
     assert table["financial_year"].to_list() == ["2023/24", "2023/24"]
@@ -36,8 +42,9 @@ def test_year_taken_from_the_sheet_when_the_column_is_absent(tmp_path):
 
 
 def test_missing_count_column_is_named(tmp_path):
-    rows = pl.DataFrame({"Financial Year": ["2023/24"], "Financial Quarter": [1], "Force Name": ["Kent"],
-                         "Offence Code": ["21"]})
+    rows = pl.DataFrame(
+        {"Financial Year": ["2023/24"], "Financial Quarter": [1], "Force Name": ["Kent"], "Offence Code": ["21"]}
+    )
     path = write_workbook(tmp_path / "pfa.ods", [Sheet("2023_24", table=rows)])
     with pytest.raises(Exception, match=r"sheet '2023_24'.*column 'offences'"):
         parse_recorded_crime(path)

@@ -2,11 +2,10 @@
 
 import polars as pl
 import pytest
+from realdata_rebuild import real_recorded_crime
 
 from crimeoutcomes.data import codes
 from crimeoutcomes.data.read import parse_outcomes, parse_recorded_crime
-
-from realdata_rebuild import real_recorded_crime
 
 pytestmark = pytest.mark.realdata
 
@@ -33,14 +32,30 @@ def test_every_real_row_is_read(outcomes_2024_25, real_rows):
     assert outcomes_2024_25["closed"].null_count() == outcomes_2024_25.height  # the copy has no closed column
 
 
-@pytest.mark.parametrize("keys", [["force"], ["quarter"], ["offence_group"], ["outcome_type"],
-                                  ["force", "quarter", "offence_group", "outcome_type"]])
+@pytest.mark.parametrize(
+    "keys",
+    [
+        ["force"],
+        ["quarter"],
+        ["offence_group"],
+        ["outcome_type"],
+        ["force", "quarter", "offence_group", "outcome_type"],
+    ],
+)
 def test_totals_match_independent_sums_of_the_real_rows(outcomes_2024_25, real_rows, keys):
     ours = outcomes_2024_25.group_by(keys).agg(pl.col("recorded").sum()).sort(keys)
-    real_keys = {"force": "Force", "quarter": "quarter", "offence_group": "Offence Group",
-                 "outcome_type": "outcome_type"}
-    real = (real_rows.group_by([real_keys[k] for k in keys]).agg(pl.col("n").sum())
-            .rename({real_keys[k]: k for k in keys}).sort(keys))
+    real_keys = {
+        "force": "Force",
+        "quarter": "quarter",
+        "offence_group": "Offence Group",
+        "outcome_type": "outcome_type",
+    }
+    real = (
+        real_rows.group_by([real_keys[k] for k in keys])
+        .agg(pl.col("n").sum())
+        .rename({real_keys[k]: k for k in keys})
+        .sort(keys)
+    )
     joined = ours.join(real, on=keys, how="full", coalesce=True)
     assert joined.height == ours.height == real.height
     assert (joined["recorded"] == joined["n"]).all()
@@ -69,22 +84,35 @@ def test_negative_counts_are_kept(outcomes_2024_25, real_rows):
 
 def test_recorded_crime_file_reads_every_year(recorded_crime, real_pfa):
     assert recorded_crime.height == real_pfa.height
-    ours = recorded_crime.group_by("financial_year", "offence_group").agg(pl.col("offences").sum()).sort(
-        "financial_year", "offence_group")
-    real = real_pfa.group_by("FY", "Group").agg(pl.col("n").sum()).rename(
-        {"FY": "financial_year", "Group": "offence_group"}).sort("financial_year", "offence_group")
+    ours = (
+        recorded_crime.group_by("financial_year", "offence_group")
+        .agg(pl.col("offences").sum())
+        .sort("financial_year", "offence_group")
+    )
+    real = (
+        real_pfa.group_by("FY", "Group")
+        .agg(pl.col("n").sum())
+        .rename({"FY": "financial_year", "Group": "offence_group"})
+        .sort("financial_year", "offence_group")
+    )
     assert (ours["offences"] == real["n"]).all() and ours.height == real.height
 
 
 def test_outcomes_and_recorded_crime_agree_by_force_quarter_and_code(outcomes_2024_25, recorded_crime):
     """Two real sources read independently: recorded-basis outcomes summed over types = recorded crime."""
-    sums = (outcomes_2024_25.filter(~pl.col("offence_code_expired"), pl.col("offence_code") != "1/4.1/4.10/4.2")
-            .group_by("force", "quarter", "offence_code").agg(pl.col("recorded").sum()))
+    sums = (
+        outcomes_2024_25.filter(~pl.col("offence_code_expired"), pl.col("offence_code") != "1/4.1/4.10/4.2")
+        .group_by("force", "quarter", "offence_code")
+        .agg(pl.col("recorded").sum())
+    )
     pfa = recorded_crime.filter(pl.col("financial_year") == "2024/25", pl.col("force").is_in(codes.forces()))
-    joined = sums.join(pfa.select("force", "quarter", "offence_code", "offences"),
-                       on=["force", "quarter", "offence_code"], how="inner")
+    joined = sums.join(
+        pfa.select("force", "quarter", "offence_code", "offences"), on=["force", "quarter", "offence_code"], how="inner"
+    )
     assert joined.height == sums.height
     assert (joined["recorded"] == joined["offences"]).all()
     sexual_total = pfa.filter(pl.col("offence_group") == codes.SEXUAL_OFFENCES_GROUP)["offences"].sum()
-    assert outcomes_2024_25.filter(pl.col("offence_group") == codes.SEXUAL_OFFENCES_GROUP)["recorded"].sum() \
+    assert (
+        outcomes_2024_25.filter(pl.col("offence_group") == codes.SEXUAL_OFFENCES_GROUP)["recorded"].sum()
         == sexual_total
+    )

@@ -9,11 +9,10 @@ import sys
 import pandas as pd
 import polars as pl
 import pytest
-
-from crimeoutcomes.data import codes
-
 from conftest import PROJECT_ROOT
 from expected import CHILD_CODES, expected_figures
+
+from crimeoutcomes.data import codes
 
 pytestmark = pytest.mark.realdata
 
@@ -23,9 +22,26 @@ def built(real_raw_folder, tmp_path_factory):
     out = tmp_path_factory.mktemp("real-out")
     env = {**os.environ, "CRIMEOUTCOMES_ROOT": str(tmp_path_factory.mktemp("root"))}
     result = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "run_all.py"), "--year", "2024/25", "--basis", "recorded",
-         "--source", "local", "--raw-dir", str(real_raw_folder), "--out", str(out)],
-        capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=900)
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "run_all.py"),
+            "--year",
+            "2024/25",
+            "--basis",
+            "recorded",
+            "--source",
+            "local",
+            "--raw-dir",
+            str(real_raw_folder),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr
     reports = out / "reports" / "2024-25"
     assert not (out / "reports" / "sample").exists()  # real data is never filed as the sample
@@ -42,9 +58,17 @@ def summary(built):
 @pytest.fixture(scope="module")
 def expected(real_rows):
     data = real_rows.to_pandas()
-    rows = pd.DataFrame({"force": data["Force"], "quarter": data["quarter"], "offence_group": data["Offence Group"],
-                         "offence_code": data["code"], "outcome_type": data["outcome_type"].astype(str),
-                         "expired": data["expired"].astype(bool), "count": data["n"].astype(float)})
+    rows = pd.DataFrame(
+        {
+            "force": data["Force"],
+            "quarter": data["quarter"],
+            "offence_group": data["Offence Group"],
+            "offence_code": data["code"],
+            "outcome_type": data["outcome_type"].astype(str),
+            "expired": data["expired"].astype(bool),
+            "count": data["n"].astype(float),
+        }
+    )
     return expected_figures(rows, codes.forces())
 
 
@@ -54,7 +78,9 @@ def test_real_summary_matches_independent_sums(summary, expected):
     sexual = summary["sexual_offences"]
     assert sexual["community_resolutions"] == expected["community_resolutions"]
     assert sexual["assigned_outcomes"] == expected["assigned_outcomes"]
-    assert sexual["share_of_assigned"] == pytest.approx(expected["community_resolutions"] / expected["assigned_outcomes"])
+    assert sexual["share_of_assigned"] == pytest.approx(
+        expected["community_resolutions"] / expected["assigned_outcomes"]
+    )
     assert summary["community_resolutions_by_force"] == expected["by_force"]
     assert all(value is not None for value in summary["community_resolutions_by_force"].values())
     by_code = summary["community_resolutions_by_offence_code"]
@@ -70,14 +96,16 @@ def test_real_summary_matches_independent_sums(summary, expected):
 
 def test_real_rates_per_recorded_offence_match_independent_sums(summary, expected, shared_dir):
     crime = pl.read_parquet(shared_dir / "realdata" / "prc_pfa_2012_13_to_2025_26.parquet").filter(
-        (pl.col("FY") == "2024/25") & (pl.col("Group") == codes.SEXUAL_OFFENCES_GROUP))
+        (pl.col("FY") == "2024/25") & (pl.col("Group") == codes.SEXUAL_OFFENCES_GROUP)
+    )
     offences = dict(crime.group_by("Force").agg(pl.col("n").cast(pl.Int64).sum()).iter_rows())
     comparison = summary["force_comparison"]
     assert comparison["quarters_left_out"] == {}  # no force's 2024/25 outcomes are missing or collapsed
     for force, rate in comparison["rate_per_1000_recorded"].items():
         assert rate == pytest.approx(expected["by_force"][force] / offences[force] * 1000), force
     assert comparison["national_share_of_assigned"] == pytest.approx(
-        expected["community_resolutions"] / expected["assigned_outcomes"])
+        expected["community_resolutions"] / expected["assigned_outcomes"]
+    )
 
 
 def test_real_offence_mix_leaves_each_force_out_of_its_benchmark(summary, real_rows):
@@ -90,15 +118,31 @@ def test_real_offence_mix_leaves_each_force_out_of_its_benchmark(summary, real_r
     for force, mine in cells.groupby(level="Force"):
         mine = mine.droplevel("Force")
         others = national.loc[mine.index] - mine
-        rate = (others["cr"] / others["n"]).where(others["n"] > 0, national.loc[mine.index, "cr"]
-                                                   / national.loc[mine.index, "n"]).fillna(0)
+        rate = (
+            (others["cr"] / others["n"])
+            .where(others["n"] > 0, national.loc[mine.index, "cr"] / national.loc[mine.index, "n"])
+            .fillna(0)
+        )
         wanted[force] = float((mine["n"] * rate).sum())
     got = summary["force_comparison"]["expected_community_resolutions"]
     assert got == pytest.approx(wanted, rel=1e-9)
     # Leaving the force out matters most for the largest: the Met is several per cent off the old value.
-    assert abs(got["Metropolitan Police"] / float((cells.loc["Metropolitan Police", "n"] * (
-        national.loc[cells.loc["Metropolitan Police"].index, "cr"] / national.loc[cells.loc[
-            "Metropolitan Police"].index, "n"])).sum()) - 1) > 0.05
+    assert (
+        abs(
+            got["Metropolitan Police"]
+            / float(
+                (
+                    cells.loc["Metropolitan Police", "n"]
+                    * (
+                        national.loc[cells.loc["Metropolitan Police"].index, "cr"]
+                        / national.loc[cells.loc["Metropolitan Police"].index, "n"]
+                    )
+                ).sum()
+            )
+            - 1
+        )
+        > 0.05
+    )
 
 
 def test_real_flags_are_exact_binomial_tails_with_holm(summary, expected):
@@ -130,13 +174,19 @@ def test_real_flags_are_exact_binomial_tails_with_holm(summary, expected):
 
 def test_real_force_comparison_notebook_shows_funnels_and_gap_notes(built):
     page = (built / "02-force-comparison.html").read_text(encoding="utf-8")
-    for text in ("Funnel plot", "Allowing for the offence mix", "Quarters left out of the rates",
-                 "Over-dispersion: phi =", "Three denominators", 'id="table-funnel-flags"',
-                 "can be told apart from the middle of the table", "p-value, Holm-adjusted across forces"):
+    for text in (
+        "Funnel plot",
+        "Allowing for the offence mix",
+        "Quarters left out of the rates",
+        "Over-dispersion: phi =",
+        "Three denominators",
+        'id="table-funnel-flags"',
+        "can be told apart from the middle of the table",
+        "p-value, Holm-adjusted across forces",
+    ):
         assert text in page
     figures = built.parents[1] / "figures" / "2024-25"
-    for name in ("force_cr_funnel", "force_cr_offence_mix_funnel", "force_cr_rate_per_1000",
-                 "force_cr_rank_intervals"):
+    for name in ("force_cr_funnel", "force_cr_offence_mix_funnel", "force_cr_rate_per_1000", "force_cr_rank_intervals"):
         assert (figures / f"{name}.csv").is_file() and (figures / f"{name}.png").is_file()
 
 
@@ -146,7 +196,9 @@ def test_real_reconciliation_settles_the_912(summary, expected):
     assert row["ours_recorded"] == expected["community_resolutions"]
     assert row["ours_closed"] is None  # the rebuilt file has only the recorded basis
     assert row["status"] == "differs"  # 912 published against 899
-    assert "release: another release" in row["reasons"] and "the closed basis, which the files read do not hold" \
-        in row["reasons"]
+    assert (
+        "release: another release" in row["reasons"]
+        and "the closed basis, which the files read do not hold" in row["reasons"]
+    )
     assert rows["lancashire-2024-25"]["ours_recorded"] == expected["by_force"]["Lancashire"]
     assert {r["window"] for r in summary["reconciliation"] if r["ours_recorded"] is not None} == {"2024/25"}

@@ -8,12 +8,11 @@ import re
 import pandas as pd
 import polars as pl
 import pytest
+from conftest import SHARED
 
+from crimeoutcomes.data.years import financial_years_between
 from crimeoutcomes.stats import reconcile
 from crimeoutcomes.synthetic import sample
-from crimeoutcomes.data.years import financial_years_between
-
-from conftest import SHARED
 
 HEADER = "id,shared_row,windows,reading,scope,area,offences,unit,figure,bound,caveats,published_by,source_url"
 
@@ -26,20 +25,30 @@ def _published(tmp_path, rows) -> pd.DataFrame:
 
 # --- a hand-made tidy table: every number known -------------------------------------------------------
 
+
 def _hand_table() -> pl.DataFrame:
     """2023/24 on both bases, 2024/25 on the recorded basis only (as the real rows we hold)."""
     cells = [  # year, force, group, code, outcome type, recorded, closed
-        ("2023/24", "A", "Sexual offences", "19E", "8", 10, 12), ("2023/24", "A", "Sexual offences", "19E", "1", 30, 30),
-        ("2023/24", "B", "Sexual offences", "19E", "8", 5, 4), ("2023/24", "A", "Misc", "86", "8", 7, 7),
+        ("2023/24", "A", "Sexual offences", "19E", "8", 10, 12),
+        ("2023/24", "A", "Sexual offences", "19E", "1", 30, 30),
+        ("2023/24", "B", "Sexual offences", "19E", "8", 5, 4),
+        ("2023/24", "A", "Misc", "86", "8", 7, 7),
         ("2023/24", "A", "Sexual offences", "19E", "0", 100, None),
-        ("2024/25", "A", "Sexual offences", "19E", "8", 20, None), ("2024/25", "B", "Sexual offences", "19E", "8", 6, None),
-        ("2024/25", "A", "Misc", "86", "8", 3, None), ("2024/25", "A", "Sexual offences", "19E", "1", 40, None),
+        ("2024/25", "A", "Sexual offences", "19E", "8", 20, None),
+        ("2024/25", "B", "Sexual offences", "19E", "8", 6, None),
+        ("2024/25", "A", "Misc", "86", "8", 3, None),
+        ("2024/25", "A", "Sexual offences", "19E", "1", 40, None),
         ("2024/25", "A", "Sexual offences", "19E", "0", 50, None),
     ]
-    return pl.DataFrame(cells, schema=["financial_year", "force", "offence_group", "offence_code", "outcome_type",
-                                       "recorded", "closed"], orient="row").with_columns(
-        offence_code_expired=pl.lit(False), recorded=pl.col("recorded").cast(pl.Int64),
-        closed=pl.col("closed").cast(pl.Int64))
+    return pl.DataFrame(
+        cells,
+        schema=["financial_year", "force", "offence_group", "offence_code", "outcome_type", "recorded", "closed"],
+        orient="row",
+    ).with_columns(
+        offence_code_expired=pl.lit(False),
+        recorded=pl.col("recorded").cast(pl.Int64),
+        closed=pl.col("closed").cast(pl.Int64),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -126,14 +135,18 @@ def test_groupings_shares_and_force_lists(hand):
     assert row["status"] == "reproduced with a different grouping or window"
     assert row["best_offences"] == "Sexual offences group + code 86" and row["best_basis"] == "recorded"
     tried = candidates[candidates["id"] == "grouping"].set_index(["offences", "basis"])["ours"]
-    assert tried[("Sexual offences group", "closed")] == 16 and tried[("Sexual offences group + code 86", "closed")] == 23
+    assert (
+        tried[("Sexual offences group", "closed")] == 16 and tried[("Sexual offences group + code 86", "closed")] == 23
+    )
     assert figures.loc["share", "ours_recorded"] == pytest.approx(100 * 15 / 45)
     assert figures.loc["share", "status"] == "reproduced"
     assert figures.loc["pair", "ours_recorded"] == 15
 
 
 def test_synthetic_data_gives_no_reasons(tmp_path):
-    published = _published(tmp_path, ["x,1,2024/25,r,national,England and Wales,group:Sexual offences,count,27,exact,,p,u"])
+    published = _published(
+        tmp_path, ["x,1,2024/25,r,national,England and Wales,group:Sexual offences,count,27,exact,,p,u"]
+    )
     figures = reconcile.reconcile(_hand_table(), None, {}, published, synthetic=True).figures
     assert figures.loc[0, "status"] == "synthetic" and figures.loc[0, "reasons"] == "synthetic"
     assert figures.loc[0, "ours_recorded"] == 26  # the machinery still runs
@@ -150,8 +163,9 @@ def sample_with_86():
     """The sample's years 2021/22 to 2024/25, with code 66 (Miscellaneous crimes against society)
     relabelled 86, which the small sample does not hold."""
     truth = pl.concat([sample.outcomes_truth(y) for y in YEARS])
-    return truth.with_columns(offence_code=pl.when(pl.col("offence_code") == "66").then(pl.lit("86"))
-                              .otherwise(pl.col("offence_code")))
+    return truth.with_columns(
+        offence_code=pl.when(pl.col("offence_code") == "66").then(pl.lit("86")).otherwise(pl.col("offence_code"))
+    )
 
 
 def _independent(truth: pl.DataFrame, years, basis, codes=(), group="Sexual offences") -> float:
@@ -183,17 +197,23 @@ def test_grouping_and_windows_on_the_sample(sample_with_86):
 
 def test_the_window_search_finds_the_window_that_fits(sample_with_86, tmp_path):
     target = _independent(sample_with_86, YEARS[:3], "recorded", codes=["86"])
-    row = (f"search,1,2022/23-2024/25 | 2021/22-2023/24,r,national,England and Wales,"
-           f"group:Sexual offences | group:Sexual offences + codes:86,count,{target:.0f},exact,,p,u")
+    row = (
+        f"search,1,2022/23-2024/25 | 2021/22-2023/24,r,national,England and Wales,"
+        f"group:Sexual offences | group:Sexual offences + codes:86,count,{target:.0f},exact,,p,u"
+    )
     figure = reconcile.reconcile(sample_with_86, None, {}, _published(tmp_path, [row])).figures.iloc[0]
     assert figure["status"] == "reproduced with a different grouping or window"
     assert (figure["best_window"], figure["best_offences"], figure["best_basis"]) == (
-        "2021/22 to 2023/24", "Sexual offences group + code 86", "recorded")
+        "2021/22 to 2023/24",
+        "Sexual offences group + code 86",
+        "recorded",
+    )
     first = _independent(sample_with_86, YEARS[1:], "recorded")  # our first reading: 2022/23-2024/25, group
     assert figure["ours_recorded"] == first and "next:" in figure["fit"]
 
 
 # --- the reference table covers the shared list ------------------------------------------------------
+
 
 def test_every_row_of_the_shared_list_has_its_line(sample_with_86):
     path = SHARED / "reference" / "published_figures.csv"

@@ -4,11 +4,10 @@ independent sums of those rows. Skipped where ../shared/realdata is absent."""
 import pandas as pd
 import polars as pl
 import pytest
+from expected import expected_figures
 
 from crimeoutcomes.data import codes
 from crimeoutcomes.stats import reconcile
-
-from expected import expected_figures
 
 pytestmark = pytest.mark.realdata
 
@@ -16,11 +15,16 @@ pytestmark = pytest.mark.realdata
 @pytest.fixture(scope="module")
 def real(real_rows):
     tidy = real_rows.select(
-        financial_year=pl.col("Financial Year"), quarter=pl.col("quarter"), force=pl.col("Force"),
-        offence_group=pl.col("Offence Group"), offence_code=pl.col("code"), outcome_type=pl.col("outcome_type"),
+        financial_year=pl.col("Financial Year"),
+        quarter=pl.col("quarter"),
+        force=pl.col("Force"),
+        offence_group=pl.col("Offence Group"),
+        offence_code=pl.col("code"),
+        outcome_type=pl.col("outcome_type"),
         offence_code_expired=pl.col("expired"),
         recorded=pl.when(~pl.col("expired")).then(pl.col("n")).otherwise(None).cast(pl.Int64),
-        closed=pl.lit(None, dtype=pl.Int64))
+        closed=pl.lit(None, dtype=pl.Int64),
+    )
     result = reconcile.reconcile(tidy, None, {"2024/25": "230426"})
     return result.figures.set_index("id"), result.candidates
 
@@ -28,9 +32,17 @@ def real(real_rows):
 @pytest.fixture(scope="module")
 def expected(real_rows):
     data = real_rows.to_pandas()
-    rows = pd.DataFrame({"force": data["Force"], "quarter": data["quarter"], "offence_group": data["Offence Group"],
-                         "offence_code": data["code"], "outcome_type": data["outcome_type"].astype(str),
-                         "expired": data["expired"].astype(bool), "count": data["n"].astype(float)})
+    rows = pd.DataFrame(
+        {
+            "force": data["Force"],
+            "quarter": data["quarter"],
+            "offence_group": data["Offence Group"],
+            "offence_code": data["code"],
+            "outcome_type": data["outcome_type"].astype(str),
+            "expired": data["expired"].astype(bool),
+            "count": data["n"].astype(float),
+        }
+    )
     return expected_figures(rows, codes.forces()), rows
 
 
@@ -54,10 +66,14 @@ def test_the_2024_25_rows_against_independent_sums(real, expected):
     totals, rows = expected
     cr = rows[(rows["outcome_type"] == "8") & ~rows["expired"]]
     assert figures.loc["lancashire-2024-25", "ours_recorded"] == totals["by_force"]["Lancashire"]
-    for name, selection in (("child-rape-2024-25", ["19D", "19E", "19G", "19H"]), ("grooming-2024-25", ["88A"]),
-                            ("sexual-assault-2024-25", ["17A", "17B", "20A", "20B"]),
-                            ("sexual-activity-child-2024-25", ["21", "22B"]), ("exposure-2024-25", ["88E"]),
-                            ("exploitation-2024-25", ["71"])):
+    for name, selection in (
+        ("child-rape-2024-25", ["19D", "19E", "19G", "19H"]),
+        ("grooming-2024-25", ["88A"]),
+        ("sexual-assault-2024-25", ["17A", "17B", "20A", "20B"]),
+        ("sexual-activity-child-2024-25", ["21", "22B"]),
+        ("exposure-2024-25", ["88E"]),
+        ("exploitation-2024-25", ["71"]),
+    ):
         assert figures.loc[name, "ours_recorded"] == cr.loc[cr["offence_code"].isin(selection), "count"].sum(), name
     for force, code in (("Derbyshire", "19E"), ("Merseyside", "19E"), ("West Midlands", "19E"), ("Humberside", "19H")):
         mine = cr[(cr["force"] == force) & (cr["offence_code"] == code)]["count"].sum()
@@ -75,4 +91,7 @@ def test_print_the_2024_25_lines(real, capsys):
     with capsys.disabled():
         print()
         for name, row in year.iterrows():
-            print(f"{name}: {row['published']} | ours recorded {row['ours_recorded']} | {row['status']} | {row['reasons']}")
+            print(
+                f"{name}: {row['published']} | ours recorded {row['ours_recorded']} | {row['status']} | "
+                f"{row['reasons']}"
+            )

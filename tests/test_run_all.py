@@ -6,13 +6,12 @@ import re
 
 import polars as pl
 import pytest
-
-from crimeoutcomes.data import codes
-from crimeoutcomes.synthetic import sample
-from crimeoutcomes.data.years import year_slug
-
 from conftest import NOTEBOOK_HTML, VINTAGES
 from expected import CHILD_CODES, expected_figures, from_tidy
+
+from crimeoutcomes.data import codes
+from crimeoutcomes.data.years import year_slug
+from crimeoutcomes.synthetic import sample
 
 YEAR = VINTAGES[-1]
 
@@ -80,7 +79,9 @@ def test_summary_matches_independent_sums_of_the_sample(built, expected):
     sexual = summary["sexual_offences"]
     assert sexual["community_resolutions"] == expected["community_resolutions"]
     assert sexual["assigned_outcomes"] == expected["assigned_outcomes"]
-    assert sexual["share_of_assigned"] == pytest.approx(expected["community_resolutions"] / expected["assigned_outcomes"])
+    assert sexual["share_of_assigned"] == pytest.approx(
+        expected["community_resolutions"] / expected["assigned_outcomes"]
+    )
     assert sexual["charges_and_out_of_court"] == expected["charges_and_out_of_court"]
     assert summary["all_offences"]["community_resolutions"] == expected["all_offences_community_resolutions"]
     assert summary["community_resolutions_by_force"] == expected["by_force"]
@@ -92,7 +93,8 @@ def test_summary_matches_independent_sums_of_the_sample(built, expected):
     assert child["community_resolutions"] == expected["child_victim_community_resolutions"]
     assert child["forces_using_cr_for_child_rape"] == expected["forces_using_cr_for_child_rape"]
     assert [s["file"] for s in summary["sources"]] == sorted(
-        [sample.outcomes_filename(y) for y in VINTAGES] + [sample.RECORDED_CRIME_FILENAME])
+        [sample.outcomes_filename(y) for y in VINTAGES] + [sample.RECORDED_CRIME_FILENAME]
+    )
 
 
 def test_each_years_total_behind_the_year_on_year_sentence(built, truth):
@@ -113,25 +115,37 @@ def test_each_years_total_behind_the_year_on_year_sentence(built, truth):
 
 def test_figure_csvs_hold_the_same_sums(built, expected, truth):
     figures = built["figures"]
-    for name in ("sexual_cr_by_year", "force_cr_counts", "force_cr_funnel", "force_cr_offence_mix_funnel",
-                 "force_cr_rate_per_1000", "sexual_cr_by_offence_code",
-                 "child_cr_by_code_year", "child_rape_cr_forces"):
+    for name in (
+        "sexual_cr_by_year",
+        "force_cr_counts",
+        "force_cr_funnel",
+        "force_cr_offence_mix_funnel",
+        "force_cr_rate_per_1000",
+        "sexual_cr_by_offence_code",
+        "child_cr_by_code_year",
+        "child_rape_cr_forces",
+    ):
         for suffix in (".png", ".svg", ".csv"):
             assert (figures / f"{name}{suffix}").stat().st_size > 0
     by_year = pl.read_csv(figures / "sexual_cr_by_year.csv")
     for year in VINTAGES:
         one = truth.filter(pl.col("financial_year") == year)
         for basis in ("closed", "recorded"):
-            assert by_year.filter(pl.col("financial_year") == year)[basis].item() == \
-                expected_figures(from_tidy(one, basis), codes.forces())["community_resolutions"]
+            assert (
+                by_year.filter(pl.col("financial_year") == year)[basis].item()
+                == expected_figures(from_tidy(one, basis), codes.forces())["community_resolutions"]
+            )
     counts = pl.read_csv(figures / "force_cr_counts.csv")
     assert dict(counts.select("force", "community_resolutions").iter_rows()) == expected["by_force"]
     by_code = pl.read_csv(figures / "sexual_cr_by_offence_code.csv", schema_overrides={"offence_code": pl.String})
-    assert {c: v for c, v in by_code.select("offence_code", "community_resolutions").iter_rows() if v} == \
-        {c: v for c, v in expected["by_code"].items() if v}
+    assert {c: v for c, v in by_code.select("offence_code", "community_resolutions").iter_rows() if v} == {
+        c: v for c, v in expected["by_code"].items() if v
+    }
     child = pl.read_csv(figures / "child_cr_by_code_year.csv", schema_overrides={"offence_code": pl.String})
-    assert child.filter(pl.col("financial_year") == YEAR)["community_resolutions"].sum() == \
-        expected["child_victim_community_resolutions"]
+    assert (
+        child.filter(pl.col("financial_year") == YEAR)["community_resolutions"].sum()
+        == expected["child_victim_community_resolutions"]
+    )
     rape = pl.read_csv(figures / "child_rape_cr_forces.csv").filter(pl.col("financial_year") == YEAR)
     assert rape["force"].to_list() == expected["forces_using_cr_for_child_rape"]
 
@@ -142,8 +156,9 @@ def test_a_missing_force_is_null_never_zero_in_the_gap_year(sample_files, truth)
     from crimeoutcomes.report.summary import build_summary
 
     summary = build_summary(setup("2014/15", "recorded", data_folder=str(sample_files.folder)))
-    expected = expected_figures(from_tidy(truth.filter(pl.col("financial_year") == "2014/15"), "recorded"),
-                                codes.forces())
+    expected = expected_figures(
+        from_tidy(truth.filter(pl.col("financial_year") == "2014/15"), "recorded"), codes.forces()
+    )
     assert summary["community_resolutions_by_force"] == expected["by_force"]
     assert summary["community_resolutions_by_force"]["Cumbria"] is None
     assert summary["forces_missing"]["Metropolitan Police"]["quarters"] == "2, 3, 4"
@@ -158,9 +173,11 @@ def test_force_comparison_shows_funnels_standardised_ratios_and_gap_notes(built,
     # The sample's Devon and Cornwall outcomes collapse all through 2024/25: named, and out of the rates.
     assert "outcomes collapsed" in page and "Devon and Cornwall" in page
     summary = json.loads((built["reports"] / "summary.json").read_text())["force_comparison"]
-    assert summary["quarters_left_out"] == {"Devon and Cornwall": "2024/25 Q1 (outcomes collapsed); 2024/25 Q2 (outcomes "
-                                                                  "collapsed); 2024/25 Q3 (outcomes collapsed); 2024/25 "
-                                                                  "Q4 (outcomes collapsed)"}
+    assert summary["quarters_left_out"] == {
+        "Devon and Cornwall": "2024/25 Q1 (outcomes collapsed); 2024/25 Q2 (outcomes "
+        "collapsed); 2024/25 Q3 (outcomes collapsed); 2024/25 "
+        "Q4 (outcomes collapsed)"
+    }
     assert summary["rate_per_1000_recorded"]["Devon and Cornwall"] is None
     assert "Devon and Cornwall" in summary["not_ranked"]
     assert "Lancashire" in summary["outside_99_8"]  # the sample gives Lancashire five times the usual rate
@@ -195,12 +212,16 @@ def test_national_figure_csvs_against_independent_sums(built, truth):
         row = shares.filter(pl.col("financial_year") == year).row(0, named=True)
         assert row["share_of_assigned"] == pytest.approx(closed["community_resolutions"] / closed["assigned_outcomes"])
         assert row["share_of_charges_and_out_of_court"] == pytest.approx(
-            closed["community_resolutions"] / closed["charges_and_out_of_court"])
+            closed["community_resolutions"] / closed["charges_and_out_of_court"]
+        )
         for quarter in (1, 2, 3, 4):
-            expected_quarter = expected_figures(from_tidy(one.filter(pl.col("quarter") == quarter), "recorded"),
-                                                codes.forces())["community_resolutions"]
-            assert quarters.filter((pl.col("financial_year") == year) & (pl.col("quarter") == quarter))[
-                "recorded"].item() == expected_quarter
+            expected_quarter = expected_figures(
+                from_tidy(one.filter(pl.col("quarter") == quarter), "recorded"), codes.forces()
+            )["community_resolutions"]
+            assert (
+                quarters.filter((pl.col("financial_year") == year) & (pl.col("quarter") == quarter))["recorded"].item()
+                == expected_quarter
+            )
 
 
 def test_subgroup_all_crime_and_child_force_csvs_against_independent_sums(built, truth):
@@ -213,9 +234,13 @@ def test_subgroup_all_crime_and_child_force_csvs_against_independent_sums(built,
         row = subgroups.filter(pl.col("financial_year") == year).row(0, named=True)
         assert row["Rape offences"] == sum(v for c, v in closed["by_code"].items() if c in rape_codes)
         assert row["Rape offences"] + row["Other sexual offences"] == closed["community_resolutions"]
-        assert all_crime.filter(pl.col("financial_year") == year)["all_crime"].item() == \
-            closed["all_offences_community_resolutions"]
+        assert (
+            all_crime.filter(pl.col("financial_year") == year)["all_crime"].item()
+            == closed["all_offences_community_resolutions"]
+        )
     child_rows = truth.filter((pl.col("financial_year") == YEAR) & pl.col("offence_code").is_in(CHILD_CODES))
-    expected_child = expected_figures(from_tidy(child_rows, "closed"), codes.forces(), sample._collapsed(YEAR))["by_force"]
+    expected_child = expected_figures(from_tidy(child_rows, "closed"), codes.forces(), sample._collapsed(YEAR))[
+        "by_force"
+    ]
     child = pl.read_csv(figures / "child_cr_by_force.csv")
     assert dict(child.select("force", "community_resolutions").iter_rows()) == expected_child

@@ -5,8 +5,8 @@ import polars as pl
 import pytest
 
 from crimeoutcomes.data import codes
-from crimeoutcomes.synthetic import sample
 from crimeoutcomes.data.cache import file_sha256
+from crimeoutcomes.synthetic import sample
 
 
 def test_every_workbook_says_synthetic_on_its_cover(sample_files):
@@ -16,11 +16,16 @@ def test_every_workbook_says_synthetic_on_its_cover(sample_files):
         assert sample.SYNTHETIC_MARK in cover.item(0, 0)
 
 
-@pytest.mark.parametrize("year,sheet", [
-    ("2014/15", "Outcomes_open_data_2014-15"), ("2019/20", "Outcomes_open_data_2019_20"),
-    ("2021/22", "Outcomes open data 2021_22"), ("2022/23", "Outcomes_open_data_2022_23"),
-    ("2024/25", "Outcomes open data 2024_25"),
-])
+@pytest.mark.parametrize(
+    "year,sheet",
+    [
+        ("2014/15", "Outcomes_open_data_2014-15"),
+        ("2019/20", "Outcomes_open_data_2019_20"),
+        ("2021/22", "Outcomes open data 2021_22"),
+        ("2022/23", "Outcomes_open_data_2022_23"),
+        ("2024/25", "Outcomes open data 2024_25"),
+    ],
+)
 def test_sheets_are_in_the_published_order_and_names(sample_files, year, sheet):
     names = fastexcel.read_excel(sample_files.outcomes[year]).sheet_names
     assert names == ["Cover_sheet", "Notes", "Pivot", sheet]
@@ -61,12 +66,21 @@ def test_recorded_basis_sums_to_recorded_crime_as_in_the_real_files():
         outcomes = sample.outcomes_truth(year)
         homicide = {"1", "4.1", "4.10", "4.2"}
         # Fraud bodies (Action Fraud, CIFAS, UK Finance) are in the recorded-crime file only.
-        pfa_year = (pfa.filter(pl.col("financial_year") == year, pl.col("force").is_in(codes.forces()))
-                    .with_columns(offence_code=pl.when(pl.col("offence_code").is_in(homicide))
-                                  .then(pl.lit("1/4.1/4.10/4.2")).otherwise("offence_code"))
-                    .group_by("force", "quarter", "offence_code").agg(pl.col("offences").sum()))
-        sums = (outcomes.filter(~pl.col("offence_code_expired"))
-                .group_by("force", "quarter", "offence_code").agg(pl.col("recorded").sum()))
+        pfa_year = (
+            pfa.filter(pl.col("financial_year") == year, pl.col("force").is_in(codes.forces()))
+            .with_columns(
+                offence_code=pl.when(pl.col("offence_code").is_in(homicide))
+                .then(pl.lit("1/4.1/4.10/4.2"))
+                .otherwise("offence_code")
+            )
+            .group_by("force", "quarter", "offence_code")
+            .agg(pl.col("offences").sum())
+        )
+        sums = (
+            outcomes.filter(~pl.col("offence_code_expired"))
+            .group_by("force", "quarter", "offence_code")
+            .agg(pl.col("recorded").sum())
+        )
         joined = sums.join(pfa_year, on=["force", "quarter", "offence_code"], how="full", coalesce=True)
         assert joined.height == sums.height
         assert (joined["recorded"] == joined["offences"]).all()
@@ -78,8 +92,10 @@ def test_markers_and_negative_counts_are_present():
     assert set(not_provided["force"].unique()) >= {"British Transport Police", "Cumbria"}
     assert not_provided["recorded"].null_count() == not_provided.height
     truth = sample.outcomes_truth("2024/25")
-    assert truth.filter(pl.col("outcome_type") == "0")["closed"].null_count() == truth.filter(
-        pl.col("outcome_type") == "0").height
+    assert (
+        truth.filter(pl.col("outcome_type") == "0")["closed"].null_count()
+        == truth.filter(pl.col("outcome_type") == "0").height
+    )
     negative = truth.filter(pl.col("recorded") < 0)
     assert negative.height == 5 and set(negative["force"]) == {"Humberside"}
     assert set(negative["outcome_type"]) == {"0"}

@@ -7,8 +7,17 @@ import pandas as pd
 import pytest
 from scipy.optimize import minimize_scalar
 
-from crimeoutcomes.stats import (FunnelInputError, count_changes, describe_change, leave_one_out_expected,
-                                 rate_ratio, share_changes, share_ratio, trend, trends)
+from crimeoutcomes.stats import (
+    FunnelInputError,
+    count_changes,
+    describe_change,
+    leave_one_out_expected,
+    rate_ratio,
+    share_changes,
+    share_ratio,
+    trend,
+    trends,
+)
 from crimeoutcomes.stats.change import _koopman_z
 
 
@@ -66,11 +75,13 @@ def test_koopman_restricted_estimate_is_the_constrained_maximum():
         p2 = theta * p1
         return -(x1 * math.log(p1) + (n1 - x1) * math.log(1 - p1) + x2 * math.log(p2) + (n2 - x2) * math.log(1 - p2))
 
-    p1 = minimize_scalar(negative_log_likelihood, bounds=(1e-9, 1 / theta - 1e-9), method="bounded",
-                         options={"xatol": 1e-12}).x
+    p1 = minimize_scalar(
+        negative_log_likelihood, bounds=(1e-9, 1 / theta - 1e-9), method="bounded", options={"xatol": 1e-12}
+    ).x
     variance = theta * p1 * (1 - theta * p1) / n2 + theta**2 * p1 * (1 - p1) / n1
-    assert _koopman_z(theta, x1, n1, x2, n2) == pytest.approx((x2 / n2 - theta * x1 / n1) / math.sqrt(variance),
-                                                              rel=1e-6)
+    assert _koopman_z(theta, x1, n1, x2, n2) == pytest.approx(
+        (x2 / n2 - theta * x1 / n1) / math.sqrt(variance), rel=1e-6
+    )
 
 
 def test_share_ratio_zeros_and_katz_agreement_for_large_counts():
@@ -102,8 +113,9 @@ def test_trend_by_hand():
     fit = trend([2020, 2021, 2022], [100, 110, 121])
     assert fit["model"] == "poisson"
     assert fit["percent_per_year"] == pytest.approx(10.0, abs=1e-9)
-    assert fit["percent_low"] == pytest.approx(-3.6257, abs=1e-3) and fit["percent_high"] == pytest.approx(25.552,
-                                                                                                           abs=1e-3)
+    assert fit["percent_low"] == pytest.approx(-3.6257, abs=1e-3) and fit["percent_high"] == pytest.approx(
+        25.552, abs=1e-3
+    )
 
 
 def test_trend_quasi_poisson_when_over_dispersed():
@@ -131,32 +143,46 @@ def test_trend_without_events():
     assert np.isnan(trend([1, 2, 3], [0, 0, 7])["percent_per_year"])  # no finite slope
 
 
-@pytest.mark.parametrize("args, words", [
-    ((1.47, 1.38, 1.56), "up 47% (95% CI 38% to 56%)"),
-    ((0.9, 0.85, 0.96), "down 10% (95% CI 4% to 15%)"),
-    ((0.97, 0.9, 1.05), "no change detectable (down 3.0%, 95% CI down 10.0% to up 5.0%)"),
-    ((2.5, 1.8, 3.4), "2.5 times as high (95% CI 1.8 to 3.4 times)"),
-    ((np.inf, 1.3, np.inf), "up from none (95% CI lower bound up 30%)"),
-    ((0.0, 0.0, 0.6), "down to none (95% CI 40% to 100%)"),
-    ((np.nan, np.nan, np.nan), "no events in either period"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        ((1.47, 1.38, 1.56), "up 47% (95% CI 38% to 56%)"),
+        ((0.9, 0.85, 0.96), "down 10% (95% CI 4% to 15%)"),
+        ((0.97, 0.9, 1.05), "no change detectable (down 3.0%, 95% CI down 10.0% to up 5.0%)"),
+        ((2.5, 1.8, 3.4), "2.5 times as high (95% CI 1.8 to 3.4 times)"),
+        ((np.inf, 1.3, np.inf), "up from none (95% CI lower bound up 30%)"),
+        ((0.0, 0.0, 0.6), "down to none (95% CI 40% to 100%)"),
+        ((np.nan, np.nan, np.nan), "no events in either period"),
+    ],
+)
 def test_describe_change(args, words):
     assert describe_change(*args) == words
 
 
 def test_describe_trend():
-    assert describe_change(1.1, 0.9637, 1.2555, per=" a year") == \
-        "no change detectable (up 10% a year, 95% CI down 4% to up 26%)"
+    assert (
+        describe_change(1.1, 0.9637, 1.2555, per=" a year")
+        == "no change detectable (up 10% a year, 95% CI down 4% to up 26%)"
+    )
 
 
 def test_pandas_tables_per_force():
-    frame = pd.DataFrame({"force": ["A"] * 3 + ["B"] * 3, "year": ["2023/24", "2021/22", "2022/23"] * 2,
-                          "count": [40, 10, 20, 5, 5, 5], "n": [1000, 1000, 1000, 500, 600, 700]})
+    frame = pd.DataFrame(
+        {
+            "force": ["A"] * 3 + ["B"] * 3,
+            "year": ["2023/24", "2021/22", "2022/23"] * 2,
+            "count": [40, 10, 20, 5, 5, 5],
+            "n": [1000, 1000, 1000, 500, 600, 700],
+        }
+    )
     changes = count_changes(frame, by="force")
     a = changes[changes["force"] == "A"]
     assert a["comparison"].tolist() == ["year_on_year", "year_on_year", "first_to_last"]
-    assert a[["from_year", "to_year"]].values.tolist() == [["2021/22", "2022/23"], ["2022/23", "2023/24"],
-                                                           ["2021/22", "2023/24"]]
+    assert a[["from_year", "to_year"]].values.tolist() == [
+        ["2021/22", "2022/23"],
+        ["2022/23", "2023/24"],
+        ["2021/22", "2023/24"],
+    ]
     assert a["ratio"].tolist() == [2, 2, 4]
     assert a["change"].iloc[2].startswith("4.0 times as high")
     shares = share_changes(frame, events="count", by="force")
@@ -177,9 +203,14 @@ def test_leave_one_out_expected_by_hand():
     # B: X at 10 / 300 -> 100 / 30 = 3.333...; Y: no assigned outcomes -> 0; expected 3.333...
     # C: X at 40 / 200 = 0.2 -> 40; Y at 1 / 50 -> 1; expected 41.
     # Including self: rate X = 40 / 400 = 0.1, Y = 5 / 100 = 0.05: A 10 + 2.5, B 10, C 20 + 2.5.
-    frame = pd.DataFrame({"force": list("AAB") + ["B", "C", "C"], "offence_code": list("XYXYXY"),
-                          "community_resolutions": [10, 1, 30, 0, 0, 4],
-                          "assigned_outcomes": [100, 50, 100, 0, 200, 50]})
+    frame = pd.DataFrame(
+        {
+            "force": list("AAB") + ["B", "C", "C"],
+            "offence_code": list("XYXYXY"),
+            "community_resolutions": [10, 1, 30, 0, 0, 4],
+            "assigned_outcomes": [100, 50, 100, 0, 200, 50],
+        }
+    )
     out = leave_one_out_expected(frame)
     assert out["force"].tolist() == ["A", "B", "C"]
     assert out["expected"].to_numpy() == pytest.approx([14, 10 / 3, 41])
@@ -188,15 +219,27 @@ def test_leave_one_out_expected_by_hand():
 
 
 def test_leave_one_out_code_only_one_force_has():
-    frame = pd.DataFrame({"force": ["A", "B"], "offence_code": ["X", "Y"], "community_resolutions": [2, 1],
-                          "assigned_outcomes": [10, 10]})
+    frame = pd.DataFrame(
+        {
+            "force": ["A", "B"],
+            "offence_code": ["X", "Y"],
+            "community_resolutions": [2, 1],
+            "assigned_outcomes": [10, 10],
+        }
+    )
     out = leave_one_out_expected(frame)
     # Nobody else has the code: its own rate is the only one (2 / 10 * 10 = 2), and it is counted.
     assert out["expected"].tolist() == [2, 1] and out["codes_without_others"].tolist() == [1, 1]
 
 
 def test_leave_one_out_bad_input():
-    frame = pd.DataFrame({"force": ["A", "B"], "offence_code": ["X", "X"], "community_resolutions": [2, 11],
-                          "assigned_outcomes": [10, 10]})
+    frame = pd.DataFrame(
+        {
+            "force": ["A", "B"],
+            "offence_code": ["X", "X"],
+            "community_resolutions": [2, 11],
+            "assigned_outcomes": [10, 10],
+        }
+    )
     with pytest.raises(FunnelInputError, match="row 2, column 'community_resolutions'"):
         leave_one_out_expected(frame)

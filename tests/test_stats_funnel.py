@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from stats_forces import forces_n, real_counts, real_share_and_tau2
 
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.stats import FunnelInputError, flagged, funnel_curves, funnel_table, told_apart_from_middle
@@ -15,7 +16,6 @@ from crimeoutcomes.stats.dispersion import adjusted_limit, bootstrap_p, dispersi
 from crimeoutcomes.stats.exact import attained_flag_rates, holm, interpolated_limit, tail_probabilities
 from crimeoutcomes.stats.families import PROPORTION, RATIO
 from crimeoutcomes.stats.ranks import rank_intervals, ranks_high_first
-from stats_forces import forces_n, real_counts, real_share_and_tau2
 
 NOMINAL = {"95": 0.05, "99_8": 0.002}  # two-sided false-flag rate of an in-control unit
 
@@ -94,7 +94,8 @@ def test_adjusted_limit_by_hand_and_clipped():
     # n = 100, target 0.25, tau^2 = 0.01: sd = sqrt(1/400 + 0.01) = 0.1118034;
     # theta = pi/6 + 1.959964 * 0.1118034 = 0.5235988 + 0.2191306 = 0.7427294; sin^2 = 0.6763010^2 = 0.4573830.
     assert adjusted_limit(PROPORTION, 100, 0.25, 0.01, 1.959964)[()] == pytest.approx(
-        math.sin(math.pi / 6 + 1.959964 * math.sqrt(0.0025 + 0.01)) ** 2, rel=1e-12)
+        math.sin(math.pi / 6 + 1.959964 * math.sqrt(0.0025 + 0.01)) ** 2, rel=1e-12
+    )
     assert adjusted_limit(PROPORTION, 100, 0.25, 0.01, 1.959964)[()] == pytest.approx(0.4573830, abs=1e-6)
     # With tau^2 = 0.17 the theta limits pass pi/2 and 0: clipped to 1 and 0, not folded back.
     assert adjusted_limit(PROPORTION, 100, 0.25, 0.17, 3.090232)[()] == 1.0
@@ -118,10 +119,33 @@ def test_rank_and_told_apart_by_hand():
 
 
 # --- output shape and behaviour --------------------------------------------------------------------
-REQUIRED = ["dataset", "unit", "value", "target", "z", "p_high", "p_low", "lower_95", "upper_95", "lower_99_8",
-            "upper_99_8", "outside_95", "outside_99_8", "phi", "tau2", "over_dispersed", "adj_lower_95",
-            "adj_upper_95", "adj_lower_99_8", "adj_upper_99_8", "outside_adjusted_99_8", "rank", "rank_low",
-            "rank_high", "p_holm"]
+REQUIRED = [
+    "dataset",
+    "unit",
+    "value",
+    "target",
+    "z",
+    "p_high",
+    "p_low",
+    "lower_95",
+    "upper_95",
+    "lower_99_8",
+    "upper_99_8",
+    "outside_95",
+    "outside_99_8",
+    "phi",
+    "tau2",
+    "over_dispersed",
+    "adj_lower_95",
+    "adj_upper_95",
+    "adj_lower_99_8",
+    "adj_upper_99_8",
+    "outside_adjusted_99_8",
+    "rank",
+    "rank_low",
+    "rank_high",
+    "p_holm",
+]
 
 
 def test_columns_datasets_analysed_separately_and_deterministic():
@@ -162,17 +186,20 @@ def test_real_share_funnel():
 
 
 # --- input errors: the message names the row and the column ---------------------------------------
-@pytest.mark.parametrize("frame, row, column, words", [
-    (pd.DataFrame({"unit": ["a", "b"], "events": [1, -1], "n": [5, 5]}), 2, "events", "negative"),
-    (pd.DataFrame({"unit": ["a", "b", "c"], "events": [1, 2, 9], "n": [5, 5, 5]}), 3, "events", "exceed"),
-    (pd.DataFrame({"unit": ["a", "b"], "events": [0, 0], "n": [0, 5]}), 1, "n", "at least 1"),
-    (pd.DataFrame({"unit": ["a", "b"], "events": ["1", "x"], "n": ["5", "5"]}), 2, "events", "not a number"),
-    (pd.DataFrame({"unit": ["a", "b"], "events": ["1", ""], "n": ["5", "5"]}), 2, "events", "empty"),
-    (pd.DataFrame({"unit": ["a", "b"], "events": [1.5, 1], "n": [5, 5]}), 1, "events", "whole number"),
-    (pd.DataFrame({"unit": ["a", "a"], "events": [1, 1], "n": [5, 5]}), 2, "unit", "twice"),
-    (pd.DataFrame({"unit": ["a", "b"], "observed": [1, 1], "expected": [2.0, 0.0]}), 2, "expected", "above 0"),
-    (pd.DataFrame({"unit": ["a", "b"], "observed": [1, 1], "expected": [2.0, -1.0]}), 2, "expected", "above 0"),
-])
+@pytest.mark.parametrize(
+    "frame, row, column, words",
+    [
+        (pd.DataFrame({"unit": ["a", "b"], "events": [1, -1], "n": [5, 5]}), 2, "events", "negative"),
+        (pd.DataFrame({"unit": ["a", "b", "c"], "events": [1, 2, 9], "n": [5, 5, 5]}), 3, "events", "exceed"),
+        (pd.DataFrame({"unit": ["a", "b"], "events": [0, 0], "n": [0, 5]}), 1, "n", "at least 1"),
+        (pd.DataFrame({"unit": ["a", "b"], "events": ["1", "x"], "n": ["5", "5"]}), 2, "events", "not a number"),
+        (pd.DataFrame({"unit": ["a", "b"], "events": ["1", ""], "n": ["5", "5"]}), 2, "events", "empty"),
+        (pd.DataFrame({"unit": ["a", "b"], "events": [1.5, 1], "n": [5, 5]}), 1, "events", "whole number"),
+        (pd.DataFrame({"unit": ["a", "a"], "events": [1, 1], "n": [5, 5]}), 2, "unit", "twice"),
+        (pd.DataFrame({"unit": ["a", "b"], "observed": [1, 1], "expected": [2.0, 0.0]}), 2, "expected", "above 0"),
+        (pd.DataFrame({"unit": ["a", "b"], "observed": [1, 1], "expected": [2.0, -1.0]}), 2, "expected", "above 0"),
+    ],
+)
 def test_bad_input_names_row_and_column(frame, row, column, words):
     with pytest.raises(FunnelInputError, match=words) as caught:
         funnel_table(frame)
@@ -193,8 +220,11 @@ def test_cli_round_trip(tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("dataset,unit,observed,expected\nx,A,30,16.4\nx,B,12,14.0\nx,C,2,9.5\ny,A,5,5.0\ny,B,4,6\n")
     out = tmp_path / "out.csv"
-    result = subprocess.run([sys.executable, "-m", "crimeoutcomes", "funnel", str(source), "--out", str(out)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "crimeoutcomes", "funnel", str(source), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     written = pd.read_csv(out, keep_default_na=False, dtype={"dataset": str, "unit": str})
     expected = funnel_table(pd.read_csv(source, dtype={"dataset": str}))
@@ -206,8 +236,21 @@ def test_cli_round_trip(tmp_path):
 def test_cli_error_names_file_row_and_column(tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("unit,events,n\nA,5,100\nB,7,0\n")
-    result = subprocess.run([sys.executable, "-m", "crimeoutcomes", "funnel", str(source), "--out",
-                             str(tmp_path / "o.csv"), "--kind", "proportion"], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crimeoutcomes",
+            "funnel",
+            str(source),
+            "--out",
+            str(tmp_path / "o.csv"),
+            "--kind",
+            "proportion",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     assert "row 2" in result.stderr and "column 'n'" in result.stderr and "in.csv" in result.stderr
     assert not (tmp_path / "o.csv").exists()
@@ -264,8 +307,10 @@ def test_over_dispersion_power_at_the_real_tau():
     n = forces_n()
     share, tau2 = real_share_and_tau2()
     rng = np.random.default_rng(154)
-    hits = [bootstrap_p(PROPORTION, simulate_random_effects(rng, n, share, tau2)[1], n, None, rng, 199) < 0.05
-            for _ in range(200)]
+    hits = [
+        bootstrap_p(PROPORTION, simulate_random_effects(rng, n, share, tau2)[1], n, None, rng, 199) < 0.05
+        for _ in range(200)
+    ]
     assert np.mean(hits) >= 0.8
 
 
@@ -287,9 +332,11 @@ def test_limits_in_range_and_adjusted_never_inside_exact():
     rng = np.random.default_rng(156)
     n = forces_n()
     share, tau2 = real_share_and_tau2()
-    frames = {"real-like": proportion_frame(simulate_random_effects(rng, n, share, tau2)[1], n.astype(int)),
-              "tiny": proportion_frame([0, 1, 0, 3, 2, 0], [1, 2, 3, 4, 5, 6]),
-              "high share": proportion_frame(rng.binomial(np.arange(1, 41), 0.9), np.arange(1, 41))}
+    frames = {
+        "real-like": proportion_frame(simulate_random_effects(rng, n, share, tau2)[1], n.astype(int)),
+        "tiny": proportion_frame([0, 1, 0, 3, 2, 0], [1, 2, 3, 4, 5, 6]),
+        "high share": proportion_frame(rng.binomial(np.arange(1, 41), 0.9), np.arange(1, 41)),
+    }
     for frame in frames.values():
         table = funnel_table(frame, "proportion")
         curves = funnel_curves(table)
@@ -302,8 +349,11 @@ def test_limits_in_range_and_adjusted_never_inside_exact():
                     assert np.all(limits[f"adj_lower_{name}"] <= limits[f"lower_{name}"])
                     assert np.all(limits[f"adj_upper_{name}"] >= limits[f"upper_{name}"])
         assert curves["n"].min() <= frame["n"].min() and curves["n"].max() > frame["n"].max()
-    ratio = funnel_table(pd.DataFrame({"unit": list("abcdef"), "observed": [0, 9, 1, 30, 2, 0],
-                                       "expected": [0.5, 1.0, 3.0, 10.0, 2.0, 0.1]}))
+    ratio = funnel_table(
+        pd.DataFrame(
+            {"unit": list("abcdef"), "observed": [0, 9, 1, 30, 2, 0], "expected": [0.5, 1.0, 3.0, 10.0, 2.0, 0.1]}
+        )
+    )
     for limits in (ratio, funnel_curves(ratio)):
         values = limits.filter(like="lower").to_numpy(float)
         assert np.all(values[np.isfinite(values)] >= 0)

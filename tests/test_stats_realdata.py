@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from stats_forces import REAL_ROWS, SHARED
 
 from crimeoutcomes.stats import as_ratio_input, flagged, funnel_table, leave_one_out_expected
-from stats_forces import REAL_ROWS, SHARED
 
 pytestmark = pytest.mark.realdata
 
@@ -20,13 +20,16 @@ def sexual_offence_cells():
     # quarter x force x code, then the 21 other outcome types per quarter x force x code.
     type0 = rows["Force"].nunique() * 4 * len(codes)
     position = np.arange(len(rows))
-    rows["offence_code"] = codes[np.where(position < type0, position % len(codes),
-                                          ((position - type0) // 21) % len(codes))]
+    rows["offence_code"] = codes[
+        np.where(position < type0, position % len(codes), ((position - type0) // 21) % len(codes))
+    ]
     sexual = rows[(rows["Offence Group"] == "Sexual offences") & (rows["Outcome Type"] != 0)]
-    return (sexual.assign(cr=np.where(sexual["Outcome Type"] == 8, sexual["n"], 0))
-            .groupby(["Force", "offence_code"], as_index=False).agg(community_resolutions=("cr", "sum"),
-                                                                     assigned_outcomes=("n", "sum"))
-            .rename(columns={"Force": "force"}))
+    return (
+        sexual.assign(cr=np.where(sexual["Outcome Type"] == 8, sexual["n"], 0))
+        .groupby(["Force", "offence_code"], as_index=False)
+        .agg(community_resolutions=("cr", "sum"), assigned_outcomes=("n", "sum"))
+        .rename(columns={"Force": "force"})
+    )
 
 
 def test_leave_one_out_matters_for_the_largest_forces(sexual_offence_cells):

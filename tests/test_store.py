@@ -5,9 +5,9 @@ from polars.testing import assert_frame_equal
 
 from crimeoutcomes import config as paths
 from crimeoutcomes.data import cache as store
+from crimeoutcomes.data.load import load_table
 from crimeoutcomes.data.read import OUTCOMES, parse_outcomes
 from crimeoutcomes.data.schema import SCHEMA_VERSION
-from crimeoutcomes.data.load import load_table
 
 
 def _counting(parse):
@@ -16,6 +16,7 @@ def _counting(parse):
     def wrapped(path):
         calls.append(path)
         return parse(path)
+
     return wrapped, calls
 
 
@@ -73,6 +74,7 @@ def test_kind_is_told_from_sheet_names_without_parsing_cells(sample_files, tmp_p
 
     def no_parsing(*args, **kwargs):
         raise AssertionError("the workbook was opened for parsing")
+
     ods = tmp_path / "outcomes.ods"
     write_outcomes_workbook(ods, "2024/25")
     monkeypatch.setattr(workbook.fastexcel, "read_excel", no_parsing)

@@ -6,16 +6,21 @@ so a wording the reader does not know is planted by changing one header here, no
 
 import polars as pl
 import pytest
+from helpers import base_row, outcomes_rows
+from spec_layout import (
+    DATA_SHEETS,
+    NOT_PROVIDED,
+    OUTCOMES_HEADERS,
+    RECORDED_CRIME_HEADERS,
+    RECORDED_CRIME_OTHER_SHEETS,
+    recorded_crime_sheet,
+)
 
 from crimeoutcomes import cli
-from crimeoutcomes.synthetic import sample
 from crimeoutcomes.data.manifest import save_manifest
 from crimeoutcomes.data.survey import NOTE, OK, render, survey
+from crimeoutcomes.synthetic import sample
 from crimeoutcomes.synthetic.writer import Sheet, write_workbook
-
-from helpers import base_row, outcomes_rows
-from spec_layout import (DATA_SHEETS, NOT_PROVIDED, OUTCOMES_HEADERS, RECORDED_CRIME_HEADERS,
-                         RECORDED_CRIME_OTHER_SHEETS, recorded_crime_sheet)
 
 NEW_RECORDED_WORDING = "Outcomes for offences recorded during the quarter"
 
@@ -26,13 +31,35 @@ def _clean_rows(year="2024/25", codes=("19C", "20A")):
         for force in ("Kent", "Lancashire", "Devon & Cornwall"):  # an alias the reader knows
             for code in codes:
                 for outcome in (0, 8, 22):
-                    rows.append(base_row(financial_year=year, quarter=quarter, force=force, offence_code=code,
-                                         outcome_type=outcome, recorded=2, closed="N/A" if outcome == 0 else 1))
-    rows.append(base_row(financial_year=year, quarter=1, force="Kent", offence_code="53C",
-                         offence_group="Fraud offences to 2012/13", offence_code_expired="x", outcome_type=1,
-                         recorded="N/A - Offence code expired", closed=0))
-    rows.append(base_row(financial_year=year, quarter=2, force="Cumbria", outcome_type=8,
-                         recorded=NOT_PROVIDED, closed=NOT_PROVIDED))
+                    rows.append(
+                        base_row(
+                            financial_year=year,
+                            quarter=quarter,
+                            force=force,
+                            offence_code=code,
+                            outcome_type=outcome,
+                            recorded=2,
+                            closed="N/A" if outcome == 0 else 1,
+                        )
+                    )
+    rows.append(
+        base_row(
+            financial_year=year,
+            quarter=1,
+            force="Kent",
+            offence_code="53C",
+            offence_group="Fraud offences to 2012/13",
+            offence_code_expired="x",
+            outcome_type=1,
+            recorded="N/A - Offence code expired",
+            closed=0,
+        )
+    )
+    rows.append(
+        base_row(
+            financial_year=year, quarter=2, force="Cumbria", outcome_type=8, recorded=NOT_PROVIDED, closed=NOT_PROVIDED
+        )
+    )
     return rows
 
 
@@ -45,8 +72,12 @@ def _planted(tmp_path):
     rows[10]["closed"] = "N/A - suppressed"  # row 12
     rows[11]["closed"] = "n/a - SUPPRESSED"  # row 13: the same marker in another case is another spelling
     headers = {**OUTCOMES_HEADERS, "recorded": NEW_RECORDED_WORDING}
-    return outcomes_rows(rows, tmp_path / "planted.xlsx", headers=headers,
-                         extra_sheets=[Sheet("Notes", rows=[["notes"]]), Sheet("Pivot", rows=[[1, 2]])])
+    return outcomes_rows(
+        rows,
+        tmp_path / "planted.xlsx",
+        headers=headers,
+        extra_sheets=[Sheet("Notes", rows=[["notes"]]), Sheet("Pivot", rows=[[1, 2]])],
+    )
 
 
 def _run(capsys, *arguments):
@@ -76,8 +107,10 @@ def test_planted_surprises_are_the_only_unknowns(tmp_path):
 
 
 def test_known_values_are_reported_with_how_they_map(tmp_path):
-    result = survey([outcomes_rows(_clean_rows(), tmp_path / "clean.xlsx",
-                                   extra_sheets=[Sheet("Notes", rows=[["n"]])])], use_data_folder=False)
+    result = survey(
+        [outcomes_rows(_clean_rows(), tmp_path / "clean.xlsx", extra_sheets=[Sheet("Notes", rows=[["n"]])])],
+        use_data_folder=False,
+    )
     findings = {(f.topic, f.status, f.text) for f in result.files[0].findings}
     texts = "\n".join(f"{topic} {status} {text}" for topic, status, text in findings)
     assert ("sheets", OK, f"{DATA_SHEETS['2024/25']!r}: read (header in row 1)") in findings
@@ -103,8 +136,7 @@ def test_clean_sample_exits_zero(tmp_path, capsys):
 
 
 def test_offence_codes_new_and_gone_against_the_previous_year_given(tmp_path):
-    before = outcomes_rows(_clean_rows("2023/24", ("19C", "20A")), tmp_path / "a.xlsx",
-                           sheet=DATA_SHEETS["2023/24"])
+    before = outcomes_rows(_clean_rows("2023/24", ("19C", "20A")), tmp_path / "a.xlsx", sheet=DATA_SHEETS["2023/24"])
     after = outcomes_rows(_clean_rows("2024/25", ("19C", "88F")), tmp_path / "b.xlsx")
     result = survey([after, before], use_data_folder=False)
     lines = [f.text for f in result.comparisons]
@@ -112,8 +144,7 @@ def test_offence_codes_new_and_gone_against_the_previous_year_given(tmp_path):
     assert lines[1] == "outcomes 2024/25 against 2023/24 (a.xlsx, given): 3 codes, 1 new, 1 gone", lines
     assert "  new '88F' (Sexual offences)" in lines and "  gone '20A' (Sexual offences)" in lines
     # A new sexual-offence code is unknown: the child-victim list would silently miss it.
-    assert [f.text for _, f in result.unknown if "88F" in f.text][0].startswith(
-        "sexual-offence code '88F' is not in")
+    assert [f.text for _, f in result.unknown if "88F" in f.text][0].startswith("sexual-offence code '88F' is not in")
 
 
 def test_previous_year_from_the_data_folder_manifest(tmp_path, monkeypatch):
@@ -121,14 +152,23 @@ def test_previous_year_from_the_data_folder_manifest(tmp_path, monkeypatch):
     raw = tmp_path / "raw"
     raw.mkdir()
     outcomes_rows(_clean_rows("2023/24", ("19C", "17A")), raw / "old.xlsx", sheet=DATA_SHEETS["2023/24"])
-    save_manifest({"synthetic": False, "files": [
-        {"filename": "old.xlsx", "kind": "outcomes", "financial_year": "2023/24", "release_date": "2024-07-18"}]},
-        raw)
+    save_manifest(
+        {
+            "synthetic": False,
+            "files": [
+                {"filename": "old.xlsx", "kind": "outcomes", "financial_year": "2023/24", "release_date": "2024-07-18"}
+            ],
+        },
+        raw,
+    )
     new = outcomes_rows(_clean_rows("2024/25"), tmp_path / "new.xlsx")
     found = survey([new], raw_dir=raw).comparisons
     assert found[0].text == "outcomes 2024/25 against 2023/24 (old.xlsx, from the data folder): 3 codes, 1 new, 1 gone"
-    assert survey([new], raw_dir=tmp_path / "empty").comparisons[0].text.startswith(
-        "2024/25 (new.xlsx): no 2023/24 file given or in the data folder")
+    assert (
+        survey([new], raw_dir=tmp_path / "empty")
+        .comparisons[0]
+        .text.startswith("2024/25 (new.xlsx): no 2023/24 file given or in the data folder")
+    )
 
 
 def test_an_unreadable_file_does_not_stop_the_survey(tmp_path, capsys):
@@ -159,27 +199,38 @@ def _recorded_crime(path, forces_by_year):
     for year, rows in forces_by_year.items():
         table = pl.DataFrame(
             [[year, 1, force, "desc", group, "sub", code, count] for force, group, code, count in rows],
-            schema=[f"c{i}" for i in range(len(header))], orient="row")
+            schema=[f"c{i}" for i in range(len(header))],
+            orient="row",
+        )
         sheets.append(Sheet(recorded_crime_sheet(year), table=table, header=header))
     return write_workbook(path, sheets)
 
 
 def test_recorded_crime_forces_fraud_bodies_markers_and_codes(tmp_path):
-    path = _recorded_crime(tmp_path / "pfa.ods", {
-        "2023/24": [("Kent", "Sexual offences", "19C", 5), ("Kent", "Robbery", "34A", 2)],
-        "2024/25": [("Kent", "Sexual offences", "19C", "N/a"), ("Kentt", "Sexual offences", "19C", 1),
-                    ("Action Fraud", "Fraud offences", "AF", 10)],
-    })
+    path = _recorded_crime(
+        tmp_path / "pfa.ods",
+        {
+            "2023/24": [("Kent", "Sexual offences", "19C", 5), ("Kent", "Robbery", "34A", 2)],
+            "2024/25": [
+                ("Kent", "Sexual offences", "19C", "N/a"),
+                ("Kentt", "Sexual offences", "19C", 1),
+                ("Action Fraud", "Fraud offences", "AF", 10),
+            ],
+        },
+    )
     result = survey([path], use_data_folder=False)
     unknown = [f.text for _, f in result.unknown]
-    assert any(t.startswith("'Kentt' (1 row, first at row 3) is not a known force; nearest known: 'Kent'")
-               for t in unknown), unknown
+    assert any(
+        t.startswith("'Kentt' (1 row, first at row 3) is not a known force; nearest known: 'Kent'") for t in unknown
+    ), unknown
     assert len(unknown) == 1, unknown
     findings = [(f.status, f.text) for f in result.files[0].findings]
     assert (OK, "'Action Fraud': a fraud body, not a police force (1 row)") in findings
     assert (OK, "sheet '2024_25': 'Number of Offences': 'N/a' x 1 (read as missing)") in findings
     assert [f.text for f in result.comparisons][:2] == [
-        "recorded crime 2024/25 against 2023/24 (pfa.ods): 2 codes, 1 new, 1 gone", "  new 'AF' (Fraud offences)"]
+        "recorded crime 2024/25 against 2023/24 (pfa.ods): 2 codes, 1 new, 1 gone",
+        "  new 'AF' (Fraud offences)",
+    ]
 
 
 @pytest.mark.parametrize("flag, meaning", [("Y", "expired"), ("no", "not expired")])
@@ -188,4 +239,5 @@ def test_an_unseen_expired_flag_says_how_it_is_read(tmp_path, flag, meaning):
     rows[0]["offence_code_expired"] = flag
     result = survey([outcomes_rows(rows, tmp_path / "f.xlsx")], use_data_folder=False)
     assert [f.text for _, f in result.unknown] == [
-        f"{flag!r} x 1, a flag not seen before: read as {meaning} (first at row 2; the files print 'x' or nothing)"]
+        f"{flag!r} x 1, a flag not seen before: read as {meaning} (first at row 2; the files print 'x' or nothing)"
+    ]

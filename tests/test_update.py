@@ -6,11 +6,11 @@ import json
 import shutil
 from datetime import date
 
+from test_download import OUTCOMES_2024_BROKEN, OUTCOMES_2025, OUTCOMES_2025_OLD, PFA, server  # noqa: F401
+
+from crimeoutcomes.data.cache import file_sha256
 from crimeoutcomes.data.manifest import load_manifest, save_manifest
 from crimeoutcomes.data.source_files import obtain
-from crimeoutcomes.data.cache import file_sha256
-
-from test_download import OUTCOMES_2024_BROKEN, OUTCOMES_2025, OUTCOMES_2025_OLD, PFA, server  # noqa: F401
 
 
 def _hold(raw, server, filename, source_bytes, year, release, release_date):
@@ -18,11 +18,19 @@ def _hold(raw, server, filename, source_bytes, year, release, release_date):
     raw.mkdir(parents=True, exist_ok=True)
     (raw / filename).write_bytes(source_bytes)
     manifest = load_manifest(raw)
-    manifest["files"].append({"filename": filename, "kind": "outcomes", "financial_year": year,
-                              "url": f"{server.base}/media/old/{filename}", "release": release,
-                              "release_date": release_date.isoformat(), "sha256": file_sha256(raw / filename),
-                              "title": f"Outcomes open data, year ending March {int(year[:4]) + 1}",
-                              "synthetic": False})
+    manifest["files"].append(
+        {
+            "filename": filename,
+            "kind": "outcomes",
+            "financial_year": year,
+            "url": f"{server.base}/media/old/{filename}",
+            "release": release,
+            "release_date": release_date.isoformat(),
+            "sha256": file_sha256(raw / filename),
+            "title": f"Outcomes open data, year ending March {int(year[:4]) + 1}",
+            "synthetic": False,
+        }
+    )
     save_manifest(manifest, raw)
 
 
@@ -48,8 +56,15 @@ def test_a_reissued_file_is_downloaded_and_then_nothing_more(server, tmp_path):
 
 def test_a_new_financial_year_is_downloaded(server, tmp_path, sample_files):
     raw = tmp_path / "raw"
-    _hold(raw, server, "prc-outcomes-open-data-mar2023-tables-230726.xlsx",
-          sample_files.outcomes["2022/23"].read_bytes(), "2022/23", "230726", date(2026, 7, 23))
+    _hold(
+        raw,
+        server,
+        "prc-outcomes-open-data-mar2023-tables-230726.xlsx",
+        sample_files.outcomes["2022/23"].read_bytes(),
+        "2022/23",
+        "230726",
+        date(2026, 7, 23),
+    )
     log = []
     found = obtain("auto", raw, log=log.append, base_url=server.base)
     assert found.years == ["2022/23", "2024/25"]  # 2024/25 is new

@@ -16,22 +16,27 @@ def _exact(before: int, after: int) -> tuple[float, float]:
 
 
 def _totals(rows):
-    return pd.DataFrame(rows, columns=["financial_year", "community_resolutions", "assigned_outcomes",
-                                       "force_quarters_missing"])
+    return pd.DataFrame(
+        rows, columns=["financial_year", "community_resolutions", "assigned_outcomes", "force_quarters_missing"]
+    )
 
 
 def test_year_on_year_and_first_to_last_with_exact_intervals():
     totals = _totals([("2023/24", 150, 30_000, 0), ("2022/23", 100, 25_000, 0), ("2024/25", 120, 30_000, 0)])
     changes = yearly_change.national_changes(totals)
     assert changes[["comparison", "from_year", "to_year"]].values.tolist() == [
-        ["year_on_year", "2022/23", "2023/24"], ["year_on_year", "2023/24", "2024/25"],
-        ["first_to_last", "2022/23", "2024/25"]]
+        ["year_on_year", "2022/23", "2023/24"],
+        ["year_on_year", "2023/24", "2024/25"],
+        ["first_to_last", "2022/23", "2024/25"],
+    ]
     assert changes["ratio"].tolist() == pytest.approx([1.5, 0.8, 1.2])
     for (_, row), (before, after) in zip(changes.iterrows(), [(100, 150), (150, 120), (100, 120)]):
         low, high = _exact(before, after)
         assert (row["ratio_low"], row["ratio_high"]) == pytest.approx((low, high), rel=1e-6)
-    assert changes["change"].iloc[0] == f"up 50% (95% CI {(_exact(100, 150)[0] - 1) * 100:.0f}% to " \
-                                        f"{(_exact(100, 150)[1] - 1) * 100:.0f}%)"
+    assert (
+        changes["change"].iloc[0] == f"up 50% (95% CI {(_exact(100, 150)[0] - 1) * 100:.0f}% to "
+        f"{(_exact(100, 150)[1] - 1) * 100:.0f}%)"
+    )
     # The share 150/30,000 against 100/25,000: 0.005 / 0.004 = 1.25, its interval around it.
     assert changes["share_ratio"].iloc[0] == pytest.approx(1.25)
     assert changes["share_ratio_low"].iloc[0] < 1.25 < changes["share_ratio_high"].iloc[0]
@@ -41,14 +46,20 @@ def test_years_apart_are_not_year_on_year_and_incomplete_years_are_not_compared(
     totals = _totals([("2014/15", 50, 10_000, 12), ("2019/20", 80, 12_000, 0), ("2020/21", 90, 12_000, 3)])
     changes = yearly_change.national_changes(totals)
     assert changes[["comparison", "from_year", "to_year"]].values.tolist() == [
-        ["year_on_year", "2019/20", "2020/21"], ["first_to_last", "2014/15", "2020/21"]]
+        ["year_on_year", "2019/20", "2020/21"],
+        ["first_to_last", "2014/15", "2020/21"],
+    ]
     assert changes["change"].eq(yearly_change.NOT_LIKE_FOR_LIKE).all() and changes["ratio"].isna().all()
 
 
 def test_force_changes_leave_a_missing_year_uncompared():
-    by_force = pd.DataFrame({"force": ["Kent"] * 3 + ["Essex"] * 3,
-                             "financial_year": ["2022/23", "2023/24", "2024/25"] * 2,
-                             "community_resolutions": pd.array([10, 20, 5, 4, None, 8], dtype="Int64")})
+    by_force = pd.DataFrame(
+        {
+            "force": ["Kent"] * 3 + ["Essex"] * 3,
+            "financial_year": ["2022/23", "2023/24", "2024/25"] * 2,
+            "community_resolutions": pd.array([10, 20, 5, 4, None, 8], dtype="Int64"),
+        }
+    )
     changes = yearly_change.force_changes(by_force).set_index(["force", "from_year", "to_year"])
     assert changes.loc[("Kent", "2022/23", "2023/24"), "ratio"] == pytest.approx(2.0)
     assert changes.loc[("Kent", "2023/24", "2024/25"), "ratio"] == pytest.approx(0.25)
@@ -61,8 +72,9 @@ def test_trend_needs_three_complete_years():
     few = pd.DataFrame({"financial_year": ["2023/24", "2024/25"], "community_resolutions": [10, 20]})
     assert yearly_change.count_trend(few)["change"] == "too few complete years for a trend"
     # Doubling every year exactly: the log-linear slope is log 2, so 100% a year.
-    doubling = pd.DataFrame({"financial_year": ["2020/21", "2021/22", "2022/23", "2023/24"],
-                             "community_resolutions": [100, 200, 400, 800]})
+    doubling = pd.DataFrame(
+        {"financial_year": ["2020/21", "2021/22", "2022/23", "2023/24"], "community_resolutions": [100, 200, 400, 800]}
+    )
     fit = yearly_change.count_trend(doubling)
     assert fit["percent_per_year"] == pytest.approx(100.0, rel=1e-6)
     assert fit["percent_low"] < 100 < fit["percent_high"]

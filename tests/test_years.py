@@ -1,6 +1,11 @@
 import pytest
 
-from crimeoutcomes.data.years import financial_year_ending_march, financial_years_between, normalise_financial_year, year_slug
+from crimeoutcomes.data.years import (
+    financial_year_ending_march,
+    financial_years_between,
+    normalise_financial_year,
+    year_slug,
+)
 
 
 @pytest.mark.parametrize("text", ["2024/25", "2024-25", "2024_25", "2024/2025", " 2024 / 25 ", "2024–25"])

@@ -8,20 +8,13 @@ from pathlib import Path
 
 import polars as pl
 
-from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.data.read import detect_kind
-from crimeoutcomes.synthetic.sample import DEFAULT_YEARS, write_sample
-from crimeoutcomes.data.source_files import SOURCE_CHOICES, obtain
 from crimeoutcomes.data.cache import write_parquet_atomic
 from crimeoutcomes.data.load import load_outcomes, load_recorded_crime, load_table
-from crimeoutcomes.data.years import normalise_financial_year
-
-
-def _financial_year(value: str) -> str:
-    try:
-        return normalise_financial_year(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
+from crimeoutcomes.data.read import detect_kind
+from crimeoutcomes.data.source_files import SOURCE_CHOICES, obtain
+from crimeoutcomes.data.years import financial_year_argument
+from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.synthetic.sample import DEFAULT_YEARS, write_sample
 
 
 def _cmd_read(args) -> int:
@@ -82,14 +75,19 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_diff(args) -> int:
-    from crimeoutcomes.stats.releases import compare_releases, maturation
     from crimeoutcomes.data.cache import write_csv_atomic
+    from crimeoutcomes.stats.releases import compare_releases, maturation
 
     old, new = (load_table(p, "outcomes") for p in (args.old, args.new))
     diff = compare_releases(old, new, args.old.name, args.new.name)
     print(f"{args.old.name} -> {args.new.name}: {diff.cells.height:,} of {new.height:,} cells differ")
-    with pl.Config(tbl_rows=args.top, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
-                   tbl_width_chars=120, tbl_formatting="ASCII_MARKDOWN"):
+    with pl.Config(
+        tbl_rows=args.top,
+        tbl_hide_dataframe_shape=True,
+        tbl_hide_column_data_types=True,
+        tbl_width_chars=120,
+        tbl_formatting="ASCII_MARKDOWN",
+    ):
         for key in ("force", "offence_code", "outcome_type"):
             print(f"\nBy {key.replace('_', ' ')} (net change; first {args.top}):")
             print(diff.by(key).head(args.top))
@@ -118,73 +116,112 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m crimeoutcomes", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    read = commands.add_parser("read", help="read workbooks into one tidy Parquet table",
-                               description="Read outcomes workbooks (or recorded-crime files) into one tidy table.")
+    read = commands.add_parser(
+        "read",
+        help="read workbooks into one tidy Parquet table",
+        description="Read outcomes workbooks (or recorded-crime files) into one tidy table.",
+    )
     read.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".xlsx or .ods workbooks")
     read.add_argument("--out", required=True, type=Path, metavar="FILE.parquet")
     read.add_argument("--no-cache", action="store_true", help="parse even where a cached copy exists")
     read.set_defaults(run=_cmd_read)
 
     survey = commands.add_parser(
-        "survey", help="list every value in new workbooks the reader has to interpret; exit 1 if any is unknown",
+        "survey",
+        help="list every value in new workbooks the reader has to interpret; exit 1 if any is unknown",
         description="One pass over new workbooks (outcomes files and the recorded-crime file): sheets, header "
-                    "wordings, markers, expired flags, outcome types, forces, offence codes new or gone since "
-                    "the previous year. Exits 1 when anything is unknown, after reporting everything.")
+        "wordings, markers, expired flags, outcome types, forces, offence codes new or gone since "
+        "the previous year. Exits 1 when anything is unknown, after reporting everything.",
+    )
     survey.add_argument("paths", nargs="+", type=Path, metavar="FILE", help=".xlsx or .ods workbooks")
-    survey.add_argument("--raw-dir", type=Path, default=None,
-                        help="where to find the previous year's file when it is not given (default data/raw)")
-    survey.add_argument("--no-data-folder", action="store_true",
-                        help="compare offence codes only among the files given")
+    survey.add_argument(
+        "--raw-dir",
+        type=Path,
+        default=None,
+        help="where to find the previous year's file when it is not given (default data/raw)",
+    )
+    survey.add_argument(
+        "--no-data-folder", action="store_true", help="compare offence codes only among the files given"
+    )
     survey.set_defaults(run=_cmd_survey)
 
-    sample = commands.add_parser("sample", help="write the synthetic sample",
-                                 description="Write SYNTHETIC workbooks in the published layout.")
+    sample = commands.add_parser(
+        "sample", help="write the synthetic sample", description="Write SYNTHETIC workbooks in the published layout."
+    )
     sample.add_argument("--out", required=True, type=Path, metavar="DIR")
     sample.add_argument("--full-size", action="store_true", help="184 offence codes a year (712,448 rows in 2024/25)")
-    sample.add_argument("--years", nargs="+", type=_financial_year, metavar="FY",
-                        help=f"financial years (default {DEFAULT_YEARS[0]} to {DEFAULT_YEARS[-1]})")
+    sample.add_argument(
+        "--years",
+        nargs="+",
+        type=financial_year_argument,
+        metavar="FY",
+        help=f"financial years (default {DEFAULT_YEARS[0]} to {DEFAULT_YEARS[-1]})",
+    )
     sample.add_argument("--format", choices=("xlsx", "ods"), default="xlsx")
     sample.set_defaults(run=_cmd_sample)
 
-    fetch = commands.add_parser("fetch", help="download published files from GOV.UK",
-                                description="Download the newest release of outcomes files and the recorded-crime file.")
+    fetch = commands.add_parser(
+        "fetch",
+        help="download published files from GOV.UK",
+        description="Download the newest release of outcomes files and the recorded-crime file.",
+    )
     which = fetch.add_mutually_exclusive_group()
-    which.add_argument("--year", type=_financial_year, metavar="FY", help="one financial year (default: the latest)")
+    which.add_argument(
+        "--year", type=financial_year_argument, metavar="FY", help="one financial year (default: the latest)"
+    )
     which.add_argument("--all", action="store_true", help="every financial year")
     fetch.add_argument("--raw-dir", type=Path, default=None, help="where to keep them (default data/raw)")
     fetch.add_argument("--base-url", default=None, help="another server in place of GOV.UK (testing only)")
     fetch.add_argument("--quiet", action="store_true", help="no progress bar")
     fetch.set_defaults(run=_cmd_fetch)
 
-    build = commands.add_parser("build", help="get the files and read them into the cache",
-                                description="Get the source files and read them into the cache.")
+    build = commands.add_parser(
+        "build",
+        help="get the files and read them into the cache",
+        description="Get the source files and read them into the cache.",
+    )
     build.add_argument("--source", choices=SOURCE_CHOICES, default="auto")
     build.add_argument("--raw-dir", type=Path, default=None)
     build.set_defaults(run=_cmd_build)
 
-    diff = commands.add_parser("diff", help="what changed between two releases of one year's outcomes file",
-                               description="Compare two releases of the same financial year's outcomes file.")
+    diff = commands.add_parser(
+        "diff",
+        help="what changed between two releases of one year's outcomes file",
+        description="Compare two releases of the same financial year's outcomes file.",
+    )
     diff.add_argument("old", type=Path, metavar="OLD", help="the earlier release (.xlsx or .ods)")
     diff.add_argument("new", type=Path, metavar="NEW", help="the later release")
     diff.add_argument("--out", type=Path, metavar="FILE.csv", help="write every changed cell here")
     diff.add_argument("--top", type=int, default=10, help="rows per summary table (default 10)")
     diff.set_defaults(run=_cmd_diff)
 
-    site = commands.add_parser("site", help="gather every built year into a static site",
-                               description="Copy every year's reports and figures into one folder for a static host.")
+    site = commands.add_parser(
+        "site",
+        help="gather every built year into a static site",
+        description="Copy every year's reports and figures into one folder for a static host.",
+    )
     site.add_argument("--out", type=Path, default=None, help="the folder run_all.py wrote to (default: the project)")
     site.add_argument("--site", type=Path, default=None, help="where to write the site (default OUT/site)")
     site.set_defaults(run=_cmd_site)
 
-    kernel = commands.add_parser("kernel", help="register the 'crimeoutcomes' Jupyter kernel for this Python",
-                                 description="Register the Jupyter kernel the notebooks name (make does it on set-up).")
+    kernel = commands.add_parser(
+        "kernel",
+        help="register the 'crimeoutcomes' Jupyter kernel for this Python",
+        description="Register the Jupyter kernel the notebooks name (make does it on set-up).",
+    )
     kernel.set_defaults(run=_cmd_kernel)
 
-    funnel = commands.add_parser("funnel", help="funnel table of any units' proportions or O/E ratios",
-                                 description="Exact funnel limits and flags, over-dispersion, rank intervals "
-                                             "(see the README, Method).")
-    funnel.add_argument("path", type=Path, metavar="IN.csv",
-                        help="columns unit,events,n (proportion) or unit,observed,expected (ratio); dataset optional")
+    funnel = commands.add_parser(
+        "funnel",
+        help="funnel table of any units' proportions or O/E ratios",
+        description="Exact funnel limits and flags, over-dispersion, rank intervals (see the README, Method).",
+    )
+    funnel.add_argument(
+        "path",
+        type=Path,
+        metavar="IN.csv",
+        help="columns unit,events,n (proportion) or unit,observed,expected (ratio); dataset optional",
+    )
     funnel.add_argument("--out", required=True, type=Path, metavar="OUT.csv")
     funnel.add_argument("--kind", choices=("proportion", "ratio"), help="default: inferred from the columns")
     funnel.set_defaults(run=_cmd_funnel)

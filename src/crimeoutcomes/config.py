@@ -1,7 +1,12 @@
-"""Where things live. The one place that knows the project's folder layout."""
+"""Paths and constants, once: where things live, and the thresholds that decide what readers see.
+
+The thresholds are read from ``reference/assumptions.csv`` (the assumptions log: each value with
+why it is what it is and what changes if it moves), so the log and the code cannot disagree.
+"""
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -64,3 +69,30 @@ def figures_dir(synthetic: bool, slug: str, root: Path | None = None) -> Path:
 def notebooks_dir() -> Path:
     """The notebooks are code, so they live in the checkout even when the data folder is elsewhere."""
     return (checkout_dir() or Path.cwd()) / "notebooks"
+
+
+#: The mark on every page, figure and file built from the synthetic sample.
+SYNTHETIC_MARK = "SYNTHETIC DATA"
+
+
+def _assumptions() -> dict[str, str]:
+    with open(REFERENCE_DIR / "assumptions.csv", newline="", encoding="utf-8") as handle:
+        return {row["name"]: row["value"] for row in csv.DictReader(handle)}
+
+
+ASSUMPTIONS = _assumptions()
+#: Below this share of the national outcomes per recorded crime, a force-quarter has collapsed.
+COLLAPSE_THRESHOLD = float(ASSUMPTIONS["collapse_threshold"])
+#: A force with fewer assigned outcomes is listed but neither ranked nor put on a funnel.
+MIN_OUTCOMES_TO_RANK = int(ASSUMPTIONS["min_outcomes_to_rank"])
+#: A difference within this share of a published figure is the size of revisions between releases.
+REVISION_TOLERANCE = float(ASSUMPTIONS["revision_tolerance"])
+#: How close an 'about' figure must be.
+APPROXIMATE_TOLERANCE = float(ASSUMPTIONS["approximate_tolerance"])
+#: Replicates of the over-dispersion test's parametric bootstrap, and its size.
+BOOTSTRAP_REPLICATES = int(ASSUMPTIONS["bootstrap_replicates"])
+OVERDISPERSION_TEST_SIZE = float(ASSUMPTIONS["overdispersion_test_size"])
+#: Joint posterior draws behind each rank interval.
+RANK_DRAWS = int(ASSUMPTIONS["rank_draws"])
+#: Rates per this many recorded sexual offences.
+RATE_PER = int(ASSUMPTIONS["rate_per"])

@@ -17,15 +17,30 @@ import polars as pl
 import pyarrow as pa
 
 #: Text columns with few distinct values: categories in pandas.
-CATEGORICAL = ("financial_year", "force", "offence_code", "offence_description", "offence_group",
-               "offence_subgroup", "outcome_type", "outcome_description", "outcome_group")
+CATEGORICAL = (
+    "financial_year",
+    "force",
+    "offence_code",
+    "offence_description",
+    "offence_group",
+    "offence_subgroup",
+    "outcome_type",
+    "outcome_description",
+    "outcome_group",
+)
 
 
 def _pandas_type(arrow_type: pa.DataType):
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) or pa.types.is_string_view(arrow_type):
         return pd.StringDtype("pyarrow")
-    return {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
-            pa.int64(): pd.Int64Dtype(), pa.uint32(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get(arrow_type)
+    return {
+        pa.int8(): pd.Int8Dtype(),
+        pa.int16(): pd.Int16Dtype(),
+        pa.int32(): pd.Int32Dtype(),
+        pa.int64(): pd.Int64Dtype(),
+        pa.uint32(): pd.Int64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+    }.get(arrow_type)
 
 
 def to_pandas(frame: pl.DataFrame) -> pd.DataFrame:
@@ -41,8 +56,9 @@ def to_polars(frame: pd.DataFrame) -> pl.DataFrame:
     """pandas -> polars for the engine: categories back to plain text (polars will not join a
     categorical column with a text one), nullable integers kept as integers."""
     data = pl.from_pandas(frame, include_index=False)
-    return data.with_columns([pl.col(c).cast(pl.String) for c, t in data.schema.items()
-                              if t in (pl.Categorical,) or isinstance(t, pl.Enum)])
+    return data.with_columns(
+        [pl.col(c).cast(pl.String) for c, t in data.schema.items() if t in (pl.Categorical,) or isinstance(t, pl.Enum)]
+    )
 
 
 def as_pandas(frame) -> pd.DataFrame:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from crimeoutcomes.errors import CrimeOutcomesError
 
@@ -29,11 +29,13 @@ class FolderNotWritable(CrimeOutcomesError):
 
 
 #: The errors that mean "this cannot be written here", with what to do about each.
-ADVICE = {errno.ENOSPC: "the disk is full: free some space and run again",
-          errno.EDQUOT: "the disk quota is used up: free some space and run again",
-          errno.EROFS: "the file system is read-only: choose another folder (run_all.py --out DIR)",
-          errno.EACCES: "permission denied: choose a folder you can write to (run_all.py --out DIR)",
-          errno.EPERM: "permission denied: choose a folder you can write to (run_all.py --out DIR)"}
+ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space and run again",
+    errno.EDQUOT: "the disk quota is used up: free some space and run again",
+    errno.EROFS: "the file system is read-only: choose another folder (run_all.py --out DIR)",
+    errno.EACCES: "permission denied: choose a folder you can write to (run_all.py --out DIR)",
+    errno.EPERM: "permission denied: choose a folder you can write to (run_all.py --out DIR)",
+}
 
 
 def is_not_writable(error: BaseException) -> bool:
@@ -81,12 +83,13 @@ def exclusive(folder: Path, what: str, *, wait: bool = False) -> Iterator[Path]:
         handle.seek(0)
         holder = handle.read().strip() or "another process"
         handle.close()
-        raise FolderLocked(f"{what} is in use by another run ({holder}); wait for it to finish, or use "
-                           f"another folder. Lock: {path}") from None
+        raise FolderLocked(
+            f"{what} is in use by another run ({holder}); wait for it to finish, or use another folder. Lock: {path}"
+        ) from None
     try:
         handle.seek(0)
         handle.truncate()
-        started = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        started = datetime.now(UTC).replace(microsecond=0).isoformat()
         handle.write(f"process {os.getpid()}, started {started}\n")
         handle.flush()
         yield path

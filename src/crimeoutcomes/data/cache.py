@@ -6,14 +6,15 @@ half-written one can never be read; one that cannot be read is discarded and reb
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import polars as pl
 
 from crimeoutcomes import config
 from crimeoutcomes.atomic import write_atomically
-from crimeoutcomes.data.digests import file_sha256, sha256 as remembered_sha256
+from crimeoutcomes.data.digests import file_sha256
+from crimeoutcomes.data.digests import sha256 as remembered_sha256
 from crimeoutcomes.data.schema import SCHEMA_VERSION
 
 __all__ = ["cache_path", "cached_parse", "file_sha256", "write_csv_atomic", "write_parquet_atomic"]
@@ -27,8 +28,14 @@ def write_parquet_atomic(frame: pl.DataFrame, target: Path) -> Path:
     return write_atomically(target, lambda tmp: frame.write_parquet(tmp, compression="zstd", statistics=True))
 
 
-def cached_parse(source: str | Path, kind: str, parse: Callable[[Path], pl.DataFrame], *,
-                 cache_dir: Path | None = None, use_cache: bool = True) -> pl.DataFrame:
+def cached_parse(
+    source: str | Path,
+    kind: str,
+    parse: Callable[[Path], pl.DataFrame],
+    *,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+) -> pl.DataFrame:
     """``parse(source)``, or its cached result for a source with the same bytes."""
     source = Path(source)
     if not use_cache:
@@ -44,7 +51,6 @@ def cached_parse(source: str | Path, kind: str, parse: Callable[[Path], pl.DataF
     frame = parse(source)
     write_parquet_atomic(frame, target)
     return frame
-
 
 
 def write_csv_atomic(frame: pl.DataFrame, target: Path) -> Path:

@@ -6,14 +6,14 @@ and value, and says how to fix it, because a silent mistake here would move publ
 from __future__ import annotations
 
 import difflib
-from typing import Sequence
+from collections.abc import Sequence
 
 import polars as pl
 
-from crimeoutcomes.data.codes import canonical_force_names, forces, outcome_types
-from crimeoutcomes.errors import InputFileError
 from crimeoutcomes.config import REFERENCE_DIR
+from crimeoutcomes.data.codes import canonical_force_names, forces, outcome_types
 from crimeoutcomes.data.workbook import LocatedTable
+from crimeoutcomes.errors import InputFileError
 
 
 def _first(bad: pl.Series) -> int | None:
@@ -30,8 +30,12 @@ def known_forces(table: LocatedTable, names: pl.Series) -> None:
     close = closest_force(value)
     hint = f" (did you mean {close!r}?)" if close else ""
     raise InputFileError(
-        table.path, f"unknown force {value!r}{hint}: {force_fix()}", sheet=table.sheet, column=table.headers["force"],
-        row=table.sheet_row(index))
+        table.path,
+        f"unknown force {value!r}{hint}: {force_fix()}",
+        sheet=table.sheet,
+        column=table.headers["force"],
+        row=table.sheet_row(index),
+    )
 
 
 def closest_force(value: str) -> str | None:
@@ -53,15 +57,21 @@ def known_outcome_types(table: LocatedTable, types: pl.Series) -> None:
         return
     value = types[index]
     raise InputFileError(
-        table.path, f"unknown outcome type {value!r} (known: {', '.join(known)}): {outcome_type_fix(value)}",
-        sheet=table.sheet, column=table.headers["outcome_type"], row=table.sheet_row(index))
+        table.path,
+        f"unknown outcome type {value!r} (known: {', '.join(known)}): {outcome_type_fix(value)}",
+        sheet=table.sheet,
+        column=table.headers["outcome_type"],
+        row=table.sheet_row(index),
+    )
 
 
 def outcome_type_fix(value: str) -> str:
     """What to do about an outcome type outcome_types.csv does not know."""
     if value.lower() in ("1a", "2a", "3a"):
-        return ("types 1a, 2a and 3a belong to the alternate-offences file and repeat outcomes of types 1-3, "
-                "so adding them double counts: read the main outcomes file instead")
+        return (
+            "types 1a, 2a and 3a belong to the alternate-offences file and repeat outcomes of types 1-3, "
+            "so adding them double counts: read the main outcomes file instead"
+        )
     return f"if the Home Office has added a type, add it with its group to {REFERENCE_DIR / 'outcome_types.csv'}"
 
 
@@ -84,5 +94,9 @@ def one_row_each(table: LocatedTable, frame: pl.DataFrame, key: Sequence[str]) -
     if "offence_code" in key:
         hint = " (if the codes were saved as numbers, 4.10 reads as 4.1: keep offence codes as text)"
     raise InputFileError(
-        table.path, f"rows {rows[0]} and {rows[1]} both hold {described}; each should appear once{hint} "
-        f"({int(repeated.sum())} rows are repeats)", sheet=table.sheet, row=rows[1])
+        table.path,
+        f"rows {rows[0]} and {rows[1]} both hold {described}; each should appear once{hint} "
+        f"({int(repeated.sum())} rows are repeats)",
+        sheet=table.sheet,
+        row=rows[1],
+    )

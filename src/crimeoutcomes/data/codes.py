@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from crimeoutcomes.config import REFERENCE_DIR
 
 SEXUAL_OFFENCES_GROUP = "Sexual offences"
 NOT_YET_ASSIGNED = "0"
-CHARGED_SUMMONSED = "1"
 COMMUNITY_RESOLUTION = "8"
 #: The outcome groups that, with charges, make up the "solved" outcomes the press compares against.
 CHARGE_AND_OUT_OF_COURT_GROUPS = ("Charged/Summonsed", "Out-of-court (formal)", "Out-of-court (informal)")
@@ -41,11 +40,10 @@ class SexualOffence:
     child_victim_under_age: int | None
 
 
-@lru_cache(maxsize=None)
+@cache
 def outcome_types() -> tuple[OutcomeType, ...]:
     return tuple(
-        OutcomeType(r["outcome_type"], r["outcome_description"], r["outcome_group"])
-        for r in _rows("outcome_types.csv")
+        OutcomeType(r["outcome_type"], r["outcome_description"], r["outcome_group"]) for r in _rows("outcome_types.csv")
     )
 
 
@@ -55,18 +53,13 @@ def charge_and_out_of_court_types() -> tuple[str, ...]:
     return tuple(t.code for t in outcome_types() if t.group in CHARGE_AND_OUT_OF_COURT_GROUPS)
 
 
-@lru_cache(maxsize=None)
+@cache
 def forces() -> tuple[str, ...]:
     """The 44 forces of the outcomes files, in the files' alphabetical order."""
     return tuple(r["force"] for r in _rows("forces.csv"))
 
 
-@lru_cache(maxsize=None)
-def territorial_forces() -> tuple[str, ...]:
-    return tuple(r["force"] for r in _rows("forces.csv") if r["territorial"] == "True")
-
-
-@lru_cache(maxsize=None)
+@cache
 def sexual_offences() -> tuple[SexualOffence, ...]:
     return tuple(
         SexualOffence(
@@ -90,7 +83,7 @@ def child_rape_codes() -> tuple[str, ...]:
     return tuple(o.code for o in child_victim_offences() if o.subgroup == "Rape offences")
 
 
-@lru_cache(maxsize=None)
+@cache
 def canonical_force_names() -> dict[str, str]:
     """Other spellings of force names -> the Home Office spelling of the outcomes files."""
     return {r["alias"]: r["force"] for r in _rows("force_aliases.csv")}

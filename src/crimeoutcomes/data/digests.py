@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from crimeoutcomes import config
-from crimeoutcomes.atomic import write_text_atomically
+from crimeoutcomes.atomic import write_json
 
 MEMO_FILE = "sha256.json"
 #: A file changed less than this long ago is not remembered: timestamps are coarse (a few ms), so a
@@ -66,7 +66,7 @@ def sha256_of(files: list[Path], cache_dir: Path | None = None) -> dict[Path, st
             changed = True
     if changed:
         try:
-            write_text_atomically(memo_path, json.dumps(memo, indent=1, sort_keys=True) + "\n")
+            write_json(memo, memo_path, indent=1)
         except OSError:
             pass  # only a memo: a read-only cache folder costs time, never correctness
     return found

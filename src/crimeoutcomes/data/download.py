@@ -4,31 +4,37 @@ from __future__ import annotations
 
 import hashlib
 import os
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable
 
 import requests
 from tqdm import tqdm
 
 from crimeoutcomes import config
-from crimeoutcomes.errors import CrimeOutcomesError, DownloadError, InputFileError
-from crimeoutcomes.data.http import HttpPolicy, get, new_session
-from crimeoutcomes.locks import exclusive
-from crimeoutcomes.data.manifest import load_manifest, save_manifest, upsert_entry
-from crimeoutcomes.data.govuk import OUTCOMES, RECORDED_CRIME, SourceFile, discover, newest
 from crimeoutcomes.data.cache import file_sha256
+from crimeoutcomes.data.govuk import OUTCOMES, RECORDED_CRIME, SourceFile, discover, newest
+from crimeoutcomes.data.http import HttpPolicy, get, new_session
+from crimeoutcomes.data.manifest import load_manifest, save_manifest, upsert_entry
 from crimeoutcomes.data.workbook import workbook_format
+from crimeoutcomes.errors import CrimeOutcomesError, DownloadError, InputFileError
+from crimeoutcomes.locks import exclusive
 
 _CHUNK = 1024 * 1024
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def download_file(source: SourceFile, raw_dir: Path | None = None, *, policy: HttpPolicy | None = None,
-                  session: requests.Session | None = None, progress: bool = True) -> dict:
+def download_file(
+    source: SourceFile,
+    raw_dir: Path | None = None,
+    *,
+    policy: HttpPolicy | None = None,
+    session: requests.Session | None = None,
+    progress: bool = True,
+) -> dict:
     """Fetch one file into ``raw_dir`` unless an identical copy is there; returns its manifest entry."""
     raw_dir = raw_dir or config.raw_dir()
     policy = policy or HttpPolicy()
@@ -50,10 +56,17 @@ def download_file(source: SourceFile, raw_dir: Path | None = None, *, policy: Ht
     finally:
         tmp.unlink(missing_ok=True)
     entry = {
-        "filename": source.filename, "title": source.title, "url": source.url, "kind": source.kind,
-        "financial_year": source.financial_year, "release": source.release,
+        "filename": source.filename,
+        "title": source.title,
+        "url": source.url,
+        "kind": source.kind,
+        "financial_year": source.financial_year,
+        "release": source.release,
         "release_date": source.release_date.isoformat() if source.release_date else None,
-        "retrieved_at": _now(), "bytes": size, "sha256": digest, "synthetic": False,
+        "retrieved_at": _now(),
+        "bytes": size,
+        "sha256": digest,
+        "synthetic": False,
     }
     save_manifest(upsert_entry(load_manifest(raw_dir), entry), raw_dir)
     return entry
@@ -66,8 +79,9 @@ def _stream(source: SourceFile, tmp: Path, policy: HttpPolicy, session, progress
         if declared > policy.max_bytes:
             raise DownloadError(f"{source.url}: {declared:,} bytes is over the {policy.max_bytes:,}-byte ceiling")
         digest, size = hashlib.sha256(), 0
-        bar = tqdm(total=declared or None, unit="B", unit_scale=True, desc=source.filename,
-                   disable=not progress, leave=False)
+        bar = tqdm(
+            total=declared or None, unit="B", unit_scale=True, desc=source.filename, disable=not progress, leave=False
+        )
         with open(tmp, "wb") as out, bar:
             for chunk in response.iter_content(_CHUNK):
                 size += len(chunk)
@@ -98,18 +112,27 @@ def select(sources: Iterable[SourceFile], years: Iterable[str] | str | None) -> 
             raise DownloadError("no outcomes file is listed on the page")
         years = [max(published)]
     wanted = None if years is None else set(years)
-    picked = [s for (kind, year), s in sorted(chosen.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
-              if kind == RECORDED_CRIME or wanted is None or year in wanted]
+    picked = [
+        s
+        for (kind, year), s in sorted(chosen.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+        if kind == RECORDED_CRIME or wanted is None or year in wanted
+    ]
     missing = (wanted or set()) - {s.financial_year for s in picked if s.kind == OUTCOMES}
     if missing:
         available = sorted(y for k, y in chosen if k == OUTCOMES)
-        raise DownloadError(f"no outcomes file published for {', '.join(sorted(missing))} "
-                            f"(published: {', '.join(available)})")
+        raise DownloadError(
+            f"no outcomes file published for {', '.join(sorted(missing))} (published: {', '.join(available)})"
+        )
     return picked
 
 
-def fetch(years: Iterable[str] | str | None = None, raw_dir: Path | None = None, *, base_url: str | None = None,
-          progress: bool = True) -> list[dict]:
+def fetch(
+    years: Iterable[str] | str | None = None,
+    raw_dir: Path | None = None,
+    *,
+    base_url: str | None = None,
+    progress: bool = True,
+) -> list[dict]:
     """Discover the published files and download the newest release of each wanted year."""
     policy = HttpPolicy.for_base_url(base_url) if base_url else HttpPolicy()
     session = new_session()
@@ -118,8 +141,9 @@ def fetch(years: Iterable[str] | str | None = None, raw_dir: Path | None = None,
     with exclusive(raw_dir, f"the download folder {raw_dir}", wait=True):
         for stale in raw_dir.glob(".*.part"):  # left by a download that was killed (we hold the folder)
             stale.unlink(missing_ok=True)
-        entries = [download_file(s, raw_dir, policy=policy, session=session, progress=progress)
-                   for s in select(sources, years)]
+        entries = [
+            download_file(s, raw_dir, policy=policy, session=session, progress=progress) for s in select(sources, years)
+        ]
         _record_discovered(sources, raw_dir)
     return entries
 
@@ -132,7 +156,11 @@ def _held(manifest: dict, raw_dir: Path) -> dict[tuple[str, str | None], dict]:
     """The newest downloaded release of each (kind, financial year) on disk."""
     held: dict[tuple[str, str | None], dict] = {}
     for entry in manifest.get("files", []):
-        if entry.get("url") and entry.get("kind") in (OUTCOMES, RECORDED_CRIME) and (raw_dir / entry["filename"]).is_file():
+        if (
+            entry.get("url")
+            and entry.get("kind") in (OUTCOMES, RECORDED_CRIME)
+            and (raw_dir / entry["filename"]).is_file()
+        ):
             key = (entry["kind"], entry.get("financial_year") if entry["kind"] == OUTCOMES else None)
             if key not in held or (entry.get("release_date") or "") > (held[key].get("release_date") or ""):
                 held[key] = entry
@@ -148,8 +176,9 @@ def updates(sources: Iterable[SourceFile], held: dict[tuple[str, str | None], di
     for (kind, year), source in sorted(newest(sources).items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         have = held.get((kind, year))
         if have is not None:
-            if source.filename != have["filename"] and (source.release_date.isoformat() if source.release_date
-                                                         else "") > (have.get("release_date") or ""):
+            if source.filename != have["filename"] and (
+                source.release_date.isoformat() if source.release_date else ""
+            ) > (have.get("release_date") or ""):
                 wanted.append((source, f"re-issued ({have.get('release') or have['filename']} -> {source.release})"))
         elif kind == RECORDED_CRIME:
             wanted.append((source, "not held"))
@@ -158,15 +187,19 @@ def updates(sources: Iterable[SourceFile], held: dict[tuple[str, str | None], di
     return wanted
 
 
-def update(raw_dir: Path | None = None, *, base_url: str | None = None, progress: bool = True,
-           log=lambda message: None) -> list[dict]:
+def update(
+    raw_dir: Path | None = None, *, base_url: str | None = None, progress: bool = True, log=lambda message: None
+) -> list[dict]:
     """Ask GOV.UK which releases exist and download only what is new or re-issued since the folder
     was filled (see ``updates``); returns the new manifest entries. Discovery failing raises
     DownloadError or SourceDiscoveryError (the caller uses what it has); one file failing to
     download is logged and the others are still fetched."""
     raw_dir = raw_dir or config.raw_dir()
-    policy = HttpPolicy.for_base_url(base_url, retries=CHECK_POLICY.retries,
-                                     timeout_seconds=CHECK_POLICY.timeout_seconds) if base_url else CHECK_POLICY
+    policy = (
+        HttpPolicy.for_base_url(base_url, retries=CHECK_POLICY.retries, timeout_seconds=CHECK_POLICY.timeout_seconds)
+        if base_url
+        else CHECK_POLICY
+    )
     session = new_session()
     sources = discover(policy, session, base_url)
     with exclusive(raw_dir, f"the download folder {raw_dir}", wait=True):
@@ -188,7 +221,17 @@ def _record_discovered(sources: list[SourceFile], raw_dir: Path) -> None:
     manifest = load_manifest(raw_dir)
     chosen = set(newest(sources).values())
     manifest["discovered"] = sorted(
-        ({"title": s.title, "filename": s.filename, "kind": s.kind, "financial_year": s.financial_year,
-          "release": s.release, "newest": s in chosen} for s in sources),
-        key=lambda d: d["filename"])
+        (
+            {
+                "title": s.title,
+                "filename": s.filename,
+                "kind": s.kind,
+                "financial_year": s.financial_year,
+                "release": s.release,
+                "newest": s in chosen,
+            }
+            for s in sources
+        ),
+        key=lambda d: d["filename"],
+    )
     save_manifest(manifest, raw_dir)

@@ -8,30 +8,31 @@ words them; a year re-issued under a newer date stamp supersedes the older file.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
-from typing import Iterable
 from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 
-from crimeoutcomes.errors import DownloadError, SourceDiscoveryError
 from crimeoutcomes.data.http import HttpPolicy, get
+from crimeoutcomes.data.schema import OUTCOMES, RECORDED_CRIME, WORKBOOK_SUFFIXES
 from crimeoutcomes.data.years import financial_year_ending_march
+from crimeoutcomes.errors import DownloadError, SourceDiscoveryError
 
 PAGE_PATH = "government/statistical-data-sets/police-recorded-crime-and-outcomes-open-data-tables"
 GOVUK = "https://www.gov.uk/"
 CONTENT_API_URL = f"{GOVUK}api/content/{PAGE_PATH}"
 LANDING_PAGE_URL = f"{GOVUK}{PAGE_PATH}"
 
-OUTCOMES = "outcomes"
-RECORDED_CRIME = "recorded_crime"
 
-_WORKBOOK_SUFFIXES = (".xlsx", ".ods")
-_EXCLUDED = re.compile(r"alternat|subcode|supplementary|firearm|knive|knife|sharp|geographical reference|"
-                       r"user guide|vawg", re.IGNORECASE)
+_EXCLUDED = re.compile(
+    r"alternat|subcode|supplementary|firearm|knive|knife|sharp|geographical reference|"
+    r"user guide|vawg",
+    re.IGNORECASE,
+)
 _OUTCOMES_TITLE = re.compile(r"\boutcomes\s+open\s+data\b", re.IGNORECASE)
 _PFA_TITLE = re.compile(r"\bpolice\s+force\s+area\b", re.IGNORECASE)
 _YEAR_ENDING = re.compile(r"years?\s+ending\s+march\s+(20\d{2})", re.IGNORECASE)
@@ -65,7 +66,7 @@ def classify(title: str, url: str, filename: str | None = None) -> SourceFile | 
     """A SourceFile for an outcomes or recorded-crime attachment; None for anything else."""
     title = " ".join(title.split())
     filename = filename or unquote(PurePosixPath(urlsplit(url).path).name)
-    if not filename.lower().endswith(_WORKBOOK_SUFFIXES) or _EXCLUDED.search(title):
+    if not filename.lower().endswith(WORKBOOK_SUFFIXES) or _EXCLUDED.search(title):
         return None
     release, release_date = release_of(filename)
     if _OUTCOMES_TITLE.search(title):
@@ -73,8 +74,9 @@ def classify(title: str, url: str, filename: str | None = None) -> SourceFile | 
         # Ranges ('... 2006 to year ending March 2014') and in-year files use another layout or are partial.
         if len(years) != 1 or _RANGE.search(title) or re.search(r"-to-", filename, re.IGNORECASE):
             return None
-        return SourceFile(OUTCOMES, financial_year_ending_march(int(years[0])), title, url, filename,
-                          release, release_date)
+        return SourceFile(
+            OUTCOMES, financial_year_ending_march(int(years[0])), title, url, filename, release, release_date
+        )
     if _PFA_TITLE.search(title) and re.search(r"\bonwards\b", title, re.IGNORECASE):
         return SourceFile(RECORDED_CRIME, None, title, url, filename, release, release_date)
     return None
@@ -128,8 +130,9 @@ def from_landing_page(html: str, page_url: str = LANDING_PAGE_URL) -> list[Sourc
     return found
 
 
-def discover(policy: HttpPolicy | None = None, session: requests.Session | None = None,
-             base_url: str | None = None) -> list[SourceFile]:
+def discover(
+    policy: HttpPolicy | None = None, session: requests.Session | None = None, base_url: str | None = None
+) -> list[SourceFile]:
     """Every outcomes and recorded-crime file on the page: Content API first, landing page second."""
     policy = policy or (HttpPolicy.for_base_url(base_url) if base_url else HttpPolicy())
     root = base_url.rstrip("/") + "/" if base_url else GOVUK

@@ -30,7 +30,7 @@ class HttpPolicy:
     max_bytes: int = 250 * 1024**2  # the largest published file is ~45 MB
 
     @classmethod
-    def for_base_url(cls, base_url: str, **overrides) -> "HttpPolicy":
+    def for_base_url(cls, base_url: str, **overrides) -> HttpPolicy:
         """Rules for a test server: its own host and scheme only."""
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -52,8 +52,9 @@ def new_session() -> requests.Session:
     return session
 
 
-def get(url: str, policy: HttpPolicy, session: requests.Session | None = None, *,
-        stream: bool = False, sleep=time.sleep) -> requests.Response:
+def get(
+    url: str, policy: HttpPolicy, session: requests.Session | None = None, *, stream: bool = False, sleep=time.sleep
+) -> requests.Response:
     """GET ``url`` under ``policy``, following only redirects the policy allows; retries with back-off."""
     session = session or new_session()
     last_problem = "no attempt made"
@@ -65,8 +66,9 @@ def get(url: str, policy: HttpPolicy, session: requests.Session | None = None, *
         except (requests.ConnectionError, requests.Timeout) as exc:
             if _name_not_resolved(exc):
                 # Not transient (no network, or no such host): waiting and retrying would only delay the answer.
-                raise DownloadError(f"cannot reach {urlsplit(url).hostname}: its name does not resolve "
-                                    "(no network connection?)") from exc
+                raise DownloadError(
+                    f"cannot reach {urlsplit(url).hostname}: its name does not resolve (no network connection?)"
+                ) from exc
             last_problem = f"{type(exc).__name__}: {exc}"
             continue
         if response.status_code in _RETRY_STATUS:

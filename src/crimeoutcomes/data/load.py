@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import polars as pl
 
-from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.data.read import OUTCOMES, PARSERS, RECORDED_CRIME, detect_kind
 from crimeoutcomes.data.cache import cached_parse
+from crimeoutcomes.data.read import OUTCOMES, PARSERS, RECORDED_CRIME, detect_kind
+from crimeoutcomes.errors import CrimeOutcomesError
 
 
-def load_table(path: str | Path, kind: str | None = None, *, use_cache: bool = True,
-               cache_dir: Path | None = None) -> pl.DataFrame:
+def load_table(
+    path: str | Path, kind: str | None = None, *, use_cache: bool = True, cache_dir: Path | None = None
+) -> pl.DataFrame:
     kind = kind or detect_kind(path)
     return cached_parse(path, kind, PARSERS[kind], cache_dir=cache_dir, use_cache=use_cache)
 
 
-def load_outcomes(files: Sequence[str | Path], *, use_cache: bool = True,
-                  cache_dir: Path | None = None) -> pl.DataFrame:
+def load_outcomes(
+    files: Sequence[str | Path], *, use_cache: bool = True, cache_dir: Path | None = None
+) -> pl.DataFrame:
     """One outcomes table from several workbooks, one release per financial year."""
     frames, seen = [], {}
     for path in files:
@@ -28,7 +30,8 @@ def load_outcomes(files: Sequence[str | Path], *, use_cache: bool = True,
             if year in seen:
                 raise CrimeOutcomesError(
                     f"{seen[year]} and {path} both hold {year}: pass one release of each year "
-                    "(compare releases with 'python -m crimeoutcomes diff')")
+                    "(compare releases with 'python -m crimeoutcomes diff')"
+                )
             seen[year] = path
         frames.append(frame)
     if not frames:

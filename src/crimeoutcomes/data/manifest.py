@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from crimeoutcomes import config
-from crimeoutcomes.atomic import write_text_atomically
+from crimeoutcomes.atomic import write_json
 
 
 def load_manifest(folder: Path | None = None) -> dict:
@@ -20,7 +20,7 @@ def save_manifest(manifest: dict, folder: Path | None = None) -> Path:
     """Write atomically, entries sorted by file name, so that re-runs give the same bytes."""
     path = config.manifest_path(folder)
     manifest = {**manifest, "files": sorted(manifest.get("files", []), key=lambda e: e["filename"])}
-    return write_text_atomically(path, json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    return write_json(manifest, path)
 
 
 def upsert_entry(manifest: dict, entry: dict) -> dict:

@@ -17,13 +17,24 @@ import polars as pl
 
 from crimeoutcomes.data import checks
 from crimeoutcomes.data.codes import canonical_force_names
-from crimeoutcomes.errors import InputFileError
-from crimeoutcomes.data.schema import OUTCOMES_COLUMNS, RECORDED_CRIME_COLUMNS
-from crimeoutcomes.data.workbook import LocatedTable, Workbook, iter_sheet_names, locate_table, normalise_label, open_workbook
+from crimeoutcomes.data.schema import (
+    OUTCOMES,
+    OUTCOMES_COLUMNS,
+    OUTCOMES_KEY,
+    RECORDED_CRIME,
+    RECORDED_CRIME_COLUMNS,
+    RECORDED_CRIME_KEY,
+)
+from crimeoutcomes.data.workbook import (
+    LocatedTable,
+    Workbook,
+    iter_sheet_names,
+    locate_table,
+    normalise_label,
+    open_workbook,
+)
 from crimeoutcomes.data.years import normalise_financial_year
-
-OUTCOMES = "outcomes"
-RECORDED_CRIME = "recorded_crime"
+from crimeoutcomes.errors import InputFileError
 
 
 def _names(*labels: str) -> tuple[str, ...]:
@@ -39,8 +50,9 @@ OUTCOMES_HEADERS: dict[str, tuple[str, ...]] = {
     "offence_description": _names("Offence Description", "Offence", "Offence Name"),
     "offence_group": _names("Offence Group", "Group"),
     "offence_subgroup": _names("Offence Subgroup", "Offence Sub Group", "Offence Sub-group", "Subgroup"),
-    "offence_code_expired": _names("Offence code expired", "Offence Code Expired", "Code expired", "Expired",
-                                   "Offence code expired flag"),
+    "offence_code_expired": _names(
+        "Offence code expired", "Offence Code Expired", "Code expired", "Expired", "Offence code expired flag"
+    ),
     "outcome_type": _names("Outcome Type", "Outcome", "Outcome Code", "Outcome Type Code", "Outcome Number"),
     "outcome_description": _names("Outcome Description", "Outcome Type Description", "Outcome Name"),
     "outcome_group": _names("Outcome Group", "Outcome Type Group"),
@@ -68,13 +80,17 @@ RECORDED_CRIME_HEADERS: dict[str, tuple[str, ...]] = {
     "offence_description": OUTCOMES_HEADERS["offence_description"],
     "offence_group": OUTCOMES_HEADERS["offence_group"],
     "offence_subgroup": OUTCOMES_HEADERS["offence_subgroup"],
-    "offences": _names("Number of Offences", "Offences", "Number of offences recorded", "Recorded offences",
-                       "Number of crimes", "Count"),
+    "offences": _names(
+        "Number of Offences",
+        "Offences",
+        "Number of offences recorded",
+        "Recorded offences",
+        "Number of crimes",
+        "Count",
+    ),
 }
 
 #: What identifies a row: no two rows of a file may share it.
-OUTCOMES_KEY = ("financial_year", "quarter", "force", "offence_code", "outcome_type")
-RECORDED_CRIME_KEY = ("financial_year", "quarter", "force", "offence_code")
 
 _NOT_DATA_SHEETS = ("cover", "note", "content", "pivot", "metadata", "readme", "guidance", "index")
 _YEAR_SHEET = re.compile(r"^\s*(\d{4})\s*[_\-/ ]\s*(\d{2}|\d{4})\s*$")
@@ -122,8 +138,11 @@ def _fail_on_first(table: LocatedTable, bad: pl.Series, field: str, problem: str
     if bad.any():
         index = int(bad.arg_true()[0])
         raise InputFileError(
-            table.path, f"{problem}: {values[index]!r} ({int(bad.sum())} such cells)",
-            sheet=table.sheet, column=table.headers[field], row=table.sheet_row(index),
+            table.path,
+            f"{problem}: {values[index]!r} ({int(bad.sum())} such cells)",
+            sheet=table.sheet,
+            column=table.headers[field],
+            row=table.sheet_row(index),
         )
 
 
@@ -133,8 +152,11 @@ def _require(workbook: Workbook, table: LocatedTable, fields: tuple[str, ...], w
         wanted = ", ".join(repr(f.replace("_", " ")) for f in missing)
         found = ", ".join(repr(h) for h in table.headers.values())
         raise InputFileError(
-            workbook.path, f"the {what} table has no {wanted} column (columns found: {found})",
-            sheet=table.sheet, column=missing[0].replace("_", " "))
+            workbook.path,
+            f"the {what} table has no {wanted} column (columns found: {found})",
+            sheet=table.sheet,
+            column=missing[0].replace("_", " "),
+        )
 
 
 def classify_counts(raw: pl.Series) -> pl.DataFrame:
@@ -142,12 +164,21 @@ def classify_counts(raw: pl.Series) -> pl.DataFrame:
     number nor a marker). The reader stops at the first bad cell; the survey counts them all."""
     frame = pl.DataFrame({"raw": raw}).with_columns(marker=is_marker(pl.col("raw")))
     frame = frame.with_columns(
-        number=pl.when(pl.col("marker")).then(None)
-        .otherwise(pl.col("raw").str.replace_all(",", "").cast(pl.Float64, strict=False)))
-    return frame.with_columns(bad=(
-        pl.col("raw").is_not_null() & ~pl.col("marker")
-        & (pl.col("number").is_null() | (pl.col("number") != pl.col("number").round(0))
-           | pl.col("number").is_infinite())).fill_null(False))
+        number=pl.when(pl.col("marker"))
+        .then(None)
+        .otherwise(pl.col("raw").str.replace_all(",", "").cast(pl.Float64, strict=False))
+    )
+    return frame.with_columns(
+        bad=(
+            pl.col("raw").is_not_null()
+            & ~pl.col("marker")
+            & (
+                pl.col("number").is_null()
+                | (pl.col("number") != pl.col("number").round(0))
+                | pl.col("number").is_infinite()
+            )
+        ).fill_null(False)
+    )
 
 
 def _parse_counts(table: LocatedTable, field: str) -> tuple[pl.Series, pl.Series]:
@@ -258,7 +289,8 @@ def parse_outcomes(path: str | Path) -> pl.DataFrame:
         raise InputFileError(
             workbook.path,
             "no outcomes data sheet: no sheet has a header row naming force, outcome type and counts "
-            f"(sheets: {', '.join(map(repr, workbook.sheet_names))})")
+            f"(sheets: {', '.join(map(repr, workbook.sheet_names))})",
+        )
     return pl.concat([_tidy_outcomes(workbook, t) for t in tables], how="vertical")
 
 
@@ -266,9 +298,12 @@ def _tidy_outcomes(workbook: Workbook, table: LocatedTable) -> pl.DataFrame:
     counts = [f for f in ("recorded", "closed") if f in table.columns]
     if not counts:
         raise InputFileError(
-            workbook.path, "the outcomes table has no count column ('Outcomes for offences that were recorded "
-            "in the quarter' or 'Outcomes for investigations closed in the quarter')", sheet=table.sheet,
-            column="Outcomes for offences that were recorded in the quarter")
+            workbook.path,
+            "the outcomes table has no count column ('Outcomes for offences that were recorded "
+            "in the quarter' or 'Outcomes for investigations closed in the quarter')",
+            sheet=table.sheet,
+            column="Outcomes for offences that were recorded in the quarter",
+        )
     # An annual layout (the 2006-2014 archive) has neither quarter nor offence code: both NA then.
     annual = "quarter" not in table.columns and "offence_code" not in table.columns
     required = ("financial_year", "force", "outcome_type") + (() if annual else ("quarter", "offence_code"))
@@ -305,21 +340,31 @@ def _tidy_outcomes(workbook: Workbook, table: LocatedTable) -> pl.DataFrame:
         closed_note=closed_note,
     )
     _fail_on_first(table, frame["force"].is_null(), "force", "force name is blank", frame["force"])
-    _fail_on_first(table, frame["outcome_type"].is_null(), "outcome_type", "outcome type is blank",
-                   frame["outcome_type"])
+    _fail_on_first(
+        table, frame["outcome_type"].is_null(), "outcome_type", "outcome type is blank", frame["outcome_type"]
+    )
     if not annual:
-        _fail_on_first(table, frame["offence_code"].is_null(), "offence_code", "offence code is blank",
-                       frame["offence_code"])
+        _fail_on_first(
+            table, frame["offence_code"].is_null(), "offence_code", "offence code is blank", frame["offence_code"]
+        )
 
-    expired_marker = pl.concat_str([pl.col("recorded_note"), pl.col("closed_note")], ignore_nulls=True) \
-        .str.to_lowercase().str.contains("expired").fill_null(False)
+    expired_marker = (
+        pl.concat_str([pl.col("recorded_note"), pl.col("closed_note")], ignore_nulls=True)
+        .str.to_lowercase()
+        .str.contains("expired")
+        .fill_null(False)
+    )
     frame = frame.with_columns(
         force=_canonical_force(pl.col("force")),
         offence_code_expired=flag_means_expired(pl.col("expired_flag")) | expired_marker,
-        note=pl.when(pl.col("recorded_note").is_not_null() & pl.col("closed_note").is_not_null()
-                     & (pl.col("recorded_note") != pl.col("closed_note")))
-        .then(pl.concat_str([pl.lit("recorded: "), pl.col("recorded_note"), pl.lit("; closed: "),
-                             pl.col("closed_note")]))
+        note=pl.when(
+            pl.col("recorded_note").is_not_null()
+            & pl.col("closed_note").is_not_null()
+            & (pl.col("recorded_note") != pl.col("closed_note"))
+        )
+        .then(
+            pl.concat_str([pl.lit("recorded: "), pl.col("recorded_note"), pl.lit("; closed: "), pl.col("closed_note")])
+        )
         .otherwise(pl.coalesce("recorded_note", "closed_note")),
     )
     if not annual:  # the 2006-2014 archive has its own forces and text outcome labels
@@ -352,7 +397,8 @@ def parse_recorded_crime(path: str | Path) -> pl.DataFrame:
         raise InputFileError(
             workbook.path,
             "no recorded-crime data sheet: expected sheets named by financial year (2012_13, 2013_14, ...) "
-            f"with a header row (sheets: {', '.join(map(repr, workbook.sheet_names))})")
+            f"with a header row (sheets: {', '.join(map(repr, workbook.sheet_names))})",
+        )
     frames = _in_parallel(lambda table: _tidy_recorded_crime(workbook, table), tables)
     return pl.concat(frames, how="vertical")
 

@@ -31,5 +31,16 @@ OUTCOMES_COLUMNS: dict[str, pl.DataType] = {
 
 RECORDED_CRIME_COLUMNS: dict[str, pl.DataType] = {**_KEY_COLUMNS, "offences": pl.Int64()}
 
+#: The two kinds of table (and of source file).
+OUTCOMES = "outcomes"
+RECORDED_CRIME = "recorded_crime"
+#: One row of each table per value of its key: a duplicate is refused when the file is read.
+OUTCOMES_KEY = ("financial_year", "quarter", "force", "offence_code", "outcome_type")
+RECORDED_CRIME_KEY = ("financial_year", "quarter", "force", "offence_code")
+#: A force's quarter: what a gap or a collapse is counted in.
+FORCE_QUARTER = ["financial_year", "quarter", "force"]
+#: The files the reader takes.
+WORKBOOK_SUFFIXES = (".xlsx", ".ods")
+
 #: The two ways of counting outcomes; each names a count column of the outcomes table.
 COUNT_BASES = ("closed", "recorded")

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crimeoutcomes import config
+from crimeoutcomes.data.digests import file_sha256
 from crimeoutcomes.data.download import fetch
+from crimeoutcomes.data.manifest import load_manifest
+from crimeoutcomes.data.schema import WORKBOOK_SUFFIXES
+from crimeoutcomes.data.years import LATEST, normalise_financial_year
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.locks import exclusive
-from crimeoutcomes.data.manifest import load_manifest
 from crimeoutcomes.synthetic.sample import SAMPLE_VERSION, write_sample
-from crimeoutcomes.data.digests import file_sha256
-from crimeoutcomes.data.years import LATEST, normalise_financial_year
 
 # The reader (pandas through tables) is imported where it is used: a run whose files are listed in a
 # manifest and whose build is up to date never reads a workbook.
@@ -56,13 +57,13 @@ def from_manifest(folder: Path) -> SourceSet:
     ordered = {key: sorted(entries, key=_release_order) for key, entries in by_year.items()}
     recorded = ordered.pop(None, None)
     return SourceSet(
-        folder=folder, synthetic=bool(manifest.get("synthetic")),
+        folder=folder,
+        synthetic=bool(manifest.get("synthetic")),
         outcomes={y: folder / entries[-1]["filename"] for y, entries in sorted(ordered.items())},
-        recorded_crime=folder / recorded[-1]["filename"] if recorded else None, manifest=manifest,
-        releases={y: [folder / e["filename"] for e in entries] for y, entries in sorted(ordered.items())})
-
-
-WORKBOOK_SUFFIXES = (".xlsx", ".ods")
+        recorded_crime=folder / recorded[-1]["filename"] if recorded else None,
+        manifest=manifest,
+        releases={y: [folder / e["filename"] for e in entries] for y, entries in sorted(ordered.items())},
+    )
 
 
 def from_folder(folder: str | Path) -> SourceSet:
@@ -78,8 +79,8 @@ def from_folder(folder: str | Path) -> SourceSet:
         found = from_manifest(folder)
         if found.outcomes:
             return found
-    from crimeoutcomes.data.read import OUTCOMES, RECORDED_CRIME, detect_kind
     from crimeoutcomes.data.load import load_table
+    from crimeoutcomes.data.read import OUTCOMES, RECORDED_CRIME, detect_kind
 
     outcomes: dict[str, Path] = {}
     recorded: list[Path] = []
@@ -93,26 +94,41 @@ def from_folder(folder: str | Path) -> SourceSet:
             held = load_table(path, OUTCOMES)["financial_year"].unique().sort().to_list()
             for year in held:
                 if year in outcomes:
-                    raise CrimeOutcomesError(f"{outcomes[year]} and {path} both hold {year}: keep one release "
-                                             f"of each year in {folder}")
+                    raise CrimeOutcomesError(
+                        f"{outcomes[year]} and {path} both hold {year}: keep one release of each year in {folder}"
+                    )
                 outcomes[year] = path
             year = held[-1] if len(held) == 1 else None
-        entries.append({"filename": path.name, "kind": kind, "financial_year": year, "url": None,
-                        "sha256": file_sha256(path), "synthetic": path.name.lower().startswith("synthetic")})
+        entries.append(
+            {
+                "filename": path.name,
+                "kind": kind,
+                "financial_year": year,
+                "url": None,
+                "sha256": file_sha256(path),
+                "synthetic": path.name.lower().startswith("synthetic"),
+            }
+        )
     if len(recorded) > 1:
-        raise CrimeOutcomesError(f"{folder} holds more than one recorded-crime file: "
-                                 f"{', '.join(p.name for p in recorded)}; keep one")
+        raise CrimeOutcomesError(
+            f"{folder} holds more than one recorded-crime file: {', '.join(p.name for p in recorded)}; keep one"
+        )
     if not outcomes:
         raise CrimeOutcomesError(f"no outcomes workbooks (.xlsx or .ods) in {folder}")
     synthetic = any(e["synthetic"] for e in entries)
-    return SourceSet(folder=folder, synthetic=synthetic, outcomes=dict(sorted(outcomes.items())),
-                     recorded_crime=recorded[0] if recorded else None,
-                     manifest={"synthetic": synthetic, "files": entries},
-                     releases={y: [p] for y, p in sorted(outcomes.items())})
+    return SourceSet(
+        folder=folder,
+        synthetic=synthetic,
+        outcomes=dict(sorted(outcomes.items())),
+        recorded_crime=recorded[0] if recorded else None,
+        manifest={"synthetic": synthetic, "files": entries},
+        releases={y: [p] for y, p in sorted(outcomes.items())},
+    )
 
 
-def check_for_updates(raw_dir: Path, base_url: str | None = None,
-                      log=lambda message: print(message, file=sys.stderr)) -> None:
+def check_for_updates(
+    raw_dir: Path, base_url: str | None = None, log=lambda message: print(message, file=sys.stderr)
+) -> None:
     """Bring a downloaded folder up to date with GOV.UK (new years, re-issued files), or say that it
     could not be checked. A folder filled by hand (no file in its manifest has a URL) is left alone."""
     from requests import RequestException
@@ -130,8 +146,13 @@ def check_for_updates(raw_dir: Path, base_url: str | None = None,
         log(f"GOV.UK lists no new or re-issued file: the files in {raw_dir} are the newest")
 
 
-def obtain(source: str = "auto", raw_dir: Path | None = None, sample_dir: Path | None = None,
-           log=lambda message: print(message, file=sys.stderr), base_url: str | None = None) -> SourceSet:
+def obtain(
+    source: str = "auto",
+    raw_dir: Path | None = None,
+    sample_dir: Path | None = None,
+    log=lambda message: print(message, file=sys.stderr),
+    base_url: str | None = None,
+) -> SourceSet:
     """Files for a run. 'auto': those in raw_dir, first brought up to date with GOV.UK where it answers
     (``check_for_updates``), else download, else (saying so) the sample. 'local': raw_dir as it is.
     ``base_url`` stands in for GOV.UK (tests)."""
@@ -153,12 +174,18 @@ def obtain(source: str = "auto", raw_dir: Path | None = None, sample_dir: Path |
         except CrimeOutcomesError as exc:
             if source == "download":
                 raise
-            log(f"Cannot download the Home Office files ({exc}).\n"
-                f"Building from the SYNTHETIC sample in {sample_dir} instead: its numbers are invented.")
+            log(
+                f"Cannot download the Home Office files ({exc}).\n"
+                f"Building from the SYNTHETIC sample in {sample_dir} instead: its numbers are invented."
+            )
     with exclusive(sample_dir, f"the sample folder {sample_dir}", wait=True):
         existing = from_manifest(sample_dir)
-        if (existing.synthetic and existing.outcomes and existing.recorded_crime
-                and existing.manifest.get("sample_version") == SAMPLE_VERSION):
+        if (
+            existing.synthetic
+            and existing.outcomes
+            and existing.recorded_crime
+            and existing.manifest.get("sample_version") == SAMPLE_VERSION
+        ):
             return existing
         write_sample(sample_dir)
         return from_manifest(sample_dir)
@@ -177,6 +204,7 @@ def chosen_year(sources: SourceSet, financial_year: str) -> str:
     available = sources.years
     year = available[-1] if financial_year == LATEST else year_parameter("financial_year", financial_year)
     if year not in available:
-        raise CrimeOutcomesError(f"parameter financial_year: {year} is not in {sources.folder} "
-                                 f"(it holds {', '.join(available)})")
+        raise CrimeOutcomesError(
+            f"parameter financial_year: {year} is not in {sources.folder} (it holds {', '.join(available)})"
+        )
     return year

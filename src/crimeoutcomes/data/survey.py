@@ -13,19 +13,24 @@ command exits 1 when there is any UNKNOWN.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import polars as pl
 
-from crimeoutcomes.data import checks
-from crimeoutcomes.data import read
-from crimeoutcomes.data.codes import SEXUAL_OFFENCES_GROUP, canonical_force_names, forces, outcome_types, sexual_offences
-from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.config import REFERENCE_DIR
+from crimeoutcomes.data import checks, read
+from crimeoutcomes.data.codes import (
+    SEXUAL_OFFENCES_GROUP,
+    canonical_force_names,
+    forces,
+    outcome_types,
+    sexual_offences,
+)
 from crimeoutcomes.data.workbook import LocatedTable, match_header, open_workbook
 from crimeoutcomes.data.years import financial_year_ending_march, normalise_financial_year, start_year
+from crimeoutcomes.errors import CrimeOutcomesError
 
 OK, NOTE, UNKNOWN = "ok", "note", "UNKNOWN"
 _SHOWN = 5  # examples given of a repeated surprise
@@ -107,8 +112,11 @@ def _sheets(survey: FileSurvey, names: list[str], tables: list[LocatedTable]) ->
         elif read.is_skipped_sheet(name):
             survey.add("sheets", OK, f"{name!r}: skipped (cover, notes, pivot or contents)")
         else:
-            survey.add("sheets", NOTE, f"{name!r}: not read (no header row naming the fields, or a data "
-                                       "sheet was found by name)")
+            survey.add(
+                "sheets",
+                NOTE,
+                f"{name!r}: not read (no header row naming the fields, or a data sheet was found by name)",
+            )
     if not tables:
         survey.add("sheets", UNKNOWN, "no data sheet: no sheet has a header row naming the fields")
 
@@ -121,17 +129,25 @@ def _headers(survey: FileSurvey, tables: list[LocatedTable], synonyms, fuzzy) ->
         for column, label in table.labels.items():
             field_name = mapped.get(column)
             if field_name is None and match_header(label, synonyms):
-                line = (OK, f"{label!r} -> {match_header(label, synonyms)} again: ignored (the first such "
-                            "column counts)")
+                line = (
+                    OK,
+                    f"{label!r} -> {match_header(label, synonyms)} again: ignored (the first such column counts)",
+                )
             elif field_name is None:
-                line = (UNKNOWN, f"{label!r}: not a column the reader knows, ignored (if it matters, add its "
-                                 "wording to the header lists in src/crimeoutcomes/read.py)")
+                line = (
+                    UNKNOWN,
+                    f"{label!r}: not a column the reader knows, ignored (if it matters, add its "
+                    "wording to the header lists in src/crimeoutcomes/read.py)",
+                )
             elif match_header(label, synonyms):
                 line = (OK, f"{label!r} -> {field_name}")
             else:
-                line = (UNKNOWN, f"{label!r} -> {field_name}, matched only by the word "
-                                 f"{field_name!r}: a wording not seen before (check it means {field_name}, "
-                                 "then add it to OUTCOMES_HEADERS in src/crimeoutcomes/read.py)")
+                line = (
+                    UNKNOWN,
+                    f"{label!r} -> {field_name}, matched only by the word "
+                    f"{field_name!r}: a wording not seen before (check it means {field_name}, "
+                    "then add it to OUTCOMES_HEADERS in src/crimeoutcomes/read.py)",
+                )
             seen.setdefault(line, []).append(table.sheet)
         for field_name in synonyms:
             if field_name not in table.columns:
@@ -168,21 +184,30 @@ def _years_and_quarters(survey: FileSurvey, table: LocatedTable, where: str) -> 
     if years is not None:
         for value, n in _tally(years.drop_nulls("value")):
             try:
-                survey.add("years", OK, f"{where}financial year {value!r} -> {normalise_financial_year(value)} "
-                                        f"({_rows(n)})")
+                survey.add(
+                    "years", OK, f"{where}financial year {value!r} -> {normalise_financial_year(value)} ({_rows(n)})"
+                )
             except ValueError:
-                survey.add("years", UNKNOWN, f"{where}financial year {value!r} is not a year such as 2024/25 "
-                                             f"({_rows(n)}, first at row {_first_row(table, years, value)})")
+                survey.add(
+                    "years",
+                    UNKNOWN,
+                    f"{where}financial year {value!r} is not a year such as 2024/25 "
+                    f"({_rows(n)}, first at row {_first_row(table, years, value)})",
+                )
     quarters = _column(table, "quarter")
     if quarters is not None:
         parsed = quarters.with_columns(
-            q=pl.col("value").str.extract(r"(?i)^(?:q(?:uarter|tr)?\s*)?([1-4])(?:\.0+)?$", 1))
+            q=pl.col("value").str.extract(r"(?i)^(?:q(?:uarter|tr)?\s*)?([1-4])(?:\.0+)?$", 1)
+        )
         bad = parsed.filter(pl.col("q").is_null() & pl.col("value").is_not_null())
         found = sorted(parsed["q"].drop_nulls().unique().to_list())
         survey.add("quarters", OK, f"{where}quarters {', '.join(found) or 'none'}")
         for value, n in _tally(bad.select("value", "row")):
-            survey.add("quarters", UNKNOWN, f"{where}quarter {value!r} is not 1-4 ({_rows(n)}, first at row "
-                                            f"{_first_row(table, bad, value)})")
+            survey.add(
+                "quarters",
+                UNKNOWN,
+                f"{where}quarter {value!r} is not 1-4 ({_rows(n)}, first at row {_first_row(table, bad, value)})",
+            )
 
 
 def _counts(survey: FileSurvey, table: LocatedTable, field_name: str, where: str) -> None:
@@ -194,23 +219,30 @@ def _counts(survey: FileSurvey, table: LocatedTable, field_name: str, where: str
     numbers = kinds.filter(pl.col("number").is_not_null())
     negative = int((numbers["number"] < 0).sum())
     blank = int(kinds["raw"].is_null().sum())
-    survey.add("counts", OK, f"{where}{header!r}: {numbers.height:,} numbers ({negative:,} negative), "
-                             f"{blank:,} blank")
+    survey.add("counts", OK, f"{where}{header!r}: {numbers.height:,} numbers ({negative:,} negative), {blank:,} blank")
     markers = kinds.filter(pl.col("marker")).rename({"raw": "value"})
     for value, n in _tally(markers.select("value", "row")):
         if value.lower() in read.PUBLISHED_MARKERS:
             survey.add("markers", OK, f"{where}{header!r}: {value!r} x {n:,} (read as missing)")
         else:
-            survey.add("markers", UNKNOWN, f"{where}{header!r}: {value!r} x {n:,}, a marker not seen before: "
-                                           f"read as missing; first at row {_first_row(table, markers, value)} "
-                                           "(decide what it means; known: "
-                                           f"{', '.join(read.PUBLISHED_MARKERS)}, any case)")
+            survey.add(
+                "markers",
+                UNKNOWN,
+                f"{where}{header!r}: {value!r} x {n:,}, a marker not seen before: "
+                f"read as missing; first at row {_first_row(table, markers, value)} "
+                "(decide what it means; known: "
+                f"{', '.join(read.PUBLISHED_MARKERS)}, any case)",
+            )
     bad = kinds.filter(pl.col("bad")).rename({"raw": "value"})
     tally = _tally(bad.select("value", "row"))
     for value, n in tally[:_SHOWN]:
-        survey.add("markers", UNKNOWN, f"{where}{header!r}: {value!r} x {n:,} is neither a whole number nor "
-                                       f"a marker: the reader refuses it (first at row "
-                                       f"{_first_row(table, bad, value)})")
+        survey.add(
+            "markers",
+            UNKNOWN,
+            f"{where}{header!r}: {value!r} x {n:,} is neither a whole number nor "
+            f"a marker: the reader refuses it (first at row "
+            f"{_first_row(table, bad, value)})",
+        )
     if len(tally) > _SHOWN:
         survey.add("markers", UNKNOWN, f"{where}{header!r}: {len(tally) - _SHOWN} more such values")
 
@@ -227,12 +259,22 @@ def _expired_flags(survey: FileSurvey, table: LocatedTable) -> None:
         elif value == read.PUBLISHED_EXPIRED_FLAG:
             survey.add("expired flags", OK, f"{value!r} x {n:,} (expired)")
         else:
-            survey.add("expired flags", UNKNOWN, f"{value!r} x {n:,}, a flag not seen before: read as "
-                                                 f"{'expired' if expired else 'not expired'} (first at row "
-                                                 f"{_first_row(table, flags, value)}; the files print "
-                                                 f"{read.PUBLISHED_EXPIRED_FLAG!r} or nothing)")
-    codes = table.data.select(code=read.code_text(table.columns["offence_code"]), flag=read.flag_means_expired(
-        read.clean_text(table.columns["offence_code_expired"]))) if "offence_code" in table.columns else None
+            survey.add(
+                "expired flags",
+                UNKNOWN,
+                f"{value!r} x {n:,}, a flag not seen before: read as "
+                f"{'expired' if expired else 'not expired'} (first at row "
+                f"{_first_row(table, flags, value)}; the files print "
+                f"{read.PUBLISHED_EXPIRED_FLAG!r} or nothing)",
+            )
+    codes = (
+        table.data.select(
+            code=read.code_text(table.columns["offence_code"]),
+            flag=read.flag_means_expired(read.clean_text(table.columns["offence_code_expired"])),
+        )
+        if "offence_code" in table.columns
+        else None
+    )
     if codes is not None:
         expired_codes = codes.filter("flag")["code"].unique().sort().to_list()
         survey.add("expired flags", OK, f"{len(expired_codes)} offence codes flagged expired")
@@ -250,8 +292,12 @@ def _outcome_types(survey: FileSurvey, table: LocatedTable) -> None:
         survey.add("outcome types", OK, f"{len(listed)} known (rows): {', '.join(listed)}")
     for value, n in tally:
         if value not in known:
-            survey.add("outcome types", UNKNOWN, f"{value!r} x {n:,} (first at row {_first_row(table, types, value)})"
-                                                 f" is not a known outcome type: {checks.outcome_type_fix(value)}")
+            survey.add(
+                "outcome types",
+                UNKNOWN,
+                f"{value!r} x {n:,} (first at row {_first_row(table, types, value)})"
+                f" is not a known outcome type: {checks.outcome_type_fix(value)}",
+            )
     absent = [code for code in known if code not in present]
     if absent:
         survey.add("outcome types", NOTE, f"known types not in this file: {', '.join(absent)}")
@@ -267,8 +313,11 @@ def _forces(survey: FileSurvey, tables: list[LocatedTable]) -> None:
         names = _column(table, "force", clean=read.key_text)
         if names is None:
             continue
-        groups = table.data.select(group=read.clean_text(table.columns["offence_group"])) \
-            if "offence_group" in table.columns else pl.DataFrame({"group": [None] * table.data.height})
+        groups = (
+            table.data.select(group=read.clean_text(table.columns["offence_group"]))
+            if "offence_group" in table.columns
+            else pl.DataFrame({"group": [None] * table.data.height})
+        )
         frames.append((table, names.with_columns(group=groups["group"])))
     aliases, known = canonical_force_names(), set(forces())
     seen, exact = set(), {}
@@ -287,12 +336,20 @@ def _forces(survey: FileSurvey, tables: list[LocatedTable]) -> None:
             else:
                 close = checks.closest_force(value)
                 hint = f"nearest known: {close!r}" if close else "no known force is close"
-                survey.add("forces", UNKNOWN, f"{value!r} ({_rows(n)}, first at row "
-                                              f"{_first_row(table, names, value)}) is not a known force; {hint}: "
-                                              f"{checks.force_fix()}")
+                survey.add(
+                    "forces",
+                    UNKNOWN,
+                    f"{value!r} ({_rows(n)}, first at row "
+                    f"{_first_row(table, names, value)}) is not a known force; {hint}: "
+                    f"{checks.force_fix()}",
+                )
     if exact:
-        survey.add("forces", OK, f"{len(exact)} spelt as in forces.csv (rows): "
-                                 + ", ".join(f"{name} ({n:,})" for name, n in sorted(exact.items())))
+        survey.add(
+            "forces",
+            OK,
+            f"{len(exact)} spelt as in forces.csv (rows): "
+            + ", ".join(f"{name} ({n:,})" for name, n in sorted(exact.items())),
+        )
     canonical = {aliases.get(name, name) for name in seen}
     absent = [f for f in forces() if f not in canonical]
     if frames and absent:
@@ -314,26 +371,40 @@ def _offence_groups(survey: FileSurvey, tables: list[LocatedTable]) -> None:
         return
     survey.add("offence groups", OK, f"{len(groups)} groups: {', '.join(sorted(groups))}")
     if SEXUAL_OFFENCES_GROUP not in groups:
-        survey.add("offence groups", UNKNOWN, f"no {SEXUAL_OFFENCES_GROUP!r} group: every measure selects sexual "
-                                              "offences by it (renamed?)")
+        survey.add(
+            "offence groups",
+            UNKNOWN,
+            f"no {SEXUAL_OFFENCES_GROUP!r} group: every measure selects sexual offences by it (renamed?)",
+        )
     reference = {o.code for o in sexual_offences()}
-    sexual = {code for year in survey.codes.values() for code, group in year.items()
-              if group == SEXUAL_OFFENCES_GROUP}
+    sexual = {code for year in survey.codes.values() for code, group in year.items() if group == SEXUAL_OFFENCES_GROUP}
     for code in sorted(sexual - reference):
-        survey.add("offence groups", UNKNOWN, f"sexual-offence code {code!r} is not in "
-                                              f"{REFERENCE_DIR / 'sexual_offences.csv'} (add it, with its "
-                                              "subgroup and, where its definition sets one, the victim's age)")
+        survey.add(
+            "offence groups",
+            UNKNOWN,
+            f"sexual-offence code {code!r} is not in "
+            f"{REFERENCE_DIR / 'sexual_offences.csv'} (add it, with its "
+            "subgroup and, where its definition sets one, the victim's age)",
+        )
 
 
 def _collect_codes(survey: FileSurvey, table: LocatedTable) -> None:
     if "offence_code" not in table.columns:
         return
     year = read.year_of_sheet(table.sheet)
-    frame = table.data.select(
-        year=read.clean_text(table.columns["financial_year"]) if "financial_year" in table.columns
-        else pl.lit(year), code=read.code_text(table.columns["offence_code"]),
-        group=read.clean_text(table.columns["offence_group"]) if "offence_group" in table.columns
-        else pl.lit(None, pl.String)).drop_nulls(["year", "code"]).unique(["year", "code"], keep="first")
+    frame = (
+        table.data.select(
+            year=read.clean_text(table.columns["financial_year"])
+            if "financial_year" in table.columns
+            else pl.lit(year),
+            code=read.code_text(table.columns["offence_code"]),
+            group=read.clean_text(table.columns["offence_group"])
+            if "offence_group" in table.columns
+            else pl.lit(None, pl.String),
+        )
+        .drop_nulls(["year", "code"])
+        .unique(["year", "code"], keep="first")
+    )
     for raw_year, code, group in frame.iter_rows():
         try:
             survey.codes.setdefault(normalise_financial_year(raw_year), {})[code] = group
@@ -351,8 +422,8 @@ def previous_year(financial_year: str) -> str:
 def _codes_from_data_folder(financial_year: str, raw_dir: Path | None) -> tuple[dict[str, str], Path] | None:
     """The offence codes of that year's newest release in the data folder's manifest, read through the
     cache (a file read before costs no parse)."""
-    from crimeoutcomes.data.source_files import from_manifest
     from crimeoutcomes.data.load import load_table
+    from crimeoutcomes.data.source_files import from_manifest
 
     folder = raw_dir or _default_raw_dir()
     if not folder.is_dir():
@@ -371,8 +442,9 @@ def _default_raw_dir() -> Path:
     return raw_dir()
 
 
-def compare_codes(surveys: Sequence[FileSurvey], raw_dir: Path | None = None,
-                  use_data_folder: bool = True) -> list[Finding]:
+def compare_codes(
+    surveys: Sequence[FileSurvey], raw_dir: Path | None = None, use_data_folder: bool = True
+) -> list[Finding]:
     """Offence codes new or gone in each outcomes year against the year before: that year's file among
     those surveyed, else (``use_data_folder``) its newest release in the data folder's manifest. The
     recorded-crime file's last year sheet is compared with the sheet before it."""
@@ -389,12 +461,21 @@ def compare_codes(surveys: Sequence[FileSurvey], raw_dir: Path | None = None,
             try:
                 found = _codes_from_data_folder(before, raw_dir) if use_data_folder else None
             except CrimeOutcomesError as exc:
-                findings.append(Finding("offence codes", NOTE, f"{year}: the {before} file in the data folder "
-                                                               f"could not be read ({exc})"))
+                findings.append(
+                    Finding(
+                        "offence codes", NOTE, f"{year}: the {before} file in the data folder could not be read ({exc})"
+                    )
+                )
             if found is None:
-                findings.append(Finding("offence codes", NOTE, f"{year} ({path.name}): no {before} file given or "
-                                                               "in the data folder, so new and gone codes are "
-                                                               "not known"))
+                findings.append(
+                    Finding(
+                        "offence codes",
+                        NOTE,
+                        f"{year} ({path.name}): no {before} file given or "
+                        "in the data folder, so new and gone codes are "
+                        "not known",
+                    )
+                )
                 continue
             earlier, earlier_path = found
             source = f"{earlier_path.name}, from the data folder"
@@ -402,15 +483,21 @@ def compare_codes(surveys: Sequence[FileSurvey], raw_dir: Path | None = None,
     for survey in surveys:
         if survey.kind == read.RECORDED_CRIME and len(survey.codes) >= 2:
             last, before = sorted(survey.codes)[-1], sorted(survey.codes)[-2]
-            findings += _code_changes(f"recorded crime {last} against {before} ({survey.path.name})",
-                                      survey.codes[last], survey.codes[before])
+            findings += _code_changes(
+                f"recorded crime {last} against {before} ({survey.path.name})", survey.codes[last], survey.codes[before]
+            )
     return findings
 
 
 def _code_changes(label: str, codes: dict[str, str], earlier: dict[str, str]) -> list[Finding]:
     new, gone = sorted(set(codes) - set(earlier)), sorted(set(earlier) - set(codes))
-    findings = [Finding("offence codes", OK if not (new or gone) else NOTE,
-                        f"{label}: {len(codes)} codes, {len(new)} new, {len(gone)} gone")]
+    findings = [
+        Finding(
+            "offence codes",
+            OK if not (new or gone) else NOTE,
+            f"{label}: {len(codes)} codes, {len(new)} new, {len(gone)} gone",
+        )
+    ]
     findings += [Finding("offence codes", NOTE, f"  new {code!r} ({codes[code]})") for code in new]
     findings += [Finding("offence codes", NOTE, f"  gone {code!r} ({earlier[code]})") for code in gone]
     return findings

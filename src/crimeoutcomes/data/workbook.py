@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import zipfile
 import xml.etree.ElementTree as ElementTree
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
 
 import fastexcel
 import polars as pl
@@ -50,7 +50,9 @@ def workbook_format(path: Path) -> str:
     if not head.startswith(_ZIP_MAGIC):
         sniff = head.lstrip().lower()
         if sniff.startswith((b"<!doctype html", b"<html")) or b"<html" in sniff:
-            raise InputFileError(path, "is an HTML page, not a workbook (an error page saved in place of the download?)")
+            raise InputFileError(
+                path, "is an HTML page, not a workbook (an error page saved in place of the download?)"
+            )
         raise InputFileError(path, "is not a workbook (.xlsx or .ods files are zip archives; this one is not)")
     try:
         with zipfile.ZipFile(path) as archive:
@@ -69,7 +71,8 @@ def workbook_format(path: Path) -> str:
         raise InputFileError(path, "is a zip archive but not an .xlsx or .ods workbook")
     if unpacked > MAX_UNCOMPRESSED_BYTES:
         raise InputFileError(
-            path, f"unpacks to {unpacked:,} bytes, over the {MAX_UNCOMPRESSED_BYTES:,}-byte limit (a zip bomb?)")
+            path, f"unpacks to {unpacked:,} bytes, over the {MAX_UNCOMPRESSED_BYTES:,}-byte limit (a zip bomb?)"
+        )
     return fmt
 
 
@@ -93,7 +96,7 @@ def iter_sheet_names(path: str | Path) -> Iterator[str]:
                     yield element.get("name")
             return
         with archive.open("content.xml") as content:
-            for event, element in ElementTree.iterparse(content, events=("start",)):
+            for _event, element in ElementTree.iterparse(content, events=("start",)):
                 if element.tag == _ODS_TABLE:
                     yield element.get(_ODS_TABLE_NAME, "")
 
@@ -101,7 +104,6 @@ def iter_sheet_names(path: str | Path) -> Iterator[str]:
 @dataclass
 class Workbook:
     path: Path
-    format: str
     reader: fastexcel.ExcelReader
 
     @property
@@ -119,12 +121,12 @@ class Workbook:
 
 def open_workbook(path: str | Path) -> Workbook:
     path = Path(path)
-    fmt = workbook_format(path)
+    workbook_format(path)  # refuses, by its first bytes, what is not an xlsx or ods workbook
     try:
         reader = fastexcel.read_excel(path)
     except Exception as exc:
         raise InputFileError(path, f"damaged or truncated workbook ({exc})") from exc
-    return Workbook(path, fmt, reader)
+    return Workbook(path, reader)
 
 
 @dataclass
@@ -144,14 +146,15 @@ class LocatedTable:
         return self.header_row + 2 + int(self.data[ROW_INDEX][data_index])
 
 
-def match_header(label: object, synonyms: Mapping[str, tuple[str, ...]],
-                 fuzzy: Callable[[str], str | None] | None = None) -> str | None:
+def match_header(
+    label: object, synonyms: Mapping[str, tuple[str, ...]], fuzzy: Callable[[str], str | None] | None = None
+) -> str | None:
     key = normalise_label(label)
     if not key:
         return None
-    for field, names in synonyms.items():
+    for column, names in synonyms.items():
         if key in names:
-            return field
+            return column
     return fuzzy(key) if fuzzy else None
 
 

@@ -34,14 +34,24 @@ def year_slug(financial_year: str) -> str:
     return normalise_financial_year(financial_year).replace("/", "-")
 
 
-def sheet_suffix(financial_year: str) -> str:
-    """'2024/25' -> '2024_25', as in recorded-crime sheet names."""
-    return normalise_financial_year(financial_year).replace("/", "_")
-
-
 def start_year(financial_year: str) -> int:
     return int(normalise_financial_year(financial_year)[:4])
 
 
 def financial_years_between(first: str, last: str) -> list[str]:
     return [financial_year_ending_march(y + 1) for y in range(start_year(first), start_year(last) + 1)]
+
+
+def financial_year_argument(value: str) -> str:
+    """argparse type: a financial year in any spelling, or the error that says what is wrong."""
+    import argparse
+
+    try:
+        return normalise_financial_year(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def year_or_latest_argument(value: str) -> str:
+    """argparse type: a financial year, or 'latest'."""
+    return LATEST if value.strip().lower() == LATEST else financial_year_argument(value)

@@ -1,1 +1,2 @@
-"""Notebooks -> reports: the notebook's context, figures, tables, pages, summary.json, the papermill pipeline and the templates."""
+"""Notebooks -> reports: the notebook's context, figures, tables, pages, summary.json, the
+papermill pipeline and the templates."""

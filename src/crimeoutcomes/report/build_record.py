@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
-from crimeoutcomes.atomic import write_text_atomically
-from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.atomic import write_json
 from crimeoutcomes.data.digests import file_sha256, sha256_of
+from crimeoutcomes.errors import CrimeOutcomesError
 
 BUILD_FILE = "build.json"
 BUILD_VERSION = 1
@@ -30,8 +30,9 @@ BUILD_PARAMETERS = ("financial_year", "count_basis", "first_year", "pool_years")
 def package_fingerprint(package_dir: Path) -> str:
     """sha256 over the package's source files (names and contents), in a fixed order."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in package_dir.rglob("*") if p.is_file() and p.suffix in _CODE_SUFFIXES
-                       and "__pycache__" not in p.parts):
+    for path in sorted(
+        p for p in package_dir.rglob("*") if p.is_file() and p.suffix in _CODE_SUFFIXES and "__pycache__" not in p.parts
+    ):
         digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -49,17 +50,32 @@ def output_records(folder: Path, names: Iterable[str]) -> dict[str, str]:
     return {name: file_sha256(folder / name) for name in sorted(names)}
 
 
-def new_record(*, parameters: dict, sources: list[dict], package: str, synthetic: bool,
-               earlier_releases: list[dict] | None = None, data_folder: str | None = None,
-               output_folder: str | None = None) -> dict:
+def new_record(
+    *,
+    parameters: dict,
+    sources: list[dict],
+    package: str,
+    synthetic: bool,
+    earlier_releases: list[dict] | None = None,
+    data_folder: str | None = None,
+    output_folder: str | None = None,
+) -> dict:
     """``sources``: the files the numbers come from (newest release of each year read, recorded crime);
     ``earlier_releases``: older releases of those years kept beside them, which the reconciliation
     compares; ``data_folder`` and ``output_folder``: where they were read from and the build published
     (the executed notebooks name both, so a build moved elsewhere is rebuilt whole)."""
-    return {"build_version": BUILD_VERSION, "synthetic": synthetic,
-            "parameters": {key: parameters.get(key) for key in BUILD_PARAMETERS},
-            "sources": sources, "earlier_releases": earlier_releases or [], "data_folder": data_folder,
-            "output_folder": output_folder, "package_sha256": package, "notebooks": {}, "outputs": {}}
+    return {
+        "build_version": BUILD_VERSION,
+        "synthetic": synthetic,
+        "parameters": {key: parameters.get(key) for key in BUILD_PARAMETERS},
+        "sources": sources,
+        "earlier_releases": earlier_releases or [],
+        "data_folder": data_folder,
+        "output_folder": output_folder,
+        "package_sha256": package,
+        "notebooks": {},
+        "outputs": {},
+    }
 
 
 def add_notebook(record: dict, notebook: Path, parameters: dict, outputs: dict[str, str]) -> None:
@@ -67,8 +83,10 @@ def add_notebook(record: dict, notebook: Path, parameters: dict, outputs: dict[s
     record["notebooks"][notebook.name] = {"sha256": file_sha256(notebook), "parameters": parameters}
     for name, digest in outputs.items():
         if name in record["outputs"] and record["outputs"][name]["built_by"] != notebook.name:
-            raise CrimeOutcomesError(f"{notebook.name} and {record['outputs'][name]['built_by']} both write {name}: "
-                                     "give one of them another name")
+            raise CrimeOutcomesError(
+                f"{notebook.name} and {record['outputs'][name]['built_by']} both write {name}: "
+                "give one of them another name"
+            )
         record["outputs"][name] = {"built_by": notebook.name, "sha256": digest}
 
 
@@ -97,8 +115,7 @@ def read_record(reports: Path) -> dict | None:
 
 
 def write_record(record: dict, reports: Path) -> Path:
-    return write_text_atomically(reports / BUILD_FILE,
-                                 json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    return write_json(record, reports / BUILD_FILE)
 
 
 def differences(existing: dict | None, wanted: dict, rerun: Iterable[str], notebooks: Iterable[Path]) -> list[str]:
@@ -106,8 +123,9 @@ def differences(existing: dict | None, wanted: dict, rerun: Iterable[str], noteb
     if existing is None:
         return ["it has no build record (build.json)"]
     rerun = set(rerun)
-    kept_parameters = [entry.get("parameters", {}) for name, entry in existing.get("notebooks", {}).items()
-                       if name not in rerun]
+    kept_parameters = [
+        entry.get("parameters", {}) for name, entry in existing.get("notebooks", {}).items() if name not in rerun
+    ]
     found = []
     for key in BUILD_PARAMETERS:
         before, now = existing.get("parameters", {}).get(key), wanted["parameters"].get(key)
@@ -129,8 +147,11 @@ def differences(existing: dict | None, wanted: dict, rerun: Iterable[str], noteb
 def _changed_files(before: list[dict], now: list[dict]) -> str:
     old = {s["file"]: s["sha256"] for s in before}
     new = {s["file"]: s["sha256"] for s in now}
-    words = [f"{name} added" if name not in old else f"{name} removed" if name not in new else f"{name} changed"
-             for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
+    words = [
+        f"{name} added" if name not in old else f"{name} removed" if name not in new else f"{name} changed"
+        for name in sorted(set(old) | set(new))
+        if old.get(name) != new.get(name)
+    ]
     return ", ".join(words)
 
 
@@ -143,8 +164,11 @@ def input_differences(existing: dict, wanted: dict, places: bool = True) -> list
     if existing.get("sources") != wanted["sources"]:
         found.append(f"the source files differ ({_changed_files(existing.get('sources', []), wanted['sources'])})")
     if existing.get("earlier_releases", []) != wanted.get("earlier_releases", []):
-        found.append("the earlier releases kept differ ("
-                     + _changed_files(existing.get("earlier_releases", []), wanted.get("earlier_releases", [])) + ")")
+        found.append(
+            "the earlier releases kept differ ("
+            + _changed_files(existing.get("earlier_releases", []), wanted.get("earlier_releases", []))
+            + ")"
+        )
     for key, words in (("data_folder", "data folder"), ("output_folder", "output folder")):
         if places and existing.get(key) != wanted.get(key):
             found.append(f"the {words} was {existing.get(key)}, now {wanted.get(key)}")
@@ -159,7 +183,7 @@ def check_files(reports: Path, figures: Path, record: dict) -> list[str]:
     """The outputs whose file is missing or differs from the record ([] when the build is whole)."""
     problems = []
     for name, entry in sorted(record.get("outputs", {}).items()):
-        path = figures / name[len("figures/"):] if name.startswith("figures/") else reports / name
+        path = figures / name[len("figures/") :] if name.startswith("figures/") else reports / name
         if not path.is_file():
             problems.append(f"{name} is missing")
         elif file_sha256(path) != entry["sha256"]:

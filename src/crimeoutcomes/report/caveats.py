@@ -11,20 +11,19 @@ from __future__ import annotations
 import csv
 import html
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterable, Sequence
 
+from crimeoutcomes.config import REFERENCE_DIR
 from crimeoutcomes.data.codes import forces as known_forces
 from crimeoutcomes.data.codes import outcome_types
-from crimeoutcomes.errors import CrimeOutcomesError, InputFileError
-from crimeoutcomes.config import REFERENCE_DIR
 from crimeoutcomes.data.years import normalise_financial_year, start_year
+from crimeoutcomes.errors import CrimeOutcomesError, InputFileError
 
 CAVEATS_FILE = REFERENCE_DIR / "caveats.csv"
-COLUMNS = ("id", "forces", "financial_years", "offence_codes", "outcome_types", "synthetic_only", "text",
-           "source_url")
+COLUMNS = ("id", "forces", "financial_years", "offence_codes", "outcome_types", "synthetic_only", "text", "source_url")
 _LIST_SEPARATOR = ";"
 
 
@@ -46,8 +45,9 @@ class Caveat:
 
     def covers_year(self, financial_year: str) -> bool:
         year = start_year(financial_year)
-        return not self.year_ranges or any((first is None or first <= year) and (last is None or year <= last)
-                                           for first, last in self.year_ranges)
+        return not self.year_ranges or any(
+            (first is None or first <= year) and (last is None or year <= last) for first, last in self.year_ranges
+        )
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class Scope:
 # ---- reading the file ---------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_caveats(path: Path = CAVEATS_FILE) -> tuple[Caveat, ...]:
     """Every caveat of the file, numbered in order; InputFileError naming the row and column of any
     value it cannot take (a misspelt force would silently never match)."""
@@ -73,16 +73,18 @@ def load_caveats(path: Path = CAVEATS_FILE) -> tuple[Caveat, ...]:
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         if tuple(reader.fieldnames or ()) != COLUMNS:
-            raise InputFileError(path, f"the columns must be {', '.join(COLUMNS)} "
-                                       f"(found: {', '.join(reader.fieldnames or ())})")
+            raise InputFileError(
+                path, f"the columns must be {', '.join(COLUMNS)} (found: {', '.join(reader.fieldnames or ())})"
+            )
         records = list(reader)
     caveats, seen = [], {}
     for number, record in enumerate(records, start=1):
         row = number + 1  # as a spreadsheet shows it, the header being row 1
         caveat = _caveat(path, row, number, record)
         if caveat.id in seen:
-            raise InputFileError(path, f"id {caveat.id!r} is already used in row {seen[caveat.id]}",
-                                 column="id", row=row)
+            raise InputFileError(
+                path, f"id {caveat.id!r} is already used in row {seen[caveat.id]}", column="id", row=row
+            )
         seen[caveat.id] = row
         caveats.append(caveat)
     return tuple(caveats)
@@ -115,10 +117,20 @@ def _caveat(path: Path, row: int, number: int, record: dict) -> Caveat:
     try:
         ranges = tuple(_year_range(item) for item in _items(record["financial_years"]))
     except ValueError as exc:
-        raise fail("financial_years", f"{exc} (write 2019/20, 2019/20-2020/21, 2022/23- or -2020/21, "
-                                      "separated by ';')") from exc
-    return Caveat(number, record["id"].strip(), frozenset(forces), ranges, frozenset(_items(record["offence_codes"])),
-                  frozenset(types), flag == "true", record["text"].strip(), url)
+        raise fail(
+            "financial_years", f"{exc} (write 2019/20, 2019/20-2020/21, 2022/23- or -2020/21, separated by ';')"
+        ) from exc
+    return Caveat(
+        number,
+        record["id"].strip(),
+        frozenset(forces),
+        ranges,
+        frozenset(_items(record["offence_codes"])),
+        frozenset(types),
+        flag == "true",
+        record["text"].strip(),
+        url,
+    )
 
 
 def _items(cell: str) -> list[str]:
@@ -157,12 +169,15 @@ def caveats_for(scope: Scope, caveats: Iterable[Caveat] | None = None) -> list[C
     caveats = load_caveats() if caveats is None else tuple(caveats)
     shown_forces = _checked_forces(scope.forces)
     years = None if scope.financial_years is None else [normalise_financial_year(y) for y in scope.financial_years]
-    return [c for c in caveats
-            if (scope.synthetic or not c.synthetic_only)
-            and _overlaps(c.forces, shown_forces)
-            and _overlaps(c.offence_codes, scope.offence_codes)
-            and _overlaps(c.outcome_types, scope.outcome_types)
-            and (years is None or any(c.covers_year(y) for y in years))]
+    return [
+        c
+        for c in caveats
+        if (scope.synthetic or not c.synthetic_only)
+        and _overlaps(c.forces, shown_forces)
+        and _overlaps(c.offence_codes, scope.offence_codes)
+        and _overlaps(c.outcome_types, scope.outcome_types)
+        and (years is None or any(c.covers_year(y) for y in years))
+    ]
 
 
 def _overlaps(narrowed: frozenset[str], shown: Sequence[str] | None) -> bool:
@@ -173,8 +188,9 @@ def _checked_forces(shown: Sequence[str] | None) -> Sequence[str] | None:
     # A misspelt force in a notebook would silently get no caveat: refuse it instead.
     unknown = [f for f in shown or () if f not in known_forces()]
     if unknown:
-        raise CrimeOutcomesError(f"caveat scope names an unknown force {unknown[0]!r} "
-                                 "(spell it as reference/forces.csv does)")
+        raise CrimeOutcomesError(
+            f"caveat scope names an unknown force {unknown[0]!r} (spell it as reference/forces.csv does)"
+        )
     return shown
 
 
@@ -194,8 +210,12 @@ def caveats_html(synthetic: bool = False, caveats: Iterable[Caveat] | None = Non
     for caveat in caveats:
         if caveat.synthetic_only and not synthetic:
             continue
-        source = (f' <a class="caveat-source" href="{html.escape(caveat.source_url, quote=True)}">source</a>'
-                  if caveat.source_url else "")
-        items.append(f'  <li id="caveat-{caveat.number}" value="{caveat.number}">{html.escape(caveat.text)}'
-                     f"{source}</li>")
+        source = (
+            f' <a class="caveat-source" href="{html.escape(caveat.source_url, quote=True)}">source</a>'
+            if caveat.source_url
+            else ""
+        )
+        items.append(
+            f'  <li id="caveat-{caveat.number}" value="{caveat.number}">{html.escape(caveat.text)}{source}</li>'
+        )
     return '<ol class="caveats">\n' + "\n".join(items) + "\n</ol>"

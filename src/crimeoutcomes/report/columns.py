@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from crimeoutcomes.errors import CrimeOutcomesError
 
@@ -33,21 +33,26 @@ def _flag(value) -> str:
     return "yes" if value else "no"
 
 
-KINDS = {kind.name: kind for kind in (
-    Kind("count", _fixed(0)),
-    Kind("expected", _fixed(1)),
-    # a figure as published: whole numbers as such, anything else to two decimals (never rounded away)
-    Kind("number", lambda value: f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"),  # a count that need not be whole: an expected count, an interval on a count
-    Kind("rate", _fixed(2)),  # per 1,000
-    Kind("share", lambda value: f"{value:.2%}"),
-    Kind("ratio", _fixed(2)),
-    Kind("limit", _fixed(2)),  # a control limit of a ratio (shares' limits are declared as shares)
-    Kind("percent_change", _fixed(1, "%", sign=True)),
-    Kind("p_value", lambda value: f"{value:.2g}"),  # two significant figures: 0.061, 0.0013, 6.1e-116
-    Kind("flag", _flag, numeric=False),
-    Kind("year", str, numeric=False),
-    Kind("text", str, numeric=False),
-)}
+KINDS = {
+    kind.name: kind
+    for kind in (
+        Kind("count", _fixed(0)),
+        Kind("expected", _fixed(1)),
+        # a figure as published: whole numbers as such, anything else to two decimals (never rounded away)
+        Kind(
+            "number", lambda value: f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+        ),  # a count that need not be whole: an expected count, an interval on a count
+        Kind("rate", _fixed(2)),  # per 1,000
+        Kind("share", lambda value: f"{value:.2%}"),
+        Kind("ratio", _fixed(2)),
+        Kind("limit", _fixed(2)),  # a control limit of a ratio (shares' limits are declared as shares)
+        Kind("percent_change", _fixed(1, "%", sign=True)),
+        Kind("p_value", lambda value: f"{value:.2g}"),  # two significant figures: 0.061, 0.0013, 6.1e-116
+        Kind("flag", _flag, numeric=False),
+        Kind("year", str, numeric=False),
+        Kind("text", str, numeric=False),
+    )
+}
 
 #: Every column that a report table shows, by name: (kind, heading).
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -181,8 +186,10 @@ def kind_of(column: str, numeric: bool, kinds: Mapping[str, str] | None = None) 
         name = "text"
     if name is None:
         if numeric:
-            raise CrimeOutcomesError(f"table column {column!r} holds numbers but its kind is not declared: add it to "
-                                     f"crimeoutcomes/columns.py COLUMNS (kinds: {', '.join(KINDS)})")
+            raise CrimeOutcomesError(
+                f"table column {column!r} holds numbers but its kind is not declared: add it to "
+                f"crimeoutcomes/columns.py COLUMNS (kinds: {', '.join(KINDS)})"
+            )
         name = "text"
     if name not in KINDS:
         raise CrimeOutcomesError(f"column {column!r}: unknown kind {name!r} (kinds: {', '.join(KINDS)})")

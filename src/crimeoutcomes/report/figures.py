@@ -9,16 +9,16 @@ in the files, a fixed SVG id salt.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from crimeoutcomes.atomic import write_atomically
+from crimeoutcomes.config import SYNTHETIC_MARK
 from crimeoutcomes.frames import as_pandas
-from crimeoutcomes.synthetic.sample import SYNTHETIC_MARK
 
 SOURCE_NOTE = "Source: Home Office, crime outcomes open data"
 MISSING_COLOUR = "#d9d9d9"
@@ -28,8 +28,7 @@ HIGHLIGHT = "#b00020"
 
 #: seaborn's "colorblind" palette, written out so that notebooks without a heat-map need not import
 #: seaborn (which imports scipy.stats, about a second per notebook).
-PALETTE = ["#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#949494", "#ece133",
-           "#56b4e9"]
+PALETTE = ["#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#949494", "#ece133", "#56b4e9"]
 
 
 #: Each line of a chart differs in marker and dash as well as colour, so that it can be told apart
@@ -39,15 +38,34 @@ SERIES_STYLES = [("o", "-"), ("s", "--"), ("^", ":"), ("D", "-."), ("v", (0, (5,
 
 def use_house_style() -> None:
     """seaborn's whitegrid look, set through matplotlib alone."""
-    plt.rcParams.update({
-        "axes.prop_cycle": plt.cycler(color=PALETTE), "axes.facecolor": "white", "axes.edgecolor": "#cccccc",
-        "axes.grid": True, "grid.color": "#e5e5e5", "axes.axisbelow": True, "axes.labelcolor": "#262626",
-        "xtick.color": "#262626", "ytick.color": "#262626", "xtick.bottom": False, "ytick.left": False,
-        "font.size": 10, "axes.titlesize": 12, "axes.labelsize": 10, "legend.fontsize": 9,
-        "figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": None,
-        "axes.titleweight": "bold", "axes.titlelocation": "left", "axes.spines.top": False,
-        "axes.spines.right": False, "svg.hashsalt": "crimeoutcomes", "svg.fonttype": "none",
-    })
+    plt.rcParams.update(
+        {
+            "axes.prop_cycle": plt.cycler(color=PALETTE),
+            "axes.facecolor": "white",
+            "axes.edgecolor": "#cccccc",
+            "axes.grid": True,
+            "grid.color": "#e5e5e5",
+            "axes.axisbelow": True,
+            "axes.labelcolor": "#262626",
+            "xtick.color": "#262626",
+            "ytick.color": "#262626",
+            "xtick.bottom": False,
+            "ytick.left": False,
+            "font.size": 10,
+            "axes.titlesize": 12,
+            "axes.labelsize": 10,
+            "legend.fontsize": 9,
+            "figure.dpi": 100,
+            "savefig.dpi": 150,
+            "savefig.bbox": None,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "svg.hashsalt": "crimeoutcomes",
+            "svg.fonttype": "none",
+        }
+    )
 
 
 def new_figure(width: float = 9, height: float = 4.5):
@@ -60,13 +78,23 @@ def mark(figure, *, synthetic: bool, note: str = SOURCE_NOTE) -> None:
     The footer sits in a strip the layout keeps free, so figures are saved without a second
     'tight' drawing pass."""
     if synthetic:
-        figure.text(0.5, 0.5, SYNTHETIC_MARK, rotation=25, fontsize=44, color=HIGHLIGHT, alpha=0.18,
-                    ha="center", va="center", weight="bold", zorder=10)
+        figure.text(
+            0.5,
+            0.5,
+            SYNTHETIC_MARK,
+            rotation=25,
+            fontsize=44,
+            color=HIGHLIGHT,
+            alpha=0.18,
+            ha="center",
+            va="center",
+            weight="bold",
+            zorder=10,
+        )
         note = f"{SYNTHETIC_MARK}: invented numbers, not official statistics"
     strip = 0.25 / figure.get_figheight()  # a quarter of an inch
     figure.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))
-    figure.text(0.005, 0.005, note, fontsize=8, color=HIGHLIGHT if synthetic else "#505a5f", ha="left",
-                va="bottom")
+    figure.text(0.005, 0.005, note, fontsize=8, color=HIGHLIGHT if synthetic else "#505a5f", ha="left", va="bottom")
 
 
 def describe(figure, data_file: str) -> str:
@@ -76,11 +104,22 @@ def describe(figure, data_file: str) -> str:
         title = axes.get_title(loc="left") or axes.get_title()
         if not title:
             continue  # a colour bar
-        kind = ("Heat-map" if axes.images else "Funnel plot" if axes.get_xscale() == "log"
-                else "Line chart" if axes.lines and not axes.patches and not axes.collections
-                else "Bar chart" if axes.patches else "Dot chart")
-        labels = [f"{name} axis: {text}" for name, text in (("horizontal", axes.get_xlabel()),
-                                                           ("vertical", axes.get_ylabel())) if text]
+        kind = (
+            "Heat-map"
+            if axes.images
+            else "Funnel plot"
+            if axes.get_xscale() == "log"
+            else "Line chart"
+            if axes.lines and not axes.patches and not axes.collections
+            else "Bar chart"
+            if axes.patches
+            else "Dot chart"
+        )
+        labels = [
+            f"{name} axis: {text}"
+            for name, text in (("horizontal", axes.get_xlabel()), ("vertical", axes.get_ylabel()))
+            if text
+        ]
         legend = axes.get_legend()
         if legend is not None:
             labels.append("key: " + ", ".join(t.get_text() for t in legend.get_texts()))
@@ -103,8 +142,11 @@ def _floats(column) -> np.ndarray:
 def _ordered(data, value: str) -> pd.DataFrame:
     """Largest ``value`` first, NA last; ties in the order given."""
     data = as_pandas(data)
-    return data.assign(_key=_floats(data[value])).sort_values("_key", ascending=False, na_position="last",
-                                                               kind="stable").drop(columns="_key")
+    return (
+        data.assign(_key=_floats(data[value]))
+        .sort_values("_key", ascending=False, na_position="last", kind="stable")
+        .drop(columns="_key")
+    )
 
 
 def save_csv(data, path: Path, *, synthetic: bool) -> Path:
@@ -133,8 +175,9 @@ def save_figure(figure, data, stem: Path, *, synthetic: bool) -> bytes:
     return png.getvalue()
 
 
-def lines(data, x: str, series: Sequence[str], labels: Sequence[str], *, title: str, ylabel: str,
-          percent: bool = False):
+def lines(
+    data, x: str, series: Sequence[str], labels: Sequence[str], *, title: str, ylabel: str, percent: bool = False
+):
     """One line per column of ``series`` against ``x``, each with its own marker and dash; gaps (NA)
     are left as gaps. (matplotlib, not seaborn: seaborn's lineplot drops missing values and would
     join the points on either side of a gap, drawing data that does not exist.)"""
@@ -153,8 +196,12 @@ def lines(data, x: str, series: Sequence[str], labels: Sequence[str], *, title: 
 
 def _thin_ticks(axes, labels: Sequence[str], most: int = 16) -> None:
     step = max(1, int(np.ceil(len(labels) / most)))
-    axes.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)],
-                    rotation=45 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center")
+    axes.set_xticks(
+        range(0, len(labels), step),
+        [labels[i] for i in range(0, len(labels), step)],
+        rotation=45 if len(labels) > 6 else 0,
+        ha="right" if len(labels) > 6 else "center",
+    )
 
 
 def bars(data, label: str, value: str, *, title: str, xlabel: str, missing_label: str = "no data"):
@@ -173,9 +220,21 @@ def bars(data, label: str, value: str, *, title: str, xlabel: str, missing_label
     return figure
 
 
-def intervals(data, label: str, value: str, low: str, high: str, *, title: str, xlabel: str,
-              reference: float | None = None, reference_label: str = "England and Wales", scale: float = 100,
-              missing_label: str = "no data", key: str = "value with its 95% interval"):
+def intervals(
+    data,
+    label: str,
+    value: str,
+    low: str,
+    high: str,
+    *,
+    title: str,
+    xlabel: str,
+    reference: float | None = None,
+    reference_label: str = "England and Wales",
+    scale: float = 100,
+    missing_label: str = "no data",
+    key: str = "value with its 95% interval",
+):
     """Points with interval bars, highest at the top; rows with NA listed at the bottom as ``missing_label``.
     ``scale`` multiplies every value (100: proportions shown as per cent); ``key`` names the points."""
     ordered = _ordered(data, value)
@@ -184,8 +243,16 @@ def intervals(data, label: str, value: str, low: str, high: str, *, title: str, 
     positions = np.arange(len(names))[::-1]
     centre, lo, hi = (_floats(ordered[c]) * scale for c in (value, low, high))
     present = ~np.isnan(centre)
-    axes.errorbar(centre[present], positions[present], xerr=[centre[present] - lo[present], hi[present] - centre[present]],
-                  fmt="o", markersize=4, capsize=2, color=PALETTE[0], label=key)
+    axes.errorbar(
+        centre[present],
+        positions[present],
+        xerr=[centre[present] - lo[present], hi[present] - centre[present]],
+        fmt="o",
+        markersize=4,
+        capsize=2,
+        color=PALETTE[0],
+        label=key,
+    )
     for y in positions[~present]:
         axes.text(0, y, f" {missing_label}", va="center", ha="left", fontsize=8, color="#505a5f", style="italic")
     if reference is not None:
@@ -197,8 +264,17 @@ def intervals(data, label: str, value: str, low: str, high: str, *, title: str, 
     return figure
 
 
-def grid(data, row: str, column: str, value: str, *, title: str, rows: Sequence[str] | None = None,
-         columns: Sequence[str] | None = None, missing=None):
+def grid(
+    data,
+    row: str,
+    column: str,
+    value: str,
+    *,
+    title: str,
+    rows: Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
+    missing=None,
+):
     """A heat-map table of counts; cells in ``missing`` (row, column pairs) are grey and say 'n/a'."""
     data = as_pandas(data)
     rows = list(rows or sorted(str(r) for r in data[row].dropna().unique()))
@@ -225,8 +301,15 @@ def grid(data, row: str, column: str, value: str, *, title: str, rows: Sequence[
             if gap[i, j]:
                 axes.text(j, i, "n/a", ha="center", va="center", fontsize=7, color="#505a5f")
             elif not np.isnan(value):
-                axes.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=7,
-                          color="white" if value > 0.6 * top else "#0b0c0c")
+                axes.text(
+                    j,
+                    i,
+                    f"{value:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if value > 0.6 * top else "#0b0c0c",
+                )
     else:  # every number is in the CSV; drawing hundreds of labels takes seconds per figure
         figure.colorbar(image, ax=axes, shrink=0.5, label=value.replace("_", " "), pad=0.01)
         for i, j in zip(*np.nonzero(gap)):
@@ -242,8 +325,18 @@ def grid(data, row: str, column: str, value: str, *, title: str, rows: Sequence[
     return figure
 
 
-def funnel(points, curves, value: str, denominator: str, *, title: str, xlabel: str, ylabel: str,
-           percent: bool = True, target_label: str = "England and Wales"):
+def funnel(
+    points,
+    curves,
+    value: str,
+    denominator: str,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    percent: bool = True,
+    target_label: str = "England and Wales",
+):
     """A funnel plot from ``stats.funnel_table`` (``points``) and ``stats.funnel_curves`` (``curves``),
     pandas: each force's value against its denominator, the exact 95% and 99.8% limits and, where
     the forces are over-dispersed, both adjusted limits at both levels; forces flagged outside the
@@ -256,17 +349,35 @@ def funnel(points, curves, value: str, denominator: str, *, title: str, xlabel: 
         axes.plot(x, curves[f"upper_{name}"].to_numpy(float) * scale, style, color="#1d70b8", linewidth=1, label=label)
         axes.plot(x, curves[f"lower_{name}"].to_numpy(float) * scale, style, color="#1d70b8", linewidth=1)
     if curves["adj_upper_99_8"].notna().any():
-        for name, style, label in (("95", "-.", "95% limits allowing for over-dispersion"),
-                                   ("99_8", ":", "99.8% limits allowing for over-dispersion")):
-            axes.plot(x, curves[f"adj_upper_{name}"].to_numpy(float) * scale, linestyle=style, color=HIGHLIGHT,
-                      linewidth=1.2, label=label)
-            axes.plot(x, curves[f"adj_lower_{name}"].to_numpy(float) * scale, linestyle=style, color=HIGHLIGHT,
-                      linewidth=1.2)
+        for name, style, label in (
+            ("95", "-.", "95% limits allowing for over-dispersion"),
+            ("99_8", ":", "99.8% limits allowing for over-dispersion"),
+        ):
+            axes.plot(
+                x,
+                curves[f"adj_upper_{name}"].to_numpy(float) * scale,
+                linestyle=style,
+                color=HIGHLIGHT,
+                linewidth=1.2,
+                label=label,
+            )
+            axes.plot(
+                x, curves[f"adj_lower_{name}"].to_numpy(float) * scale, linestyle=style, color=HIGHLIGHT, linewidth=1.2
+            )
     outside = (points["outside_99_8"].fillna("") != "").to_numpy()
     px, py = points[denominator].to_numpy(float), points[value].to_numpy(float) * scale
     axes.scatter(px[~outside], py[~outside], s=18, color="#505a5f", zorder=3, label="force")
-    axes.scatter(px[outside], py[outside], s=40, color=HIGHLIGHT, marker="D", edgecolor="black", linewidth=0.6,
-                 zorder=4, label="force outside 99.8% limits")
+    axes.scatter(
+        px[outside],
+        py[outside],
+        s=40,
+        color=HIGHLIGHT,
+        marker="D",
+        edgecolor="black",
+        linewidth=0.6,
+        zorder=4,
+        label="force outside 99.8% limits",
+    )
     for name, xi, yi in zip(points.loc[outside, "force"], px[outside], py[outside]):
         axes.annotate(name, (xi, yi), xytext=(4, 3), textcoords="offset points", fontsize=8)
     axes.set_xscale("log")
@@ -286,9 +397,16 @@ def rank_intervals(data, label: str, *, title: str, xlabel: str = "rank (1 = hig
     figure, axes = new_figure(9, max(3.0, 0.24 * len(ordered) + 1.2))
     positions = np.arange(len(ordered))[::-1]
     rank = ordered["rank"].to_numpy(float)
-    axes.errorbar(rank, positions, xerr=[rank - ordered["rank_low"].to_numpy(float),
-                                         ordered["rank_high"].to_numpy(float) - rank],
-                  fmt="o", markersize=4, capsize=2, color=PALETTE[0], label="rank with 95% interval")
+    axes.errorbar(
+        rank,
+        positions,
+        xerr=[rank - ordered["rank_low"].to_numpy(float), ordered["rank_high"].to_numpy(float) - rank],
+        fmt="o",
+        markersize=4,
+        capsize=2,
+        color=PALETTE[0],
+        label="rank with 95% interval",
+    )
     middle = (len(ordered) + 1) / 2
     axes.axvline(middle, color=HIGHLIGHT, linestyle="--", linewidth=1, label=f"middle rank ({middle:g})")
     axes.set_yticks(positions, ordered[label].tolist(), fontsize=8)
@@ -303,7 +421,8 @@ def funnel_numbers(points, curves) -> pd.DataFrame:
     """One table of what a funnel plot draws: the forces' points (``series`` force), then the
     limit lines (``series`` limits, no force)."""
     return pd.concat([points.assign(series="force"), curves.assign(series="limits")], ignore_index=True)[
-        ["series", *[c for c in points.columns], *[c for c in curves.columns if c not in points.columns]]]
+        ["series", *[c for c in points.columns], *[c for c in curves.columns if c not in points.columns]]
+    ]
 
 
 def points(data, label: str, series: Sequence[str], labels: Sequence[str], *, title: str, xlabel: str):

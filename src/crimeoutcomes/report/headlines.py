@@ -24,13 +24,21 @@ def _change(summary: dict) -> str:
     if before is None:
         return f" (the data read holds no figures for {previous} to compare with)"
     then = before["community_resolutions"]
-    row = next((r for r in summary.get("changes", {}).get("national", [])
-                if r["comparison"] == "year_on_year" and r["to_year"] == year), None)
+    row = next(
+        (
+            r
+            for r in summary.get("changes", {}).get("national", [])
+            if r["comparison"] == "year_on_year" and r["to_year"] == year
+        ),
+        None,
+    )
     if row is None or row["ratio"] is None:
         now = summary.get("sexual_offences_by_year", {}).get(year) or {}
         gaps = now.get("force_quarters_missing", 0) + before["force_quarters_missing"]
-        return (f", against {_count(then)} in {previous}; the two are not like for like, because data for "
-                f"{gaps} force-quarter{'s' if gaps != 1 else ''} is missing or collapsed across the two years")
+        return (
+            f", against {_count(then)} in {previous}; the two are not like for like, because data for "
+            f"{gaps} force-quarter{'s' if gaps != 1 else ''} is missing or collapsed across the two years"
+        )
     return f", {row['change']}, against the {then:,} in {previous}"
 
 
@@ -47,19 +55,31 @@ def headlines(summary: dict) -> list[str]:
     if share:
         sentences.append(
             f"That is {share:.2%} of the {sexual['assigned_outcomes']:,} sexual offences given an outcome, or about "
-            f"one in {round(1 / share):,}" + (f", and {solved:.1%} of those that ended in a charge or an "
-                                              "out-of-court outcome." if solved is not None else "."))
+            f"one in {round(1 / share):,}"
+            + (
+                f", and {solved:.1%} of those that ended in a charge or an out-of-court outcome."
+                if solved is not None
+                else "."
+            )
+        )
     rape_forces = child["forces_using_cr_for_child_rape"]
     sentences.append(
         f"{_count(child['community_resolutions']).capitalize()} were for offences whose legal definition makes the "
-        "victim a child" + (f"; {len(rape_forces)} force{'s' if len(rape_forces) != 1 else ''} used one for the "
-                            f"rape of a child ({', '.join(rape_forces)})." if rape_forces
-                            else "; no force used one for the rape of a child."))
+        "victim a child"
+        + (
+            f"; {len(rape_forces)} force{'s' if len(rape_forces) != 1 else ''} used one for the "
+            f"rape of a child ({', '.join(rape_forces)})."
+            if rape_forces
+            else "; no force used one for the rape of a child."
+        )
+    )
     by_force = {f: n for f, n in summary["community_resolutions_by_force"].items() if n is not None}
     if by_force:
         top = max(by_force.items(), key=lambda item: (item[1], item[0]))
-        sentences.append(f"{top[0]} recorded the most ({top[1]:,}). Forces differ in size, so the force "
-                         "comparison report compares rates, not counts.")
+        sentences.append(
+            f"{top[0]} recorded the most ({top[1]:,}). Forces differ in size, so the force "
+            "comparison report compares rates, not counts."
+        )
     everything = summary["all_offences"]["community_resolutions"]
     sentences.append(f"Across all crime, police used {_count(everything)} community resolutions in {year}.")
     return sentences

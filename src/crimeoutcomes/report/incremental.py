@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crimeoutcomes.report import build_record
 from crimeoutcomes.data.digests import file_sha256
+from crimeoutcomes.report import build_record
 
 
 @dataclass
@@ -39,8 +39,15 @@ class Plan:
         return "\n".join(lines)
 
 
-def plan(existing: dict | None, wanted: dict, notebooks: list[Path], parameters: dict[str, dict],
-         reports: Path, figures: Path, force: bool = False) -> Plan:
+def plan(
+    existing: dict | None,
+    wanted: dict,
+    notebooks: list[Path],
+    parameters: dict[str, dict],
+    reports: Path,
+    figures: Path,
+    force: bool = False,
+) -> Plan:
     """What to re-run so that the build at ``reports``/``figures`` is what ``wanted`` describes.
 
     ``parameters``: notebook file name -> the parameters it would run with (as the record keeps them)."""
@@ -81,7 +88,7 @@ def damaged_outputs(record: dict, reports: Path, figures: Path) -> list[tuple[st
     """(what is wrong, the notebook or run_all.py that made it) for each output missing or changed."""
     found = []
     for name, entry in sorted(record.get("outputs", {}).items()):
-        path = figures / name[len("figures/"):] if name.startswith("figures/") else reports / name
+        path = figures / name[len("figures/") :] if name.startswith("figures/") else reports / name
         if not path.is_file():
             found.append((f"{name} is missing", entry["built_by"]))
         elif file_sha256(path) != entry["sha256"]:
@@ -92,5 +99,8 @@ def damaged_outputs(record: dict, reports: Path, figures: Path) -> list[tuple[st
 
 
 def _parameter_change(before: dict, now: dict) -> str:
-    return "; ".join(f"{key} was {before.get(key)!r}, now {now.get(key)!r}"
-                     for key in sorted(set(before) | set(now)) if before.get(key) != now.get(key))
+    return "; ".join(
+        f"{key} was {before.get(key)!r}, now {now.get(key)!r}"
+        for key in sorted(set(before) | set(now))
+        if before.get(key) != now.get(key)
+    )

@@ -13,27 +13,27 @@ from __future__ import annotations
 
 import ast
 import difflib
-import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Sequence, Union
 
 import pandas as pd
 import polars as pl
 
-from crimeoutcomes.stats import measures
 from crimeoutcomes import config
+from crimeoutcomes.config import SYNTHETIC_MARK
+from crimeoutcomes.data.load import load_outcomes, load_recorded_crime
+from crimeoutcomes.data.source_files import SourceSet, chosen_year, from_folder, obtain, year_parameter
+from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, year_slug
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.frames import to_pandas
+from crimeoutcomes.report.pages import render, synthetic_banner
+from crimeoutcomes.stats import measures
 from crimeoutcomes.stats.measures import check_basis
-from crimeoutcomes.synthetic.sample import SYNTHETIC_MARK
-from crimeoutcomes.data.source_files import SourceSet, chosen_year, from_folder, obtain, year_parameter
-from crimeoutcomes.data.load import load_outcomes, load_recorded_crime
-from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, year_slug
 
 #: Which offences a measure covers: the Sexual offences group, all crime, or a list of offence codes.
-Offences = Union[str, Sequence[str]]
+Offences = str | Sequence[str]
 
 BASIS_WORDS = {
     "closed": "outcomes assigned in the year (investigations closed in the year, whenever the offence was recorded)",
@@ -47,9 +47,6 @@ PROVENANCE_FIELDS = ("title", "url", "release", "release_date", "retrieved_at", 
 #: lets a notebook write where run_all will publish from.
 BUILD_MARKER = ".run_all-build"
 SCRATCH = "scratch"
-
-SYNTHETIC_NOTICE = (f"{SYNTHETIC_MARK}: every number on this page is invented by the project's generator "
-                    "to test the code. These are not official statistics and must not be quoted.")
 
 
 @dataclass
@@ -104,25 +101,39 @@ class Analysis:
         rows = self.rows if year is None else self.rows.filter(pl.col("financial_year") == year)
         if isinstance(offences, str):
             if offences not in ("sexual", "all"):
-                raise CrimeOutcomesError(f"offences must be 'sexual', 'all' or a list of offence codes, not {offences!r}")
+                raise CrimeOutcomesError(
+                    f"offences must be 'sexual', 'all' or a list of offence codes, not {offences!r}"
+                )
             return measures.sexual_offences(rows) if offences == "sexual" else rows
         return rows.filter(pl.col("offence_code").is_in(list(offences)))
 
-    def totals(self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",), *,
-               year: str | None = None, basis: str | None = None) -> pd.DataFrame:
+    def totals(
+        self,
+        offences: Offences = "sexual",
+        by: Sequence[str] = ("financial_year",),
+        *,
+        year: str | None = None,
+        basis: str | None = None,
+    ) -> pd.DataFrame:
         """National community resolutions, assigned outcomes and charges plus out-of-court outcomes
         by ``by``, with the force-quarters missing or collapsed (``measures.national_totals``)."""
-        return to_pandas(measures.national_totals(self._rows(offences, year), basis or self.count_basis, by,
-                                                  collapsed=self.collapsed))
+        return to_pandas(
+            measures.national_totals(
+                self._rows(offences, year), basis or self.count_basis, by, collapsed=self.collapsed
+            )
+        )
 
-    def force_totals(self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",), *,
-                     year: str | None = None) -> pd.DataFrame:
+    def force_totals(
+        self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",), *, year: str | None = None
+    ) -> pd.DataFrame:
         """The same by force: <NA>, never 0, where any quarter is missing or collapsed."""
-        return to_pandas(measures.force_totals(self._rows(offences, year), self.count_basis, by,
-                                               collapsed=self.collapsed))
+        return to_pandas(
+            measures.force_totals(self._rows(offences, year), self.count_basis, by, collapsed=self.collapsed)
+        )
 
-    def code_totals(self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",), *,
-                    year: str | None = None) -> pd.DataFrame:
+    def code_totals(
+        self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",), *, year: str | None = None
+    ) -> pd.DataFrame:
         """Community resolutions and assigned outcomes by offence code, with its description."""
         return to_pandas(measures.offence_code_totals(self._rows(offences, year), self.count_basis, by))
 
@@ -167,8 +178,9 @@ class Analysis:
         (``comparison.compare_forces``), its tables in pandas."""
         from crimeoutcomes.stats.comparison import compare_forces, pooled_years
 
-        return compare_forces(self.rows, self.count_basis, pooled_years(self.years, self.financial_year, pool_years),
-                              self.recorded_crime)
+        return compare_forces(
+            self.rows, self.count_basis, pooled_years(self.years, self.financial_year, pool_years), self.recorded_crime
+        )
 
     @cached_property
     def recorded_crime(self) -> pl.DataFrame | None:
@@ -186,36 +198,47 @@ class Analysis:
         used = [p for y, p in self.sources.outcomes.items() if y in self.years]
         if self.sources.recorded_crime is not None:
             used.append(self.sources.recorded_crime)
-        return [{"file": path.name, **{key: self.sources.entry(path).get(key) for key in PROVENANCE_FIELDS}}
-                for path in sorted(used, key=lambda p: p.name)]
+        return [
+            {"file": path.name, **{key: self.sources.entry(path).get(key) for key in PROVENANCE_FIELDS}}
+            for path in sorted(used, key=lambda p: p.name)
+        ]
 
     def releases(self) -> dict[str, str]:
         """Financial year -> the release (date stamp) of the file read for it."""
-        return {year: self.sources.entry(path).get("release") or path.name
-                for year, path in self.sources.outcomes.items() if year in self.years}
+        return {
+            year: self.sources.entry(path).get("release") or path.name
+            for year, path in self.sources.outcomes.items()
+            if year in self.years
+        }
 
     def provenance(self):
         """Where every number on the page comes from: the files, their releases and checksums, the basis."""
         from IPython.display import HTML
 
-        return HTML(f'<details class="provenance" open><summary><strong>Sources and basis</strong></summary>'
-                    f'<p>Basis: <strong>{html.escape(self.count_basis)}</strong>, {html.escape(self.basis_words)}. '
-                    f'Years read: {html.escape(self.years[0])} to {html.escape(self.years[-1])}.</p>'
-                    f'{sources_table(self.source_files())}</details>')
+        return HTML(
+            render(
+                "provenance.html.j2",
+                basis=self.count_basis,
+                basis_words=self.basis_words,
+                first=self.years[0],
+                last=self.years[-1],
+                files=self.source_files(),
+            )
+        )
 
     def banner(self):
         """The top of every report: the SYNTHETIC warning where it applies, a notice where the page is
         not a published build, then the provenance block."""
         from IPython.display import HTML
 
-        return HTML((synthetic_banner() if self.synthetic else "") + ("" if self.published else self.scratch_notice())
-                    + self.provenance().data)
+        return HTML(
+            (synthetic_banner() if self.synthetic else "")
+            + ("" if self.published else self.scratch_notice())
+            + self.provenance().data
+        )
 
     def scratch_notice(self) -> str:
-        return ('<div class="scratch-notice" role="note" style="border:2px solid #505a5f;padding:0.6em 1em;'
-                'margin:0.5em 0"><strong>Not a published build.</strong> This notebook was run outside '
-                f"run_all.py, so its figures and tables were written to {html.escape(str(self.figures_dir))}; "
-                "the published reports and figures were not touched. Publish with <code>make reports</code>.</div>")
+        return render("scratch_notice.html.j2", folder=str(self.figures_dir))
 
     def table(self, frame, name: str, *, kinds: dict | None = None, headings: dict | None = None):
         """Show ``frame`` as a report table, each column formatted by its declared kind
@@ -224,8 +247,8 @@ class Analysis:
         from IPython.display import HTML
 
         from crimeoutcomes.frames import as_pandas
-        from crimeoutcomes.report.tables import render_table
         from crimeoutcomes.report.figures import save_csv
+        from crimeoutcomes.report.tables import render_table
 
         data = as_pandas(frame)
         save_csv(data, self.figures_dir / "tables" / f"{name}.csv", synthetic=self.synthetic)
@@ -245,35 +268,18 @@ class Analysis:
         return Image(data=save_figure(figure, data, self.figures_dir / name, synthetic=self.synthetic), alt=alt)
 
 
-def synthetic_banner() -> str:
-    """The SYNTHETIC DATA warning of every page built from the sample (styled inline: it must show
-    wherever the HTML is pasted)."""
-    return (f'<div class="synthetic-banner" role="alert" style="border:3px solid #b00020;background:#fde7ea;'
-            f'color:#5c0010;padding:0.8em 1em;font-size:1.1em;margin:0.5em 0">'
-            f'<strong>{html.escape(SYNTHETIC_MARK)}</strong>: {html.escape(SYNTHETIC_NOTICE.split(": ", 1)[1])}</div>')
-
-
-def sources_table(files: list[dict]) -> str:
-    """The files behind a page (as ``Analysis.source_files`` and summary.json list them), as an HTML table."""
-    e = html.escape
-    rows = "".join(
-        "<tr><td>" + (f'<a href="{e(f["url"])}">{e(f["file"])}</a>' if f.get("url") else e(f["file"]))
-        + f"<br><small>{e(f.get('title') or '')}</small></td>"
-        f"<td class=\"identifier\">{e(f.get('release') or 'unknown')}</td>"
-        f"<td>{e(f.get('retrieved_at') or 'n/a')}</td><td><code>{e(f.get('sha256') or 'unknown')}</code></td></tr>"
-        for f in files)
-    return ('<table class="provenance"><thead><tr><th scope="col">file</th><th scope="col">release</th>'
-            f'<th scope="col">retrieved</th><th scope="col">sha256</th></tr></thead><tbody>{rows}</tbody></table>')
-
-
 def _assigned_names(source: str) -> list[str]:
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return []
-    return [target.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
-            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
-            if isinstance(target, ast.Name)]
+    return [
+        target.id
+        for node in tree.body
+        if isinstance(node, (ast.Assign, ast.AnnAssign))
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name)
+    ]
 
 
 def check_injected_parameters(history: list[str] | None = None) -> None:
@@ -295,13 +301,20 @@ def check_injected_parameters(history: list[str] | None = None) -> None:
     for name in _assigned_names(history[injected[-1]]):
         if name not in declared:
             near = difflib.get_close_matches(name, declared, n=1)
-            raise CrimeOutcomesError(f"parameter {name!r} is not one this notebook takes"
-                                     + (f": did you mean {near[0]!r}?" if near else "")
-                                     + f" It takes {', '.join(declared)}.")
+            raise CrimeOutcomesError(
+                f"parameter {name!r} is not one this notebook takes"
+                + (f": did you mean {near[0]!r}?" if near else "")
+                + f" It takes {', '.join(declared)}."
+            )
 
 
-def setup(financial_year: str = LATEST, count_basis: str = "closed", first_year: str = FRAMEWORK_FIRST_YEAR,
-          data_folder: str = "", output_root: str = "") -> Analysis:
+def setup(
+    financial_year: str = LATEST,
+    count_basis: str = "closed",
+    first_year: str = FRAMEWORK_FIRST_YEAR,
+    data_folder: str = "",
+    output_root: str = "",
+) -> Analysis:
     """Check the parameters, find the data ('' = data/raw, else the synthetic sample) and load it.
 
     Figures and tables go under ``output_root`` (run_all.py's marked staging folder) when run_all
@@ -320,5 +333,12 @@ def setup(financial_year: str = LATEST, count_basis: str = "closed", first_year:
     window = [y for y in available if first <= y <= year]
     outcomes = load_outcomes([sources.outcomes[y] for y in window]).filter(pl.col("financial_year").is_in(window))
     root = Path(output_root) if output_root else config.project_root()
-    return Analysis(financial_year=year, count_basis=count_basis, first_year=first, sources=sources,
-                    rows=outcomes, output_root=root, published=(root / BUILD_MARKER).is_file())
+    return Analysis(
+        financial_year=year,
+        count_basis=count_basis,
+        first_year=first,
+        sources=sources,
+        rows=outcomes,
+        output_root=root,
+        published=(root / BUILD_MARKER).is_file(),
+    )

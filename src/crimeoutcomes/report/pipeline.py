@@ -9,28 +9,28 @@ from __future__ import annotations
 
 import ast
 import json
+import multiprocessing
 import os
 import re
 import shutil
 import sys
-import multiprocessing
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
-from crimeoutcomes.report import build_record
-from crimeoutcomes.report import incremental
 from crimeoutcomes import config
 from crimeoutcomes.atomic import write_text_atomically
-from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.locks import ADVICE, FolderNotWritable, check_writable, exclusive, is_not_writable, not_writable
-from crimeoutcomes.report.publish import publish, recover
 from crimeoutcomes.data.source_files import SourceSet, chosen_year, obtain
 from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_financial_year, year_slug
+from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.locks import ADVICE, FolderNotWritable, check_writable, exclusive, is_not_writable, not_writable
+from crimeoutcomes.report import build_record, incremental
+from crimeoutcomes.report.publish import publish, recover
 
 if TYPE_CHECKING:
     from crimeoutcomes.report.notebook import Analysis
@@ -83,8 +83,9 @@ def select_notebooks(names: Sequence[str] | None, folder: Path | None = None) ->
         stem = Path(name).stem
         matches = [p for p in available if stem in (p.stem, p.stem[:2], p.stem[3:])]
         if len(matches) != 1:
-            raise CrimeOutcomesError(f"--only {name!r} names no notebook; choose from "
-                                     f"{', '.join(p.stem for p in available)}")
+            raise CrimeOutcomesError(
+                f"--only {name!r} names no notebook; choose from {', '.join(p.stem for p in available)}"
+            )
         chosen.append(matches[0])
     return sorted(set(chosen))
 
@@ -130,8 +131,10 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
         raise CrimeOutcomesError(f"{notebook.name} has no cell tagged 'parameters'")
     unknown = sorted(set(parameters) - declared)
     if unknown:
-        raise CrimeOutcomesError(f"{notebook.name} does not take the parameter(s) {', '.join(unknown)} "
-                                 f"(it takes {', '.join(sorted(declared))})")
+        raise CrimeOutcomesError(
+            f"{notebook.name} does not take the parameter(s) {', '.join(unknown)} "
+            f"(it takes {', '.join(sorted(declared))})"
+        )
 
 
 def _local_kernel_manager():
@@ -160,20 +163,30 @@ def execute(notebook: Path, output: Path, parameters: dict, cwd: Path, progress:
 
     check_parameters(notebook, parameters)
     try:
-        papermill.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=ensure_kernel(),
-                                   cwd=str(cwd), progress_bar=progress, request_save_on_cell_execute=False,
-                                   execution_timeout=CELL_TIMEOUT_SECONDS,
-                                   kernel_manager_class=_local_kernel_manager())
+        papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            kernel_name=ensure_kernel(),
+            cwd=str(cwd),
+            progress_bar=progress,
+            request_save_on_cell_execute=False,
+            execution_timeout=CELL_TIMEOUT_SECONDS,
+            kernel_manager_class=_local_kernel_manager(),
+        )
     except PapermillExecutionError as exc:
         # Papermill counts from 0 and includes the cell it injected after the parameters cell.
         position = exc.cell_index + (0 if exc.cell_index <= _parameters_cell_index(notebook) else -1) + 1
         code = re.search(r"\[Errno (\d+)\]", exc.evalue or "")
         if code and int(code.group(1)) in ADVICE:  # the notebook could not save a figure: say so plainly
-            raise FolderNotWritable(f"notebook {notebook.name} could not write its output: "
-                                    f"{ADVICE[int(code.group(1))]} ({exc.evalue})") from None
+            raise FolderNotWritable(
+                f"notebook {notebook.name} could not write its output: {ADVICE[int(code.group(1))]} ({exc.evalue})"
+            ) from None
         first_line = next((line for line in (exc.source or "").splitlines() if line.strip()), "")
-        raise NotebookFailed(f"notebook {notebook.name} failed in cell {position} (counting from 1, as saved; "
-                             f"it begins {first_line.strip()[:80]!r}): {exc.ename}: {exc.evalue}") from None
+        raise NotebookFailed(
+            f"notebook {notebook.name} failed in cell {position} (counting from 1, as saved; "
+            f"it begins {first_line.strip()[:80]!r}): {exc.ename}: {exc.evalue}"
+        ) from None
 
 
 def _parameters_cell_index(notebook: Path) -> int:
@@ -192,8 +205,13 @@ def export_html(executed: Path, target: Path, title: str, synthetic: bool = Fals
     import nbformat
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES_DIR)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        template_name="report",
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
     notebook = nbformat.read(executed, as_version=4)
     notebook.metadata["title"] = f"{SYNTHETIC_TITLE}: {title}" if synthetic else title
     if synthetic:
@@ -229,8 +247,16 @@ def make_reproducible(executed: Path, staged: Sequence[Path], final_root: Path) 
     return write_text_atomically(executed, nbformat.writes(notebook) + "\n")
 
 
-def _run_and_export(notebook: Path, folder: Path, parameters: dict, cwd: Path, progress: bool,
-                    staging_root: Path, final_root: Path, synthetic: bool) -> float:
+def _run_and_export(
+    notebook: Path,
+    folder: Path,
+    parameters: dict,
+    cwd: Path,
+    progress: bool,
+    staging_root: Path,
+    final_root: Path,
+    synthetic: bool,
+) -> float:
     """Execute one notebook into ``folder`` and export its HTML there; returns the seconds taken."""
     started = time.monotonic()
     executed = folder / notebook.name
@@ -270,9 +296,13 @@ def declared_parameters(notebook: Path) -> list[str]:
                 tree = ast.parse(source)
             except SyntaxError as exc:
                 raise CrimeOutcomesError(f"{notebook.name}: its parameters cell is not valid Python ({exc})") from None
-            return [target.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
-                    for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
-                    if isinstance(target, ast.Name)]
+            return [
+                target.id
+                for node in tree.body
+                if isinstance(node, (ast.Assign, ast.AnnAssign))
+                for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                if isinstance(target, ast.Name)
+            ]
     return []
 
 
@@ -294,15 +324,28 @@ def _recorded_parameters(parameters: dict) -> dict:
 
 
 def rebuild_command(analysis: Analysis, pool_years: int | None) -> str:
-    return (f"python run_all.py --year {analysis.financial_year} --basis {analysis.count_basis} "
-            f"--first-year {analysis.first_year}" + (f" --pool-years {pool_years}" if pool_years and pool_years > 1 else ""))
+    return (
+        f"python run_all.py --year {analysis.financial_year} --basis {analysis.count_basis} "
+        f"--first-year {analysis.first_year}" + (f" --pool-years {pool_years}" if pool_years and pool_years > 1 else "")
+    )
 
 
-def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: str = FRAMEWORK_FIRST_YEAR,
-        source: str = "auto", raw_dir: Path | None = None, out: Path | None = None,
-        only: Sequence[str] | None = None, notebooks_dir: Path | None = None, jobs: int = 1,
-        pool_years: int | None = None, force: bool = False, package_dir: Path | None = None,
-        base_url: str | None = None, log: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True)) -> RunResult:
+def run(
+    financial_year: str = LATEST,
+    count_basis: str = "closed",
+    first_year: str = FRAMEWORK_FIRST_YEAR,
+    source: str = "auto",
+    raw_dir: Path | None = None,
+    out: Path | None = None,
+    only: Sequence[str] | None = None,
+    notebooks_dir: Path | None = None,
+    jobs: int = 1,
+    pool_years: int | None = None,
+    force: bool = False,
+    package_dir: Path | None = None,
+    base_url: str | None = None,
+    log: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True),
+) -> RunResult:
     """Build the reports of one year into ``out``, re-running only what changed.
 
     The year's build record (build.json) says what each output was made from; a notebook re-runs
@@ -350,8 +393,18 @@ def run(financial_year: str = LATEST, count_basis: str = "closed", first_year: s
                 shutil.rmtree(stale, ignore_errors=True)
             staging_root = _staging_root(reports_root)
             try:
-                return _build(chosen, analysis, sources.folder, out, staging_root, notebooks_dir, jobs, pool_years,
-                              log, package_dir)
+                return _build(
+                    chosen,
+                    analysis,
+                    sources.folder,
+                    out,
+                    staging_root,
+                    notebooks_dir,
+                    jobs,
+                    pool_years,
+                    log,
+                    package_dir,
+                )
             finally:
                 shutil.rmtree(staging_root, ignore_errors=True)
     except OSError as exc:
@@ -372,9 +425,17 @@ def _window(sources: SourceSet, financial_year: str, first_year: str) -> tuple[s
     return (year, window) if year in sources.years and first <= year else None
 
 
-def _plan(sources: SourceSet, every: list[Path], financial_year: str, count_basis: str, first_year: str,
-          pool_years: int | None, out: Path, package_dir: Path, force: bool
-          ) -> tuple[incremental.Plan | None, RunResult | None]:
+def _plan(
+    sources: SourceSet,
+    every: list[Path],
+    financial_year: str,
+    count_basis: str,
+    first_year: str,
+    pool_years: int | None,
+    out: Path,
+    package_dir: Path,
+    force: bool,
+) -> tuple[incremental.Plan | None, RunResult | None]:
     """What must re-run, from the build record alone (no data is loaded); and the published build
     itself where nothing must. (None, None) where the parameters need the full checks of a build."""
     window = _window(sources, financial_year, first_year)
@@ -395,25 +456,46 @@ def _plan(sources: SourceSet, every: list[Path], financial_year: str, count_basi
     if not the_plan.nothing_to_do:
         return the_plan, None
     summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
-    return the_plan, RunResult(reports_dir=reports, figures_dir=figures, summary=summary,
-                               html=[reports / html_name(n) for n in every], rebuilt=False)
+    return the_plan, RunResult(
+        reports_dir=reports,
+        figures_dir=figures,
+        summary=summary,
+        html=[reports / html_name(n) for n in every],
+        rebuilt=False,
+    )
 
 
-def _wanted_record(sources: SourceSet, year: str, years: list[str], count_basis: str, first_year: str,
-                   pool_years: int | None, package_dir: Path, out: Path) -> dict:
+def _wanted_record(
+    sources: SourceSet,
+    year: str,
+    years: list[str],
+    count_basis: str,
+    first_year: str,
+    pool_years: int | None,
+    package_dir: Path,
+    out: Path,
+) -> dict:
     """The record a build of ``year`` from ``sources`` would have, before any notebook has run."""
     used = [p for y, p in sources.outcomes.items() if y in years]
     if sources.recorded_crime is not None:
         used.append(sources.recorded_crime)
     # The reconciliation compares the year's file with earlier releases kept beside it.
     earlier = [p for p in sources.releases.get(year, []) if p not in used]
-    parameters = {"financial_year": year, "count_basis": count_basis,
-                  "first_year": normalise_financial_year(first_year), "pool_years": pool_years or 1}
-    return build_record.new_record(parameters=parameters, sources=build_record.source_records(used),
-                                   earlier_releases=build_record.source_records(earlier),
-                                   data_folder=str(sources.folder.resolve()), output_folder=str(out),
-                                   package=build_record.package_fingerprint(package_dir),
-                                   synthetic=sources.synthetic)
+    parameters = {
+        "financial_year": year,
+        "count_basis": count_basis,
+        "first_year": normalise_financial_year(first_year),
+        "pool_years": pool_years or 1,
+    }
+    return build_record.new_record(
+        parameters=parameters,
+        sources=build_record.source_records(used),
+        earlier_releases=build_record.source_records(earlier),
+        data_folder=str(sources.folder.resolve()),
+        output_folder=str(out),
+        package=build_record.package_fingerprint(package_dir),
+        synthetic=sources.synthetic,
+    )
 
 
 def _gather_figures(notebook_root: Path, stage_figures: Path, subdir: Path) -> dict[str, str]:
@@ -430,12 +512,22 @@ def _gather_figures(notebook_root: Path, stage_figures: Path, subdir: Path) -> d
     return moved
 
 
-def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path, staging_root: Path,
-           notebooks_dir: Path | None, jobs: int, pool_years: int | None, log: Callable[[str], None],
-           package_dir: Path = PACKAGE_DIR) -> RunResult:
-    from crimeoutcomes.report.notebook import BUILD_MARKER
+def _build(
+    chosen: list[Path],
+    analysis: Analysis,
+    data_folder: Path,
+    out: Path,
+    staging_root: Path,
+    notebooks_dir: Path | None,
+    jobs: int,
+    pool_years: int | None,
+    log: Callable[[str], None],
+    package_dir: Path = PACKAGE_DIR,
+) -> RunResult:
+    from crimeoutcomes.atomic import write_json
     from crimeoutcomes.report.index_page import write_index
-    from crimeoutcomes.report.summary import build_summary, write_json
+    from crimeoutcomes.report.notebook import BUILD_MARKER
+    from crimeoutcomes.report.summary import build_summary
 
     count_basis = analysis.count_basis
     reports = config.reports_dir(analysis.synthetic, analysis.slug, out)
@@ -444,16 +536,26 @@ def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path,
         recover(final)
     every = notebooks(notebooks_dir)
     keep = len(chosen) < len(every)
-    record = _wanted_record(analysis.sources, analysis.financial_year, analysis.years, count_basis,
-                            analysis.first_year, pool_years, package_dir, out)
+    record = _wanted_record(
+        analysis.sources,
+        analysis.financial_year,
+        analysis.years,
+        count_basis,
+        analysis.first_year,
+        pool_years,
+        package_dir,
+        out,
+    )
     if keep and reports.is_dir():
         existing = build_record.read_record(reports)
         mixed = build_record.differences(existing, record, [n.name for n in chosen], every)
         if mixed:
             raise BuildMismatch(
                 f"--only {' '.join(n.stem for n in chosen)} would mix two builds in {reports}: "
-                + "; ".join(mixed) + ". Nothing was changed. Rebuild every report of the year instead: "
-                + rebuild_command(analysis, pool_years))
+                + "; ".join(mixed)
+                + ". Nothing was changed. Rebuild every report of the year instead: "
+                + rebuild_command(analysis, pool_years)
+            )
         record["notebooks"], record["outputs"] = existing["notebooks"], existing["outputs"]
     # A notebook taken out of the folder takes its reports and figures with it.
     gone = sorted(set(record["notebooks"]) - {n.name for n in every})
@@ -461,12 +563,19 @@ def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path,
     stage_figures = _stage(figures, config.figures_dir(analysis.synthetic, analysis.slug, staging_root), keep)
     for name_of_notebook in [n.name for n in chosen] + gone:  # what a re-run notebook made before goes
         for name in build_record.drop_notebook(record, name_of_notebook):
-            (stage_figures / name[len("figures/"):] if name.startswith("figures/") else stage_reports / name
-             ).unlink(missing_ok=True)
-    common = {"financial_year": analysis.financial_year, "count_basis": count_basis,
-              "first_year": analysis.first_year, "data_folder": str(data_folder.resolve())}
-    log(f"{'SYNTHETIC sample' if analysis.synthetic else 'Home Office data'} in {data_folder}: "
-        f"{analysis.financial_year}, {count_basis} basis, trend from {analysis.first_year}; {len(chosen)} notebook(s)")
+            (stage_figures / name[len("figures/") :] if name.startswith("figures/") else stage_reports / name).unlink(
+                missing_ok=True
+            )
+    common = {
+        "financial_year": analysis.financial_year,
+        "count_basis": count_basis,
+        "first_year": analysis.first_year,
+        "data_folder": str(data_folder.resolve()),
+    }
+    log(
+        f"{'SYNTHETIC sample' if analysis.synthetic else 'Home Office data'} in {data_folder}: "
+        f"{analysis.financial_year}, {count_basis} basis, trend from {analysis.first_year}; {len(chosen)} notebook(s)"
+    )
     cwd = config.checkout_dir() or Path.cwd()
     ensure_kernel()  # once, here: parallel workers would otherwise race to install it
     progress = sys.stderr.isatty() and jobs == 1  # per-cell bars only where they cannot interleave
@@ -477,16 +586,28 @@ def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path,
         roots[notebook] = staging_root / "notebooks" / notebook.stem
         roots[notebook].mkdir(parents=True)
         (roots[notebook] / BUILD_MARKER).write_text("written by run_all.py\n", encoding="utf-8")
-        parameters[notebook] = _notebook_parameters(notebook, {**common, "output_root": str(roots[notebook])},
-                                                    pool_years)
+        parameters[notebook] = _notebook_parameters(
+            notebook, {**common, "output_root": str(roots[notebook])}, pool_years
+        )
     # The notebooks are independent (each reads the cached data itself), so they can run side by side,
     # each from its own process (papermill's kernel clients are not safe to share between threads).
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
         running = {}
         for number, notebook in enumerate(chosen, 1):
             log(f"[{number}/{len(chosen)}] {notebook.stem}: running")
-            running[pool.submit(_run_and_export, notebook, stage_reports, parameters[notebook], cwd, progress,
-                                staging_root, out, analysis.synthetic)] = (number, notebook)
+            running[
+                pool.submit(
+                    _run_and_export,
+                    notebook,
+                    stage_reports,
+                    parameters[notebook],
+                    cwd,
+                    progress,
+                    staging_root,
+                    out,
+                    analysis.synthetic,
+                )
+            ] = (number, notebook)
         for future in as_completed(running):
             number, notebook = running[future]
             try:
@@ -500,15 +621,21 @@ def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path,
         shutil.rmtree(kept, ignore_errors=True)
         kept.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(stage_reports), str(kept))
-        raise NotebookFailed("\n".join(str(f) for f in failures)
-                             + f"\nThe executed notebook is kept in {kept}; the reports in {reports} were left as "
-                               "they were.")
+        raise NotebookFailed(
+            "\n".join(str(f) for f in failures)
+            + f"\nThe executed notebook is kept in {kept}; the reports in {reports} were left as "
+            "they were."
+        )
     subdir = config.output_subdir(analysis.synthetic, analysis.slug)
     for notebook in chosen:
         made = _gather_figures(roots[notebook], stage_figures, subdir)
         made.update(build_record.output_records(stage_reports, [notebook.name, html_name(notebook)]))
-        build_record.add_notebook(record, notebook, {k: v for k, v in parameters[notebook].items()
-                                                     if k not in ("data_folder", "output_root")}, made)
+        build_record.add_notebook(
+            record,
+            notebook,
+            {k: v for k, v in parameters[notebook].items() if k not in ("data_folder", "output_root")},
+            made,
+        )
     html = [stage_reports / html_name(notebook) for notebook in chosen]
     summary = build_summary(analysis, pool_years=pool_years or 1)
     write_json(summary, stage_reports / "summary.json")
@@ -520,5 +647,4 @@ def _build(chosen: list[Path], analysis: Analysis, data_folder: Path, out: Path,
     publish(stage_figures, figures)
     shutil.rmtree(reports.with_name(f"{reports.name}.failed"), ignore_errors=True)
     log(f"Reports: {reports / 'index.html'}\nFigures: {figures}")
-    return RunResult(reports_dir=reports, figures_dir=figures, summary=summary,
-                     html=[reports / p.name for p in html])
+    return RunResult(reports_dir=reports, figures_dir=figures, summary=summary, html=[reports / p.name for p in html])

@@ -8,16 +8,13 @@ the same ``Analysis`` method the notebooks call to print it, so a number has one
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from crimeoutcomes.report.notebook import Analysis
-from crimeoutcomes.atomic import write_text_atomically
 from crimeoutcomes.data.codes import child_rape_codes, child_victim_offences
+from crimeoutcomes.report.notebook import Analysis
 from crimeoutcomes.stats.comparison import EXPECTED, flags, told_apart
 
 SUMMARY_VERSION = 1
@@ -31,9 +28,14 @@ def _national(totals: pd.DataFrame) -> dict:
     """One row of ``Analysis.totals`` as summary.json gives it."""
     row = {key: _plain(value) for key, value in totals.iloc[0].items()}
     cr, assigned, ooc = row["community_resolutions"], row["assigned_outcomes"], row["charges_and_out_of_court"]
-    return {"community_resolutions": cr, "assigned_outcomes": assigned, "share_of_assigned": _share(cr, assigned),
-            "charges_and_out_of_court": ooc, "share_of_charges_and_out_of_court": _share(cr, ooc),
-            "force_quarters_missing": row["force_quarters_missing"]}
+    return {
+        "community_resolutions": cr,
+        "assigned_outcomes": assigned,
+        "share_of_assigned": _share(cr, assigned),
+        "charges_and_out_of_court": ooc,
+        "share_of_charges_and_out_of_court": _share(cr, ooc),
+        "force_quarters_missing": row["force_quarters_missing"],
+    }
 
 
 def _force_comparison(analysis: Analysis, pool_years: int) -> dict:
@@ -59,12 +61,19 @@ def _force_comparison(analysis: Analysis, pool_years: int) -> dict:
         "offence_mix_outside_adjusted_99_8": fc.outside(fc.mix, adjusted=True),
         "flagged_99_8": _records(flags(fc.funnel)),
         "offence_mix_flagged_99_8": _records(flags(fc.mix)),
-        "ranks": {str(row["force"]): {"rank": int(row["rank"]), "rank_low": int(row["rank_low"]),
-                                 "rank_high": int(row["rank_high"])} for _, row in fc.funnel.iterrows()},
+        "ranks": {
+            str(row["force"]): {
+                "rank": int(row["rank"]),
+                "rank_low": int(row["rank_low"]),
+                "rank_high": int(row["rank_high"]),
+            }
+            for _, row in fc.funnel.iterrows()
+        },
         "told_apart_from_middle": told_apart(fc.funnel),
         "not_ranked": [str(force) for force in table.index[~table["rankable"].astype(bool)]],
-        "quarters_left_out": {str(force): note for force, note in table["quarters_left_out"].items()
-                              if not pd.isna(note) and note},
+        "quarters_left_out": {
+            str(force): note for force, note in table["quarters_left_out"].items() if not pd.isna(note) and note
+        },
     }
 
 
@@ -83,10 +92,14 @@ def _plain(value):
 
 def _changes(analysis: Analysis) -> dict:
     """Change with 95% intervals: national (year on year, first to last, trend) and per force."""
-    return {"national": _records(analysis.changes()),
-            "national_trend": {k: _plain(v) for k, v in analysis.trend().items()},
-            "by_force": {str(force): _records(part.drop(columns="force"))
-                         for force, part in analysis.force_changes().groupby("force", sort=True)}}
+    return {
+        "national": _records(analysis.changes()),
+        "national_trend": {k: _plain(v) for k, v in analysis.trend().items()},
+        "by_force": {
+            str(force): _records(part.drop(columns="force"))
+            for force, part in analysis.force_changes().groupby("force", sort=True)
+        },
+    }
 
 
 def _reconciliation(analysis: Analysis) -> list[dict]:
@@ -102,8 +115,9 @@ def build_summary(analysis: Analysis, pool_years: int = 1) -> dict:
     by_force = analysis.force_totals("sexual", by=(), year=year)
     by_code = analysis.code_totals("sexual", by=(), year=year)
     child_codes = [o.code for o in child_victim_offences()]
-    child_by_code = {str(c): _plain(v) for c, v in zip(by_code["offence_code"], by_code["community_resolutions"])
-                     if c in child_codes}
+    child_by_code = {
+        str(c): _plain(v) for c, v in zip(by_code["offence_code"], by_code["community_resolutions"]) if c in child_codes
+    }
     child_rape = analysis.forces_using_cr(child_rape_codes())
     by_year = analysis.totals("sexual")
     return {
@@ -118,26 +132,26 @@ def build_summary(analysis: Analysis, pool_years: int = 1) -> dict:
         "sexual_offences": _national(by_year[by_year["financial_year"] == year]),
         "sexual_offences_by_year": {str(y): _national(by_year[by_year["financial_year"] == y]) for y in analysis.years},
         "all_offences": _national(analysis.totals("all", by=(), year=year)),
-        "community_resolutions_by_force": {str(f): _plain(v) for f, v in
-                                           zip(by_force["force"], by_force["community_resolutions"])},
-        "forces_missing": {str(row["force"]): {"quarters": row["quarters_missing"], "marker": row["marker"]}
-                           for _, row in analysis.missing("sexual", year=year).iterrows()},
-        "community_resolutions_by_offence_code": {str(c): _plain(v) for c, v in
-                                                  zip(by_code["offence_code"], by_code["community_resolutions"])},
+        "community_resolutions_by_force": {
+            str(f): _plain(v) for f, v in zip(by_force["force"], by_force["community_resolutions"])
+        },
+        "forces_missing": {
+            str(row["force"]): {"quarters": row["quarters_missing"], "marker": row["marker"]}
+            for _, row in analysis.missing("sexual", year=year).iterrows()
+        },
+        "community_resolutions_by_offence_code": {
+            str(c): _plain(v) for c, v in zip(by_code["offence_code"], by_code["community_resolutions"])
+        },
         "child_victim_offences": {
             "codes": child_codes,
             "community_resolutions": sum(child_by_code.values()),
             "community_resolutions_by_code": child_by_code,
             "child_rape_codes": list(child_rape_codes()),
-            "forces_using_cr_for_child_rape": [str(f) for f in
-                                               child_rape.loc[child_rape["financial_year"] == year, "force"]],
+            "forces_using_cr_for_child_rape": [
+                str(f) for f in child_rape.loc[child_rape["financial_year"] == year, "force"]
+            ],
         },
         "force_comparison": _force_comparison(analysis, pool_years),
         "changes": _changes(analysis),
         "reconciliation": _reconciliation(analysis),
     }
-
-
-def write_json(data: dict, path: Path) -> Path:
-    """Sorted keys, fixed indentation, written under a temporary name and renamed."""
-    return write_text_atomically(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")

@@ -81,8 +81,9 @@ def _one_share_ratio(x1, n1, x2, n2, level):
 
 def share_ratio(events_before, n_before, events_after, n_after, level: float = LEVEL):
     """(ratio, low, high) of share after / share before, Koopman score interval; arrays broadcast."""
-    arrays = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in
-                                   (events_before, n_before, events_after, n_after)))
+    arrays = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (events_before, n_before, events_after, n_after))
+    )
     results = [_one_share_ratio(*values, level) for values in zip(*(x.ravel() for x in arrays))]
     shape = arrays[0].shape
     return tuple(np.array([r[i] for r in results], dtype=float).reshape(shape) for i in range(3))
@@ -94,8 +95,14 @@ def trend(years, counts, exposure=None, level: float = LEVEL) -> dict:
     t = np.asarray(years, dtype=float)
     y = np.asarray(counts, dtype=float)
     offset = np.zeros_like(y) if exposure is None else np.log(np.asarray(exposure, dtype=float))
-    result = {"years": len(y), "percent_per_year": np.nan, "percent_low": np.nan, "percent_high": np.nan,
-              "dispersion": np.nan, "model": ""}
+    result = {
+        "years": len(y),
+        "percent_per_year": np.nan,
+        "percent_low": np.nan,
+        "percent_high": np.nan,
+        "dispersion": np.nan,
+        "model": "",
+    }
     # With events in one year only (or none) the maximum likelihood slope is infinite.
     if len(y) < 2 or np.count_nonzero(y) < 2 or np.ptp(t) == 0:
         return result
@@ -119,9 +126,13 @@ def trend(years, counts, exposure=None, level: float = LEVEL) -> dict:
     se = np.sqrt(covariance[1, 1] * (dispersion if quasi else 1.0))
     tail = (1 - level) / 2
     critical = student_t.ppf(1 - tail, residual_df) if quasi else norm.ppf(1 - tail)
-    result.update(percent_per_year=100 * np.expm1(coef[1]), percent_low=100 * np.expm1(coef[1] - critical * se),
-                  percent_high=100 * np.expm1(coef[1] + critical * se), dispersion=dispersion,
-                  model="quasi-poisson" if quasi else "poisson")
+    result.update(
+        percent_per_year=100 * np.expm1(coef[1]),
+        percent_low=100 * np.expm1(coef[1] - critical * se),
+        percent_high=100 * np.expm1(coef[1] + critical * se),
+        dispersion=dispersion,
+        model="quasi-poisson" if quasi else "poisson",
+    )
     return result
 
 
@@ -208,36 +219,65 @@ def count_changes(frame: pd.DataFrame, count: str = "count", year: str = "year",
     for keys, part in _groups(frame, by):
         for comparison, earlier, later in _pairs(_ordered(part, year)):
             ratio, low, high = (float(v) for v in rate_ratio(earlier[count], later[count]))
-            rows.append({**keys, "comparison": comparison, "from_year": earlier[year], "to_year": later[year],
-                         "from_count": earlier[count], "to_count": later[count], "ratio": ratio,
-                         "ratio_low": low, "ratio_high": high, "change": describe_change(ratio, low, high)})
+            rows.append(
+                {
+                    **keys,
+                    "comparison": comparison,
+                    "from_year": earlier[year],
+                    "to_year": later[year],
+                    "from_count": earlier[count],
+                    "to_count": later[count],
+                    "ratio": ratio,
+                    "ratio_low": low,
+                    "ratio_high": high,
+                    "change": describe_change(ratio, low, high),
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def share_changes(frame: pd.DataFrame, events: str = "events", n: str = "n", year: str = "year",
-                  by=None) -> pd.DataFrame:
+def share_changes(
+    frame: pd.DataFrame, events: str = "events", n: str = "n", year: str = "year", by=None
+) -> pd.DataFrame:
     """Year-on-year and first-to-last ratios of shares events / n, with Koopman 95% intervals."""
     rows = []
     for keys, part in _groups(frame, by):
         for comparison, earlier, later in _pairs(_ordered(part, year)):
             ratio, low, high = (float(v[()]) for v in share_ratio(earlier[events], earlier[n], later[events], later[n]))
-            rows.append({**keys, "comparison": comparison, "from_year": earlier[year], "to_year": later[year],
-                         "from_share": earlier[events] / earlier[n] if earlier[n] else np.nan,
-                         "to_share": later[events] / later[n] if later[n] else np.nan, "ratio": ratio,
-                         "ratio_low": low, "ratio_high": high, "change": describe_change(ratio, low, high)})
+            rows.append(
+                {
+                    **keys,
+                    "comparison": comparison,
+                    "from_year": earlier[year],
+                    "to_year": later[year],
+                    "from_share": earlier[events] / earlier[n] if earlier[n] else np.nan,
+                    "to_share": later[events] / later[n] if later[n] else np.nan,
+                    "ratio": ratio,
+                    "ratio_low": low,
+                    "ratio_high": high,
+                    "change": describe_change(ratio, low, high),
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def trends(frame: pd.DataFrame, count: str = "count", year: str = "year", by=None,
-           exposure: str | None = None) -> pd.DataFrame:
+def trends(
+    frame: pd.DataFrame, count: str = "count", year: str = "year", by=None, exposure: str | None = None
+) -> pd.DataFrame:
     """One log-linear trend per group: percent change per year with its 95% interval."""
     rows = []
     for keys, part in _groups(frame, by):
         part = _ordered(part, year)
         fit = trend(part["_t"], part[count], None if exposure is None else part[exposure])
-        text = ("too few events to estimate a trend" if not np.isfinite(fit["percent_per_year"]) else
-                describe_change(1 + fit["percent_per_year"] / 100, 1 + fit["percent_low"] / 100,
-                                1 + fit["percent_high"] / 100, per=" a year"))
-        rows.append({**keys, "first_year": part[year].iloc[0], "last_year": part[year].iloc[-1], **fit,
-                     "change": text})
+        text = (
+            "too few events to estimate a trend"
+            if not np.isfinite(fit["percent_per_year"])
+            else describe_change(
+                1 + fit["percent_per_year"] / 100,
+                1 + fit["percent_low"] / 100,
+                1 + fit["percent_high"] / 100,
+                per=" a year",
+            )
+        )
+        rows.append({**keys, "first_year": part[year].iloc[0], "last_year": part[year].iloc[-1], **fit, "change": text})
     return pd.DataFrame(rows)

@@ -32,6 +32,8 @@ def run_funnel(path: Path, out: Path, kind: str | None) -> int:
         raise InputFileError(path, exc.problem, column=exc.column, row=exc.row) from exc
     write_atomically(out, lambda tmp: table.to_csv(tmp, index=False, float_format="%.10g"))
     hits = flagged(table)
-    print(f"{out}: {len(table)} units in {table['dataset'].nunique()} dataset(s); "
-          f"{len(hits)} outside the 99.8% limits", file=sys.stderr)
+    print(
+        f"{out}: {len(table)} units in {table['dataset'].nunique()} dataset(s); {len(hits)} outside the 99.8% limits",
+        file=sys.stderr,
+    )
     return 0

@@ -10,26 +10,37 @@ offence-mix expected counts leave each force out of its own benchmark (``stats.o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 import polars as pl
 
-from crimeoutcomes.stats.measures import (ASSIGNED_OUTCOMES, CHARGES_AND_OUT_OF_COURT, COMMUNITY_RESOLUTIONS, all_forces, countable,
-                       measure_sums, poisson_interval, sexual_offences, with_share)
+from crimeoutcomes.config import MIN_OUTCOMES_TO_RANK, RATE_PER
 from crimeoutcomes.data.codes import COMMUNITY_RESOLUTION, SEXUAL_OFFENCES_GROUP
+from crimeoutcomes.data.schema import FORCE_QUARTER
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.frames import to_pandas
-from crimeoutcomes.stats.quality import unusable_quarters
 from crimeoutcomes.stats import flagged, funnel_curves, funnel_table, leave_one_out_expected, told_apart_from_middle
+from crimeoutcomes.stats.measures import (
+    ASSIGNED_OUTCOMES,
+    CHARGES_AND_OUT_OF_COURT,
+    COMMUNITY_RESOLUTIONS,
+    all_forces,
+    countable,
+    measure_sums,
+    period,
+    poisson_interval,
+    sexual_offences,
+    with_share,
+)
+from crimeoutcomes.stats.quality import unusable_quarters
 
-PER_OFFENCES = 1000
-MIN_OUTCOMES_TO_RANK = 5
+PER_OFFENCES = RATE_PER
+
 RECORDED_OFFENCES = "recorded_offences"
 EXPECTED = "expected_community_resolutions"
-_KEYS = ["financial_year", "quarter", "force"]
 #: How the funnel tables of ``stats.funnel_table`` are named here: a unit is a force.
 _PROPORTION_NAMES = {"unit": "force", "events": COMMUNITY_RESOLUTIONS, "n": ASSIGNED_OUTCOMES, "value": "share"}
 _RATIO_NAMES = {"unit": "force", "observed": COMMUNITY_RESOLUTIONS, "expected": EXPECTED, "value": "ratio"}
@@ -37,17 +48,16 @@ _RATIO_NAMES = {"unit": "force", "observed": COMMUNITY_RESOLUTIONS, "expected": 
 #: What each rate divides by, for labels next to every figure and table that uses it.
 DENOMINATOR_LABELS = {
     "rate_per_1000_recorded": f"per {PER_OFFENCES:,} sexual offences recorded (police recorded crime, same force, "
-                              "quarters and offence group)",
+    "quarters and offence group)",
     "share_of_assigned": "share of assigned sexual-offence outcomes (every outcome type except 0)",
     "share_of_charges_and_out_of_court": "share of sexual-offence charges and out-of-court outcomes (types 1, 2, 3, "
-                                         "6, 7, 8)",
+    "6, 7, 8)",
 }
 
 
 @dataclass
 class ForceComparison:
     years: list[str]
-    count_basis: str
     table: pd.DataFrame  # one row per force: counts, the three rates with intervals, expected, notes
     left_out: pd.DataFrame  # force-quarters left out of every rate, with the reason
     funnel: pd.DataFrame  # forces on the proportion funnel (share of assigned outcomes): stats.funnel_table
@@ -67,29 +77,51 @@ class ForceComparison:
     def dispersion(frame: pd.DataFrame) -> dict:
         """phi, tau^2, the test's p-value, whether over-dispersed, and how many flags chance alone gives."""
         if not len(frame):
-            return {"units": 0, "phi": None, "tau2": None, "p_value": None, "over_dispersed": False,
-                    "expected_flags_95": None, "expected_flags_99_8": None}
+            return {
+                "units": 0,
+                "phi": None,
+                "tau2": None,
+                "p_value": None,
+                "over_dispersed": False,
+                "expected_flags_95": None,
+                "expected_flags_99_8": None,
+            }
         first = frame.iloc[0]
-        return {"units": int(first["units"]), "phi": float(first["phi"]), "tau2": float(first["tau2"]),
-                "p_value": float(first["dispersion_p"]), "over_dispersed": bool(first["over_dispersed"]),
-                "expected_flags_95": float(first["expected_flags_95"]),
-                "expected_flags_99_8": float(first["expected_flags_99_8"])}
+        return {
+            "units": int(first["units"]),
+            "phi": float(first["phi"]),
+            "tau2": float(first["tau2"]),
+            "p_value": float(first["dispersion_p"]),
+            "over_dispersed": bool(first["over_dispersed"]),
+            "expected_flags_95": float(first["expected_flags_95"]),
+            "expected_flags_99_8": float(first["expected_flags_99_8"]),
+        }
 
 
 def _left_out_notes(left_out: pl.DataFrame) -> pl.DataFrame:
-    return (left_out.group_by("force", "reason")
-            .agg(periods=(pl.col("financial_year") + " Q" + pl.col("quarter").cast(pl.String)).sort().str.join(", "))
-            .group_by("force").agg(quarters_left_out=(pl.col("periods") + " (" + pl.col("reason").str.split(":")
-                                                      .list.first() + ")").sort().str.join("; ")))
+    return (
+        left_out.group_by("force", "reason")
+        .agg(periods=period().sort().str.join(", "))
+        .group_by("force")
+        .agg(
+            quarters_left_out=(pl.col("periods") + " (" + pl.col("reason").str.split(":").list.first() + ")")
+            .sort()
+            .str.join("; ")
+        )
+    )
 
 
 def _expected_from_mix(rows: pl.DataFrame) -> pl.DataFrame:
     """Each force's outcomes by offence code times the community-resolution rate of that code in
     the other forces (the force left out of its own benchmark)."""
-    by_code = (rows.group_by("force", "offence_code")
-               .agg(pl.col("count").filter(pl.col("outcome_type") == COMMUNITY_RESOLUTION).sum()
-                    .alias(COMMUNITY_RESOLUTIONS), pl.col("count").sum().alias(ASSIGNED_OUTCOMES))
-               .sort("force", "offence_code"))
+    by_code = (
+        rows.group_by("force", "offence_code")
+        .agg(
+            pl.col("count").filter(pl.col("outcome_type") == COMMUNITY_RESOLUTION).sum().alias(COMMUNITY_RESOLUTIONS),
+            pl.col("count").sum().alias(ASSIGNED_OUTCOMES),
+        )
+        .sort("force", "offence_code")
+    )
     if not by_code.height:
         return pl.DataFrame(schema={"force": pl.String, EXPECTED: pl.Float64})
     expected = leave_one_out_expected(by_code.to_pandas())
@@ -113,41 +145,51 @@ def _with_rate(frame: pl.DataFrame) -> pl.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.where(offences > 0, PER_OFFENCES / offences, np.nan)
     return frame.with_columns(
-        pl.Series("cr_low", low).fill_nan(None), pl.Series("cr_high", high).fill_nan(None),
+        pl.Series("cr_low", low).fill_nan(None),
+        pl.Series("cr_high", high).fill_nan(None),
         pl.Series("rate_per_1000_recorded", k * scale).fill_nan(None),
         pl.Series("rate_per_1000_recorded_low", low * scale).fill_nan(None),
-        pl.Series("rate_per_1000_recorded_high", high * scale).fill_nan(None))
+        pl.Series("rate_per_1000_recorded_high", high * scale).fill_nan(None),
+    )
 
 
-def compare_forces(outcomes: pl.DataFrame, count_basis: str, years: Sequence[str],
-                   recorded_crime: pl.DataFrame | None = None) -> ForceComparison:
+def compare_forces(
+    outcomes: pl.DataFrame, count_basis: str, years: Sequence[str], recorded_crime: pl.DataFrame | None = None
+) -> ForceComparison:
     """The comparison for ``years`` pooled (one or more financial years)."""
     window = outcomes.filter(pl.col("financial_year").is_in(list(years)))
     left_out = unusable_quarters(window, count_basis, recorded_crime)
-    usable = sexual_offences(window).join(left_out.select(_KEYS), on=_KEYS, how="anti")
+    usable = sexual_offences(window).join(left_out.select(FORCE_QUARTER), on=FORCE_QUARTER, how="anti")
     rows = countable(usable, count_basis)
     forces = pl.DataFrame({"force": all_forces(outcomes)})
     table = forces.join(rows.group_by("force").agg(measure_sums(complete=False)), on="force", how="left")
     if recorded_crime is not None:
-        offences = (recorded_crime.filter(pl.col("financial_year").is_in(list(years))
-                                          & (pl.col("offence_group") == SEXUAL_OFFENCES_GROUP))
-                    .join(left_out.select(_KEYS), on=_KEYS, how="anti")
-                    .group_by("force").agg(pl.col("offences").sum().alias(RECORDED_OFFENCES)))
+        offences = (
+            recorded_crime.filter(
+                pl.col("financial_year").is_in(list(years)) & (pl.col("offence_group") == SEXUAL_OFFENCES_GROUP)
+            )
+            .join(left_out.select(FORCE_QUARTER), on=FORCE_QUARTER, how="anti")
+            .group_by("force")
+            .agg(pl.col("offences").sum().alias(RECORDED_OFFENCES))
+        )
         table = table.join(offences, on="force", how="left")
     else:
         table = table.with_columns(pl.lit(None, pl.Int64).alias(RECORDED_OFFENCES))
-    table = (_with_rate(table)
-             .pipe(with_share, name="share_of_assigned")
-             .pipe(with_share, denominator=CHARGES_AND_OUT_OF_COURT, name="share_of_charges_and_out_of_court")
-             .join(_expected_from_mix(rows), on="force", how="left")
-             .join(_left_out_notes(left_out), on="force", how="left")
-             .with_columns(rankable=pl.col(ASSIGNED_OUTCOMES).fill_null(0) >= MIN_OUTCOMES_TO_RANK)
-             .sort("force"))
+    table = (
+        _with_rate(table)
+        .pipe(with_share, name="share_of_assigned")
+        .pipe(with_share, denominator=CHARGES_AND_OUT_OF_COURT, name="share_of_charges_and_out_of_court")
+        .join(_expected_from_mix(rows), on="force", how="left")
+        .join(_left_out_notes(left_out), on="force", how="left")
+        .with_columns(rankable=pl.col(ASSIGNED_OUTCOMES).fill_null(0) >= MIN_OUTCOMES_TO_RANK)
+        .sort("force")
+    )
     on_funnel = table.filter(pl.col("rankable"))
     funnel = _funnel(on_funnel, COMMUNITY_RESOLUTIONS, ASSIGNED_OUTCOMES, _PROPORTION_NAMES)
     mix = _funnel(on_funnel.filter(pl.col(EXPECTED) > 0), COMMUNITY_RESOLUTIONS, EXPECTED, _RATIO_NAMES)
-    return ForceComparison(years=list(years), count_basis=count_basis, table=to_pandas(table),
-                           left_out=to_pandas(left_out), funnel=funnel, mix=mix)
+    return ForceComparison(
+        years=list(years), table=to_pandas(table), left_out=to_pandas(left_out), funnel=funnel, mix=mix
+    )
 
 
 def limit_curves(frame: pd.DataFrame) -> pd.DataFrame:
@@ -172,8 +214,13 @@ def told_apart(frame: pd.DataFrame) -> dict:
         return {"forces": 0, "middle_rank": None, "told_apart": 0, "above_middle": [], "below_middle": []}
     row = told_apart_from_middle(frame.rename(columns={"force": "unit"}).assign(dataset="forces")).iloc[0]
     split = lambda text: [name for name in text.split(", ") if name]  # noqa: E731
-    return {"forces": int(row["units"]), "middle_rank": float(row["middle_rank"]), "told_apart": int(row["told_apart"]),
-            "above_middle": split(row["above_middle_units"]), "below_middle": split(row["below_middle_units"])}
+    return {
+        "forces": int(row["units"]),
+        "middle_rank": float(row["middle_rank"]),
+        "told_apart": int(row["told_apart"]),
+        "above_middle": split(row["above_middle_units"]),
+        "below_middle": split(row["below_middle_units"]),
+    }
 
 
 def pooled_years(available: Sequence[str], financial_year: str, pool_years: int) -> list[str]:

@@ -26,10 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from crimeoutcomes.config import BOOTSTRAP_REPLICATES as _REPLICATES
+from crimeoutcomes.config import OVERDISPERSION_TEST_SIZE
 from crimeoutcomes.stats.families import Family
 
-DISPERSION_ALPHA = 0.05
-BOOTSTRAP_REPLICATES = 999
+DISPERSION_ALPHA = OVERDISPERSION_TEST_SIZE  # see reference/assumptions.csv
+BOOTSTRAP_REPLICATES = _REPLICATES  # see reference/assumptions.csv
 
 
 @dataclass(frozen=True)
@@ -70,23 +72,40 @@ def dl_tau2(phi: float, size, family: Family) -> float:
     return float(max(0.0, (units * phi - (units - 1)) / (w.sum() - (w**2).sum() / w.sum())))
 
 
-def bootstrap_p(family: Family, count, size, target: float | None, rng: np.random.Generator,
-                replicates: int = BOOTSTRAP_REPLICATES, winsor_fraction: float = 0.0) -> float:
+def bootstrap_p(
+    family: Family,
+    count,
+    size,
+    target: float | None,
+    rng: np.random.Generator,
+    replicates: int = BOOTSTRAP_REPLICATES,
+    winsor_fraction: float = 0.0,
+) -> float:
     """Monte Carlo p-value of phi under the null; ``target`` None means the pooled target,
     re-estimated in every replicate as it was on the data."""
     size = np.asarray(size, dtype=float)
     null_target = family.pooled_target(count, size) if target is None else target
     observed = phi_statistic(z_scores(family, count, size, null_target), winsor_fraction)
     simulated = family.simulate(rng, size, null_target, shape=(replicates, len(size)))
-    replicate_target = (simulated.sum(axis=1) / size.sum()
-                        if target is None and family.kind == "proportion" else np.full(replicates, null_target))
+    replicate_target = (
+        simulated.sum(axis=1) / size.sum()
+        if target is None and family.kind == "proportion"
+        else np.full(replicates, null_target)
+    )
     phis = phi_statistic(z_scores(family, simulated, size, replicate_target), winsor_fraction)
     # A relative tolerance so that a replicate equal to the data counts as "at least as extreme".
     return float((1 + np.sum(phis >= observed * (1 - 1e-12))) / (replicates + 1))
 
 
-def dispersion(family: Family, count, size, target: float | None, rng: np.random.Generator,
-               replicates: int = BOOTSTRAP_REPLICATES, winsor_fraction: float = 0.0) -> Dispersion:
+def dispersion(
+    family: Family,
+    count,
+    size,
+    target: float | None,
+    rng: np.random.Generator,
+    replicates: int = BOOTSTRAP_REPLICATES,
+    winsor_fraction: float = 0.0,
+) -> Dispersion:
     count, size = np.asarray(count, dtype=float), np.asarray(size, dtype=float)
     units = len(count)
     if units < 2:

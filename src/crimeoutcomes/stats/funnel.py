@@ -33,13 +33,19 @@ from crimeoutcomes.stats.validate import infer_family, validated
 LEVELS = {"95": 0.025, "99_8": 0.001}
 SEED = 20050415  # any fixed number: outputs must not change from run to run
 
-DATASET_COLUMNS = ["phi", "tau2", "dispersion_p", "over_dispersed", "units", "expected_flags_95",
-                   "expected_flags_99_8"]
+DATASET_COLUMNS = ["phi", "tau2", "dispersion_p", "over_dispersed", "units", "expected_flags_95", "expected_flags_99_8"]
 
 
-def funnel_table(frame: pd.DataFrame, kind: str | None = None, *, target: float | None = None,
-                 seed: int = SEED, replicates: int = BOOTSTRAP_REPLICATES, rank_draws: int = RANK_DRAWS,
-                 winsor_fraction: float = 0.0) -> pd.DataFrame:
+def funnel_table(
+    frame: pd.DataFrame,
+    kind: str | None = None,
+    *,
+    target: float | None = None,
+    seed: int = SEED,
+    replicates: int = BOOTSTRAP_REPLICATES,
+    rank_draws: int = RANK_DRAWS,
+    winsor_fraction: float = 0.0,
+) -> pd.DataFrame:
     """One row per dataset x unit: value, exact limits and flags with p-values, over-dispersion
     and adjusted limits, rank with its 95% interval.
 
@@ -56,13 +62,22 @@ def funnel_table(frame: pd.DataFrame, kind: str | None = None, *, target: float 
     """
     family = infer_family(frame, kind)
     clean = validated(frame, family)
-    parts = [_one_dataset(part, family, target, seed, replicates, rank_draws, winsor_fraction)
-             for _, part in clean.groupby("dataset", sort=False)]
+    parts = [
+        _one_dataset(part, family, target, seed, replicates, rank_draws, winsor_fraction)
+        for _, part in clean.groupby("dataset", sort=False)
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
-def _one_dataset(part: pd.DataFrame, family: Family, target: float | None, seed: int, replicates: int,
-                 rank_draws: int, winsor_fraction: float) -> pd.DataFrame:
+def _one_dataset(
+    part: pd.DataFrame,
+    family: Family,
+    target: float | None,
+    seed: int,
+    replicates: int,
+    rank_draws: int,
+    winsor_fraction: float,
+) -> pd.DataFrame:
     count, size = part[family.count].to_numpy(float), part[family.size].to_numpy(float)
     benchmark = family.pooled_target(count, size) if target is None else float(target)
     # Separate seeded streams, so that changing the number of rank draws leaves the test alone.
@@ -70,16 +85,32 @@ def _one_dataset(part: pd.DataFrame, family: Family, target: float | None, seed:
     value = family.value(count, size)
     p_high, p_low = tail_probabilities(family, count, size, benchmark)
     p_two = np.minimum(1.0, 2 * np.minimum(p_high, p_low))
-    out = pd.DataFrame({"dataset": part["dataset"].to_numpy(), "unit": part["unit"].to_numpy(),
-                        family.count: count, family.size: size, "value": value, "target": benchmark,
-                        "z": z_scores(family, count, size, benchmark), "p_high": p_high, "p_low": p_low,
-                        "p_two_sided": p_two, "p_holm": holm(p_two)})
+    out = pd.DataFrame(
+        {
+            "dataset": part["dataset"].to_numpy(),
+            "unit": part["unit"].to_numpy(),
+            family.count: count,
+            family.size: size,
+            "value": value,
+            "target": benchmark,
+            "z": z_scores(family, count, size, benchmark),
+            "p_high": p_high,
+            "p_low": p_low,
+            "p_two_sided": p_two,
+            "p_holm": holm(p_two),
+        }
+    )
     for name, alpha in LEVELS.items():
         out[f"lower_{name}"] = interpolated_limit(family, size, benchmark, alpha)
         out[f"upper_{name}"] = interpolated_limit(family, size, benchmark, 1 - alpha)
         out[f"outside_{name}"] = _text(flag(p_high, p_low, alpha), out.index)
-    out = out.assign(phi=spread.phi, tau2=spread.tau2, dispersion_p=spread.p_value,
-                     over_dispersed=spread.over_dispersed, units=len(count))
+    out = out.assign(
+        phi=spread.phi,
+        tau2=spread.tau2,
+        dispersion_p=spread.p_value,
+        over_dispersed=spread.over_dispersed,
+        units=len(count),
+    )
     for name, alpha in LEVELS.items():
         lower, upper = _adjusted(family, size, benchmark, spread, alpha, out[f"lower_{name}"], out[f"upper_{name}"])
         out[f"adj_lower_{name}"], out[f"adj_upper_{name}"] = lower, upper
@@ -91,8 +122,9 @@ def _one_dataset(part: pd.DataFrame, family: Family, target: float | None, seed:
         high, low = attained_flag_rates(family, size, benchmark, alpha)
         out[f"expected_flags_{name}"] = float(np.sum(high + low))
     out["rank"] = observed_ranks(value)
-    out["rank_low"], out["rank_high"] = rank_intervals(family, count, size, benchmark, spread.tau2,
-                                                       np.random.default_rng([seed, 1]), rank_draws)
+    out["rank_low"], out["rank_high"] = rank_intervals(
+        family, count, size, benchmark, spread.tau2, np.random.default_rng([seed, 1]), rank_draws
+    )
     return out[_column_order(family)]
 
 
@@ -102,8 +134,9 @@ def _text(values, index) -> pd.Series:
     return pd.Series(values, index=index, dtype=object)
 
 
-def _adjusted(family: Family, size, target: float, spread: Dispersion, alpha: float, exact_lower,
-              exact_upper) -> tuple[np.ndarray, np.ndarray]:
+def _adjusted(
+    family: Family, size, target: float, spread: Dispersion, alpha: float, exact_lower, exact_upper
+) -> tuple[np.ndarray, np.ndarray]:
     """Limits widened by tau^2, at least as wide as the exact ones; NaN when not over-dispersed."""
     if not spread.over_dispersed:
         missing = np.full(len(np.atleast_1d(size)), np.nan)
@@ -115,8 +148,19 @@ def _adjusted(family: Family, size, target: float, spread: Dispersion, alpha: fl
 
 
 def _column_order(family: Family) -> list[str]:
-    columns = ["dataset", "unit", family.count, family.size, "value", "target", "z", "p_high", "p_low",
-               "p_two_sided", "p_holm"]
+    columns = [
+        "dataset",
+        "unit",
+        family.count,
+        family.size,
+        "value",
+        "target",
+        "z",
+        "p_high",
+        "p_low",
+        "p_two_sided",
+        "p_holm",
+    ]
     for name in LEVELS:
         columns += [f"lower_{name}", f"upper_{name}"]
     columns += [f"outside_{name}" for name in LEVELS]
@@ -147,14 +191,16 @@ def funnel_curves(table: pd.DataFrame, points: int = 200) -> pd.DataFrame:
             # Binomial limits need whole denominators.
             grid = np.unique(np.maximum(1, np.round(grid)))
         first = part.iloc[0]
-        spread = Dispersion(int(first["units"]), first["phi"], first["tau2"], first["dispersion_p"],
-                            bool(first["over_dispersed"]))
+        spread = Dispersion(
+            int(first["units"]), first["phi"], first["tau2"], first["dispersion_p"], bool(first["over_dispersed"])
+        )
         curves = pd.DataFrame({"dataset": dataset, family.size: grid, "target": first["target"]})
         for name, alpha in LEVELS.items():
             curves[f"lower_{name}"] = interpolated_limit(family, grid, first["target"], alpha)
             curves[f"upper_{name}"] = interpolated_limit(family, grid, first["target"], 1 - alpha)
             curves[f"adj_lower_{name}"], curves[f"adj_upper_{name}"] = _adjusted(
-                family, grid, first["target"], spread, alpha, curves[f"lower_{name}"], curves[f"upper_{name}"])
+                family, grid, first["target"], spread, alpha, curves[f"lower_{name}"], curves[f"upper_{name}"]
+            )
         parts.append(curves)
     return pd.concat(parts, ignore_index=True)
 
@@ -167,11 +213,18 @@ def told_apart_from_middle(table: pd.DataFrame) -> pd.DataFrame:
         middle = (len(part) + 1) / 2
         above = part[part["rank_high"] < middle]
         below = part[part["rank_low"] > middle]
-        rows.append({"dataset": dataset, "units": len(part), "middle_rank": middle,
-                     "above_middle": len(above), "below_middle": len(below),
-                     "told_apart": len(above) + len(below),
-                     "above_middle_units": ", ".join(above.sort_values("rank")["unit"]),
-                     "below_middle_units": ", ".join(below.sort_values("rank")["unit"])})
+        rows.append(
+            {
+                "dataset": dataset,
+                "units": len(part),
+                "middle_rank": middle,
+                "above_middle": len(above),
+                "below_middle": len(below),
+                "told_apart": len(above) + len(below),
+                "above_middle_units": ", ".join(above.sort_values("rank")["unit"]),
+                "below_middle_units": ", ".join(below.sort_values("rank")["unit"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -179,5 +232,19 @@ def flagged(table: pd.DataFrame, level: str = "99_8") -> pd.DataFrame:
     """The units outside the exact limits at ``level``, with their p-values, most extreme first."""
     hits = table[table[f"outside_{level}"] != ""]
     return hits.sort_values("p_two_sided", kind="stable")[
-        ["dataset", "unit", "value", "target", f"outside_{level}", "p_high", "p_low", "p_two_sided", "p_holm",
-         f"outside_adjusted_{level}", "rank", "rank_low", "rank_high"]].reset_index(drop=True)
+        [
+            "dataset",
+            "unit",
+            "value",
+            "target",
+            f"outside_{level}",
+            "p_high",
+            "p_low",
+            "p_two_sided",
+            "p_holm",
+            f"outside_adjusted_{level}",
+            "rank",
+            "rank_low",
+            "rank_high",
+        ]
+    ].reset_index(drop=True)

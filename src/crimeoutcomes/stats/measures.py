@@ -9,17 +9,23 @@ National totals add up what was provided and name the gaps alongside (``gaps``).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
 from scipy.special import betaincinv, gammaincinv
 
-from crimeoutcomes.data.codes import (COMMUNITY_RESOLUTION, NOT_YET_ASSIGNED, SEXUAL_OFFENCES_GROUP, charge_and_out_of_court_types,
-                    child_victim_offences, forces)
+from crimeoutcomes.data.codes import (
+    COMMUNITY_RESOLUTION,
+    NOT_YET_ASSIGNED,
+    SEXUAL_OFFENCES_GROUP,
+    charge_and_out_of_court_types,
+    child_victim_offences,
+    forces,
+)
+from crimeoutcomes.data.schema import COUNT_BASES
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.frames import pandas_api
-from crimeoutcomes.data.schema import COUNT_BASES
 
 #: The measures every table here carries, and the outcome types each adds up (None: all assigned types).
 COMMUNITY_RESOLUTIONS = "community_resolutions"
@@ -52,10 +58,11 @@ def countable(outcomes: pl.DataFrame, count_basis: str) -> pl.DataFrame:
     use, so they count nothing. Any NA left means the force did not provide its data.
     """
     column = check_basis(count_basis)
-    return (outcomes
-            .filter(pl.col("outcome_type") != NOT_YET_ASSIGNED)
-            .filter(~(pl.col("offence_code_expired").fill_null(False) & pl.col(column).is_null()))
-            .with_columns(count=pl.col(column)))
+    return (
+        outcomes.filter(pl.col("outcome_type") != NOT_YET_ASSIGNED)
+        .filter(~(pl.col("offence_code_expired").fill_null(False) & pl.col(column).is_null()))
+        .with_columns(count=pl.col(column))
+    )
 
 
 @pandas_api
@@ -78,8 +85,12 @@ def measure_sums(*, complete: bool) -> list[pl.Expr]:
 
 
 @pandas_api
-def national_totals(outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] = ("financial_year",),
-                    collapsed: pl.DataFrame | None = None) -> pl.DataFrame:
+def national_totals(
+    outcomes: pl.DataFrame,
+    count_basis: str,
+    by: Sequence[str] = ("financial_year",),
+    collapsed: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """Totals of what the file holds, by ``by``; ``force_quarters_missing`` counts the force-quarters
     with no data or, given ``collapsed``, collapsed outcomes: where it is not 0 the total is not like
     for like with another period's."""
@@ -115,68 +126,97 @@ def coverage(outcomes: pl.DataFrame, count_basis: str, collapsed: pl.DataFrame |
     rows = countable(outcomes, count_basis)
     present = rows.group_by("financial_year", "quarter", "force").agg(
         missing=pl.col("count").is_null().any(),
-        note=pl.col("note").filter(pl.col("count").is_null()).drop_nulls().first())
+        note=pl.col("note").filter(pl.col("count").is_null()).drop_nulls().first(),
+    )
     in_file = rows.select("financial_year", "quarter").unique().with_columns(quarter_in_file=pl.lit(True))
     quarterly = in_file.filter(pl.col("quarter").is_not_null()).select("financial_year").unique()
-    periods = pl.concat([
-        quarterly.join(pl.DataFrame({"quarter": QUARTERS}, schema={"quarter": pl.Int8}), how="cross"),
-        in_file.filter(pl.col("quarter").is_null()).select("financial_year", "quarter"),
-    ]).join(in_file, on=["financial_year", "quarter"], how="left", nulls_equal=True)
+    periods = pl.concat(
+        [
+            quarterly.join(pl.DataFrame({"quarter": QUARTERS}, schema={"quarter": pl.Int8}), how="cross"),
+            in_file.filter(pl.col("quarter").is_null()).select("financial_year", "quarter"),
+        ]
+    ).join(in_file, on=["financial_year", "quarter"], how="left", nulls_equal=True)
     grid = periods.join(pl.DataFrame({"force": all_forces(outcomes)}), how="cross")
-    absent = (pl.when(pl.col("quarter_in_file").is_null()).then(pl.lit(_QUARTER_NOT_IN_FILE))
-              .otherwise(pl.lit(_NOT_PROVIDED)))
-    table = (grid.join(present, on=["financial_year", "quarter", "force"], how="left", nulls_equal=True)
-             .with_columns(note=pl.when(pl.col("missing").is_null()).then(absent).otherwise(pl.col("note")),
-                           missing=pl.col("missing").fill_null(True))
-             .drop("quarter_in_file"))
+    absent = (
+        pl.when(pl.col("quarter_in_file").is_null()).then(pl.lit(_QUARTER_NOT_IN_FILE)).otherwise(pl.lit(_NOT_PROVIDED))
+    )
+    table = (
+        grid.join(present, on=["financial_year", "quarter", "force"], how="left", nulls_equal=True)
+        .with_columns(
+            note=pl.when(pl.col("missing").is_null()).then(absent).otherwise(pl.col("note")),
+            missing=pl.col("missing").fill_null(True),
+        )
+        .drop("quarter_in_file")
+    )
     if collapsed is not None and collapsed.height:
         keys = ["financial_year", "quarter", "force"]
         flagged = collapsed.select(keys).unique().with_columns(collapsed=pl.lit(True))
-        table = (table.join(flagged, on=keys, how="left", nulls_equal=True)
-                 .with_columns(note=pl.when(pl.col("collapsed") & ~pl.col("missing")).then(pl.lit(COLLAPSED_NOTE))
-                               .otherwise(pl.col("note")),
-                               missing=pl.col("missing") | pl.col("collapsed").fill_null(False))
-                 .drop("collapsed"))
+        table = (
+            table.join(flagged, on=keys, how="left", nulls_equal=True)
+            .with_columns(
+                note=pl.when(pl.col("collapsed") & ~pl.col("missing"))
+                .then(pl.lit(COLLAPSED_NOTE))
+                .otherwise(pl.col("note")),
+                missing=pl.col("missing") | pl.col("collapsed").fill_null(False),
+            )
+            .drop("collapsed")
+        )
     return table.sort("financial_year", "force", "quarter")
 
 
 @pandas_api
 def gaps(outcomes: pl.DataFrame, count_basis: str, collapsed: pl.DataFrame | None = None) -> pl.DataFrame:
     """The missing (or collapsed) force-quarters, one row per force and year: the quarters and why."""
-    return (coverage(outcomes, count_basis, collapsed).filter(pl.col("missing"))
-            .group_by("financial_year", "force")
-            .agg(quarters_missing=pl.col("quarter").sort().cast(pl.String).str.join(", "),
-                 marker=pl.col("note").drop_nulls().unique().sort().str.join("; "))
-            .sort("financial_year", "force"))
+    return (
+        coverage(outcomes, count_basis, collapsed)
+        .filter(pl.col("missing"))
+        .group_by("financial_year", "force")
+        .agg(
+            quarters_missing=pl.col("quarter").sort().cast(pl.String).str.join(", "),
+            marker=pl.col("note").drop_nulls().unique().sort().str.join("; "),
+        )
+        .sort("financial_year", "force")
+    )
 
 
 @pandas_api
-def force_totals(outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] = ("financial_year",),
-                 collapsed: pl.DataFrame | None = None) -> pl.DataFrame:
+def force_totals(
+    outcomes: pl.DataFrame,
+    count_basis: str,
+    by: Sequence[str] = ("financial_year",),
+    collapsed: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """Totals by force (and ``by``): NA, never 0, where any quarter of the force's data is missing
     or (given ``collapsed``) collapsed."""
     keys = ["force", *by]
     rows = countable(outcomes, count_basis)
-    missing = (coverage(outcomes, count_basis, collapsed)
-               .group_by(["force", *[k for k in by if k in ("financial_year", "quarter")]])
-               .agg(quarters_missing=pl.col("quarter").filter(pl.col("missing")).sort().cast(pl.String)
-                    .str.join(", ")))
+    missing = (
+        coverage(outcomes, count_basis, collapsed)
+        .group_by(["force", *[k for k in by if k in ("financial_year", "quarter")]])
+        .agg(quarters_missing=pl.col("quarter").filter(pl.col("missing")).sort().cast(pl.String).str.join(", "))
+    )
     force_names = pl.DataFrame({"force": all_forces(outcomes)})
     grid = rows.select(list(by)).unique().join(force_names, how="cross") if by else force_names
     totals = grid.join(rows.group_by(keys).agg(measure_sums(complete=True)), on=keys, how="left")
     totals = totals.join(missing, on=[c for c in missing.columns if c != "quarters_missing"], how="left")
     has_gap = pl.col("quarters_missing").fill_null("") != ""
-    return (totals
-            .with_columns([pl.when(has_gap).then(None).otherwise(pl.col(m).fill_null(0)).alias(m)
-                           for m in MEASURE_TYPES])
-            .with_columns(quarters_missing=pl.when(has_gap).then(pl.col("quarters_missing")))
-            .select(*keys, *MEASURE_TYPES, "quarters_missing")
-            .sort([*by, "force"]))
+    return (
+        totals.with_columns(
+            [pl.when(has_gap).then(None).otherwise(pl.col(m).fill_null(0)).alias(m) for m in MEASURE_TYPES]
+        )
+        .with_columns(quarters_missing=pl.when(has_gap).then(pl.col("quarters_missing")))
+        .select(*keys, *MEASURE_TYPES, "quarters_missing")
+        .sort([*by, "force"])
+    )
 
 
 @pandas_api
-def with_share(frame: pl.DataFrame, numerator: str = COMMUNITY_RESOLUTIONS, denominator: str = ASSIGNED_OUTCOMES,
-               name: str = "share") -> pl.DataFrame:
+def with_share(
+    frame: pl.DataFrame,
+    numerator: str = COMMUNITY_RESOLUTIONS,
+    denominator: str = ASSIGNED_OUTCOMES,
+    name: str = "share",
+) -> pl.DataFrame:
     """``name`` = numerator / denominator with a 95% exact (Clopper-Pearson) interval, NA where either is."""
     k = frame[numerator].cast(pl.Float64).to_numpy()
     n = frame[denominator].cast(pl.Float64).to_numpy()
@@ -186,7 +226,8 @@ def with_share(frame: pl.DataFrame, numerator: str = COMMUNITY_RESOLUTIONS, deno
     return frame.with_columns(
         pl.Series(name, share).fill_nan(None),
         pl.Series(f"{name}_low", low).fill_nan(None),
-        pl.Series(f"{name}_high", high).fill_nan(None))
+        pl.Series(f"{name}_high", high).fill_nan(None),
+    )
 
 
 def exact_interval(k, n, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.ndarray]:
@@ -217,19 +258,25 @@ def poisson_interval(k, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.
 
 
 @pandas_api
-def offence_code_totals(outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] = ("financial_year",)
-                        ) -> pl.DataFrame:
+def offence_code_totals(
+    outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] = ("financial_year",)
+) -> pl.DataFrame:
     """Community resolutions and assigned outcomes by offence code (with its description and subgroup)."""
     rows = countable(outcomes, count_basis)
     keys = [*by, "offence_code"]
-    labels = (outcomes.sort("financial_year", descending=True)
-              .group_by("offence_code", maintain_order=True)
-              .agg(pl.col("offence_description").first(), pl.col("offence_subgroup").first()))
+    labels = (
+        outcomes.sort("financial_year", descending=True)
+        .group_by("offence_code", maintain_order=True)
+        .agg(pl.col("offence_description").first(), pl.col("offence_subgroup").first())
+    )
     # Every code the file lists, so an expired one shows 0 rather than vanishing.
     listed = outcomes.select(keys).unique()
     totals = listed.join(rows.group_by(keys).agg(measure_sums(complete=False)), on=keys, how="left")
-    return (totals.with_columns([pl.col(m).fill_null(0) for m in MEASURE_TYPES])
-            .join(labels, on="offence_code", how="left").sort(keys))
+    return (
+        totals.with_columns([pl.col(m).fill_null(0) for m in MEASURE_TYPES])
+        .join(labels, on="offence_code", how="left")
+        .sort(keys)
+    )
 
 
 def child_victim_codes() -> list[str]:
@@ -237,31 +284,42 @@ def child_victim_codes() -> list[str]:
 
 
 @pandas_api
-def forces_with_community_resolutions(outcomes: pl.DataFrame, count_basis: str, offence_codes: Sequence[str]
-                                      ) -> pl.DataFrame:
+def forces_with_community_resolutions(
+    outcomes: pl.DataFrame, count_basis: str, offence_codes: Sequence[str]
+) -> pl.DataFrame:
     """Per financial year and force, the community resolutions for ``offence_codes`` where there was one."""
     rows = countable(outcomes, count_basis).filter(
-        pl.col("offence_code").is_in(list(offence_codes)) & (pl.col("outcome_type") == COMMUNITY_RESOLUTION))
-    return (rows.group_by("financial_year", "force")
-            .agg(pl.col("count").sum().alias(COMMUNITY_RESOLUTIONS),
-                 offence_codes=pl.col("offence_code").filter(pl.col("count") > 0).unique().sort().str.join(", "))
-            .filter(pl.col(COMMUNITY_RESOLUTIONS) > 0)
-            .sort("financial_year", "force"))
+        pl.col("offence_code").is_in(list(offence_codes)) & (pl.col("outcome_type") == COMMUNITY_RESOLUTION)
+    )
+    return (
+        rows.group_by("financial_year", "force")
+        .agg(
+            pl.col("count").sum().alias(COMMUNITY_RESOLUTIONS),
+            offence_codes=pl.col("offence_code").filter(pl.col("count") > 0).unique().sort().str.join(", "),
+        )
+        .filter(pl.col(COMMUNITY_RESOLUTIONS) > 0)
+        .sort("financial_year", "force")
+    )
 
 
 @pandas_api
-def on_both_bases(outcomes: pl.DataFrame, measure: str = COMMUNITY_RESOLUTIONS,
-                  by: Sequence[str] = ("financial_year",)) -> pl.DataFrame:
+def on_both_bases(
+    outcomes: pl.DataFrame, measure: str = COMMUNITY_RESOLUTIONS, by: Sequence[str] = ("financial_year",)
+) -> pl.DataFrame:
     """``measure`` nationally by ``by``, one column per count basis (closed, recorded)."""
-    frames = [national_totals(outcomes, basis, by).select(*by, pl.col(measure).alias(basis))
-              for basis in COUNT_BASES]
+    frames = [national_totals(outcomes, basis, by).select(*by, pl.col(measure).alias(basis)) for basis in COUNT_BASES]
     joined = frames[0]
     for frame in frames[1:]:
         joined = joined.join(frame, on=list(by), how="full", coalesce=True)
     return joined.sort(list(by))
 
 
+def period() -> pl.Expr:
+    """'2024/25 Q1': how a quarter is named wherever one is shown."""
+    return pl.col("financial_year") + " Q" + pl.col("quarter").cast(pl.String)
+
+
 @pandas_api
 def period_label(frame: pl.DataFrame) -> pl.DataFrame:
     """Adds ``period`` = '2024/25 Q1' for quarterly tables."""
-    return frame.with_columns(period=pl.col("financial_year") + " Q" + pl.col("quarter").cast(pl.String))
+    return frame.with_columns(period=period())

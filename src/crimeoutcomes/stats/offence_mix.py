@@ -30,22 +30,31 @@ def leave_one_out_expected(frame: pd.DataFrame) -> pd.DataFrame:
     events, size = _numbers(frame, EVENTS), _numbers(frame, SIZE)
     _require(events < 0, EVENTS, lambda r: f"negative count ({events[r]:g})")
     _require(size < 0, SIZE, lambda r: f"negative count ({size[r]:g})")
-    _require(events > size, EVENTS, lambda r: f"community resolutions ({events[r]:g}) exceed assigned outcomes "
-                                              f"({size[r]:g})")
-    cells = (pd.DataFrame({FORCE: frame[FORCE].astype(str), CODE: frame[CODE].astype(str), EVENTS: events,
-                           SIZE: size})
-             .groupby([FORCE, CODE], as_index=False, sort=True)[[EVENTS, SIZE]].sum())
+    _require(
+        events > size, EVENTS, lambda r: f"community resolutions ({events[r]:g}) exceed assigned outcomes ({size[r]:g})"
+    )
+    cells = (
+        pd.DataFrame({FORCE: frame[FORCE].astype(str), CODE: frame[CODE].astype(str), EVENTS: events, SIZE: size})
+        .groupby([FORCE, CODE], as_index=False, sort=True)[[EVENTS, SIZE]]
+        .sum()
+    )
     national = cells.groupby(CODE)[[EVENTS, SIZE]].transform("sum")
     others_events, others_size = national[EVENTS] - cells[EVENTS], national[SIZE] - cells[SIZE]
     with np.errstate(invalid="ignore", divide="ignore"):
         including = np.where(national[SIZE] > 0, national[EVENTS] / national[SIZE], 0.0)
         alone = others_size <= 0
         leave_out = np.where(alone, including, others_events / others_size.where(~alone, 1))
-    cells = cells.assign(expected=cells[SIZE] * leave_out, expected_including_self=cells[SIZE] * including,
-                         codes_without_others=(alone & (cells[SIZE] > 0)).astype(int))
+    cells = cells.assign(
+        expected=cells[SIZE] * leave_out,
+        expected_including_self=cells[SIZE] * including,
+        codes_without_others=(alone & (cells[SIZE] > 0)).astype(int),
+    )
     # Sorted by force and code before summing, so the floating-point sums are the same every run.
-    return (cells.groupby(FORCE, sort=True)[[EVENTS, SIZE, "expected", "expected_including_self",
-                                             "codes_without_others"]].sum().reset_index())
+    return (
+        cells.groupby(FORCE, sort=True)[[EVENTS, SIZE, "expected", "expected_including_self", "codes_without_others"]]
+        .sum()
+        .reset_index()
+    )
 
 
 def as_ratio_input(expected: pd.DataFrame) -> pd.DataFrame:

@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import polars as pl
 
+from crimeoutcomes.config import COLLAPSE_THRESHOLD  # why 0.25: reference/assumptions.csv
+from crimeoutcomes.data.schema import FORCE_QUARTER
 from crimeoutcomes.frames import pandas_api
 from crimeoutcomes.stats.measures import countable, coverage
 
-#: A quarter with under a quarter of the national outcomes-per-crime is not a change in practice:
-#: forces' ordinary quarters lie between about 0.6 and 1.5 of it in the real 2024/25 data.
-COLLAPSE_THRESHOLD = 0.25
-_KEYS = ["financial_year", "quarter", "force"]
-
 
 def _assigned_by_force_quarter(outcomes: pl.DataFrame, count_basis: str) -> pl.DataFrame:
-    return countable(outcomes, count_basis).group_by(_KEYS).agg(assigned=pl.col("count").sum())
+    return countable(outcomes, count_basis).group_by(FORCE_QUARTER).agg(assigned=pl.col("count").sum())
 
 
 def _thousands(column: str) -> pl.Expr:
@@ -32,34 +29,49 @@ def _thousands(column: str) -> pl.Expr:
 
 
 @pandas_api
-def collapsed_quarters(outcomes: pl.DataFrame, count_basis: str, recorded_crime: pl.DataFrame | None = None
-                       ) -> pl.DataFrame:
+def collapsed_quarters(
+    outcomes: pl.DataFrame, count_basis: str, recorded_crime: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Force-quarters whose outcomes collapse while crime is still recorded, with the evidence."""
     assigned = _assigned_by_force_quarter(outcomes, count_basis)
     if recorded_crime is not None:
-        crimes = (recorded_crime.filter(pl.col("financial_year").is_in(assigned["financial_year"].unique().to_list()))
-                  .group_by(_KEYS).agg(crimes=pl.col("offences").sum()))
-        joined = assigned.join(crimes, on=_KEYS, how="inner").filter(pl.col("crimes") > 0)
-        national = pl.col("assigned").sum().over("financial_year", "quarter") / \
-            pl.col("crimes").sum().over("financial_year", "quarter")
+        crimes = (
+            recorded_crime.filter(pl.col("financial_year").is_in(assigned["financial_year"].unique().to_list()))
+            .group_by(FORCE_QUARTER)
+            .agg(crimes=pl.col("offences").sum())
+        )
+        joined = assigned.join(crimes, on=FORCE_QUARTER, how="inner").filter(pl.col("crimes") > 0)
+        national = pl.col("assigned").sum().over("financial_year", "quarter") / pl.col("crimes").sum().over(
+            "financial_year", "quarter"
+        )
         scored = joined.with_columns(level=(pl.col("assigned") / pl.col("crimes")) / national)
-        reason = pl.format("outcomes collapsed: {} assigned outcomes for {} recorded crimes, {}% of the national rate",
-                           _thousands("assigned"), _thousands("crimes"), (pl.col("level") * 100).round(1))
+        reason = pl.format(
+            "outcomes collapsed: {} assigned outcomes for {} recorded crimes, {}% of the national rate",
+            _thousands("assigned"),
+            _thousands("crimes"),
+            (pl.col("level") * 100).round(1),
+        )
     else:
-        scored = (assigned.with_columns(share=pl.col("assigned") / pl.col("assigned").sum().over("financial_year",
-                                                                                               "quarter"))
-                  .with_columns(level=pl.col("share") / pl.col("share").max().over("force")))
-        reason = pl.format("outcomes collapsed: {} assigned outcomes, {}% of the force's best quarter",
-                           _thousands("assigned"), (pl.col("level") * 100).round(1))
-    return (scored.filter(pl.col("level") < COLLAPSE_THRESHOLD)
-            .select(*_KEYS, reason=reason).sort(_KEYS))
+        scored = assigned.with_columns(
+            share=pl.col("assigned") / pl.col("assigned").sum().over("financial_year", "quarter")
+        ).with_columns(level=pl.col("share") / pl.col("share").max().over("force"))
+        reason = pl.format(
+            "outcomes collapsed: {} assigned outcomes, {}% of the force's best quarter",
+            _thousands("assigned"),
+            (pl.col("level") * 100).round(1),
+        )
+    return scored.filter(pl.col("level") < COLLAPSE_THRESHOLD).select(*FORCE_QUARTER, reason=reason).sort(FORCE_QUARTER)
 
 
 @pandas_api
-def unusable_quarters(outcomes: pl.DataFrame, count_basis: str, recorded_crime: pl.DataFrame | None = None
-                      ) -> pl.DataFrame:
+def unusable_quarters(
+    outcomes: pl.DataFrame, count_basis: str, recorded_crime: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Every force-quarter to leave out of rates, and why: missing data or collapsed outcomes."""
-    missing = (coverage(outcomes, count_basis).filter(pl.col("missing"))
-               .select(*_KEYS, reason=pl.lit("data missing: ") + pl.col("note").fill_null("no marker")))
-    collapsed = collapsed_quarters(outcomes, count_basis, recorded_crime).join(missing, on=_KEYS, how="anti")
-    return pl.concat([missing, collapsed]).sort(_KEYS)
+    missing = (
+        coverage(outcomes, count_basis)
+        .filter(pl.col("missing"))
+        .select(*FORCE_QUARTER, reason=pl.lit("data missing: ") + pl.col("note").fill_null("no marker"))
+    )
+    collapsed = collapsed_quarters(outcomes, count_basis, recorded_crime).join(missing, on=FORCE_QUARTER, how="anti")
+    return pl.concat([missing, collapsed]).sort(FORCE_QUARTER)

@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from crimeoutcomes.config import RANK_DRAWS as _DRAWS
 from crimeoutcomes.stats.families import Family
 
 GRID_POINTS = 801
-RANK_DRAWS = 4000
+RANK_DRAWS = _DRAWS  # see reference/assumptions.csv
 _HALF_WIDTH_SD = 12  # the grid spans the normal approximation's mean +- 12 posterior sd
 
 
-def posterior_draws(family: Family, count, size, target: float, tau2: float, rng: np.random.Generator,
-                    draws: int = RANK_DRAWS) -> np.ndarray:
+def posterior_draws(
+    family: Family, count, size, target: float, tau2: float, rng: np.random.Generator, draws: int = RANK_DRAWS
+) -> np.ndarray:
     """``draws`` x units samples of each unit's true value on the stabilised scale."""
     count, size = np.asarray(count, dtype=float), np.asarray(size, dtype=float)
     prior_mean = float(family.to_theta(target))
@@ -38,8 +40,7 @@ def posterior_draws(family: Family, count, size, target: float, tau2: float, rng
     high = np.minimum(centre + half, family.theta_max)
     steps = np.linspace(0.0, 1.0, GRID_POINTS)
     grid = low[:, None] + (high - low)[:, None] * steps[None, :]
-    log_post = (family.log_likelihood(count[:, None], size[:, None], grid)
-                - 0.5 * (grid - prior_mean) ** 2 / tau2)
+    log_post = family.log_likelihood(count[:, None], size[:, None], grid) - 0.5 * (grid - prior_mean) ** 2 / tau2
     weight = np.exp(log_post - log_post.max(axis=1, keepdims=True))
     cdf = np.cumsum(weight, axis=1)
     cdf /= cdf[:, -1:]
@@ -59,8 +60,16 @@ def ranks_high_first(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def rank_intervals(family: Family, count, size, target: float, tau2: float, rng: np.random.Generator,
-                   draws: int = RANK_DRAWS, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def rank_intervals(
+    family: Family,
+    count,
+    size,
+    target: float,
+    tau2: float,
+    rng: np.random.Generator,
+    draws: int = RANK_DRAWS,
+    level: float = 0.95,
+) -> tuple[np.ndarray, np.ndarray]:
     """(lowest, highest) rank of each unit's ``level`` interval; whole table when tau2 is 0."""
     units = len(np.asarray(count))
     if units < 2 or not tau2 > 0:
@@ -68,8 +77,10 @@ def rank_intervals(family: Family, count, size, target: float, tau2: float, rng:
     ranks = ranks_high_first(posterior_draws(family, count, size, target, tau2, rng, draws))
     tail = (1 - level) / 2
     # 'lower'/'higher' keep the interval's ends on ranks that occurred, erring wider.
-    return (np.quantile(ranks, tail, axis=0, method="lower").astype(int),
-            np.quantile(ranks, 1 - tail, axis=0, method="higher").astype(int))
+    return (
+        np.quantile(ranks, tail, axis=0, method="lower").astype(int),
+        np.quantile(ranks, 1 - tail, axis=0, method="higher").astype(int),
+    )
 
 
 def observed_ranks(values) -> np.ndarray:

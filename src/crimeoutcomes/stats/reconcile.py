@@ -20,24 +20,21 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 import polars as pl
 
+from crimeoutcomes.config import APPROXIMATE_TOLERANCE as APPROX_TOLERANCE
+from crimeoutcomes.config import REFERENCE_DIR, REVISION_TOLERANCE
 from crimeoutcomes.data.codes import COMMUNITY_RESOLUTION, NOT_YET_ASSIGNED
-from crimeoutcomes.config import REFERENCE_DIR
 from crimeoutcomes.data.schema import COUNT_BASES
 from crimeoutcomes.data.years import financial_years_between
 
 PUBLISHED_FIGURES = REFERENCE_DIR / "published_figures.csv"
 ENGLAND_AND_WALES = "England and Wales"
 FOI_FORCES = "38 of 43 forces"
-#: A difference within this share of the figure is the size revisions between releases reach.
-REVISION_TOLERANCE = 0.05
-#: An approximate figure ("about 2,500", "nearly 750") fits within this share (or its own rounding).
-APPROX_TOLERANCE = 0.05
 #: The press's weeks in a year ("912 / 52 = 17.5").
 WEEKS_PER_YEAR = 52
 SYNTHETIC = "synthetic"
@@ -58,16 +55,28 @@ UNITS = {
 #: Caveat key -> (blocks reproduction, words). A blocking caveat means the open data cannot reproduce
 #: the figure whatever the numbers say; ours is then only the nearest equivalent.
 CAVEATS = {
-    "moj": (True, "a Ministry of Justice series (offenders dealt with, its own offence grouping), "
-                  "not the Home Office outcomes data"),
+    "moj": (
+        True,
+        "a Ministry of Justice series (offenders dealt with, its own offence grouping), "
+        "not the Home Office outcomes data",
+    ),
     "offenders": (True, "counts offenders; the open data count crimes, and one offender can have several"),
-    "forces38": (True, "from the 38 of 43 forces that answered a request; the open data hold every force and do "
-                       "not say which 38, so ours (all forces) is an upper reference"),
-    "age20a": (True, "ages within 20A: the open data do not split 20A (females aged 13 and over) by age, so 20A "
-                     "as a whole is only an upper limit"),
+    "forces38": (
+        True,
+        "from the 38 of 43 forces that answered a request; the open data hold every force and do "
+        "not say which 38, so ours (all forces) is an upper reference",
+    ),
+    "age20a": (
+        True,
+        "ages within 20A: the open data do not split 20A (females aged 13 and over) by age, so 20A "
+        "as a whole is only an upper limit",
+    ),
     "preframework": (True, "before the outcomes framework (April 2014): the open data start in 2014/15"),
-    "calendar": (False, "a calendar-year or other 12-month window: the open data are by financial year, so the "
-                        "financial years ending in it are tried"),
+    "calendar": (
+        False,
+        "a calendar-year or other 12-month window: the open data are by financial year, so the "
+        "financial years ending in it are tried",
+    ),
     "denominator": (False, "a share whose denominator is not stated; ours is the unit shown"),
     "force_figures": (False, "the force's own figures: window and basis not stated"),
     "year_reading": (False, "the year is our reading of undated or loose wording"),
@@ -76,13 +85,20 @@ CAVEATS = {
     "conflict": (False, "two newspapers gave 52 and 30 from the same data set"),
 }
 
-STATUSES = ("reproduced", "reproduced with a different grouping or window", "differs", "not reproducible",
-            "not in the files read", SYNTHETIC)
+STATUSES = (
+    "reproduced",
+    "reproduced with a different grouping or window",
+    "differs",
+    "not reproducible",
+    "not in the files read",
+    SYNTHETIC,
+)
 
 
 # --- the reference table ---------------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
+
+@cache
 def _read(path: Path) -> pd.DataFrame:
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     table["shared_row"] = table["shared_row"].astype(int)
@@ -146,9 +162,11 @@ def window_words(years: list[str]) -> str:
 
 # --- what the open data hold -----------------------------------------------------------------------
 
+
 @dataclass
 class Cells:
     """The outcomes aggregated to what a published figure can select (pandas)."""
+
     sums: pd.DataFrame  # financial_year, basis, force, offence_group, offence_code, cr, assigned, ooc, solved
     bases_held: set  # (basis, financial_year) with counts
     codes_held: dict  # financial_year -> set of offence codes in the file (expired ones too)
@@ -177,12 +195,17 @@ def aggregate(outcomes) -> Cells:
         years = set(present.filter(pl.col("any"))["financial_year"].to_list())
         held |= {(basis, y) for y in years}
         count = pl.col(basis)
-        parts.append(rows.filter(pl.col("financial_year").is_in(sorted(years))).group_by(keys).agg(
-            cr=count.filter(pl.col("outcome_type") == COMMUNITY_RESOLUTION).sum(),
-            assigned=count.sum(),
-            ooc=count.filter(pl.col("outcome_type").is_in(OUT_OF_COURT)).sum(),
-            solved=count.filter(pl.col("outcome_type").is_in(SOLVED)).sum(),
-        ).with_columns(basis=pl.lit(basis)))
+        parts.append(
+            rows.filter(pl.col("financial_year").is_in(sorted(years)))
+            .group_by(keys)
+            .agg(
+                cr=count.filter(pl.col("outcome_type") == COMMUNITY_RESOLUTION).sum(),
+                assigned=count.sum(),
+                ooc=count.filter(pl.col("outcome_type").is_in(OUT_OF_COURT)).sum(),
+                solved=count.filter(pl.col("outcome_type").is_in(SOLVED)).sum(),
+            )
+            .with_columns(basis=pl.lit(basis))
+        )
     sums = pl.concat(parts).sort([*keys, "basis"]).to_pandas()
     for column in ("cr", "assigned", "ooc", "solved"):
         sums[column] = sums[column].astype("float64")
@@ -197,8 +220,9 @@ def _forces(area: str) -> list[str] | None:
     return None if area in (ENGLAND_AND_WALES, FOI_FORCES) else _split(area, ";")
 
 
-def our_value(cells: Cells, years: list[str], selection: dict, basis: str, area: str, unit: str
-              ) -> tuple[float | None, str | None]:
+def our_value(
+    cells: Cells, years: list[str], selection: dict, basis: str, area: str, unit: str
+) -> tuple[float | None, str | None]:
     """Ours for one window, grouping and basis, in the figure's unit; else None and why not."""
     missing = [y for y in years if y not in cells.years]
     if missing:
@@ -228,12 +252,16 @@ def our_value(cells: Cells, years: list[str], selection: dict, basis: str, area:
         return cr / len(years), None
     if unit == "assigned":
         return float(assigned), None
-    numerator, denominator = {"pct_assigned": (cr, assigned), "pct_assigned_ooc": (rows["ooc"].sum(), assigned),
-                              "pct_solved": (cr, rows["solved"].sum())}[unit]
+    numerator, denominator = {
+        "pct_assigned": (cr, assigned),
+        "pct_assigned_ooc": (rows["ooc"].sum(), assigned),
+        "pct_solved": (cr, rows["solved"].sum()),
+    }[unit]
     return (100 * numerator / denominator, None) if denominator else (None, "no outcomes to divide by")
 
 
 # --- comparing -------------------------------------------------------------------------------------
+
 
 def _decimals(figure: float) -> int:
     return 0 if float(figure).is_integer() else len(repr(float(figure)).split(".")[1])
@@ -274,8 +302,10 @@ class Reconciliation:
         rows = []
         for row in self.figures.to_dict("records"):
             row = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-            row["tried"] = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in c.items()}
-                            for c in tried.get(row["id"], [])]
+            row["tried"] = [
+                {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in c.items()}
+                for c in tried.get(row["id"], [])
+            ]
             rows.append(row)
         return rows
 
@@ -300,8 +330,16 @@ def assess(figure: dict, tried: pd.DataFrame, unusable: pd.DataFrame | None, rel
     blocking = [CAVEATS[c][1] for c in caveats if CAVEATS[c][0]]
     other = [CAVEATS[c][1] for c in caveats if not CAVEATS[c][0]]
     computed = tried[tried["ours"].notna()]
-    result = {"status": "", "best_window": None, "best_offences": None, "best_basis": None, "best_ours": None,
-              "difference": None, "fit": "", "reasons": ""}
+    result = {
+        "status": "",
+        "best_window": None,
+        "best_offences": None,
+        "best_basis": None,
+        "best_ours": None,
+        "difference": None,
+        "fit": "",
+        "reasons": "",
+    }
     if computed.empty:
         why = sorted(set(tried["why_not"].dropna()))
         result["status"] = "not reproducible" if blocking else "not in the files read"
@@ -309,26 +347,37 @@ def assess(figure: dict, tried: pd.DataFrame, unusable: pd.DataFrame | None, rel
         result["reasons"] = "; ".join(blocking + why + other)
         return result
     fitting = computed[computed["fits"]]
-    pool = fitting if not fitting.empty else computed.assign(
-        gap=(computed["ours"] - value).abs() / max(abs(value), 1e-9))
+    pool = (
+        fitting if not fitting.empty else computed.assign(gap=(computed["ours"] - value).abs() / max(abs(value), 1e-9))
+    )
     order = ["window_rank", "offences_rank", "basis"] if not fitting.empty else ["gap", "window_rank", "offences_rank"]
     best = pool.sort_values(order, kind="stable").iloc[0]
-    result.update(best_window=best["window"], best_offences=best["offences"], best_basis=best["basis"],
-                  best_ours=float(best["ours"]), difference=value - float(best["ours"]))
+    result.update(
+        best_window=best["window"],
+        best_offences=best["offences"],
+        best_basis=best["basis"],
+        best_ours=float(best["ours"]),
+        difference=value - float(best["ours"]),
+    )
     same = pool[(pool["window"] == best["window"]) & (pool["offences"] == best["offences"])]
     bases = " and ".join(sorted(same["basis"])) if not fitting.empty else best["basis"]
     gap = value - best["ours"]
     values = ", ".join(f"{b} {_number(v, unit)}" for b, v in zip(same["basis"], same["ours"]))
-    words = (f"{best['window']}, {best['offences']}, {bases} basis: {_number(best['ours'], unit)}" if len(same) == 1
-             or fitting.empty else f"{best['window']}, {best['offences']}: {values}")
+    words = (
+        f"{best['window']}, {best['offences']}, {bases} basis: {_number(best['ours'], unit)}"
+        if len(same) == 1 or fitting.empty
+        else f"{best['window']}, {best['offences']}: {values}"
+    )
     if gap and (len(same) == 1 or fitting.empty):
         words += f" ({_number(abs(gap), unit)} {'below' if gap > 0 else 'above'} the figure"
         words += f", {abs(gap) / abs(value):.1%})" if value else ")"
     others = computed[(computed["window"] != best["window"]) | (computed["offences"] != best["offences"])]
     if not others.empty:
         nearest = others.assign(gap=(others["ours"] - value).abs()).sort_values(["gap", "window_rank"]).iloc[0]
-        words += (f"; next: {nearest['window']}, {nearest['offences']}, {nearest['basis']} basis "
-                  f"{_number(nearest['ours'], unit)}")
+        words += (
+            f"; next: {nearest['window']}, {nearest['offences']}, {nearest['basis']} basis "
+            f"{_number(nearest['ours'], unit)}"
+        )
     result["fit"] = words
     reasons = list(blocking)
     if blocking:
@@ -336,22 +385,37 @@ def assess(figure: dict, tried: pd.DataFrame, unusable: pd.DataFrame | None, rel
     elif not fitting.empty:
         primary = best["window_rank"] == 0 and best["offences_rank"] == 0
         result["status"] = "reproduced" if primary else "reproduced with a different grouping or window"
-        reasons.append(("matches" if bound == "exact" else "consistent with") + f" the {bases} basis"
-                       + ("" if primary else f" in {best['window']}, {best['offences']}, not our first reading "
-                          f"({tried.loc[tried['window_rank'] == 0, 'window'].iloc[0]}, "
-                          f"{tried.loc[tried['offences_rank'] == 0, 'offences'].iloc[0]})"))
+        reasons.append(
+            ("matches" if bound == "exact" else "consistent with")
+            + f" the {bases} basis"
+            + (
+                ""
+                if primary
+                else f" in {best['window']}, {best['offences']}, not our first reading "
+                f"({tried.loc[tried['window_rank'] == 0, 'window'].iloc[0]}, "
+                f"{tried.loc[tried['offences_rank'] == 0, 'offences'].iloc[0]})"
+            )
+        )
     else:
         result["status"] = "differs"
     if result["status"] != "reproduced" or blocking:
         if bound in ("at least", "more than") and fitting.empty:
-            reasons.append(f"at most {_number(computed['ours'].max(), unit)} in the files read against "
-                           f"{bound} {_number(value, unit)} published")
+            reasons.append(
+                f"at most {_number(computed['ours'].max(), unit)} in the files read against "
+                f"{bound} {_number(value, unit)} published"
+            )
         years = parse_window(best["window_years"])
         stamps = ", ".join(sorted({releases.get(y) or "unknown" for y in years}))
-        if not blocking and fitting.empty and abs(gap) <= REVISION_TOLERANCE * abs(value) and unit in ("count", "per_week",
-                                                                                      "annual_mean", "assigned"):
-            reasons.append(f"release: another release of the file ({_number(abs(gap), unit)}, {abs(gap) / abs(value):.1%}"
-                           f" from the {best['basis']} basis of release {stamps}, the size of revisions between releases)")
+        if (
+            not blocking
+            and fitting.empty
+            and abs(gap) <= REVISION_TOLERANCE * abs(value)
+            and unit in ("count", "per_week", "annual_mean", "assigned")
+        ):
+            reasons.append(
+                f"release: another release of the file ({_number(abs(gap), unit)}, {abs(gap) / abs(value):.1%}"
+                f" from the {best['basis']} basis of release {stamps}, the size of revisions between releases)"
+            )
         for why in sorted(set(tried.loc[tried["ours"].isna(), "why_not"].dropna())):
             if "basis" in why:
                 basis = why.split("the ", 1)[1].split(" basis")[0]
@@ -362,14 +426,22 @@ def assess(figure: dict, tried: pd.DataFrame, unusable: pd.DataFrame | None, rel
         if gaps and not blocking:
             reasons.append(f"coverage: data missing or collapsed for {', '.join(gaps)} in {best['window']}")
         if result["status"] == "differs" and len(reasons) == (1 if bound in ("at least", "more than") else 0):
-            reasons.append(f"a different offence set or counting rule: {_number(abs(gap), unit)} "
-                           f"{'more' if gap > 0 else 'fewer'} published than the nearest ({best['basis']} basis)")
+            reasons.append(
+                f"a different offence set or counting rule: {_number(abs(gap), unit)} "
+                f"{'more' if gap > 0 else 'fewer'} published than the nearest ({best['basis']} basis)"
+            )
     result["reasons"] = "; ".join(dict.fromkeys(reasons + other))
     return result
 
 
-def reconcile(outcomes, unusable=None, releases: dict[str, str] | None = None, published: pd.DataFrame | None = None,
-              *, synthetic: bool = False) -> Reconciliation:
+def reconcile(
+    outcomes,
+    unusable=None,
+    releases: dict[str, str] | None = None,
+    published: pd.DataFrame | None = None,
+    *,
+    synthetic: bool = False,
+) -> Reconciliation:
     """Every published figure against the outcomes (the tidy table, polars or pandas).
 
     ``unusable`` lists force-quarters missing or collapsed (``quality.unusable_quarters``, either frame
@@ -389,11 +461,21 @@ def reconcile(outcomes, unusable=None, releases: dict[str, str] | None = None, p
             for o_rank, selection in enumerate(parse_offences(figure["offences"])):
                 for basis in COUNT_BASES:
                     ours, why = our_value(cells, years, selection, basis, figure["area"], figure["unit"])
-                    tried.append({"id": figure["id"], "window": window_words(years), "window_years": window,
-                                  "window_rank": w_rank, "offences": offence_words(selection),
-                                  "offences_rank": o_rank, "basis": basis, "ours": ours,
-                                  "difference": None if ours is None else figure["figure"] - ours,
-                                  "fits": fits(figure["figure"], figure["bound"], ours), "why_not": why})
+                    tried.append(
+                        {
+                            "id": figure["id"],
+                            "window": window_words(years),
+                            "window_years": window,
+                            "window_rank": w_rank,
+                            "offences": offence_words(selection),
+                            "offences_rank": o_rank,
+                            "basis": basis,
+                            "ours": ours,
+                            "difference": None if ours is None else figure["figure"] - ours,
+                            "fits": fits(figure["figure"], figure["bound"], ours),
+                            "why_not": why,
+                        }
+                    )
         tried = pd.DataFrame(tried)
         tried["ours"] = tried["ours"].astype("float64")
         tried["difference"] = tried["difference"].astype("float64")
@@ -401,16 +483,25 @@ def reconcile(outcomes, unusable=None, releases: dict[str, str] | None = None, p
         if synthetic:
             verdict.update(status=SYNTHETIC, reasons=SYNTHETIC)
         first = tried[(tried["window_rank"] == 0) & (tried["offences_rank"] == 0)].set_index("basis")["ours"]
-        figures.append({
-            "id": figure["id"], "shared_row": figure["shared_row"], "published": published_text(figure),
-            "figure": figure["figure"], "bound": figure["bound"], "unit": figure["unit"],
-            "reading": figure["reading"], "window": window_words(parse_window(_split(figure["windows"], "|")[0])),
-            "area": figure["area"].replace(";", ", "),
-            "offences": offence_words(parse_offences(figure["offences"])[0]),
-            **{f"ours_{basis}": first.get(basis) for basis in COUNT_BASES},
-            **verdict, "published_by": figure["published_by"], "source_url": figure["source_url"],
-            "ours_from": "SYNTHETIC sample (invented)" if synthetic else "Home Office open data",
-        })
+        figures.append(
+            {
+                "id": figure["id"],
+                "shared_row": figure["shared_row"],
+                "published": published_text(figure),
+                "figure": figure["figure"],
+                "bound": figure["bound"],
+                "unit": figure["unit"],
+                "reading": figure["reading"],
+                "window": window_words(parse_window(_split(figure["windows"], "|")[0])),
+                "area": figure["area"].replace(";", ", "),
+                "offences": offence_words(parse_offences(figure["offences"])[0]),
+                **{f"ours_{basis}": first.get(basis) for basis in COUNT_BASES},
+                **verdict,
+                "published_by": figure["published_by"],
+                "source_url": figure["source_url"],
+                "ours_from": "SYNTHETIC sample (invented)" if synthetic else "Home Office open data",
+            }
+        )
         candidates.append(tried.drop(columns=["window_rank", "offences_rank", "window_years"]))
     table = pd.DataFrame(figures)
     for column in ("ours_closed", "ours_recorded", "best_ours", "difference"):
@@ -431,15 +522,18 @@ def reconciliation(analysis, published: pd.DataFrame | None = None) -> Reconcili
     figure against every year the analysis read, with missing or collapsed force data on both bases."""
     from crimeoutcomes.stats.quality import unusable_quarters
 
-    unusable = [unusable_quarters(analysis.rows, basis, analysis.recorded_crime).to_pandas().assign(basis=basis)
-                for basis in COUNT_BASES if analysis.rows[basis].is_not_null().any()]  # bases the files hold
+    unusable = [
+        unusable_quarters(analysis.rows, basis, analysis.recorded_crime).to_pandas().assign(basis=basis)
+        for basis in COUNT_BASES
+        if analysis.rows[basis].is_not_null().any()
+    ]  # bases the files hold
     gaps = pd.concat(unusable, ignore_index=True) if unusable else None
     return reconcile(analysis.rows, gaps, analysis.releases(), published, synthetic=analysis.synthetic)
 
 
 # --- pandas helpers for the notebook ---------------------------------------------------------------
 
+
 def format_value(value: float | None, unit: str) -> str:
     """Ours or a figure in its unit, as text ('899', '17.3', '2.9%', 'n/a')."""
     return _number(value, unit)
-

@@ -29,15 +29,19 @@ def infer_family(frame: pd.DataFrame, kind: str | None = None) -> Family:
         return FAMILIES[kind]
     matches = [f for f in FAMILIES.values() if {f.count, f.size} <= set(frame.columns)]
     if len(matches) != 1:
-        raise FunnelInputError("cannot tell the kind of funnel from the columns: give either events and n "
-                               "(proportion) or observed and expected (ratio), or say which with kind")
+        raise FunnelInputError(
+            "cannot tell the kind of funnel from the columns: give either events and n "
+            "(proportion) or observed and expected (ratio), or say which with kind"
+        )
     return matches[0]
 
 
 def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
     raw = frame[column]
-    values = pd.to_numeric(raw.astype("string").str.strip() if raw.dtype == object or
-                           pd.api.types.is_string_dtype(raw) else raw, errors="coerce")
+    values = pd.to_numeric(
+        raw.astype("string").str.strip() if raw.dtype == object or pd.api.types.is_string_dtype(raw) else raw,
+        errors="coerce",
+    )
     values = values.to_numpy(dtype=float, na_value=np.nan)
     for position in np.flatnonzero(~np.isfinite(values)):
         shown = raw.iloc[position]
@@ -63,8 +67,10 @@ def validated(frame: pd.DataFrame, family: Family) -> pd.DataFrame:
         raise FunnelInputError("the table has no data rows")
     for column in ("unit", family.count, family.size):
         if column not in frame.columns:
-            raise FunnelInputError(f"missing column {column!r} (a {family.kind} funnel needs unit, "
-                                   f"{family.count}, {family.size}; dataset is optional)")
+            raise FunnelInputError(
+                f"missing column {column!r} (a {family.kind} funnel needs unit, "
+                f"{family.count}, {family.size}; dataset is optional)"
+            )
     frame = frame.reset_index(drop=True)
     count, size = _numbers(frame, family.count), _numbers(frame, family.size)
     _require(count < 0, family.count, lambda r: f"{family.count} is negative ({count[r]:g})")
@@ -76,13 +82,28 @@ def validated(frame: pd.DataFrame, family: Family) -> pd.DataFrame:
     else:
         _require(size <= 0, family.size, lambda r: f"expected must be above 0 ({size[r]:g})")
     unit = frame["unit"]
-    _require(unit.isna().to_numpy() | (unit.astype("string").str.strip() == "").to_numpy(), "unit",
-             lambda r: "unit is empty")
-    dataset = (frame["dataset"].astype("string").fillna("") if "dataset" in frame.columns
-               else pd.Series([""] * len(frame), dtype="string"))
-    clean = pd.DataFrame({"dataset": dataset.astype(str).to_numpy(), "unit": unit.astype(str).to_numpy(),
-                          family.count: count, family.size: size})
-    _require(clean.duplicated(["dataset", "unit"]).to_numpy(), "unit",
-             lambda r: f"unit {clean['unit'][r]!r} appears twice" +
-             (f" in dataset {clean['dataset'][r]!r}" if clean["dataset"][r] else ""))
+    _require(
+        unit.isna().to_numpy() | (unit.astype("string").str.strip() == "").to_numpy(), "unit", lambda r: "unit is empty"
+    )
+    dataset = (
+        frame["dataset"].astype("string").fillna("")
+        if "dataset" in frame.columns
+        else pd.Series([""] * len(frame), dtype="string")
+    )
+    clean = pd.DataFrame(
+        {
+            "dataset": dataset.astype(str).to_numpy(),
+            "unit": unit.astype(str).to_numpy(),
+            family.count: count,
+            family.size: size,
+        }
+    )
+    _require(
+        clean.duplicated(["dataset", "unit"]).to_numpy(),
+        "unit",
+        lambda r: (
+            f"unit {clean['unit'][r]!r} appears twice"
+            + (f" in dataset {clean['dataset'][r]!r}" if clean["dataset"][r] else "")
+        ),
+    )
     return clean

@@ -17,8 +17,17 @@ from crimeoutcomes.frames import as_pandas
 from crimeoutcomes.stats.change import describe_change, rate_ratio, share_ratio, trend, year_number
 
 NOT_LIKE_FOR_LIKE = "not like for like: force data missing or collapsed in one of the two years"
-CHANGE_COLUMNS = ["comparison", "from_year", "to_year", "from_count", "to_count", "ratio", "ratio_low",
-                  "ratio_high", "change"]
+CHANGE_COLUMNS = [
+    "comparison",
+    "from_year",
+    "to_year",
+    "from_count",
+    "to_count",
+    "ratio",
+    "ratio_low",
+    "ratio_high",
+    "change",
+]
 
 
 def _pairs(years: list[str]) -> list[tuple[str, str, str]]:
@@ -30,16 +39,16 @@ def _pairs(years: list[str]) -> list[tuple[str, str, str]]:
 
 
 def _count_change(comparison: str, earlier: str, later: str, before, after, complete: bool) -> dict:
-    row = {"comparison": comparison, "from_year": earlier, "to_year": later,
-           "from_count": before, "to_count": after}
+    row = {"comparison": comparison, "from_year": earlier, "to_year": later, "from_count": before, "to_count": after}
     if not complete or pd.isna(before) or pd.isna(after):
         return {**row, "ratio": np.nan, "ratio_low": np.nan, "ratio_high": np.nan, "change": NOT_LIKE_FOR_LIKE}
     ratio, low, high = (float(v) for v in rate_ratio(before, after))
     return {**row, "ratio": ratio, "ratio_low": low, "ratio_high": high, "change": describe_change(ratio, low, high)}
 
 
-def national_changes(totals: pd.DataFrame, count: str = "community_resolutions",
-                     size: str = "assigned_outcomes") -> pd.DataFrame:
+def national_changes(
+    totals: pd.DataFrame, count: str = "community_resolutions", size: str = "assigned_outcomes"
+) -> pd.DataFrame:
     """``totals``: one row per financial year with ``count``, ``size`` and force_quarters_missing
     (``measures.national_totals`` with the collapsed quarters). Rows: the count's rate ratio and the
     share's ratio (count / size), year on year and first to last, each with its interval."""
@@ -51,14 +60,20 @@ def national_changes(totals: pd.DataFrame, count: str = "community_resolutions",
         row = _count_change(comparison, earlier, later, a[count], b[count], complete)
         if complete and a[size] and b[size]:
             ratio, low, high = (float(np.asarray(v)) for v in share_ratio(a[count], a[size], b[count], b[size]))
-            row.update(share_ratio=ratio, share_ratio_low=low, share_ratio_high=high,
-                       share_change=describe_change(ratio, low, high))
+            row.update(
+                share_ratio=ratio,
+                share_ratio_low=low,
+                share_ratio_high=high,
+                share_change=describe_change(ratio, low, high),
+            )
         else:
-            row.update(share_ratio=np.nan, share_ratio_low=np.nan, share_ratio_high=np.nan,
-                       share_change=NOT_LIKE_FOR_LIKE)
+            row.update(
+                share_ratio=np.nan, share_ratio_low=np.nan, share_ratio_high=np.nan, share_change=NOT_LIKE_FOR_LIKE
+            )
         rows.append(row)
-    return pd.DataFrame(rows, columns=[*CHANGE_COLUMNS, "share_ratio", "share_ratio_low", "share_ratio_high",
-                                       "share_change"])
+    return pd.DataFrame(
+        rows, columns=[*CHANGE_COLUMNS, "share_ratio", "share_ratio_low", "share_ratio_high", "share_change"]
+    )
 
 
 def force_changes(by_force: pd.DataFrame, count: str = "community_resolutions") -> pd.DataFrame:
@@ -72,8 +87,12 @@ def force_changes(by_force: pd.DataFrame, count: str = "community_resolutions") 
         counts = part.set_index("financial_year")[count].reindex(years)
         for comparison, earlier, later in _pairs(years):
             before, after = counts[earlier], counts[later]
-            rows.append({"force": force, **_count_change(comparison, earlier, later, before, after,
-                                                         not (pd.isna(before) or pd.isna(after)))})
+            rows.append(
+                {
+                    "force": force,
+                    **_count_change(comparison, earlier, later, before, after, not (pd.isna(before) or pd.isna(after))),
+                }
+            )
     return pd.DataFrame(rows, columns=["force", *CHANGE_COLUMNS])
 
 
@@ -85,17 +104,31 @@ def count_trend(frame: pd.DataFrame, count: str = "community_resolutions") -> di
     if "force_quarters_missing" in usable.columns:
         usable = usable[usable["force_quarters_missing"] == 0]
     if len(usable) < 3:
-        return {"years": usable["financial_year"].tolist(), "percent_per_year": None, "percent_low": None,
-                "percent_high": None, "change": "too few complete years for a trend"}
+        return {
+            "years": usable["financial_year"].tolist(),
+            "percent_per_year": None,
+            "percent_low": None,
+            "percent_high": None,
+            "change": "too few complete years for a trend",
+        }
     fit = trend(usable["financial_year"].map(year_number), usable[count].astype(float))
     if not np.isfinite(fit["percent_per_year"]):
         words = "too few events to estimate a trend"
     else:
-        words = describe_change(1 + fit["percent_per_year"] / 100, 1 + fit["percent_low"] / 100,
-                                1 + fit["percent_high"] / 100, per=" a year")
-    return {"years": usable["financial_year"].tolist(), "percent_per_year": fit["percent_per_year"],
-            "percent_low": fit["percent_low"], "percent_high": fit["percent_high"], "model": fit.get("model"),
-            "change": words}
+        words = describe_change(
+            1 + fit["percent_per_year"] / 100,
+            1 + fit["percent_low"] / 100,
+            1 + fit["percent_high"] / 100,
+            per=" a year",
+        )
+    return {
+        "years": usable["financial_year"].tolist(),
+        "percent_per_year": fit["percent_per_year"],
+        "percent_low": fit["percent_low"],
+        "percent_high": fit["percent_high"],
+        "model": fit.get("model"),
+        "change": words,
+    }
 
 
 def force_change_table(changes: pd.DataFrame, financial_year: str) -> pd.DataFrame:

@@ -23,10 +23,18 @@ def earlier_release(truth: pl.DataFrame) -> pl.DataFrame:
     keys = ["financial_year", "quarter", "force", "offence_code"]
     share = pl.col("quarter").replace_strict(UNASSIGNED_EARLIER, return_dtype=pl.Float64)
     assigned = pl.col("outcome_type") != NOT_YET_ASSIGNED
-    moved = pl.when(assigned & (pl.col("recorded") > 0)).then((pl.col("recorded") * share).floor().cast(pl.Int64)) \
+    moved = (
+        pl.when(assigned & (pl.col("recorded") > 0))
+        .then((pl.col("recorded") * share).floor().cast(pl.Int64))
         .otherwise(0)
-    return (truth.with_columns(moved=moved)
-            .with_columns(back=pl.col("moved").sum().over(keys))
-            .with_columns(recorded=pl.when(assigned).then(pl.col("recorded") - pl.col("moved"))
-                          .otherwise(pl.col("recorded") + pl.col("back")))
-            .drop("moved", "back"))
+    )
+    return (
+        truth.with_columns(moved=moved)
+        .with_columns(back=pl.col("moved").sum().over(keys))
+        .with_columns(
+            recorded=pl.when(assigned)
+            .then(pl.col("recorded") - pl.col("moved"))
+            .otherwise(pl.col("recorded") + pl.col("back"))
+        )
+        .drop("moved", "back")
+    )

@@ -11,23 +11,23 @@ recorded-basis outcomes, as in the real files. Every workbook says SYNTHETIC on 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import polars as pl
 
+from crimeoutcomes.config import SYNTHETIC_MARK
+from crimeoutcomes.data.cache import file_sha256
 from crimeoutcomes.data.codes import NOT_YET_ASSIGNED, SEXUAL_OFFENCES_GROUP, forces, outcome_types
-from crimeoutcomes.synthetic.codes import SampleOffence, group_share, sample_offences
-from crimeoutcomes.synthetic.releases import CURRENT_RELEASE, EARLIER_RELEASE, earlier_release
 from crimeoutcomes.data.manifest import save_manifest
 from crimeoutcomes.data.schema import OUTCOMES_COLUMNS, RECORDED_CRIME_COLUMNS
-from crimeoutcomes.data.cache import file_sha256
-from crimeoutcomes.synthetic.writer import Sheet, mixed_cells, write_workbook
 from crimeoutcomes.data.years import financial_years_between, start_year
+from crimeoutcomes.synthetic.codes import SampleOffence, group_share, sample_offences
+from crimeoutcomes.synthetic.releases import CURRENT_RELEASE, EARLIER_RELEASE, earlier_release
+from crimeoutcomes.synthetic.writer import Sheet, mixed_cells, write_workbook
 
-SYNTHETIC_MARK = "SYNTHETIC DATA"
 DEFAULT_YEARS = tuple(financial_years_between("2014/15", "2024/25"))
 RECORDED_CRIME_FIRST_YEAR = "2012/13"
 SEED = 20260723
@@ -39,11 +39,17 @@ NOT_PROVIDED_MARKER = "N/A - data not provided"
 
 PUBLISHED_HEADERS = {
     "current": {
-        "financial_year": "Financial Year", "quarter": "Financial Quarter", "force": "Force Name",
-        "offence_code": "Offence Code", "offence_description": "Offence Description",
-        "offence_group": "Offence Group", "offence_subgroup": "Offence Subgroup",
-        "offence_code_expired": "Offence code expired", "outcome_type": "Outcome Type",
-        "outcome_description": "Outcome Description", "outcome_group": "Outcome Group",
+        "financial_year": "Financial Year",
+        "quarter": "Financial Quarter",
+        "force": "Force Name",
+        "offence_code": "Offence Code",
+        "offence_description": "Offence Description",
+        "offence_group": "Offence Group",
+        "offence_subgroup": "Offence Subgroup",
+        "offence_code_expired": "Offence code expired",
+        "outcome_type": "Outcome Type",
+        "outcome_description": "Outcome Description",
+        "outcome_group": "Outcome Group",
         "recorded": "Outcomes for offences that were recorded in the quarter",
         "closed": "Outcomes for investigations closed in the quarter",
     },
@@ -55,32 +61,123 @@ PUBLISHED_HEADERS["older"] = {
     "recorded": "Number of Outcomes for offences that were recorded in the quarter",
     "closed": "Number of Outcomes for investigations that were closed in the quarter",
 }
-RECORDED_CRIME_HEADERS = ["Financial Year", "Financial Quarter", "Force Name", "Offence Description",
-                          "Offence Group", "Offence Subgroup", "Offence Code", "Number of Offences"]
+RECORDED_CRIME_HEADERS = [
+    "Financial Year",
+    "Financial Quarter",
+    "Force Name",
+    "Offence Description",
+    "Offence Group",
+    "Offence Subgroup",
+    "Offence Code",
+    "Number of Offences",
+]
 
 # Relative size of each force (invented round numbers of the order of their populations).
 _FORCE_SIZE = {
-    "Metropolitan Police": 9.0, "West Midlands": 2.9, "Greater Manchester": 2.8, "Thames Valley": 2.4,
-    "West Yorkshire": 2.3, "Hampshire": 2.0, "Kent": 1.9, "Essex": 1.8, "Devon and Cornwall": 1.8,
-    "Avon and Somerset": 1.7, "Sussex": 1.7, "Lancashire": 1.5, "Northumbria": 1.5, "South Yorkshire": 1.4,
-    "Merseyside": 1.4, "West Mercia": 1.3, "South Wales": 1.3, "Hertfordshire": 1.2, "Surrey": 1.2,
-    "Nottinghamshire": 1.2, "Staffordshire": 1.1, "Leicestershire": 1.1, "Cheshire": 1.1, "Derbyshire": 1.0,
-    "Humberside": 0.9, "Norfolk": 0.9, "Cambridgeshire": 0.9, "Lincolnshire": 0.8, "Northamptonshire": 0.8,
-    "Suffolk": 0.8, "Dorset": 0.8, "North Yorkshire": 0.8, "Wiltshire": 0.7, "Bedfordshire": 0.7,
-    "North Wales": 0.7, "Gloucestershire": 0.6, "Cleveland": 0.6, "Durham": 0.6, "Warwickshire": 0.6,
-    "Gwent": 0.6, "Dyfed-Powys": 0.5, "Cumbria": 0.5, "British Transport Police": 0.4, "London, City of": 0.05,
+    "Metropolitan Police": 9.0,
+    "West Midlands": 2.9,
+    "Greater Manchester": 2.8,
+    "Thames Valley": 2.4,
+    "West Yorkshire": 2.3,
+    "Hampshire": 2.0,
+    "Kent": 1.9,
+    "Essex": 1.8,
+    "Devon and Cornwall": 1.8,
+    "Avon and Somerset": 1.7,
+    "Sussex": 1.7,
+    "Lancashire": 1.5,
+    "Northumbria": 1.5,
+    "South Yorkshire": 1.4,
+    "Merseyside": 1.4,
+    "West Mercia": 1.3,
+    "South Wales": 1.3,
+    "Hertfordshire": 1.2,
+    "Surrey": 1.2,
+    "Nottinghamshire": 1.2,
+    "Staffordshire": 1.1,
+    "Leicestershire": 1.1,
+    "Cheshire": 1.1,
+    "Derbyshire": 1.0,
+    "Humberside": 0.9,
+    "Norfolk": 0.9,
+    "Cambridgeshire": 0.9,
+    "Lincolnshire": 0.8,
+    "Northamptonshire": 0.8,
+    "Suffolk": 0.8,
+    "Dorset": 0.8,
+    "North Yorkshire": 0.8,
+    "Wiltshire": 0.7,
+    "Bedfordshire": 0.7,
+    "North Wales": 0.7,
+    "Gloucestershire": 0.6,
+    "Cleveland": 0.6,
+    "Durham": 0.6,
+    "Warwickshire": 0.6,
+    "Gwent": 0.6,
+    "Dyfed-Powys": 0.5,
+    "Cumbria": 0.5,
+    "British Transport Police": 0.4,
+    "London, City of": 0.05,
 }
 # Forces that use community resolutions more (or less) than the rest, so the force comparison has shape.
-_FORCE_CR_FACTOR = {"Lancashire": 5.0, "Humberside": 2.0, "Cheshire": 2.0, "Wiltshire": 2.5,
-                    "Metropolitan Police": 0.4, "West Midlands": 0.8}
+_FORCE_CR_FACTOR = {
+    "Lancashire": 5.0,
+    "Humberside": 2.0,
+    "Cheshire": 2.0,
+    "Wiltshire": 2.5,
+    "Metropolitan Police": 0.4,
+    "West Midlands": 0.8,
+}
 
 # Outcome mix (recorded basis) before the community-resolution share is set; invented.
-_SEXUAL_MIX = {"0": 0.13, "1": 0.07, "2": 0.002, "3": 0.003, "4": 0.0005, "5": 0.001, "6": 0.0, "7": 0.0,
-               "9": 0.001, "10": 0.002, "11": 0.008, "12": 0.008, "13": 0.002, "14": 0.09, "15": 0.19,
-               "16": 0.29, "17": 0.001, "18": 0.15, "19": 0.0, "20": 0.03, "21": 0.013, "22": 0.006}
-_OTHER_MIX = {"0": 0.03, "1": 0.10, "2": 0.004, "3": 0.02, "4": 0.002, "5": 0.0005, "6": 0.002, "7": 0.0002,
-              "9": 0.001, "10": 0.01, "11": 0.005, "12": 0.01, "13": 0.001, "14": 0.15, "15": 0.08,
-              "16": 0.12, "17": 0.008, "18": 0.40, "19": 0.0, "20": 0.03, "21": 0.02, "22": 0.012}
+_SEXUAL_MIX = {
+    "0": 0.13,
+    "1": 0.07,
+    "2": 0.002,
+    "3": 0.003,
+    "4": 0.0005,
+    "5": 0.001,
+    "6": 0.0,
+    "7": 0.0,
+    "9": 0.001,
+    "10": 0.002,
+    "11": 0.008,
+    "12": 0.008,
+    "13": 0.002,
+    "14": 0.09,
+    "15": 0.19,
+    "16": 0.29,
+    "17": 0.001,
+    "18": 0.15,
+    "19": 0.0,
+    "20": 0.03,
+    "21": 0.013,
+    "22": 0.006,
+}
+_OTHER_MIX = {
+    "0": 0.03,
+    "1": 0.10,
+    "2": 0.004,
+    "3": 0.02,
+    "4": 0.002,
+    "5": 0.0005,
+    "6": 0.002,
+    "7": 0.0002,
+    "9": 0.001,
+    "10": 0.01,
+    "11": 0.005,
+    "12": 0.01,
+    "13": 0.001,
+    "14": 0.15,
+    "15": 0.08,
+    "16": 0.12,
+    "17": 0.008,
+    "18": 0.40,
+    "19": 0.0,
+    "20": 0.03,
+    "21": 0.02,
+    "22": 0.012,
+}
 
 
 @dataclass(frozen=True)
@@ -151,11 +248,19 @@ def _expected_offences(financial_year: str, offences: Sequence[SampleOffence]) -
     sizes = np.array([_FORCE_SIZE[f] for f in forces()])
     sizes = sizes / sizes.sum()
     weights = _code_weights(offences)
-    per_code = np.array([
-        0.0 if o.expired else weights[o.code] * (
-            _sexual_offences_total(financial_year) if o.group == SEXUAL_OFFENCES_GROUP
-            else _all_crime_total(financial_year) * group_share(o.group))
-        for o in offences])
+    per_code = np.array(
+        [
+            0.0
+            if o.expired
+            else weights[o.code]
+            * (
+                _sexual_offences_total(financial_year)
+                if o.group == SEXUAL_OFFENCES_GROUP
+                else _all_crime_total(financial_year) * group_share(o.group)
+            )
+            for o in offences
+        ]
+    )
     return sizes[:, None, None] * np.full((1, 4, 1), 0.25) * per_code[None, None, :]
 
 
@@ -197,12 +302,20 @@ def _not_provided(financial_year: str) -> dict[str, list[int]]:
     """Force -> quarters marked 'N/A - data not provided' (as in the 2014/15 file)."""
     if start_year(financial_year) != 2014:
         return {}
-    return {"British Transport Police": [1, 2, 3, 4], "Cumbria": [1, 2, 3, 4], "Leicestershire": [1, 2, 3, 4],
-            "Metropolitan Police": [2, 3, 4], "Bedfordshire": [4], "Hertfordshire": [4], "South Yorkshire": [1]}
+    return {
+        "British Transport Police": [1, 2, 3, 4],
+        "Cumbria": [1, 2, 3, 4],
+        "Leicestershire": [1, 2, 3, 4],
+        "Metropolitan Police": [2, 3, 4],
+        "Bedfordshire": [4],
+        "Hertfordshire": [4],
+        "South Yorkshire": [1],
+    }
 
 
-def outcomes_truth(financial_year: str, full_size: bool = False, quarters: Sequence[int] = (1, 2, 3, 4)
-                   ) -> pl.DataFrame:
+def outcomes_truth(
+    financial_year: str, full_size: bool = False, quarters: Sequence[int] = (1, 2, 3, 4)
+) -> pl.DataFrame:
     """The tidy table that reading this year's synthetic workbook must give, in file row order."""
     offences, offences_n = recorded_offences(financial_year, full_size)
     types = outcome_types_in(financial_year)
@@ -242,16 +355,23 @@ def outcomes_truth(financial_year: str, full_size: bool = False, quarters: Seque
             "closed": closed.reshape(-1),
         }
     )
-    codes = pl.DataFrame({
-        "code_index": np.arange(n_c), "offence_code": [o.code for o in offences],
-        "offence_description": [o.description for o in offences], "offence_group": [o.group for o in offences],
-        "offence_subgroup": [o.subgroup for o in offences], "offence_code_expired": [o.expired for o in offences],
-    })
-    outcome_info = pl.DataFrame({
-        "outcome_type": [t.code for t in outcome_types()],
-        "outcome_description": [t.description for t in outcome_types()],
-        "outcome_group": [t.group for t in outcome_types()],
-    })
+    codes = pl.DataFrame(
+        {
+            "code_index": np.arange(n_c),
+            "offence_code": [o.code for o in offences],
+            "offence_description": [o.description for o in offences],
+            "offence_group": [o.group for o in offences],
+            "offence_subgroup": [o.subgroup for o in offences],
+            "offence_code_expired": [o.expired for o in offences],
+        }
+    )
+    outcome_info = pl.DataFrame(
+        {
+            "outcome_type": [t.code for t in outcome_types()],
+            "outcome_description": [t.description for t in outcome_types()],
+            "outcome_group": [t.group for t in outcome_types()],
+        }
+    )
     frame = index.join(codes, on="code_index", how="left").join(outcome_info, on="outcome_type", how="left")
     frame = frame.filter(pl.col("quarter").is_in(list(quarters)))
     frame = _apply_markers(frame, financial_year)
@@ -285,35 +405,51 @@ def _apply_markers(frame: pl.DataFrame, financial_year: str) -> pl.DataFrame:
     return frame.with_columns(
         recorded=pl.when(not_provided | expired).then(None).otherwise(pl.col("recorded")),
         closed=pl.when(not_provided | type0).then(None).otherwise(pl.col("closed")),
-        note=pl.when(not_provided).then(pl.lit(NOT_PROVIDED_MARKER))
-        .when(expired & type0).then(pl.lit(f"recorded: {expired_marker}; closed: {type0_marker}"))
-        .when(expired).then(pl.lit(expired_marker))
-        .when(type0).then(pl.lit(type0_marker)),
+        note=pl.when(not_provided)
+        .then(pl.lit(NOT_PROVIDED_MARKER))
+        .when(expired & type0)
+        .then(pl.lit(f"recorded: {expired_marker}; closed: {type0_marker}"))
+        .when(expired)
+        .then(pl.lit(expired_marker))
+        .when(type0)
+        .then(pl.lit(type0_marker)),
     )
 
 
 def _published_order(frame: pl.DataFrame) -> pl.DataFrame:
     """All type-0 rows first, then the rest; quarter, force, code (text order), type (text order)."""
-    return frame.with_columns(__not_type0=pl.col("outcome_type") != NOT_YET_ASSIGNED).sort(
-        ["__not_type0", "quarter", "force", "offence_code", "outcome_type"]).drop("__not_type0")
+    return (
+        frame.with_columns(__not_type0=pl.col("outcome_type") != NOT_YET_ASSIGNED)
+        .sort(["__not_type0", "quarter", "force", "offence_code", "outcome_type"])
+        .drop("__not_type0")
+    )
 
 
 def _count_cells(column: str) -> pl.Expr:
     """The published cell: the number, or where it is NA the marker this column carries."""
     note = pl.col("note")
-    marker = (pl.when(note.str.starts_with("recorded: ")).then(note.str.extract(rf"{column}: ([^;]*)", 1))
-              .otherwise(note))
+    marker = (
+        pl.when(note.str.starts_with("recorded: ")).then(note.str.extract(rf"{column}: ([^;]*)", 1)).otherwise(note)
+    )
     return mixed_cells(pl.col(column), pl.when(pl.col(column).is_null()).then(marker))
 
 
 def published_outcomes_table(truth: pl.DataFrame, layout: OutcomesLayout = OutcomesLayout()) -> Sheet:
     headers = PUBLISHED_HEADERS[layout.headers]
     table = truth.select(
-        pl.col("financial_year"), pl.col("quarter").cast(pl.Int64), pl.col("force"), pl.col("offence_code"),
-        pl.col("offence_description"), pl.col("offence_group"), pl.col("offence_subgroup"),
+        pl.col("financial_year"),
+        pl.col("quarter").cast(pl.Int64),
+        pl.col("force"),
+        pl.col("offence_code"),
+        pl.col("offence_description"),
+        pl.col("offence_group"),
+        pl.col("offence_subgroup"),
         pl.when(pl.col("offence_code_expired")).then(pl.lit("x")).alias("offence_code_expired"),
-        pl.col("outcome_type").cast(pl.Int64), pl.col("outcome_description"), pl.col("outcome_group"),
-        _count_cells("recorded").alias("recorded"), _count_cells("closed").alias("closed"),
+        pl.col("outcome_type").cast(pl.Int64),
+        pl.col("outcome_description"),
+        pl.col("outcome_group"),
+        _count_cells("recorded").alias("recorded"),
+        _count_cells("closed").alias("closed"),
     )
     names = [headers[c] for c in table.columns]
     if layout.extra_column:
@@ -323,17 +459,23 @@ def published_outcomes_table(truth: pl.DataFrame, layout: OutcomesLayout = Outco
         table = table.select(table.columns[::-1])
         names = names[::-1]
     financial_year = truth["financial_year"][0]
-    return Sheet(layout.sheet_name or data_sheet_name(financial_year), rows=layout.title_rows,
-                 table=table, header=names)
+    return Sheet(
+        layout.sheet_name or data_sheet_name(financial_year), rows=layout.title_rows, table=table, header=names
+    )
 
 
 def _cover(title: str) -> Sheet:
-    return Sheet("Cover_sheet", rows=[
-        [f"{SYNTHETIC_MARK}: {title}"],
-        [f"{SYNTHETIC_MARK} - every number in this workbook is invented by the crimeoutcomes sample "
-         "generator. It is not official statistics and must not be quoted as such."],
-        ["Layout copied from the Home Office police recorded crime and outcomes open data tables."],
-    ])
+    return Sheet(
+        "Cover_sheet",
+        rows=[
+            [f"{SYNTHETIC_MARK}: {title}"],
+            [
+                f"{SYNTHETIC_MARK} - every number in this workbook is invented by the crimeoutcomes sample "
+                "generator. It is not official statistics and must not be quoted as such."
+            ],
+            ["Layout copied from the Home Office police recorded crime and outcomes open data tables."],
+        ],
+    )
 
 
 def _pivot(truth: pl.DataFrame) -> Sheet:
@@ -348,8 +490,14 @@ def outcomes_workbook_sheets(truth: pl.DataFrame, layout: OutcomesLayout = Outco
     year = truth["financial_year"][0]
     return [
         _cover(f"Outcomes open data, year ending March {start_year(year) + 1}"),
-        Sheet("Notes", rows=[["Notes"], [f"{SYNTHETIC_MARK}."],
-                             ["N/A - data not provided: the force did not supply data for the quarter."]]),
+        Sheet(
+            "Notes",
+            rows=[
+                ["Notes"],
+                [f"{SYNTHETIC_MARK}."],
+                ["N/A - data not provided: the force did not supply data for the quarter."],
+            ],
+        ),
         _pivot(truth),
         published_outcomes_table(truth, layout),
     ]
@@ -358,18 +506,27 @@ def outcomes_workbook_sheets(truth: pl.DataFrame, layout: OutcomesLayout = Outco
 # ---------------------------------------------------------------- recorded crime (PFA) file
 
 _FRAUD_BODIES = {  # (first year, last year) -> bodies: (force name, code, subgroup, description)
-    "early": [("Action Fraud", "AF", "Fraud: Action Fraud", "Fraud offences recorded by Action Fraud"),
-              ("Cifas", "CIFAS", "Fraud: CIFAS", "Fraud offences recorded by CIFAS"),
-              ("Financial Fraud Action UK", "FFA UK", "Fraud: Financial Fraud Action UK",
-               "Fraud offences recorded by Financial Fraud Action UK")],
-    "late": [("Action Fraud", "AF", "Fraud: Action Fraud", "Fraud offences recorded by Action Fraud"),
-             ("CIFAS", "CIFAS", "Fraud: CIFAS", "Fraud offences recorded by CIFAS"),
-             ("UK Finance", "UK Finance", "Fraud: UK Finance", "Fraud offences recorded by UK Finance")],
+    "early": [
+        ("Action Fraud", "AF", "Fraud: Action Fraud", "Fraud offences recorded by Action Fraud"),
+        ("Cifas", "CIFAS", "Fraud: CIFAS", "Fraud offences recorded by CIFAS"),
+        (
+            "Financial Fraud Action UK",
+            "FFA UK",
+            "Fraud: Financial Fraud Action UK",
+            "Fraud offences recorded by Financial Fraud Action UK",
+        ),
+    ],
+    "late": [
+        ("Action Fraud", "AF", "Fraud: Action Fraud", "Fraud offences recorded by Action Fraud"),
+        ("CIFAS", "CIFAS", "Fraud: CIFAS", "Fraud offences recorded by CIFAS"),
+        ("UK Finance", "UK Finance", "Fraud: UK Finance", "Fraud offences recorded by UK Finance"),
+    ],
 }
 
 
-def recorded_crime_truth(financial_years: Sequence[str], full_size: bool = False,
-                         last_year_quarters: Sequence[int] = (1, 2, 3, 4)) -> pl.DataFrame:
+def recorded_crime_truth(
+    financial_years: Sequence[str], full_size: bool = False, last_year_quarters: Sequence[int] = (1, 2, 3, 4)
+) -> pl.DataFrame:
     """The tidy recorded-crime table that reading the synthetic PFA file must give."""
     frames = []
     for n, year in enumerate(financial_years):
@@ -381,26 +538,49 @@ def recorded_crime_truth(financial_years: Sequence[str], full_size: bool = False
                     if o.expired:
                         continue
                     rows.extend(_pfa_rows(year, force, q, o, int(counts[i, q - 1, j])))
-        frame = pl.DataFrame(rows, schema=["financial_year", "quarter", "force", "offence_code",
-                                           "offence_description", "offence_group", "offence_subgroup",
-                                           "offences"], orient="row")
+        frame = pl.DataFrame(
+            rows,
+            schema=[
+                "financial_year",
+                "quarter",
+                "force",
+                "offence_code",
+                "offence_description",
+                "offence_group",
+                "offence_subgroup",
+                "offences",
+            ],
+            orient="row",
+        )
         frame = frame.sort(["quarter", "force", "offence_description"])
-        fraud = pl.DataFrame([
-            (year, q, name, code, description, "Fraud offences", subgroup, 1000 * (q + k))
-            for q in range(1, 5)
-            for k, (name, code, subgroup, description) in enumerate(
-                _FRAUD_BODIES["early" if start_year(year) < 2017 else "late"])
-        ], schema=frame.columns, orient="row")
+        fraud = pl.DataFrame(
+            [
+                (year, q, name, code, description, "Fraud offences", subgroup, 1000 * (q + k))
+                for q in range(1, 5)
+                for k, (name, code, subgroup, description) in enumerate(
+                    _FRAUD_BODIES["early" if start_year(year) < 2017 else "late"]
+                )
+            ],
+            schema=frame.columns,
+            orient="row",
+        )
         # Fraud bodies interleave alphabetically to 2014/15 and follow the forces from 2015/16.
-        frame = (pl.concat([frame, fraud]).sort(["quarter", "force", "offence_description"])
-                 if start_year(year) < 2015 else pl.concat([frame, fraud]))
+        frame = (
+            pl.concat([frame, fraud]).sort(["quarter", "force", "offence_description"])
+            if start_year(year) < 2015
+            else pl.concat([frame, fraud])
+        )
         if n == len(financial_years) - 1:
             frame = frame.filter(pl.col("quarter").is_in(list(last_year_quarters)))
         if start_year(year) <= 2013:
             # A few unreadable cells ('N/a'), as in the real file.
-            frame = frame.with_columns(offences=pl.when((pl.col("offence_code") == "66")
-                                                        & (pl.col("force") == "Kent") & (pl.col("quarter") < 3))
-                                       .then(None).otherwise(pl.col("offences")))
+            frame = frame.with_columns(
+                offences=pl.when(
+                    (pl.col("offence_code") == "66") & (pl.col("force") == "Kent") & (pl.col("quarter") < 3)
+                )
+                .then(None)
+                .otherwise(pl.col("offences"))
+            )
         frames.append(frame)
     return pl.concat(frames).select([pl.col(c).cast(t) for c, t in RECORDED_CRIME_COLUMNS.items()])
 
@@ -417,20 +597,31 @@ def _pfa_rows(year: str, force: str, quarter: int, offence: SampleOffence, count
     shares = [p[2] for p in offence.pfa_parts]
     parts = np.floor(np.array(shares) * count).astype(int)
     parts[0] += count - parts.sum()
-    return [(year, quarter, force, code, desc, offence.group, offence.subgroup, int(n))
-            for (code, desc, _), n in zip(offence.pfa_parts, parts)]
+    return [
+        (year, quarter, force, code, desc, offence.group, offence.subgroup, int(n))
+        for (code, desc, _), n in zip(offence.pfa_parts, parts)
+    ]
 
 
 def recorded_crime_sheets(truth: pl.DataFrame) -> list[Sheet]:
-    sheets = [_cover("Police recorded crime open data Police Force Area tables, year ending March 2013 onwards"),
-              Sheet("Notes_", rows=[["Notes"], [f"{SYNTHETIC_MARK}."]])]
+    sheets = [
+        _cover("Police recorded crime open data Police Force Area tables, year ending March 2013 onwards"),
+        Sheet("Notes_", rows=[["Notes"], [f"{SYNTHETIC_MARK}."]]),
+    ]
     for year in truth["financial_year"].unique(maintain_order=True):
         part = truth.filter(pl.col("financial_year") == year)
         table = part.select(
-            "financial_year", pl.col("quarter").cast(pl.Int64), "force", "offence_description", "offence_group",
-            "offence_subgroup", "offence_code",
-            mixed_cells(pl.col("offences"), pl.when(pl.col("offences").is_null()).then(pl.lit("N/a")))
-            .alias("offences"))
+            "financial_year",
+            pl.col("quarter").cast(pl.Int64),
+            "force",
+            "offence_description",
+            "offence_group",
+            "offence_subgroup",
+            "offence_code",
+            mixed_cells(pl.col("offences"), pl.when(pl.col("offences").is_null()).then(pl.lit("N/a"))).alias(
+                "offences"
+            ),
+        )
         header = list(RECORDED_CRIME_HEADERS)
         if year == "2013/14":
             # Three stray duplicate header columns after the eighth, as in the real 2013_14 sheet.
@@ -442,6 +633,7 @@ def recorded_crime_sheets(truth: pl.DataFrame) -> list[Sheet]:
 
 # ---------------------------------------------------------------- files
 
+
 def outcomes_filename(financial_year: str, fmt: str = "xlsx", release: str = CURRENT_RELEASE[0]) -> str:
     """Named as the published files are, with the release's ddmmyy date stamp."""
     return f"synthetic-prc-outcomes-open-data-mar{start_year(financial_year) + 1}-tables-{release}.{fmt}"
@@ -450,8 +642,9 @@ def outcomes_filename(financial_year: str, fmt: str = "xlsx", release: str = CUR
 RECORDED_CRIME_FILENAME = "synthetic-prc-pfa-mar2013-onwards-tables.ods"
 
 
-def write_outcomes_workbook(path: Path, financial_year: str, *, full_size: bool = False,
-                            layout: OutcomesLayout = OutcomesLayout()) -> pl.DataFrame:
+def write_outcomes_workbook(
+    path: Path, financial_year: str, *, full_size: bool = False, layout: OutcomesLayout = OutcomesLayout()
+) -> pl.DataFrame:
     """Write one year's synthetic outcomes workbook; returns its truth table."""
     truth = outcomes_truth(financial_year, full_size)
     write_workbook(path, outcomes_workbook_sheets(truth, layout))
@@ -464,8 +657,14 @@ def write_recorded_crime_workbook(path: Path, last_year: str, *, full_size: bool
     return truth
 
 
-def write_sample(folder: str | Path, years: Sequence[str] = DEFAULT_YEARS, *, full_size: bool = False,
-                 fmt: str = "xlsx", with_earlier_release: bool = True) -> SampleFiles:
+def write_sample(
+    folder: str | Path,
+    years: Sequence[str] = DEFAULT_YEARS,
+    *,
+    full_size: bool = False,
+    fmt: str = "xlsx",
+    with_earlier_release: bool = True,
+) -> SampleFiles:
     """Write the synthetic sample (outcomes workbooks + recorded-crime file + manifest.json), and
     an earlier release of the last year beside its current one (see ``sample_releases``)."""
     folder = Path(folder)
@@ -476,29 +675,67 @@ def write_sample(folder: str | Path, years: Sequence[str] = DEFAULT_YEARS, *, fu
         path = folder / outcomes_filename(year, fmt)
         write_outcomes_workbook(path, year, full_size=full_size)
         files.outcomes[year] = path
-        entries.append(_manifest_entry(path, f"{SYNTHETIC_MARK}: Outcomes open data, year ending March "
-                                             f"{start_year(year) + 1}", "outcomes", year, CURRENT_RELEASE))
+        entries.append(
+            _manifest_entry(
+                path,
+                f"{SYNTHETIC_MARK}: Outcomes open data, year ending March {start_year(year) + 1}",
+                "outcomes",
+                year,
+                CURRENT_RELEASE,
+            )
+        )
     if with_earlier_release:
         last = max(years)
         files.earlier_release = folder / outcomes_filename(last, fmt, EARLIER_RELEASE[0])
-        write_workbook(files.earlier_release,
-                       outcomes_workbook_sheets(earlier_release(outcomes_truth(last, full_size))))
-        entries.append(_manifest_entry(files.earlier_release, f"{SYNTHETIC_MARK}: Outcomes open data, year ending "
-                                       f"March {start_year(last) + 1} (earlier release)", "outcomes", last,
-                                       EARLIER_RELEASE))
+        write_workbook(
+            files.earlier_release, outcomes_workbook_sheets(earlier_release(outcomes_truth(last, full_size)))
+        )
+        entries.append(
+            _manifest_entry(
+                files.earlier_release,
+                f"{SYNTHETIC_MARK}: Outcomes open data, year ending March {start_year(last) + 1} (earlier release)",
+                "outcomes",
+                last,
+                EARLIER_RELEASE,
+            )
+        )
     files.recorded_crime = folder / RECORDED_CRIME_FILENAME
     write_recorded_crime_workbook(files.recorded_crime, max(years), full_size=full_size)
-    entries.append(_manifest_entry(files.recorded_crime, f"{SYNTHETIC_MARK}: Police recorded crime open data "
-                                   "Police Force Area tables, year ending March 2013 onwards", "recorded_crime",
-                                   None, CURRENT_RELEASE))
-    save_manifest({"synthetic": True, "generator": "crimeoutcomes.synthetic.sample", "seed": SEED,
-                   "sample_version": SAMPLE_VERSION,
-                   "full_size": full_size, "files": entries}, folder)
+    entries.append(
+        _manifest_entry(
+            files.recorded_crime,
+            f"{SYNTHETIC_MARK}: Police recorded crime open data "
+            "Police Force Area tables, year ending March 2013 onwards",
+            "recorded_crime",
+            None,
+            CURRENT_RELEASE,
+        )
+    )
+    save_manifest(
+        {
+            "synthetic": True,
+            "generator": "crimeoutcomes.synthetic.sample",
+            "seed": SEED,
+            "sample_version": SAMPLE_VERSION,
+            "full_size": full_size,
+            "files": entries,
+        },
+        folder,
+    )
     return files
 
 
-def _manifest_entry(path: Path, title: str, kind: str, financial_year: str | None,
-                    release: tuple[str, str]) -> dict:
-    return {"filename": path.name, "title": title, "kind": kind, "financial_year": financial_year,
-            "url": None, "release": release[0], "release_date": release[1], "retrieved_at": None,
-            "bytes": path.stat().st_size, "sha256": file_sha256(path), "synthetic": True}
+def _manifest_entry(path: Path, title: str, kind: str, financial_year: str | None, release: tuple[str, str]) -> dict:
+    return {
+        "filename": path.name,
+        "title": title,
+        "kind": kind,
+        "financial_year": financial_year,
+        "url": None,
+        "release": release[0],
+        "release_date": release[1],
+        "retrieved_at": None,
+        "bytes": path.stat().st_size,
+        "sha256": file_sha256(path),
+        "synthetic": True,
+    }

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 from xml.sax.saxutils import escape
 
 import polars as pl
@@ -93,8 +93,10 @@ def _split_mixed(table: pl.DataFrame) -> pl.DataFrame:
     out = []
     for name, dtype in table.schema.items():
         if isinstance(dtype, pl.Struct):
-            out += [pl.col(name).struct.field("number").alias(f"{name}\x00n"),
-                    pl.col(name).struct.field("text").alias(f"{name}\x00t")]
+            out += [
+                pl.col(name).struct.field("number").alias(f"{name}\x00n"),
+                pl.col(name).struct.field("text").alias(f"{name}\x00t"),
+            ]
         else:
             out.append(pl.col(name))
     return table.select(out)
@@ -131,6 +133,7 @@ def _cell_expr(name, dtype, texts, text_cell, number_cell, empty: pl.Expr) -> pl
 
 # ---------------------------------------------------------------- xlsx
 
+
 def _write_xlsx(path: Path, sheets: Sequence[Sheet], level: int) -> None:
     strings: dict[str, int] = {}
 
@@ -154,9 +157,11 @@ def _write_xlsx(path: Path, sheets: Sequence[Sheet], level: int) -> None:
         archive.writestr(_entry("xl/styles.xml"), _XLSX_STYLES)
         for number, sheet in enumerate(sheets, start=1):
             with archive.open(_entry(f"xl/worksheets/sheet{number}.xml"), "w", force_zip64=True) as out:
-                out.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                          b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                          b"<sheetData>")
+                out.write(
+                    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                    b"<sheetData>"
+                )
                 head = _table_rows(sheet)
                 for row_number, row in enumerate(head, start=1):
                     out.write(_xlsx_row(row_number, row, strings).encode("utf-8"))
@@ -168,10 +173,10 @@ def _write_xlsx(path: Path, sheets: Sequence[Sheet], level: int) -> None:
             out.write(
                 f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-                f'count="{len(strings)}" uniqueCount="{len(strings)}">'.encode("utf-8")
+                f'count="{len(strings)}" uniqueCount="{len(strings)}">'.encode()
             )
             for text in strings:
-                out.write(f'<si><t xml:space="preserve">{escape(text)}</t></si>'.encode("utf-8"))
+                out.write(f'<si><t xml:space="preserve">{escape(text)}</t></si>'.encode())
             out.write(b"</sst>")
 
 
@@ -191,29 +196,40 @@ def _xlsx_row(row_number: int, values: Sequence[object], strings: dict[str, int]
 
 
 def _xlsx_table_chunks(table: pl.DataFrame, first_row: int, strings: dict[str, int]):
-    index_of = pl.DataFrame({"text": list(strings), "index": range(len(strings))},
-                            schema={"text": pl.String, "index": pl.String})
+    index_of = pl.DataFrame(
+        {"text": list(strings), "index": range(len(strings))}, schema={"text": pl.String, "index": pl.String}
+    )
     table = _split_mixed(table)
 
     def text_cell(letter: str, value: pl.Expr) -> pl.Expr:
         index = value.replace_strict(index_of["text"], index_of["index"], default=None)
-        return pl.concat_str([pl.lit(f'<c r="{letter}'), pl.col("__row"), pl.lit('" t="s"><v>'), index,
-                              pl.lit("</v></c>")])
+        return pl.concat_str(
+            [pl.lit(f'<c r="{letter}'), pl.col("__row"), pl.lit('" t="s"><v>'), index, pl.lit("</v></c>")]
+        )
 
     def number_cell(letter: str, value: pl.Expr) -> pl.Expr:
-        return pl.concat_str([pl.lit(f'<c r="{letter}'), pl.col("__row"), pl.lit('"><v>'),
-                              value.cast(pl.String), pl.lit("</v></c>")])
+        return pl.concat_str(
+            [pl.lit(f'<c r="{letter}'), pl.col("__row"), pl.lit('"><v>'), value.cast(pl.String), pl.lit("</v></c>")]
+        )
 
     cells = [
-        _cell_expr(name, dtype, texts, lambda v, letter=_column_letter(col): text_cell(letter, v),
-                   lambda v, letter=_column_letter(col): number_cell(letter, v), pl.lit(""))
+        _cell_expr(
+            name,
+            dtype,
+            texts,
+            lambda v, letter=_column_letter(col): text_cell(letter, v),
+            lambda v, letter=_column_letter(col): number_cell(letter, v),
+            pl.lit(""),
+        )
         for col, (name, dtype, texts) in enumerate(_cell_columns(table))
     ]
     row = pl.concat_str([pl.lit('<row r="'), pl.col("__row"), pl.lit('">'), *cells, pl.lit("</row>")])
     for start in range(0, table.height, _CHUNK_ROWS):
         part = table.slice(start, _CHUNK_ROWS).with_columns(
-            __row=pl.int_range(first_row + start, first_row + start + min(_CHUNK_ROWS, table.height - start),
-                               dtype=pl.Int64).cast(pl.String))
+            __row=pl.int_range(
+                first_row + start, first_row + start + min(_CHUNK_ROWS, table.height - start), dtype=pl.Int64
+            ).cast(pl.String)
+        )
         yield part.select(row.str.join("")).item()
 
 
@@ -298,9 +314,11 @@ _SPACES = re.compile(r"  +|^ | $")
 
 def _ods_text(text: str) -> str:
     """Escape for <text:p>; runs of spaces and edge spaces as <text:s/>, as ODF requires."""
+
     def spaces(match: re.Match[str]) -> str:
         n = len(match.group(0))
         return " " + (f'<text:s text:c="{n - 1}"/>' if n > 2 else "<text:s/>") if n > 1 else "<text:s/>"
+
     return _SPACES.sub(spaces, escape(text))
 
 
@@ -311,8 +329,10 @@ def _ods_cell(value: object) -> str:
         return f'<table:table-cell office:value-type="string"><text:p>{_ods_text(value)}</text:p></table:table-cell>'
     if _is_number(value):
         text = _number_text(value)
-        return (f'<table:table-cell office:value-type="float" office:value="{text}">'
-                f"<text:p>{text}</text:p></table:table-cell>")
+        return (
+            f'<table:table-cell office:value-type="float" office:value="{text}">'
+            f"<text:p>{text}</text:p></table:table-cell>"
+        )
     raise TypeError(f"cannot write {value!r} to a cell")
 
 
@@ -322,19 +342,30 @@ def _ods_table_chunks(table: pl.DataFrame):
     escaped = [_ods_text(u) for u in uniques]
 
     def text_cell(value: pl.Expr) -> pl.Expr:
-        return pl.concat_str([
-            pl.lit('<table:table-cell office:value-type="string"><text:p>'),
-            value.replace_strict(uniques, escaped, default=None, return_dtype=pl.String),
-            pl.lit("</text:p></table:table-cell>"),
-        ])
+        return pl.concat_str(
+            [
+                pl.lit('<table:table-cell office:value-type="string"><text:p>'),
+                value.replace_strict(uniques, escaped, default=None, return_dtype=pl.String),
+                pl.lit("</text:p></table:table-cell>"),
+            ]
+        )
 
     def number_cell(value: pl.Expr) -> pl.Expr:
         text = value.cast(pl.String)
-        return pl.concat_str([pl.lit('<table:table-cell office:value-type="float" office:value="'), text,
-                              pl.lit('"><text:p>'), text, pl.lit("</text:p></table:table-cell>")])
+        return pl.concat_str(
+            [
+                pl.lit('<table:table-cell office:value-type="float" office:value="'),
+                text,
+                pl.lit('"><text:p>'),
+                text,
+                pl.lit("</text:p></table:table-cell>"),
+            ]
+        )
 
-    cells = [_cell_expr(name, dtype, texts, text_cell, number_cell, pl.lit("<table:table-cell/>"))
-             for name, dtype, texts in _cell_columns(table)]
+    cells = [
+        _cell_expr(name, dtype, texts, text_cell, number_cell, pl.lit("<table:table-cell/>"))
+        for name, dtype, texts in _cell_columns(table)
+    ]
     row = pl.concat_str([pl.lit("<table:table-row>"), *cells, pl.lit("</table:table-row>")])
     for start in range(0, table.height, _CHUNK_ROWS):
         yield table.slice(start, _CHUNK_ROWS).select(row.str.join("")).item()
@@ -362,13 +393,14 @@ def _write_ods(path: Path, sheets: Sequence[Sheet], level: int) -> None:
             "</manifest:manifest>",
         )
         with archive.open(_entry("content.xml"), "w", force_zip64=True) as out:
-            out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_ODS_NS}>'
-                      "<office:body><office:spreadsheet>".encode("utf-8"))
+            out.write(
+                f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_ODS_NS}>'
+                "<office:body><office:spreadsheet>".encode()
+            )
             for sheet in sheets:
-                out.write(f'<table:table table:name="{escape(sheet.name, {chr(34): "&quot;"})}">'.encode("utf-8"))
+                out.write(f'<table:table table:name="{escape(sheet.name, {chr(34): "&quot;"})}">'.encode())
                 for row in _table_rows(sheet):
-                    out.write(f"<table:table-row>{''.join(_ods_cell(v) for v in row)}</table:table-row>"
-                              .encode("utf-8"))
+                    out.write(f"<table:table-row>{''.join(_ods_cell(v) for v in row)}</table:table-row>".encode())
                 if sheet.table is not None and sheet.table.height:
                     for chunk in _ods_table_chunks(sheet.table):
                         out.write(chunk.encode("utf-8"))
