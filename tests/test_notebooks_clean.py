@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-
 from conftest import PROJECT_ROOT
 
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))

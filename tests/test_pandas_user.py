@@ -5,10 +5,9 @@ and saved through the figure helper), runs, and its numbers are those of an inde
 import nbformat
 import pandas as pd
 import pytest
-
 from conftest import PROJECT_ROOT
 
-PANDAS_CELL = '''
+PANDAS_CELL = """
 import seaborn as sns
 
 top_five = (fc.table.dropna(subset=["rate_per_1000_recorded"])
@@ -20,7 +19,7 @@ sns.barplot(data=top_five, x="rate_per_1000_recorded", y="force", color=figures.
 axes.set(title="The five highest rates per 1,000 recorded sexual offences", xlabel="per 1,000", ylabel="")
 display(a.save_figure(figure, "pandas_user_top_five", top_five))
 assert str(top_five["community_resolutions"].dtype) == "Int64"  # counts stay whole numbers
-'''
+"""
 
 
 def test_a_pandas_and_seaborn_cell_runs_in_the_notebook(sample_files, tmp_path, monkeypatch):
@@ -31,8 +30,12 @@ def test_a_pandas_and_seaborn_cell_runs_in_the_notebook(sample_files, tmp_path, 
     notebook.cells.append(nbformat.v4.new_code_cell(PANDAS_CELL))
     source = tmp_path / "with_a_pandas_cell.ipynb"
     nbformat.write(notebook, source)
-    papermill.execute_notebook(str(source), str(tmp_path / "out.ipynb"), progress_bar=False,
-                               parameters={"data_folder": str(sample_files.folder), "output_root": str(tmp_path)})
+    papermill.execute_notebook(
+        str(source),
+        str(tmp_path / "out.ipynb"),
+        progress_bar=False,
+        parameters={"data_folder": str(sample_files.folder), "output_root": str(tmp_path)},
+    )
     saved = pd.read_csv(next(tmp_path.glob("scratch/**/pandas_user_top_five.csv")))
     assert (tmp_path / "scratch").is_dir() and len(saved) == 5
     # Independent: each force's rate from the comparison's own counts, ranked here.
