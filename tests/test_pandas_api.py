@@ -1,0 +1,59 @@
+"""The API a pandas user meets: measures take pandas and give pandas with honest dtypes, the
+figure helpers take pandas, and the notebook's context answers in pandas."""
+
+import pandas as pd
+import pytest
+
+from crimeoutcomes import figures
+from crimeoutcomes.stats import measures as m
+
+S = "Sexual offences"
+
+
+def _outcomes() -> pd.DataFrame:
+    rows = [  # Kent: 2 CRs of 10 assigned in Q1; Essex: Q1 only, so its year is missing three quarters
+        ("2024/25", 1, "Kent", "20A", S, False, "8", 2, 2, None),
+        ("2024/25", 1, "Kent", "20A", S, False, "15", 8, 8, None),
+        ("2024/25", 1, "Kent", "20A", S, False, "0", 5, 5, None),
+        ("2024/25", 1, "Essex", "20A", S, False, "8", 1, 1, None),
+        ("2024/25", 1, "Essex", "49", "Theft offences", False, "8", 40, 40, None),
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "financial_year",
+            "quarter",
+            "force",
+            "offence_code",
+            "offence_group",
+            "offence_code_expired",
+            "outcome_type",
+            "recorded",
+            "closed",
+            "note",
+        ],
+    )
+    frame["offence_description"] = frame["offence_subgroup"] = "x"
+    frame["outcome_description"] = frame["outcome_group"] = "y"
+    return frame.astype({"quarter": "Int8", "recorded": "Int64", "closed": "Int64", "note": "string"})
+
+
+def test_measures_take_and_give_pandas_with_whole_counts():
+    sexual = m.sexual_offences(_outcomes())
+    assert isinstance(sexual, pd.DataFrame) and set(sexual["offence_group"]) == {S}
+    totals = m.national_totals(sexual, "closed")
+    assert isinstance(totals, pd.DataFrame)
+    assert str(totals["community_resolutions"].dtype) == "Int64" and totals["community_resolutions"].item() == 3
+    assert totals["assigned_outcomes"].item() == 11  # type 0 (not yet assigned) is not an outcome
+    by_force = m.force_totals(sexual, "closed", by=()).set_index("force")
+    assert isinstance(by_force.index.dtype, pd.CategoricalDtype)  # forces are categories
+    assert pd.isna(by_force.loc["Kent", "community_resolutions"])  # only Q1 of four: missing, never 2
+    assert str(by_force["community_resolutions"].dtype) == "Int64"
+
+
+def test_figure_helpers_take_pandas_and_never_draw_missing_as_zero():
+    data = pd.DataFrame({"force": ["Kent", "Essex"], "community_resolutions": pd.array([4, None], dtype="Int64")})
+    figure = figures.bars(data, "force", "community_resolutions", title="t", xlabel="x")
+    axes = figure.axes[0]
+    assert len(axes.patches) == 1 and axes.patches[0].get_width() == pytest.approx(4)
+    assert [t.get_text() for t in axes.texts] == [" no data"]
