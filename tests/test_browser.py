@@ -155,3 +155,52 @@ def test_make_site_needs_a_build_first(tmp_path):
         build_site(tmp_path / "empty")
     assert not (tmp_path / "empty" / "site").exists()
     shutil.rmtree(tmp_path / "empty", ignore_errors=True)
+
+
+WIDTHS = {"desktop": 1280, "phone": 390}
+
+#: Is any page wider than the window, and is any table wider than its box without a box that scrolls?
+WIDTH_CHECKS = """() => ({
+  pageWidth: document.documentElement.scrollWidth,
+  hiddenColumns: Array.from(document.querySelectorAll('table')).filter(t => {
+      const box = t.closest('.table-scroll');
+      const overflow = box ? getComputedStyle(box).overflowX : 'visible';
+      return t.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+             && !(box && (overflow === 'auto' || overflow === 'scroll'));
+  }).map(t => t.id || t.className),
+  unreachableBoxes: Array.from(document.querySelectorAll('.table-scroll'))
+      .filter(b => b.scrollWidth > b.clientWidth && b.tabIndex < 0).length,
+})"""
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_no_page_scrolls_sideways_and_no_column_is_lost(browser, site, width):
+    """At 1280 px and on a 390 px phone, every page fits its window; a table wider than the window
+    scrolls inside its own box (which a keyboard can reach), so no column is cut off silently."""
+    for page_path in _pages(site):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(page_path.as_uri(), wait_until="load")
+        found = page.evaluate(WIDTH_CHECKS)
+        context.close()
+        assert found["pageWidth"] <= width, f"{page_path.name} is {found['pageWidth']} px wide at {width} px"
+        assert not found["hiddenColumns"], f"{page_path.name} at {width} px: {found['hiddenColumns']}"
+        assert not found["unreachableBoxes"], page_path.name
+
+
+def test_axe_finds_no_serious_or_critical_violation_on_any_page(browser, site):
+    """axe-core (bundled by axe-playwright-python, nothing fetched) on every page of the site."""
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+    axe, found = axe_module.Axe(), {}
+    for page_path in _pages(site):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(page_path.as_uri(), wait_until="load")
+        violations = axe.run(page).response["violations"]
+        context.close()
+        found[page_path.name] = [
+            f"{v['id']} ({v['impact']}): {v['help']} e.g. {v['nodes'][0]['html'][:80]}"
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
+    assert not {name: problems for name, problems in found.items() if problems}

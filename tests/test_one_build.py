@@ -266,7 +266,9 @@ def test_a_year_with_collapsed_data_is_not_compared_as_like_for_like(build_2019)
 
 
 class _Tables(HTMLParser):
-    """Each report table: its CSV name, headings and cells as shown."""
+    """Each report table: its CSV name, its column headings (the last heading row; a row of spanner
+    headings above it is kept apart) and cells as shown, and the CSV columns each cell names
+    (``data-columns``: a merged interval names its two)."""
 
     def __init__(self):
         super().__init__()
@@ -275,11 +277,16 @@ class _Tables(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "table" and "report-table" in (attrs.get("class") or ""):
-            self.tables.append({"csv": attrs["data-csv"], "head": [], "rows": []})
+            self.tables.append({"csv": attrs["data-csv"], "rows": [], "columns": [], "spanners": []})
         elif self.tables and tag == "tr":
-            self.tables[-1]["rows"].append([])
+            table = self.tables[-1]
+            if "spanners" in (attrs.get("class") or ""):
+                table["rows"], table["columns"] = table["spanners"], []  # collected aside, not as the heading
+            table["rows"].append([])
+            table["columns"].append([])
         elif self.tables and tag in ("td", "th"):
             self._cell = ""
+            self.tables[-1]["columns"][-1].append((attrs.get("data-columns") or "").split())
 
     def handle_data(self, data):
         if self._cell is not None:
@@ -289,6 +296,26 @@ class _Tables(HTMLParser):
         if tag in ("td", "th") and self._cell is not None and self.tables:
             self.tables[-1]["rows"][-1].append(self._cell)
             self._cell = None
+        elif tag == "tr" and self.tables and self.tables[-1]["rows"] is self.tables[-1]["spanners"]:
+            self.tables[-1]["rows"], self.tables[-1]["columns"] = [], []  # the heading row and the body follow
+
+
+def _cells_by_column(shown_row, named, columns):
+    """Pair each shown cell with the CSV column(s) it holds, in the CSV's order: a cell that names
+    its columns must name exactly the next ones; a merged interval 'A to B' is split in two."""
+    pairs, at = [], 0
+    for shown, names in zip(shown_row, named):
+        if not names:
+            pairs.append((shown, columns[at]))
+            at += 1
+            continue
+        assert list(names) == list(columns[at : at + len(names)]), (names, columns[at : at + len(names)])
+        parts = shown.split(" to ") if shown != "n/a" else ["n/a"] * len(names)
+        assert len(parts) == len(names), (shown, names)
+        pairs += list(zip(parts, names))
+        at += len(names)
+    assert at == len(columns), f"cells hold {at} of {len(columns)} CSV columns"
+    return pairs
 
 
 def _matches(shown: str, value) -> bool:
@@ -327,11 +354,12 @@ def test_every_number_in_every_report_table_is_its_csv_value_to_the_shown_precis
                 columns="data"
             )
             head, *rows = table["rows"]
-            assert len(head) == len(data.columns) and len(rows) == len(data), table["csv"]
+            merged = sum(len(names) - 1 for names in table["columns"][0] if names)
+            assert len(head) + merged == len(data.columns) and len(rows) == len(data), table["csv"]
             for heading in head:
                 assert "_" not in heading and " 99 8" not in heading, (table["csv"], heading)
-            for shown_row, (_, row) in zip(rows, data.iterrows()):
-                for shown, column in zip(shown_row, data.columns):
+            for shown_row, named, (_, row) in zip(rows, table["columns"][1:], data.iterrows()):
+                for shown, column in _cells_by_column(shown_row, named, list(data.columns)):
                     assert shown not in ("True", "False"), (table["csv"], column)
                     assert _matches(shown, row[column]), (table["csv"], column, shown, row[column])
                     checked += 1

@@ -202,3 +202,11 @@ def test_real_reconciliation_settles_the_912(summary, expected):
     )
     assert rows["lancashire-2024-25"]["ours_recorded"] == expected["by_force"]["Lancashire"]
     assert {r["window"] for r in summary["reconciliation"] if r["ours_recorded"] is not None} == {"2024/25"}
+
+
+def test_every_real_figure_is_laid_out_without_overlaps(built):
+    """The real numbers (13 forces outside the limits, many near zero) as the renderer drew them:
+    no two texts overlap, none leaves its figure (see test_figure_layout)."""
+    from test_figure_layout import check_every_figure
+
+    check_every_figure(built.parents[1] / "figures" / "2024-25", least=16)

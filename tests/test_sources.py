@@ -118,3 +118,23 @@ def test_content_api_and_landing_page_agree():
         == [s.filename for s in from_landing_page(html)]
         == ["prc-outcomes-open-data-mar2025-tables-230726.xlsx"]
     )
+
+
+def test_a_folder_without_a_manifest_takes_each_release_from_the_file_name(sample_files, tmp_path):
+    """'...-tables-230426.xlsx' is release 230426 (ddmmyy, as govuk.release_of reads GOV.UK stamps);
+    the manifest, where there is one, still wins."""
+    import shutil
+
+    from crimeoutcomes.data.source_files import from_folder
+
+    source = sample_files.folder
+    workbook = next(p for p in sorted(source.iterdir()) if p.suffix == ".xlsx" and "outcomes" in p.name.lower())
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    shutil.copy(workbook, bare / "prc-outcomes-open-data-mar2025-tables-230426.xlsx")
+    entry = from_folder(bare).manifest["files"][0]
+    assert (entry["release"], entry["release_date"]) == ("230426", "2026-04-23")
+
+    held = from_folder(source)
+    listed = held.entry(held.outcomes[held.years[-1]])
+    assert listed["release"] and listed["release"] != "230426"  # the manifest's own record

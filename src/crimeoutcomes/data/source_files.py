@@ -79,6 +79,7 @@ def from_folder(folder: str | Path) -> SourceSet:
         found = from_manifest(folder)
         if found.outcomes:
             return found
+    from crimeoutcomes.data.govuk import release_of
     from crimeoutcomes.data.load import load_table
     from crimeoutcomes.data.read import OUTCOMES, RECORDED_CRIME, detect_kind
 
@@ -99,12 +100,16 @@ def from_folder(folder: str | Path) -> SourceSet:
                     )
                 outcomes[year] = path
             year = held[-1] if len(held) == 1 else None
+        # No manifest: the release is the date stamp in the file's name, as GOV.UK names them.
+        release, release_date = release_of(path.name)
         entries.append(
             {
                 "filename": path.name,
                 "kind": kind,
                 "financial_year": year,
                 "url": None,
+                "release": release,
+                "release_date": release_date.isoformat() if release_date else None,
                 "sha256": file_sha256(path),
                 "synthetic": path.name.lower().startswith("synthetic"),
             }

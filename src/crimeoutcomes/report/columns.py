@@ -170,6 +170,20 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Interval columns whose names do not follow ``<value>_low`` / ``<value>_high``.
+INTERVALS: dict[str, tuple[str, str]] = {"community_resolutions": ("cr_low", "cr_high")}
+
+#: A value shown with its interval: the heading over both (with the unit) and the value's own heading.
+SPANNERS: dict[str, tuple[str, str]] = {
+    "community_resolutions": ("community resolutions (count)", "count"),
+    "rate_per_1000_recorded": ("per 1,000 sexual offences recorded", "rate"),
+    "share_of_assigned": ("% of assigned outcomes", "share"),
+    "share_of_charges_and_out_of_court": ("% of charges and out-of-court outcomes", "share"),
+    "ratio": ("rate ratio", "ratio"),
+    "rank": ("rank (1 = highest)", "rank"),
+}
+
+
 def heading(column: str, headings: Mapping[str, str] | None = None) -> str:
     if headings and column in headings:
         return headings[column]

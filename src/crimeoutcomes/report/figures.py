@@ -9,12 +9,15 @@ in the files, a fixed SVG id salt.
 from __future__ import annotations
 
 import io
+import json
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.text import Text
 
 from crimeoutcomes.atomic import write_atomically
 from crimeoutcomes.config import SYNTHETIC_MARK
@@ -22,6 +25,10 @@ from crimeoutcomes.frames import as_pandas
 
 SOURCE_NOTE = "Source: Home Office, crime outcomes open data"
 MISSING_COLOUR = "#d9d9d9"
+#: The SYNTHETIC DATA watermark lies across the plot on purpose: the layout check leaves it out.
+WATERMARK_ID = "synthetic-watermark"
+#: The PNG text chunk that records where each text of the figure was drawn (see ``text_boxes``).
+TEXT_BOXES_KEY = "crimeoutcomes:text-boxes"
 MOST_ANNOTATED_CELLS = 250
 HIGHLIGHT = "#b00020"
 
@@ -69,8 +76,17 @@ def use_house_style() -> None:
 
 
 def new_figure(width: float = 9, height: float = 4.5):
+    """A figure in the house style with the footer's strip kept free from the start, so that what is
+    placed by measuring (names on a funnel) keeps its place when the figure is saved."""
     use_house_style()
-    return plt.subplots(figsize=(width, height), layout="constrained")
+    figure, axes = plt.subplots(figsize=(width, height), layout="constrained")
+    _keep_footer_strip(figure)
+    return figure, axes
+
+
+def _keep_footer_strip(figure) -> None:
+    strip = 0.25 / figure.get_figheight()  # a quarter of an inch
+    figure.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))
 
 
 def mark(figure, *, synthetic: bool, note: str = SOURCE_NOTE) -> None:
@@ -90,11 +106,73 @@ def mark(figure, *, synthetic: bool, note: str = SOURCE_NOTE) -> None:
             va="center",
             weight="bold",
             zorder=10,
+            gid=WATERMARK_ID,
         )
         note = f"{SYNTHETIC_MARK}: invented numbers, not official statistics"
-    strip = 0.25 / figure.get_figheight()  # a quarter of an inch
-    figure.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))
+    _keep_footer_strip(figure)
     figure.text(0.005, 0.005, note, fontsize=8, color=HIGHLIGHT if synthetic else "#505a5f", ha="left", va="bottom")
+    fit_titles(figure)
+
+
+def _text_fits(figure, text) -> bool:
+    renderer = figure.canvas.get_renderer()
+    return text.get_window_extent(renderer).x1 <= figure.bbox.x1 - 2
+
+
+def fit_titles(figure) -> None:
+    """Wrap each axes title that would run off the right edge of the figure into as many lines as it
+    needs (a title starts at its axes, which long tick labels push to the right). Measured, then
+    wrapped at the width that fits, then laid out again."""
+    figure.draw_without_rendering()
+    for axes in figure.axes:
+        title = axes.title if axes.get_title() else axes._left_title
+        text = title.get_text()
+        if not text or _text_fits(figure, title):
+            continue
+        room = figure.bbox.x1 - 4 - title.get_window_extent(figure.canvas.get_renderer()).x0
+        longest = max(len(line) for line in text.splitlines())
+        width = title.get_window_extent(figure.canvas.get_renderer()).width
+        characters = max(20, int(longest * room / width) - 1)
+        title.set_text("\n".join(textwrap.fill(line, characters) for line in text.splitlines()))
+    figure.draw_without_rendering()
+
+
+def _drawn_texts(figure):
+    """Every text the figure draws, as (what, Text): titles, axis labels, tick labels in view,
+    annotations, legend entries, the footer; not the watermark."""
+    texts = [("figure", t) for t in figure.texts if t.get_gid() != WATERMARK_ID]
+    for axes in figure.axes:
+        texts += [("title", t) for t in (axes.title, axes._left_title, axes._right_title)]
+        texts += [("axis label", axes.xaxis.label), ("axis label", axes.yaxis.label)]
+        for axis in (axes.xaxis, axes.yaxis):
+            # The ticks matplotlib draws (those in view); get_ticklabels also returns ones outside it.
+            drawn = axis._update_ticks()
+            texts += [("tick label", t) for tick in drawn for t in (tick.label1, tick.label2)]
+            texts.append(("offset", axis.get_offset_text()))
+        texts += [("text", t) for t in axes.texts]
+        legend = axes.get_legend()
+        if legend is not None:
+            texts += [("legend", t) for t in [*legend.get_texts(), legend.get_title()]]
+    return [(what, t) for what, t in texts if t.get_visible() and t.get_text().strip()]
+
+
+def text_boxes(figure) -> list[dict]:
+    """Where each drawn text lies, as fractions of the figure (0 to 1, origin bottom left), measured
+    by the renderer: what a layout test checks for overlaps and for text outside the figure."""
+    figure.draw_without_rendering()
+    renderer = figure.canvas.get_renderer()
+    width, height = figure.bbox.width, figure.bbox.height
+    boxes = []
+    for what, text in _drawn_texts(figure):
+        box = Text.get_window_extent(text, renderer)  # the words alone, not an annotation's arrow
+        boxes.append(
+            {
+                "what": what,
+                "text": text.get_text(),
+                "box": [round(v, 5) for v in (box.x0 / width, box.y0 / height, box.x1 / width, box.y1 / height)],
+            }
+        )
+    return boxes
 
 
 def describe(figure, data_file: str) -> str:
@@ -167,7 +245,8 @@ def save_figure(figure, data, stem: Path, *, synthetic: bool) -> bytes:
     stem.parent.mkdir(parents=True, exist_ok=True)
     mark(figure, synthetic=synthetic)
     png = io.BytesIO()
-    figure.savefig(png, format="png", metadata={"Software": None})
+    boxes = json.dumps(text_boxes(figure), separators=(",", ":"))
+    figure.savefig(png, format="png", metadata={"Software": None, TEXT_BOXES_KEY: boxes})
     write_atomically(stem.with_suffix(".png"), lambda p: p.write_bytes(png.getvalue()))
     write_atomically(stem.with_suffix(".svg"), lambda p: figure.savefig(p, format="svg", metadata={"Date": None}))
     save_csv(data, stem.with_suffix(".csv"), synthetic=synthetic)
@@ -212,12 +291,23 @@ def bars(data, label: str, value: str, *, title: str, xlabel: str, missing_label
     values = _floats(ordered[value])
     positions = np.arange(len(names))[::-1]
     present = ~np.isnan(values)
-    axes.barh(positions[present], values[present], color=PALETTE[0])
+    drawn = axes.barh(positions[present], values[present], color=PALETTE[0], label=xlabel)
+    # Each bar says its number: a 0 is then read as 0 (no bar at all could be a gap), and the small
+    # forces need not be read off the axis. No national line: a count depends on the force's size,
+    # so the national total (or a mean per force) is no benchmark for it; the rate chart has one.
+    axes.bar_label(drawn, labels=[f"{v:,.0f}" for v in values[present]], padding=3, fontsize=7, color="#262626")
     for y in positions[~present]:
         axes.text(0, y, f" {missing_label}", va="center", ha="left", fontsize=8, color="#505a5f", style="italic")
-    axes.set_yticks(positions, names, fontsize=8)
+    axes.set_yticks(positions, [_shortened(name) for name in names], fontsize=8)
+    axes.margins(x=0.08)
+    axes.set_xlim(left=0)
     axes.set(title=title, xlabel=xlabel, ylabel="")
     return figure
+
+
+def _shortened(label: str, most: int = 48) -> str:
+    """A long category name cut at a word with an ellipsis (the full name is in the CSV)."""
+    return label if len(label) <= most else textwrap.shorten(label, most, placeholder="…")
 
 
 def intervals(
@@ -366,7 +456,8 @@ def funnel(
             )
     outside = (points["outside_99_8"].fillna("") != "").to_numpy()
     px, py = points[denominator].to_numpy(float), points[value].to_numpy(float) * scale
-    axes.scatter(px[~outside], py[~outside], s=18, color="#505a5f", zorder=3, label="force")
+    # clip_on=False: a force at the edge of the grid (the smallest, or a share of 0) is drawn whole.
+    axes.scatter(px[~outside], py[~outside], s=18, color="#505a5f", zorder=3, label="force", clip_on=False)
     axes.scatter(
         px[outside],
         py[outside],
@@ -376,18 +467,48 @@ def funnel(
         edgecolor="black",
         linewidth=0.6,
         zorder=4,
-        label="force outside 99.8% limits",
+        label="force outside the 99.8% limits (named)",
+        clip_on=False,
     )
-    for name, xi, yi in zip(points.loc[outside, "force"], px[outside], py[outside]):
-        axes.annotate(name, (xi, yi), xytext=(4, 3), textcoords="offset points", fontsize=8)
     axes.set_xscale("log")
+    axes.set_xlim(min(x.min(), px.min(initial=np.inf)), max(x.max(), px.max(initial=-np.inf)))
     shown = x >= (px.min() if len(px) else 1)
     top = max(np.nanmax(py) if len(py) else 0, np.nanmax(curves["upper_95"].to_numpy(float)[shown]) * scale)
-    axes.set_ylim(0, top * 1.1 if top > 0 else 1)
-    axes.set_xlim(x.min(), x.max())
+    # Headroom above the highest point for its name; the limits stay inside the possible range.
+    # and a little room below 0, so that a force with none sits above the axis line, not on it.
+    top = top if top > 0 else 1
+    axes.set_ylim(-0.03 * top, top * 1.12)
+    axes.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
     axes.set(title=title, xlabel=xlabel, ylabel=ylabel)
-    axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    # Below the plot, so that the plot keeps the figure's whole width for the forces' names.
+    axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.13), ncols=2)
+    name_points(axes, points.loc[outside, "force"].astype(str).tolist(), px[outside], py[outside], px, py)
     return figure
+
+
+def name_points(axes, names: Sequence[str], xs, ys, every_x=(), every_y=()) -> None:
+    """Name the points (xs, ys): each name starts beside its point, then adjustText moves names
+    apart from one another and from every point (every_x, every_y), keeping them inside the axes,
+    and joins a name moved away from its point with a thin leader line."""
+    if not len(names):
+        return
+    from adjustText import adjust_text  # only funnels name points; spare other notebooks the import
+
+    labels = [axes.text(x, y, name, fontsize=8, ha="left", va="bottom", zorder=5) for name, x, y in zip(names, xs, ys)]
+    axes.figure.draw_without_rendering()  # adjustText measures the texts at their final layout
+    adjust_text(
+        labels,
+        x=np.asarray(every_x, float),
+        y=np.asarray(every_y, float),
+        target_x=np.asarray(xs, float),
+        target_y=np.asarray(ys, float),
+        ax=axes,
+        expand=(1.15, 1.4),
+        force_text=(0.4, 0.6),
+        ensure_inside_axes=True,
+        min_arrow_len=6,
+        arrowprops={"arrowstyle": "-", "color": "#505a5f", "linewidth": 0.6},
+    )
 
 
 def rank_intervals(data, label: str, *, title: str, xlabel: str = "rank (1 = highest)"):

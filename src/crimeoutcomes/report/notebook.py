@@ -248,11 +248,11 @@ class Analysis:
 
         from crimeoutcomes.frames import as_pandas
         from crimeoutcomes.report.figures import save_csv
-        from crimeoutcomes.report.tables import render_table
+        from crimeoutcomes.report.tables import render_table, scrolling
 
         data = as_pandas(frame)
         save_csv(data, self.figures_dir / "tables" / f"{name}.csv", synthetic=self.synthetic)
-        return HTML(render_table(data, name, kinds=kinds, headings=headings))
+        return HTML(scrolling(render_table(data, name, kinds=kinds, headings=headings), name))
 
     def save_figure(self, figure, name: str, data, alt: str | None = None):
         """Save the figure as PNG and SVG with the CSV of exactly the numbers it plots (see ``plots``),

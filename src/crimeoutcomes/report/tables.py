@@ -1,16 +1,107 @@
 """A report table as HTML: each column formatted by its declared kind (``columns``), headings in
 words, words left and numbers right, missing values as 'n/a'. Plain HTML with a fixed id, so a
-re-run gives the same bytes and a test can find the table and the CSV saved beside it."""
+re-run gives the same bytes and a test can find the table and the CSV saved beside it.
+
+A value with its 95% interval (columns ``x``, ``x_low``, ``x_high``) is shown as two columns under
+one spanner heading: the value, and the interval merged into one cell, "17.8 to 39.3". The merged
+cell names its two CSV columns (``data-columns``), so a reader of the HTML can still match every
+number with the unrounded CSV."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 
 from crimeoutcomes.frames import as_pandas
-from crimeoutcomes.report.columns import formatted, heading, kind_of
+from crimeoutcomes.report.columns import INTERVALS, SPANNERS, Kind, formatted, heading, kind_of
+
+#: A text column whose longest value is longer than this is given room to be read (class ``long``).
+LONG_TEXT = 40
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One column as shown: the CSV columns it holds (two for a merged interval), its heading, kind
+    and the spanner heading above it, if any."""
+
+    columns: tuple[str, ...]
+    heading: str
+    kind: Kind
+    spanner: str | None = None
+    long: bool = False
+
+
+def _kinds(data: pd.DataFrame, kinds) -> dict[str, Kind]:
+    return {
+        column: kind_of(
+            column,
+            pd.api.types.is_numeric_dtype(data[column]) and not pd.api.types.is_bool_dtype(data[column]),
+            kinds,
+        )
+        for column in data.columns
+    }
+
+
+def _interval_of(column: str, present) -> tuple[str, str] | None:
+    low, high = INTERVALS.get(column, (f"{column}_low", f"{column}_high"))
+    return (low, high) if low in present and high in present else None
+
+
+def shown_columns(data: pd.DataFrame, kinds=None, headings=None) -> list[Shown]:
+    """The table's columns as shown, in the CSV's order: a value with its interval becomes a value
+    column and an interval column under one spanner."""
+    kind = _kinds(data, kinds)
+    present, merged, shown = set(data.columns), set(), []
+    for column in data.columns:
+        if column in merged:
+            continue
+        interval = _interval_of(column, present) if kind[column].numeric else None
+        if interval is None:
+            long = not kind[column].numeric and data[column].astype(str).str.len().max() > LONG_TEXT
+            shown.append(Shown((column,), heading(column, headings), kind[column], long=bool(long)))
+            continue
+        spanner, value_heading = SPANNERS.get(column, (heading(column, headings), "value"))
+        shown.append(Shown((column,), value_heading, kind[column], spanner))
+        shown.append(Shown(interval, "95% interval", kind[interval[0]], spanner))
+        merged.update(interval)
+    return shown
+
+
+def _cell(row: Mapping, column: Shown) -> str:
+    if len(column.columns) == 1:
+        return formatted(row[column.columns[0]], column.kind)
+    low, high = (formatted(row[c], column.kind) for c in column.columns)
+    return "n/a" if low == high == "n/a" else f"{low} to {high}"
+
+
+def _class(column: Shown) -> str:
+    return ("number" if column.kind.numeric else "text") + (" long" if column.long else "")
+
+
+def _names(column: Shown, e) -> str:
+    """A merged cell names the CSV columns it holds; a plain cell is its CSV column in order."""
+    return f' data-columns="{e(" ".join(column.columns))}"' if len(column.columns) > 1 else ""
+
+
+def _header(shown: list[Shown], e) -> str:
+    leaves = "".join(f'<th scope="col" class="{_class(c)}"{_names(c, e)}>{e(c.heading)}</th>' for c in shown)
+    if not any(c.spanner for c in shown):
+        return f"<tr>{leaves}</tr>"
+    spanners, i = [], 0
+    while i < len(shown):
+        span = 1
+        while shown[i].spanner and i + span < len(shown) and shown[i + span].spanner == shown[i].spanner:
+            span += 1
+        spanners.append(
+            f'<th scope="colgroup" colspan="{span}" class="spanner">{e(shown[i].spanner)}</th>'
+            if shown[i].spanner
+            else "<td></td>"
+        )
+        i += span
+    return f'<tr class="spanners">{"".join(spanners)}</tr><tr>{leaves}</tr>'
 
 
 def render_table(
@@ -18,26 +109,20 @@ def render_table(
 ) -> str:
     data = as_pandas(frame)
     e = html.escape
-    columns = [
-        (
-            column,
-            kind_of(
-                column,
-                pd.api.types.is_numeric_dtype(data[column]) and not pd.api.types.is_bool_dtype(data[column]),
-                kinds,
-            ),
-        )
-        for column in data.columns
-    ]
-    align = {column: "number" if kind.numeric else "text" for column, kind in columns}
-    head = "".join(f'<th scope="col" class="{align[c]}">{e(heading(c, headings))}</th>' for c, _ in columns)
+    shown = shown_columns(data, kinds, headings)
     body = "".join(
-        "<tr>"
-        + "".join(f'<td class="{align[c]}">{e(formatted(value, kind))}</td>' for (c, kind), value in zip(columns, row))
-        + "</tr>"
-        for row in data.itertuples(index=False, name=None)
+        "<tr>" + "".join(f'<td class="{_class(c)}"{_names(c, e)}>{e(_cell(row, c))}</td>' for c in shown) + "</tr>"
+        for row in data.to_dict("records")
     )
     return (
         f'<table class="report-table" id="table-{e(name)}" data-csv="tables/{e(name)}.csv">'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f"<thead>{_header(shown, e)}</thead><tbody>{body}</tbody></table>"
     )
+
+
+def scrolling(table: str, name: str) -> str:
+    """The table in a box of its own that scrolls sideways where the page is too narrow (a phone),
+    so the page itself never does; keyboard users can scroll it too (a focusable, named region).
+    The cue that more columns lie to the right is the page's CSS (a shadow at the box's edge)."""
+    label = html.escape(f"table {name}, scrolls sideways")
+    return f'<div class="table-scroll" role="region" tabindex="0" aria-label="{label}">{table}</div>'
