@@ -211,14 +211,10 @@ def kind_of(column: str, numeric: bool, kinds: Mapping[str, str] | None = None) 
 
 
 def formatted(value, kind: Kind) -> str:
-    """The cell as shown: missing (None, NA, NaN) is 'n/a', never a number."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return MISSING
-    try:
-        import pandas as pd
+    """The cell as shown: a missing number (None, NA, NaN) is 'n/a', never a number; missing text
+    (a note that does not apply: no quarter left out, no reason) is left blank."""
+    import pandas as pd
 
-        if value is pd.NA or value is pd.NaT:
-            return MISSING
-    except ImportError:  # pragma: no cover
-        pass
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return MISSING if kind.numeric else ""
     return kind.format(value)
