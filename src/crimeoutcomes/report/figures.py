@@ -89,10 +89,10 @@ def _keep_footer_strip(figure) -> None:
     figure.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))
 
 
-def mark(figure, *, synthetic: bool, note: str = SOURCE_NOTE) -> None:
+def mark(figure, *, synthetic: bool, note: str = SOURCE_NOTE) -> bool:
     """Source footer; on synthetic data a watermark across the plot and a footer that says so.
     The footer sits in a strip the layout keeps free, so figures are saved without a second
-    'tight' drawing pass."""
+    'tight' drawing pass. Returns whether the figure is laid out as it will be saved."""
     if synthetic:
         figure.text(
             0.5,
@@ -111,7 +111,7 @@ def mark(figure, *, synthetic: bool, note: str = SOURCE_NOTE) -> None:
         note = f"{SYNTHETIC_MARK}: invented numbers, not official statistics"
     _keep_footer_strip(figure)
     figure.text(0.005, 0.005, note, fontsize=8, color=HIGHLIGHT if synthetic else "#505a5f", ha="left", va="bottom")
-    fit_titles(figure)
+    return fit_titles(figure)
 
 
 def _text_fits(figure, text) -> bool:
@@ -119,11 +119,26 @@ def _text_fits(figure, text) -> bool:
     return text.get_window_extent(renderer).x1 <= figure.bbox.x1 - 2
 
 
-def fit_titles(figure) -> None:
+def _clearly_fits(figure, axes) -> bool:
+    """A title whose own width is under half the figure's fits wherever its axes starts (long tick
+    labels push an axes at most about 40% to the right)."""
+    title = axes.title if axes.get_title() else axes._left_title
+    if not title.get_text():
+        return True
+    width, _, _ = figure.canvas.get_renderer().get_text_width_height_descent(
+        title.get_text(), title.get_fontproperties(), ismath=False
+    )
+    return width < 0.5 * figure.bbox.width
+
+
+def fit_titles(figure) -> bool:
     """Wrap each axes title that would run off the right edge of the figure into as many lines as it
     needs (a title starts at its axes, which long tick labels push to the right). Measured, then
     wrapped at the width that fits, then laid out again."""
+    if all(_clearly_fits(figure, axes) for axes in figure.axes):
+        return False  # measuring needs a full layout pass: skip it where the title is short by any measure
     figure.draw_without_rendering()
+    wrapped = False
     for axes in figure.axes:
         title = axes.title if axes.get_title() else axes._left_title
         text = title.get_text()
@@ -134,7 +149,10 @@ def fit_titles(figure) -> None:
         width = title.get_window_extent(figure.canvas.get_renderer()).width
         characters = max(20, int(longest * room / width) - 1)
         title.set_text("\n".join(textwrap.fill(line, characters) for line in text.splitlines()))
-    figure.draw_without_rendering()
+        wrapped = True
+    if wrapped:  # lay out again around the taller title; otherwise the first drawing stands
+        figure.draw_without_rendering()
+    return True
 
 
 def _drawn_texts(figure):
@@ -156,10 +174,12 @@ def _drawn_texts(figure):
     return [(what, t) for what, t in texts if t.get_visible() and t.get_text().strip()]
 
 
-def text_boxes(figure) -> list[dict]:
+def text_boxes(figure, *, laid_out: bool = False) -> list[dict]:
     """Where each drawn text lies, as fractions of the figure (0 to 1, origin bottom left), measured
-    by the renderer: what a layout test checks for overlaps and for text outside the figure."""
-    figure.draw_without_rendering()
+    by the renderer: what a layout test checks for overlaps and for text outside the figure.
+    ``laid_out``: the figure has just been drawn as it will be saved (``mark`` draws it last)."""
+    if not laid_out:
+        figure.draw_without_rendering()
     renderer = figure.canvas.get_renderer()
     width, height = figure.bbox.width, figure.bbox.height
     boxes = []
@@ -243,15 +263,17 @@ def save_figure(figure, data, stem: Path, *, synthetic: bool) -> bytes:
     """Write stem.png, stem.svg and stem.csv (the plotted numbers), each atomically, and close the
     figure. Returns the PNG, so a notebook shows exactly the saved image without drawing it again."""
     stem.parent.mkdir(parents=True, exist_ok=True)
-    mark(figure, synthetic=synthetic)
+    laid_out = mark(figure, synthetic=synthetic)
     png = io.BytesIO()
-    boxes = json.dumps(text_boxes(figure), separators=(",", ":"))
+    boxes = json.dumps(text_boxes(figure, laid_out=laid_out), separators=(",", ":"))
     figure.savefig(png, format="png", metadata={"Software": None, TEXT_BOXES_KEY: boxes})
-    write_atomically(stem.with_suffix(".png"), lambda p: p.write_bytes(png.getvalue()))
+    image = png.getvalue()
+    write_atomically(stem.with_suffix(".png"), lambda p: p.write_bytes(image))
     write_atomically(stem.with_suffix(".svg"), lambda p: figure.savefig(p, format="svg", metadata={"Date": None}))
     save_csv(data, stem.with_suffix(".csv"), synthetic=synthetic)
     plt.close(figure)
-    return png.getvalue()
+    return image
+
 
 
 def lines(

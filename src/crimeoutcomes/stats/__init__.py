@@ -1,38 +1,32 @@
-"""Statistics for comparing units (forces) and changes over time, pandas in and pandas out.
+"""Statistics: the measures the reports publish, pandas in and pandas out.
 
-* ``funnel``: funnel tables with exact limits, calibrated over-dispersion and rank intervals;
-* ``change``: rate ratios, ratios of shares and log-linear trends, each with a 95% interval;
-* ``offence_mix``: leave-one-out expected counts given each force's offence mix.
+* ``measures``, ``quality``: counts, shares and gaps; collapsed force-quarters;
+* ``comparison``: forces side by side (three denominators, funnels, offence mix, ranks);
+* ``funnel`` (with ``exact``, ``dispersion``, ``ranks``, ``families``, ``validate``): funnel tables
+  with exact limits, calibrated over-dispersion and rank intervals, for any units;
+* ``change``, ``yearly_change``: rate ratios, ratios of shares and log-linear trends with 95%
+  intervals, and their tables by year and force;
+* ``offence_mix``: leave-one-out expected counts; ``reconcile``, ``releases``: published figures
+  and releases beside the open data.
 
-The method, its references and its calibration are in the README, section Method.
+The method, its references and its calibration are in the README, section Method. The names below
+are imported on first use: scipy.stats alone takes half a second, which a notebook that only adds
+up counts should not pay.
 """
 
-from crimeoutcomes.stats.change import (
-    count_changes,
-    describe_change,
-    rate_ratio,
-    share_changes,
-    share_ratio,
-    trend,
-    trends,
-)
-from crimeoutcomes.stats.funnel import flagged, funnel_curves, funnel_table, told_apart_from_middle
-from crimeoutcomes.stats.offence_mix import as_ratio_input, leave_one_out_expected
-from crimeoutcomes.stats.validate import FunnelInputError
+from importlib import import_module
 
-__all__ = [
-    "FunnelInputError",
-    "as_ratio_input",
-    "count_changes",
-    "describe_change",
-    "flagged",
-    "funnel_curves",
-    "funnel_table",
-    "leave_one_out_expected",
-    "rate_ratio",
-    "share_changes",
-    "share_ratio",
-    "told_apart_from_middle",
-    "trend",
-    "trends",
-]
+_EXPORTS = {
+    "count_changes": "change", "describe_change": "change", "rate_ratio": "change", "share_changes": "change",
+    "share_ratio": "change", "trend": "change", "trends": "change",
+    "flagged": "funnel", "funnel_curves": "funnel", "funnel_table": "funnel", "told_apart_from_middle": "funnel",
+    "as_ratio_input": "offence_mix", "leave_one_out_expected": "offence_mix",
+    "FunnelInputError": "validate",
+}  # fmt: skip
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'crimeoutcomes.stats' has no attribute {name!r}")
+    return getattr(import_module(f"crimeoutcomes.stats.{_EXPORTS[name]}"), name)
