@@ -275,7 +275,6 @@ def save_figure(figure, data, stem: Path, *, synthetic: bool) -> bytes:
     return image
 
 
-
 def lines(
     data, x: str, series: Sequence[str], labels: Sequence[str], *, title: str, ylabel: str, percent: bool = False
 ):
