@@ -347,3 +347,18 @@ def test_trends_words_with_hand_worked_numbers():
     assert table["change"][0] == "no change detectable (up 100% a year, 95% CI down 6% to up 327%)"
     table = trends(pd.DataFrame({"year": [2020, 2021, 2022, 2023], "count": [100, 150, 225, 338]}))
     assert table["change"][0].startswith("up 50% a year (95% CI ")
+
+
+def test_percent_rounds_an_exact_half_away_from_zero():
+    # 1.125 - 1 is exactly 0.125: 12.5% is said as 13%, as a reader rounds.
+    assert describe_change(1.125, 1.05, 1.205) == "up 13% (95% CI 5% to 21%)"
+    assert describe_change(0.875, 0.8, 0.95) == "down 13% (95% CI 5% to 20%)"
+
+
+def test_share_changes_from_a_year_without_outcomes_divides_nothing():
+    frame = pd.DataFrame({"year": [2020, 2021, 2022], "events": [0, 3, 4], "n": [0, 30, 40]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = share_changes(frame)
+    assert math.isnan(table["from_share"][0]) and table["from_share"][1] == pytest.approx(0.1)
+    assert table["change"][0] == "no events in either period"

@@ -598,3 +598,15 @@ def test_dispersion_dataclass_fields():
     spread = Dispersion(3, 1.2, 0.01, 0.2, False)
     assert (spread.units, spread.phi, spread.tau2, spread.p_value, spread.over_dispersed) == (3, 1.2, 0.01, 0.2, False)
     assert norm.ppf(0.999) == pytest.approx(3.090232306167813)
+
+
+def test_limits_and_table_columns_are_floats():
+    for family, sizes, target in CASES:
+        for p in (0.001, 0.975):
+            assert interpolated_limit(family, np.array(sizes, float), target, p).dtype == np.float64
+    table = funnel_table(PROPORTION_FRAME, replicates=49, rank_draws=100)
+    numeric = ["value", "z", "p_high", "p_low", "p_two_sided", "p_holm", "lower_95", "upper_95", "lower_99_8",
+               "upper_99_8", "adj_lower_95", "adj_upper_95", "adj_lower_99_8", "adj_upper_99_8", "phi", "tau2",
+               "dispersion_p", "expected_flags_95", "expected_flags_99_8"]
+    assert (table[numeric].dtypes == np.float64).all()
+    assert table["rank"].dtype.kind == "i" and table["rank_low"].dtype.kind == "i"
