@@ -118,6 +118,7 @@ def test_attained_flag_rates_by_enumerating_every_count(family, sizes, target, a
     assert high == pytest.approx([w[0] for w in want], rel=1e-9, abs=1e-15)
     assert low == pytest.approx([w[1] for w in want], rel=1e-9, abs=1e-15)
     assert (high < alpha).all() and (low < alpha).all()
+    assert high.dtype == np.float64 and low.dtype == np.float64
 
 
 def test_flag_is_strict_and_high_first():
@@ -567,6 +568,8 @@ def test_input_error_with_a_column_but_no_row():
 
 def test_infer_family():
     assert infer_family(frame(unit=[], events=[], n=[])) is PROPORTION
+    assert infer_family(frame(events=[], n=[])) is PROPORTION
+    assert infer_family(frame(observed=[], expected=[])) is RATIO
     assert infer_family(frame(unit=[], observed=[], expected=[])) is RATIO
     assert infer_family(frame(unit=[]), "ratio") is RATIO
     with pytest.raises(FunnelInputError) as caught:
@@ -610,3 +613,17 @@ def test_limits_and_table_columns_are_floats():
                "dispersion_p", "expected_flags_95", "expected_flags_99_8"]
     assert (table[numeric].dtypes == np.float64).all()
     assert table["rank"].dtype.kind == "i" and table["rank_low"].dtype.kind == "i"
+
+
+def test_validated_strips_spreadsheet_spaces_from_every_kind_of_text_column():
+    nbsp = "\u00a0"
+    raw = pd.DataFrame({"unit": ["a", "b"], "events": [f"{nbsp}3", "2"], "n": [f" 10{nbsp}", "20"]})
+    assert validated(raw, PROPORTION)[["events", "n"]].to_numpy().tolist() == [[3.0, 10.0], [2.0, 20.0]]
+    typed = pd.DataFrame({"unit": ["a", "b"], "events": pd.Series([f" 4{nbsp}", "1"], dtype="string"), "n": [9, 9]})
+    assert validated(typed, PROPORTION)["events"].tolist() == [4.0, 1.0]
+    mixed = pd.DataFrame({"unit": ["a", "b"], "events": pd.Series([1, f" 2{nbsp}"], dtype=object), "n": [9, 9]})
+    assert validated(mixed, PROPORTION)["events"].tolist() == [1.0, 2.0]
+    empty = pd.DataFrame({"unit": ["a", "b"], "events": pd.Series(["1", ""], dtype="string"), "n": [9, 9]})
+    with pytest.raises(FunnelInputError) as caught:
+        validated(empty, PROPORTION)
+    assert (caught.value.problem, caught.value.row, caught.value.column) == ("is empty", 2, "events")
