@@ -627,3 +627,22 @@ def test_validated_strips_spreadsheet_spaces_from_every_kind_of_text_column():
     with pytest.raises(FunnelInputError) as caught:
         validated(empty, PROPORTION)
     assert (caught.value.problem, caught.value.row, caught.value.column) == ("is empty", 2, "events")
+
+
+def test_scales_and_limits_accept_numbers_held_as_python_objects():
+    # An object column (as pandas gives for a column of mixed types) must give the same floats.
+    sizes = np.array([25, 100, 400], dtype=object)
+    counts = np.array([1, 30, 0], dtype=object)
+    for family in (PROPORTION, RATIO):
+        for name, got, want in [
+            ("value", family.value(counts, sizes), family.value(counts.astype(float), sizes.astype(float))),
+            ("theta_se", family.theta_se(sizes), family.theta_se(sizes.astype(float))),
+            ("to_theta", family.to_theta(np.array([0, 1, 2], dtype=object)), family.to_theta([0.0, 1.0, 2.0])),
+            ("from_theta", family.from_theta(np.array([0, 1, 2], dtype=object)), family.from_theta([0.0, 1.0, 2.0])),
+            ("limit", interpolated_limit(family, sizes, 0.2, 0.975), interpolated_limit(family, [25.0, 100.0, 400.0],
+                                                                                        0.2, 0.975)),
+        ]:
+            assert got.dtype == np.float64, (family.kind, name)
+            assert got.tolist() == want.tolist(), (family.kind, name)
+    assert PROPORTION.distribution(sizes, 0.2).mean().tolist() == [5.0, 20.0, 80.0]
+    assert RATIO.distribution(sizes, 0.2).mean().tolist() == [5.0, 20.0, 80.0]
