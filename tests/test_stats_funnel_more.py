@@ -646,3 +646,8 @@ def test_scales_and_limits_accept_numbers_held_as_python_objects():
             assert got.tolist() == want.tolist(), (family.kind, name)
     assert PROPORTION.distribution(sizes, 0.2).mean().tolist() == [5.0, 20.0, 80.0]
     assert RATIO.distribution(sizes, 0.2).mean().tolist() == [5.0, 20.0, 80.0]
+
+
+def test_rank_intervals_of_two_units_far_apart():
+    low, high = rank_intervals(PROPORTION, [5, 95], [100, 100], 0.5, 0.5, np.random.default_rng(3), draws=200)
+    assert low.tolist() == [2, 1] and high.tolist() == [2, 1]
