@@ -651,3 +651,16 @@ def test_scales_and_limits_accept_numbers_held_as_python_objects():
 def test_rank_intervals_of_two_units_far_apart():
     low, high = rank_intervals(PROPORTION, [5, 95], [100, 100], 0.5, 0.5, np.random.default_rng(3), draws=200)
     assert low.tolist() == [2, 1] and high.tolist() == [2, 1]
+
+
+def test_rank_interval_upper_end_is_a_rank_that_occurred_rounded_outwards():
+    # Five close units: the 97.5% point falls between two different ranks for at least one unit,
+    # where 'higher' takes the larger (interpolating and truncating would take the smaller).
+    count, size = [20, 22, 24, 26, 28], [100] * 5
+    ranks = ranks_high_first(posterior_draws(PROPORTION, count, size, 0.24, 0.01, np.random.default_rng(4), 101))
+    high = [sorted(ranks[:, u])[math.ceil(0.975 * 100)] for u in range(5)]
+    truncated = [int(np.quantile(ranks[:, u], 0.975)) for u in range(5)]
+    assert high != truncated
+    got = rank_intervals(PROPORTION, count, size, 0.24, 0.01, np.random.default_rng(4), draws=101)
+    assert got[1].tolist() == high
+    assert got[0].tolist() == [sorted(ranks[:, u])[math.floor(0.025 * 100)] for u in range(5)]
