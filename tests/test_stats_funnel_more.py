@@ -278,6 +278,8 @@ def reference_posterior_quantiles(family, count, size, target, tau2, probabiliti
 @pytest.mark.parametrize("family, count, size, target, tau2", [
     (PROPORTION, [0, 4, 30], [50, 200, 300], 0.05, 0.004),
     (RATIO, [0, 3, 20], [1.2, 4.0, 11.0], 1.0, 0.05),
+    (PROPORTION, [0, 4, 30], [50, 200, 300], 0.05, 1e-4),  # the prior dominates
+    (RATIO, [0, 3, 20], [1.2, 4.0, 11.0], 1.0, 1e-3),
 ])
 def test_posterior_draws_are_quantiles_of_the_exact_posterior(family, count, size, target, tau2):
     probabilities = [0.025, 0.25, 0.5, 0.75, 0.975]
@@ -286,7 +288,9 @@ def test_posterior_draws_are_quantiles_of_the_exact_posterior(family, count, siz
     for unit in range(3):
         want = reference_posterior_quantiles(family, count[unit], size[unit], target, tau2, probabilities)
         sd = (want[3] - want[1]) / 1.35
-        assert got[:, unit] == pytest.approx(want, abs=0.05 * sd)
+        # Deterministic (fixed probabilities): the 801-point grid is within 0.016 sd of the
+        # 200,001-point integration here.
+        assert got[:, unit] == pytest.approx(want, abs=0.02 * sd)
 
 
 def test_ranks_by_hand():
