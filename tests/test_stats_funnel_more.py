@@ -193,11 +193,18 @@ def test_winsorise_by_hand():
     assert phi_statistic(z, 0.1) == pytest.approx(np.mean(np.clip(z, 1, 9) ** 2))
 
 
-def reference_bootstrap_p(family, count, size, target, seed, replicates):
+def reference_phi(z, fraction):
+    if fraction > 0:
+        low, high = np.quantile(z, [fraction, 1 - fraction])
+        z = np.clip(z, low, high)
+    return np.mean(z**2)
+
+
+def reference_bootstrap_p(family, count, size, target, seed, replicates, fraction=0.0):
     size = np.asarray(size, float)
     null = sum(count) / size.sum() if (target is None and family is PROPORTION) else (1.0 if target is None
                                                                                       else target)
-    observed = np.mean(reference_z(family, count, size, null) ** 2)
+    observed = reference_phi(reference_z(family, count, size, null), fraction)
     rng = np.random.default_rng(seed)
     if family is PROPORTION:
         sims = rng.binomial(size.astype(np.int64), null, size=(replicates, len(size)))
@@ -206,7 +213,7 @@ def reference_bootstrap_p(family, count, size, target, seed, replicates):
     extreme = 0
     for sim in sims:
         t = sim.sum() / size.sum() if (target is None and family is PROPORTION) else null
-        extreme += np.mean(reference_z(family, sim, size, t) ** 2) >= observed * (1 - 1e-12)
+        extreme += reference_phi(reference_z(family, sim, size, t), fraction) >= observed * (1 - 1e-12)
     return (1 + extreme) / (replicates + 1)
 
 
@@ -219,6 +226,20 @@ def reference_bootstrap_p(family, count, size, target, seed, replicates):
 def test_bootstrap_p_rewritten(family, count, size, target):
     got = bootstrap_p(family, count, size, target, np.random.default_rng(11), 199)
     assert got == pytest.approx(reference_bootstrap_p(family, count, size, target, 11, 199), abs=1e-12)
+
+
+def test_bootstrap_p_winsorised_and_with_replicates_equal_to_the_data():
+    count, size = [3, 9, 5, 14, 2, 0, 7], [100, 150, 120, 200, 80, 60, 90]
+    got = bootstrap_p(PROPORTION, count, size, None, np.random.default_rng(5), 199, winsor_fraction=0.2)
+    assert got == pytest.approx(reference_bootstrap_p(PROPORTION, count, size, None, 5, 199, 0.2), abs=1e-12)
+    assert got != pytest.approx(reference_bootstrap_p(PROPORTION, count, size, None, 5, 199, 0.0), abs=1e-12)
+    spread = dispersion(PROPORTION, count, size, None, np.random.default_rng(5), 199, winsor_fraction=0.2)
+    assert spread.p_value == got
+    # Expected counts of 0.01: most replicates are (0, 0), about 2% are (1, 0) or (0, 1), which equal
+    # the data's phi exactly and count as at least as extreme.
+    got = bootstrap_p(RATIO, [1, 0], [0.01, 0.01], 1.0, np.random.default_rng(6), 999)
+    assert got == pytest.approx(reference_bootstrap_p(RATIO, [1, 0], [0.01, 0.01], 1.0, 6, 999), abs=1e-12)
+    assert 0.01 < got < 0.05
 
 
 def test_bootstrap_p_at_its_ends_by_hand():
