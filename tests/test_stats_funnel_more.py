@@ -689,3 +689,27 @@ def test_rank_interval_upper_end_is_a_rank_that_occurred_rounded_outwards():
     got = rank_intervals(PROPORTION, count, size, 0.24, 0.01, np.random.default_rng(4), draws=101)
     assert got[1].tolist() == high
     assert got[0].tolist() == [sorted(ranks[:, u])[math.floor(0.025 * 100)] for u in range(5)]
+
+
+def test_adjusted_flags_where_units_lie_beyond_the_adjusted_limits():
+    events = [30, 40, 50, 60, 70, 45, 55, 35, 65, 50, 42, 58, 48, 52, 38, 62, 200, 5]
+    frame = pd.DataFrame({"unit": [f"u{i}" for i in range(18)], "events": events, "n": [1000] * 18})
+    table = funnel_table(frame, replicates=99, rank_draws=200)
+    assert table["over_dispersed"].all()
+    check_table(table, frame, PROPORTION, None, 99, 200)
+    assert table["outside_adjusted_95"].tolist() == [""] * 16 + ["high", "low"]
+    assert table["outside_adjusted_99_8"].tolist() == [""] * 18
+
+
+def test_funnel_curves_have_a_fresh_index():
+    frame = pd.concat([RATIO_FRAME.assign(dataset="x"), RATIO_FRAME.assign(dataset="y")])
+    curves = funnel_curves(funnel_table(frame, replicates=19, rank_draws=50), points=30)
+    assert curves.index.tolist() == list(range(60))
+
+
+def test_flagged_keeps_the_table_order_among_equal_p_values():
+    units = [f"u{i:02d}" for i in range(40)]
+    table = pd.DataFrame({"dataset": "", "unit": units, "value": 0.5, "target": 0.2, "outside_99_8": "high",
+                          "p_high": 1e-5, "p_low": 1.0, "p_two_sided": [2e-5] * 20 + [1e-5] * 20, "p_holm": 1e-3,
+                          "outside_adjusted_99_8": None, "rank": 1, "rank_low": 1, "rank_high": 40})
+    assert flagged(table)["unit"].tolist() == units[20:] + units[:20]
