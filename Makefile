@@ -66,7 +66,7 @@ clean:
 ## mutation: mutmut on the modules that compute published numbers, with the fast tests ([tool.mutmut] in
 ## pyproject.toml), not part of `make test`/CI. MUTANTS narrows it to some modules, e.g.
 ## `make mutation MUTANTS='crimeoutcomes.stats.change.*'`; MUTATION_JOBS sets the workers (default 1, since
-## the machine is shared). The stats modules take about 45 minutes with one worker. The score is in the
+## the machine is shared). The stats modules take about 50 minutes with one worker. The score is in the
 ## README (Tests); `mutmut results` lists survivors, `mutmut show NAME` shows one.
 MUTATION_JOBS ?= 1
 MUTANTS ?=
