@@ -70,10 +70,14 @@ clean:
 	rm -rf data/cache data/sample reports/sample figures/sample site
 
 ## mutation: mutmut on the modules that compute published numbers, with the fast tests ([tool.mutmut] in
-## pyproject.toml); two workers; about two hours on this 2-core machine, so not part of `make test`/CI.
-## The score is in the README (Tests); `mutmut results` lists survivors, `mutmut show NAME` shows one.
+## pyproject.toml), not part of `make test`/CI. MUTANTS narrows it to some modules, e.g.
+## `make mutation MUTANTS='crimeoutcomes.stats.change.*'`; MUTATION_JOBS sets the workers (default 1, since
+## the machine is shared). The stats modules take about 50 minutes with one worker. The score is in the
+## README (Tests); `mutmut results` lists survivors, `mutmut show NAME` shows one.
+MUTATION_JOBS ?= 1
+MUTANTS ?=
 mutation: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[mutation]"
 	rm -rf mutants
-	$(VENV)/bin/mutmut run --max-children 2
+	$(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS) $(foreach m,$(MUTANTS),'$(m)')
 	$(VENV)/bin/mutmut results
