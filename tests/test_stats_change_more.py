@@ -13,8 +13,17 @@ from scipy.optimize import brentq, minimize, minimize_scalar
 from scipy.stats import binomtest, norm
 from scipy.stats import t as student_t
 
-from crimeoutcomes.stats.change import (_koopman_z, count_changes, describe_change, rate_ratio, share_changes,
-                                        share_ratio, trend, trends, year_number)
+from crimeoutcomes.stats.change import (
+    _koopman_z,
+    count_changes,
+    describe_change,
+    rate_ratio,
+    share_changes,
+    share_ratio,
+    trend,
+    trends,
+    year_number,
+)
 
 Z = norm.ppf(0.975)
 
@@ -49,8 +58,9 @@ def test_rate_ratio_accepts_counts_held_as_python_objects_and_returns_floats():
     before, after = np.array([0, 4, 9], dtype=object), np.array([3, 0, 6], dtype=object)
     exposure_before, exposure_after = np.array([1, 1, 2], dtype=object), np.array([2, 2, 2], dtype=object)
     got = rate_ratio(before, after, exposure_before, exposure_after)
-    want = rate_ratio(before.astype(float), after.astype(float), exposure_before.astype(float),
-                      exposure_after.astype(float))
+    want = rate_ratio(
+        before.astype(float), after.astype(float), exposure_before.astype(float), exposure_after.astype(float)
+    )
     for g, w in zip(got, want):
         assert g.dtype == np.float64
         np.testing.assert_array_equal(g, w)
@@ -69,13 +79,13 @@ def test_rate_ratio_and_share_ratio_warn_about_nothing():
 # --- share ratio: Koopman with the restricted estimate found numerically ---------------------------
 def reference_koopman_z(theta, x1, n1, x2, n2):
     """Score z with p1 maximising the likelihood under p2 = theta p1, found by bounded search."""
+
     def minus_log_likelihood(p1):
         p2 = theta * p1
         return -(x1 * np.log(p1) + (n1 - x1) * np.log1p(-p1) + x2 * np.log(p2) + (n2 - x2) * np.log1p(-p2))
 
     top = min(1.0, 1.0 / theta) * (1 - 1e-13)
-    p1 = minimize_scalar(minus_log_likelihood, bounds=(1e-13, top), method="bounded",
-                         options={"xatol": 1e-14}).x
+    p1 = minimize_scalar(minus_log_likelihood, bounds=(1e-13, top), method="bounded", options={"xatol": 1e-14}).x
     p2 = theta * p1
     variance = p2 * (1 - p2) / n2 + theta**2 * p1 * (1 - p1) / n1
     return (x2 / n2 - theta * x1 / n1) / math.sqrt(variance)
@@ -83,26 +93,42 @@ def reference_koopman_z(theta, x1, n1, x2, n2):
 
 def reference_share_ratio(x1, n1, x2, n2):
     def solve(target):
-        return math.exp(brentq(lambda u: reference_koopman_z(math.exp(u), x1, n1, x2, n2) - target, -12, 12,
-                               xtol=1e-12))
+        return math.exp(
+            brentq(lambda u: reference_koopman_z(math.exp(u), x1, n1, x2, n2) - target, -12, 12, xtol=1e-12)
+        )
+
     low = 0.0 if x2 == 0 else solve(Z)
     high = math.inf if x1 == 0 else solve(-Z)
     return (x2 / n2) / (x1 / n1) if x1 else math.inf, low, high
 
 
-@pytest.mark.parametrize("x1, n1, x2, n2", [(1, 2, 1, 1), (1, 1, 1, 2), (2, 3, 1, 2), (1, 4, 3, 5), (3, 10, 4, 9),
-                                            (12, 2000, 25, 2100), (0, 3, 2, 3), (2, 3, 0, 3)])
+@pytest.mark.parametrize(
+    "x1, n1, x2, n2",
+    [
+        (1, 2, 1, 1),
+        (1, 1, 1, 2),
+        (2, 3, 1, 2),
+        (1, 4, 3, 5),
+        (3, 10, 4, 9),
+        (12, 2000, 25, 2100),
+        (0, 3, 2, 3),
+        (2, 3, 0, 3),
+    ],
+)
 def test_share_ratio_against_koopman_with_a_numerical_restricted_estimate(x1, n1, x2, n2):
     got = [float(v) for v in share_ratio(x1, n1, x2, n2)]
     assert got == pytest.approx(reference_share_ratio(x1, n1, x2, n2), rel=1e-6)
 
 
-@pytest.mark.parametrize("theta, x1, n1, x2, n2", [(1.0, 1, 1, 1, 1), (1.0, 1, 1, 1, 2), (0.5, 1, 2, 1, 3),
-                                                   (2.0, 1, 3, 2, 2), (1.3, 2, 2, 1, 1)])
+@pytest.mark.parametrize(
+    "theta, x1, n1, x2, n2",
+    [(1.0, 1, 1, 1, 1), (1.0, 1, 1, 1, 2), (0.5, 1, 2, 1, 3), (2.0, 1, 3, 2, 2), (1.3, 2, 2, 1, 1)],
+)
 def test_koopman_z_at_tiny_counts_by_numerical_maximisation(theta, x1, n1, x2, n2):
     # Where b^2 - 4ac is 0 or small: the closed-form root must not be nudged.
-    assert _koopman_z(theta, x1, n1, x2, n2) == pytest.approx(reference_koopman_z(theta, x1, n1, x2, n2), rel=1e-6,
-                                                               abs=1e-7)
+    assert _koopman_z(theta, x1, n1, x2, n2) == pytest.approx(
+        reference_koopman_z(theta, x1, n1, x2, n2), rel=1e-6, abs=1e-7
+    )
 
 
 def test_koopman_z_where_the_variance_vanishes():
@@ -117,8 +143,7 @@ def test_koopman_z_where_the_variance_vanishes():
         assert _koopman_z(1.0, 2, 2, 1, 1) == 0.0
 
 
-@pytest.mark.parametrize("x1, n1, x2, n2", [(0, 10, 0, 10), (0, 0, 3, 10), (3, 10, 0, 0), (2, 0, 1, 0),
-                                            (0, 5, 0, 0)])
+@pytest.mark.parametrize("x1, n1, x2, n2", [(0, 10, 0, 10), (0, 0, 3, 10), (3, 10, 0, 0), (2, 0, 1, 0), (0, 5, 0, 0)])
 def test_share_ratio_undefined_without_events_or_trials(x1, n1, x2, n2):
     assert all(math.isnan(float(v)) for v in share_ratio(x1, n1, x2, n2))
 
@@ -162,9 +187,13 @@ def reference_trend(years, counts, exposure=None):
     quasi = df > 0 and dispersion > 1
     se = math.sqrt(var_slope * (dispersion if quasi else 1))
     critical = student_t.ppf(0.975, df) if quasi else Z
-    return {"percent_per_year": 100 * math.expm1(coef[1]), "percent_low": 100 * math.expm1(coef[1] - critical * se),
-            "percent_high": 100 * math.expm1(coef[1] + critical * se), "dispersion": dispersion,
-            "model": "quasi-poisson" if quasi else "poisson"}
+    return {
+        "percent_per_year": 100 * math.expm1(coef[1]),
+        "percent_low": 100 * math.expm1(coef[1] - critical * se),
+        "percent_high": 100 * math.expm1(coef[1] + critical * se),
+        "dispersion": dispersion,
+        "model": "quasi-poisson" if quasi else "poisson",
+    }
 
 
 def assert_trend(got, want):
@@ -188,8 +217,9 @@ def test_trend_of_two_years_by_hand():
     assert got["model"] == "poisson"
 
 
-@pytest.mark.parametrize("counts", [[10, 30, 20], [10, 11, 12], [0, 5, 10], [20, 26, 25, 36], [40, 38, 45, 44, 52],
-                                    [3, 0, 4, 0, 6]])
+@pytest.mark.parametrize(
+    "counts", [[10, 30, 20], [10, 11, 12], [0, 5, 10], [20, 26, 25, 36], [40, 38, 45, 44, 52], [3, 0, 4, 0, 6]]
+)
 def test_trend_matches_a_poisson_fit_by_direct_maximisation(counts):
     years = list(range(2019, 2019 + len(counts)))
     assert_trend(trend(years, counts), reference_trend(years, counts))
@@ -219,8 +249,10 @@ def test_trend_accepts_columns_of_python_objects():
     assert_trend(trend(years, counts, exposure), reference_trend([2020, 2021, 2022], [10, 30, 20], [5, 6, 7]))
 
 
-@pytest.mark.parametrize("years, counts", [([2020], [5]), ([2020, 2021, 2022], [0, 7, 0]),
-                                           ([2020, 2020, 2020], [3, 4, 5]), ([2020, 2021], [1, 300])])
+@pytest.mark.parametrize(
+    "years, counts",
+    [([2020], [5]), ([2020, 2021, 2022], [0, 7, 0]), ([2020, 2020, 2020], [3, 4, 5]), ([2020, 2021], [1, 300])],
+)
 def test_trend_without_a_finite_estimate_has_every_key_empty(years, counts):
     got = trend(years, counts)
     assert set(got) == {"years", "percent_per_year", "percent_low", "percent_high", "dispersion", "model"}
@@ -238,31 +270,36 @@ def test_trend_with_two_years_of_events_among_three_is_estimated():
 
 
 # --- sentences at the edges of each rule -----------------------------------------------------------
-@pytest.mark.parametrize("args, words", [
-    ((1.0, 0.9, 1.1), "no change detectable (0.0%, 95% CI down 10.0% to up 10.0%)"),
-    ((1.002, 0.996, 1.008), "no change detectable (up 0.2%, 95% CI down 0.4% to up 0.8%)"),
-    ((0.85, 0.7, 1.00496), "no change detectable (down 15%, 95% CI down 30% to 0%)"),
-    ((0.85, 0.7, 1.00504), "no change detectable (down 15%, 95% CI down 30% to up 1%)"),
-    ((1.5, 1.0, 2.0), "no change detectable (up 50%, 95% CI 0% to up 100%)"),
-    ((0.7, 0.5, 1.0), "no change detectable (down 30%, 95% CI down 50% to 0%)"),
-    ((1.5, 0.5, math.inf), "no change detectable (up 50%, 95% CI down 50% to no upper bound)"),
-    ((2.0, 1.5, 2.6), "2.0 times as high (95% CI 1.5 to 2.6 times)"),
-    ((3.0, 1.5, math.inf), "3.0 times as high (95% CI 1.5 to no upper bound times)"),
-    ((1.5, 1.2, math.inf), "up 50% (95% CI 20% to no upper bound)"),
-    ((1.05, 1.01, 1.2), "up 5.0% (95% CI 1.0% to 20.0%)"),
-    ((math.inf, 1.0, math.inf), "no change detectable (up from none; 95% CI lower bound 0%)"),
-    ((math.inf, 0.5, math.inf), "no change detectable (up from none; 95% CI lower bound down 50%)"),
-    ((math.inf, 1.3, math.inf), "up from none (95% CI lower bound up 30%)"),
-    ((0.0, 0.0, 0.8), "down to none (95% CI 20% to 100%)"),
-    ((math.nan, math.nan, math.nan), "no events in either period"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        ((1.0, 0.9, 1.1), "no change detectable (0.0%, 95% CI down 10.0% to up 10.0%)"),
+        ((1.002, 0.996, 1.008), "no change detectable (up 0.2%, 95% CI down 0.4% to up 0.8%)"),
+        ((0.85, 0.7, 1.00496), "no change detectable (down 15%, 95% CI down 30% to 0%)"),
+        ((0.85, 0.7, 1.00504), "no change detectable (down 15%, 95% CI down 30% to up 1%)"),
+        ((1.5, 1.0, 2.0), "no change detectable (up 50%, 95% CI 0% to up 100%)"),
+        ((0.7, 0.5, 1.0), "no change detectable (down 30%, 95% CI down 50% to 0%)"),
+        ((1.5, 0.5, math.inf), "no change detectable (up 50%, 95% CI down 50% to no upper bound)"),
+        ((2.0, 1.5, 2.6), "2.0 times as high (95% CI 1.5 to 2.6 times)"),
+        ((3.0, 1.5, math.inf), "3.0 times as high (95% CI 1.5 to no upper bound times)"),
+        ((1.5, 1.2, math.inf), "up 50% (95% CI 20% to no upper bound)"),
+        ((1.05, 1.01, 1.2), "up 5.0% (95% CI 1.0% to 20.0%)"),
+        ((math.inf, 1.0, math.inf), "no change detectable (up from none; 95% CI lower bound 0%)"),
+        ((math.inf, 0.5, math.inf), "no change detectable (up from none; 95% CI lower bound down 50%)"),
+        ((math.inf, 1.3, math.inf), "up from none (95% CI lower bound up 30%)"),
+        ((0.0, 0.0, 0.8), "down to none (95% CI 20% to 100%)"),
+        ((math.nan, math.nan, math.nan), "no events in either period"),
+    ],
+)
 def test_describe_change_at_the_edges(args, words):
     assert describe_change(*args) == words
 
 
 def test_describe_change_of_a_count_from_none():
-    assert describe_change(*(float(v) for v in rate_ratio(0, 1))) == \
-        "no change detectable (up from none; 95% CI lower bound down 97%)"
+    assert (
+        describe_change(*(float(v) for v in rate_ratio(0, 1)))
+        == "no change detectable (up from none; 95% CI lower bound down 97%)"
+    )
 
 
 # --- the pandas tables -----------------------------------------------------------------------------
@@ -276,15 +313,30 @@ def test_year_number():
 
 def counts_frame():
     # Forces out of alphabetical order and years out of order within each.
-    return pd.DataFrame({"force": ["West", "West", "West", "East", "East"],
-                         "year": ["2022/23", "2020/21", "2021/22", "2021/22", "2020/21"],
-                         "count": [30, 10, 20, 7, 0], "n": [300, 200, 250, 70, 50]})
+    return pd.DataFrame(
+        {
+            "force": ["West", "West", "West", "East", "East"],
+            "year": ["2022/23", "2020/21", "2021/22", "2021/22", "2020/21"],
+            "count": [30, 10, 20, 7, 0],
+            "n": [300, 200, 250, 70, 50],
+        }
+    )
 
 
 def test_count_changes_columns_order_and_values():
     table = count_changes(counts_frame(), by="force")
-    assert list(table.columns) == ["force", "comparison", "from_year", "to_year", "from_count", "to_count", "ratio",
-                                   "ratio_low", "ratio_high", "change"]
+    assert list(table.columns) == [
+        "force",
+        "comparison",
+        "from_year",
+        "to_year",
+        "from_count",
+        "to_count",
+        "ratio",
+        "ratio_low",
+        "ratio_high",
+        "change",
+    ]
     assert list(table["force"]) == ["East", "West", "West", "West"]
     assert list(table["comparison"]) == ["year_on_year", "year_on_year", "year_on_year", "first_to_last"]
     assert list(table["from_year"]) == ["2020/21", "2020/21", "2021/22", "2020/21"]
@@ -307,8 +359,18 @@ def test_share_changes_columns_and_values():
     frame = counts_frame().rename(columns={"count": "events"})
     frame.loc[len(frame)] = ["East", "2022/23", 0, 0]
     table = share_changes(frame, by=["force"])
-    assert list(table.columns) == ["force", "comparison", "from_year", "to_year", "from_share", "to_share", "ratio",
-                                   "ratio_low", "ratio_high", "change"]
+    assert list(table.columns) == [
+        "force",
+        "comparison",
+        "from_year",
+        "to_year",
+        "from_share",
+        "to_share",
+        "ratio",
+        "ratio_low",
+        "ratio_high",
+        "change",
+    ]
     east = table[table["force"] == "East"].reset_index(drop=True)
     assert list(east["comparison"]) == ["year_on_year", "year_on_year", "first_to_last"]
     assert east["from_share"].tolist()[:2] == [0.0, pytest.approx(0.1)]
@@ -324,9 +386,14 @@ def test_share_changes_columns_and_values():
 
 
 def test_trends_per_group_with_exposure_and_words():
-    frame = pd.DataFrame({"force": ["B"] * 4 + ["A"] * 3,
-                          "year": ["2023/24", "2020/21", "2021/22", "2022/23", "2020/21", "2021/22", "2022/23"],
-                          "count": [36, 20, 26, 25, 0, 4, 0], "pop": [4, 1, 2, 3, 1, 1, 1]})
+    frame = pd.DataFrame(
+        {
+            "force": ["B"] * 4 + ["A"] * 3,
+            "year": ["2023/24", "2020/21", "2021/22", "2022/23", "2020/21", "2021/22", "2022/23"],
+            "count": [36, 20, 26, 25, 0, 4, 0],
+            "pop": [4, 1, 2, 3, 1, 1, 1],
+        }
+    )
     table = trends(frame, by="force", exposure="pop")
     assert list(table["force"]) == ["A", "B"]
     assert list(table["first_year"]) == ["2020/21", "2020/21"]
@@ -336,8 +403,9 @@ def test_trends_per_group_with_exposure_and_words():
     b = table.iloc[1]
     for key in ("percent_per_year", "percent_low", "percent_high", "dispersion"):
         assert b[key] == pytest.approx(want[key], rel=1e-6)
-    assert b["change"] == describe_change(1 + want["percent_per_year"] / 100, 1 + want["percent_low"] / 100,
-                                          1 + want["percent_high"] / 100, per=" a year")
+    assert b["change"] == describe_change(
+        1 + want["percent_per_year"] / 100, 1 + want["percent_low"] / 100, 1 + want["percent_high"] / 100, per=" a year"
+    )
     assert " a year" in b["change"]
 
 

@@ -13,8 +13,16 @@ import pytest
 from scipy.stats import binom, norm, poisson
 
 from crimeoutcomes.stats import FunnelInputError, flagged, funnel_curves, funnel_table, told_apart_from_middle
-from crimeoutcomes.stats.dispersion import (Dispersion, adjusted_limit, bootstrap_p, dispersion, dl_tau2,
-                                            phi_statistic, winsorise, z_scores)
+from crimeoutcomes.stats.dispersion import (
+    Dispersion,
+    adjusted_limit,
+    bootstrap_p,
+    dispersion,
+    dl_tau2,
+    phi_statistic,
+    winsorise,
+    z_scores,
+)
 from crimeoutcomes.stats.exact import attained_flag_rates, flag, holm, interpolated_limit, tail_probabilities
 from crimeoutcomes.stats.families import FAMILIES, PROPORTION, RATIO
 from crimeoutcomes.stats.funnel import SEED, table_family
@@ -87,8 +95,13 @@ def reference_adjusted(family, size, target, tau2, z):
 
 
 # --- exact.py --------------------------------------------------------------------------------------
-CASES = [(PROPORTION, [1, 3, 5, 20, 57, 400], 0.05), (PROPORTION, [2, 10, 33], 0.5), (PROPORTION, [4, 30], 0.9),
-         (RATIO, [0.3, 1.0, 2.5, 16.4, 90.0], 1.0), (RATIO, [4.0, 12.0], 0.6)]
+CASES = [
+    (PROPORTION, [1, 3, 5, 20, 57, 400], 0.05),
+    (PROPORTION, [2, 10, 33], 0.5),
+    (PROPORTION, [4, 30], 0.9),
+    (RATIO, [0.3, 1.0, 2.5, 16.4, 90.0], 1.0),
+    (RATIO, [4.0, 12.0], 0.6),
+]
 
 
 @pytest.mark.parametrize("family, sizes, target", CASES)
@@ -101,8 +114,9 @@ def test_interpolated_limit_against_summed_probability_mass(family, sizes, targe
 
 @pytest.mark.parametrize("family, sizes, target", CASES)
 def test_tail_probabilities_against_summed_probability_mass(family, sizes, target):
-    counts = [min(int(s * target * 1.7) + 1, int(s)) if family is PROPORTION else int(s * target * 1.7) + 1
-              for s in sizes]
+    counts = [
+        min(int(s * target * 1.7) + 1, int(s)) if family is PROPORTION else int(s * target * 1.7) + 1 for s in sizes
+    ]
     counts[0] = 0
     high, low = tail_probabilities(family, counts, sizes, target)
     want = [reference_tails(family, c, s, target) for c, s in zip(counts, sizes)]
@@ -127,8 +141,10 @@ def test_flag_is_strict_and_high_first():
     assert got.dtype == object
 
 
-@pytest.mark.parametrize("p", [[0.01, 0.04, 0.03, 0.005], [0.2, 0.2, 0.01, 0.9, 0.04], [0.5, 0.4, 0.3],
-                               [0.03, 0.01, 0.011, 0.5, 0.2, 0.0001]])
+@pytest.mark.parametrize(
+    "p",
+    [[0.01, 0.04, 0.03, 0.005], [0.2, 0.2, 0.01, 0.9, 0.04], [0.5, 0.4, 0.3], [0.03, 0.01, 0.011, 0.5, 0.2, 0.0001]],
+)
 def test_holm_against_its_definition(p):
     assert holm(p).tolist() == pytest.approx(reference_holm(p), rel=1e-12)
 
@@ -202,8 +218,7 @@ def reference_phi(z, fraction):
 
 def reference_bootstrap_p(family, count, size, target, seed, replicates, fraction=0.0):
     size = np.asarray(size, float)
-    null = sum(count) / size.sum() if (target is None and family is PROPORTION) else (1.0 if target is None
-                                                                                      else target)
+    null = sum(count) / size.sum() if (target is None and family is PROPORTION) else (1.0 if target is None else target)
     observed = reference_phi(reference_z(family, count, size, null), fraction)
     rng = np.random.default_rng(seed)
     if family is PROPORTION:
@@ -217,12 +232,15 @@ def reference_bootstrap_p(family, count, size, target, seed, replicates, fractio
     return (1 + extreme) / (replicates + 1)
 
 
-@pytest.mark.parametrize("family, count, size, target", [
-    (PROPORTION, [3, 9, 5, 14, 2], [100, 150, 120, 200, 80], None),
-    (PROPORTION, [3, 9, 5, 14, 2], [100, 150, 120, 200, 80], 0.04),
-    (RATIO, [3, 9, 5, 14, 2], [4.0, 7.5, 5.5, 9.0, 3.1], None),
-    (RATIO, [3, 9, 5, 14, 2], [4.0, 7.5, 5.5, 9.0, 3.1], 1.2),
-])
+@pytest.mark.parametrize(
+    "family, count, size, target",
+    [
+        (PROPORTION, [3, 9, 5, 14, 2], [100, 150, 120, 200, 80], None),
+        (PROPORTION, [3, 9, 5, 14, 2], [100, 150, 120, 200, 80], 0.04),
+        (RATIO, [3, 9, 5, 14, 2], [4.0, 7.5, 5.5, 9.0, 3.1], None),
+        (RATIO, [3, 9, 5, 14, 2], [4.0, 7.5, 5.5, 9.0, 3.1], 1.2),
+    ],
+)
 def test_bootstrap_p_rewritten(family, count, size, target):
     got = bootstrap_p(family, count, size, target, np.random.default_rng(11), 199)
     assert got == pytest.approx(reference_bootstrap_p(family, count, size, target, 11, 199), abs=1e-12)
@@ -296,12 +314,15 @@ def reference_posterior_quantiles(family, count, size, target, tau2, probabiliti
     return np.interp(probabilities, cdf, grid)
 
 
-@pytest.mark.parametrize("family, count, size, target, tau2", [
-    (PROPORTION, [0, 4, 30], [50, 200, 300], 0.05, 0.004),
-    (RATIO, [0, 3, 20], [1.2, 4.0, 11.0], 1.0, 0.05),
-    (PROPORTION, [0, 4, 30], [50, 200, 300], 0.05, 1e-4),  # the prior dominates
-    (RATIO, [0, 3, 20], [1.2, 4.0, 11.0], 1.0, 1e-3),
-])
+@pytest.mark.parametrize(
+    "family, count, size, target, tau2",
+    [
+        (PROPORTION, [0, 4, 30], [50, 200, 300], 0.05, 0.004),
+        (RATIO, [0, 3, 20], [1.2, 4.0, 11.0], 1.0, 0.05),
+        (PROPORTION, [0, 4, 30], [50, 200, 300], 0.05, 1e-4),  # the prior dominates
+        (RATIO, [0, 3, 20], [1.2, 4.0, 11.0], 1.0, 1e-3),
+    ],
+)
 def test_posterior_draws_are_quantiles_of_the_exact_posterior(family, count, size, target, tau2):
     probabilities = [0.025, 0.25, 0.5, 0.75, 0.975]
     got = posterior_draws(family, count, size, target, tau2, FixedUniforms(probabilities), draws=5)
@@ -341,17 +362,53 @@ def test_rank_intervals_whole_table_without_spread_or_units():
 
 
 # --- funnel.py: every column recomputed ------------------------------------------------------------
-PROPORTION_FRAME = pd.DataFrame({"unit": ["a", "b", "c", "d", "e", "f", "g", "h"],
-                                 "events": [2, 30, 5, 60, 1, 12, 40, 8],
-                                 "n": [400, 500, 300, 600, 200, 450, 350, 250]})
-RATIO_FRAME = pd.DataFrame({"unit": ["p", "q", "r", "s", "t"], "observed": [3, 10, 0, 25, 7],
-                            "expected": [5.2, 8.1, 1.3, 12.4, 9.9]})
+PROPORTION_FRAME = pd.DataFrame(
+    {
+        "unit": ["a", "b", "c", "d", "e", "f", "g", "h"],
+        "events": [2, 30, 5, 60, 1, 12, 40, 8],
+        "n": [400, 500, 300, 600, 200, 450, 350, 250],
+    }
+)
+RATIO_FRAME = pd.DataFrame(
+    {"unit": ["p", "q", "r", "s", "t"], "observed": [3, 10, 0, 25, 7], "expected": [5.2, 8.1, 1.3, 12.4, 9.9]}
+)
 COLUMNS = {
-    "proportion": ["dataset", "unit", "events", "n", "value", "target", "z", "p_high", "p_low", "p_two_sided",
-                   "p_holm", "lower_95", "upper_95", "lower_99_8", "upper_99_8", "outside_95", "outside_99_8", "phi",
-                   "tau2", "dispersion_p", "over_dispersed", "adj_lower_95", "adj_upper_95", "adj_lower_99_8",
-                   "adj_upper_99_8", "outside_adjusted_95", "outside_adjusted_99_8", "rank", "rank_low",
-                   "rank_high", "units", "expected_flags_95", "expected_flags_99_8"]}
+    "proportion": [
+        "dataset",
+        "unit",
+        "events",
+        "n",
+        "value",
+        "target",
+        "z",
+        "p_high",
+        "p_low",
+        "p_two_sided",
+        "p_holm",
+        "lower_95",
+        "upper_95",
+        "lower_99_8",
+        "upper_99_8",
+        "outside_95",
+        "outside_99_8",
+        "phi",
+        "tau2",
+        "dispersion_p",
+        "over_dispersed",
+        "adj_lower_95",
+        "adj_upper_95",
+        "adj_lower_99_8",
+        "adj_upper_99_8",
+        "outside_adjusted_95",
+        "outside_adjusted_99_8",
+        "rank",
+        "rank_low",
+        "rank_high",
+        "units",
+        "expected_flags_95",
+        "expected_flags_99_8",
+    ]
+}
 COLUMNS["ratio"] = [{"events": "observed", "n": "expected"}.get(c, c) for c in COLUMNS["proportion"]]
 
 
@@ -371,9 +428,11 @@ def check_table(table, frame, family, target, replicates, draws, seed=SEED):
     z_of = {"95": 1.959963984540054, "99_8": 3.090232306167813}
     for name, alpha in (("95", 0.025), ("99_8", 0.001)):
         assert table[f"lower_{name}"].tolist() == pytest.approx(
-            [reference_limit(family, s, benchmark, alpha) for s in size], rel=1e-9, abs=1e-12)
+            [reference_limit(family, s, benchmark, alpha) for s in size], rel=1e-9, abs=1e-12
+        )
         assert table[f"upper_{name}"].tolist() == pytest.approx(
-            [reference_limit(family, s, benchmark, 1 - alpha) for s in size], rel=1e-9, abs=1e-12)
+            [reference_limit(family, s, benchmark, 1 - alpha) for s in size], rel=1e-9, abs=1e-12
+        )
         flags = ["high" if t[0] < alpha else "low" if t[1] < alpha else "" for t in tails]
         assert table[f"outside_{name}"].tolist() == flags
         rates = [reference_attained(family, s, benchmark, alpha) for s in size]
@@ -400,16 +459,23 @@ def check_table(table, frame, family, target, replicates, draws, seed=SEED):
             assert table[f"adj_lower_{name}"].isna().all() and table[f"adj_upper_{name}"].isna().all()
             assert table[f"outside_adjusted_{name}"].tolist() == [None] * len(size)
     assert table["rank"].tolist() == observed_ranks(count / size).tolist()
-    low, high = rank_intervals(family, count, size, benchmark, reference_tau2(phi, size),
-                               np.random.default_rng([seed, 1]), draws)
+    low, high = rank_intervals(
+        family, count, size, benchmark, reference_tau2(phi, size), np.random.default_rng([seed, 1]), draws
+    )
     assert table["rank_low"].tolist() == low.tolist() and table["rank_high"].tolist() == high.tolist()
     for column in ("outside_95", "outside_99_8", "outside_adjusted_95", "outside_adjusted_99_8"):
         assert all(v is None or type(v) is str for v in table[column])
 
 
-@pytest.mark.parametrize("frame, kind, target", [(PROPORTION_FRAME, "proportion", None),
-                                                 (PROPORTION_FRAME, None, 0.05),
-                                                 (RATIO_FRAME, "ratio", None), (RATIO_FRAME, None, 1.4)])
+@pytest.mark.parametrize(
+    "frame, kind, target",
+    [
+        (PROPORTION_FRAME, "proportion", None),
+        (PROPORTION_FRAME, None, 0.05),
+        (RATIO_FRAME, "ratio", None),
+        (RATIO_FRAME, None, 1.4),
+    ],
+)
 def test_funnel_table_every_column_recomputed(frame, kind, target):
     table = funnel_table(frame, kind, target=target, replicates=99, rank_draws=200)
     family = PROPORTION if "events" in frame else RATIO
@@ -422,10 +488,16 @@ def test_funnel_table_every_column_recomputed(frame, kind, target):
 
 def test_funnel_table_default_seed_and_an_other_one():
     default = funnel_table(PROPORTION_FRAME, replicates=99, rank_draws=200)
-    pd.testing.assert_frame_equal(default, funnel_table(PROPORTION_FRAME, seed=20050415, replicates=99,
-                                                        rank_draws=200))
-    check_table(funnel_table(PROPORTION_FRAME, seed=7, replicates=99, rank_draws=200), PROPORTION_FRAME, PROPORTION,
-                None, 99, 200, seed=7)
+    pd.testing.assert_frame_equal(default, funnel_table(PROPORTION_FRAME, seed=20050415, replicates=99, rank_draws=200))
+    check_table(
+        funnel_table(PROPORTION_FRAME, seed=7, replicates=99, rank_draws=200),
+        PROPORTION_FRAME,
+        PROPORTION,
+        None,
+        99,
+        200,
+        seed=7,
+    )
 
 
 def test_funnel_table_defaults_are_999_replicates_and_4000_draws():
@@ -435,8 +507,9 @@ def test_funnel_table_defaults_are_999_replicates_and_4000_draws():
 
 
 def test_funnel_table_not_over_dispersed_and_winsorised():
-    frame = pd.DataFrame({"unit": list("abcdef"), "events": [10, 20, 30, 41, 49, 61],
-                          "n": [100, 200, 300, 400, 500, 600]})
+    frame = pd.DataFrame(
+        {"unit": list("abcdef"), "events": [10, 20, 30, 41, 49, 61], "n": [100, 200, 300, 400, 500, 600]}
+    )
     table = funnel_table(frame, replicates=99, rank_draws=200)
     assert not table["over_dispersed"].any()
     check_table(table, frame, PROPORTION, None, 99, 200)
@@ -455,12 +528,27 @@ def test_funnel_table_datasets_in_their_order():
 
 # --- funnel_curves, told_apart_from_middle, flagged, table_family -----------------------------------
 def test_funnel_curves_by_hand():
-    frame = pd.concat([PROPORTION_FRAME.assign(dataset="z"),
-                       pd.DataFrame({"unit": ["only"], "events": [3], "n": [40], "dataset": ["a"]})])
+    frame = pd.concat(
+        [
+            PROPORTION_FRAME.assign(dataset="z"),
+            pd.DataFrame({"unit": ["only"], "events": [3], "n": [40], "dataset": ["a"]}),
+        ]
+    )
     table = funnel_table(frame, replicates=99, rank_draws=200)
     curves = funnel_curves(table, points=50)
-    assert list(curves.columns) == ["dataset", "n", "target", "lower_95", "upper_95", "adj_lower_95", "adj_upper_95",
-                                    "lower_99_8", "upper_99_8", "adj_lower_99_8", "adj_upper_99_8"]
+    assert list(curves.columns) == [
+        "dataset",
+        "n",
+        "target",
+        "lower_95",
+        "upper_95",
+        "adj_lower_95",
+        "adj_upper_95",
+        "lower_99_8",
+        "upper_99_8",
+        "adj_lower_99_8",
+        "adj_upper_99_8",
+    ]
     assert curves["dataset"].unique().tolist() == ["z", "a"]
     z = curves[curves["dataset"] == "z"]
     grid = np.unique(np.maximum(1, np.round(np.geomspace(200 * 0.9, 600 * 1.1, 50))))
@@ -486,21 +574,45 @@ def test_funnel_curves_for_a_ratio_keep_every_point():
     table = funnel_table(RATIO_FRAME, replicates=99, rank_draws=200)
     curves = funnel_curves(table)
     assert curves["expected"].tolist() == pytest.approx(np.geomspace(1.3 * 0.9, 12.4 * 1.1, 200).tolist())
-    tiny = funnel_table(pd.DataFrame({"unit": ["a", "b"], "observed": [0, 1], "expected": [1e-4, 0.5]}),
-                        replicates=19, rank_draws=50)
+    tiny = funnel_table(
+        pd.DataFrame({"unit": ["a", "b"], "observed": [0, 1], "expected": [1e-4, 0.5]}), replicates=19, rank_draws=50
+    )
     assert funnel_curves(tiny, points=5)["expected"].tolist() == pytest.approx(np.geomspace(1e-3, 0.55, 5).tolist())
 
 
 def test_told_apart_from_middle_by_hand():
-    table = pd.DataFrame({"dataset": ["x"] * 5 + ["w"] * 2, "unit": ["a", "b", "c", "d", "e", "f", "g"],
-                          "rank": [2, 1, 3, 5, 4, 1, 2], "rank_low": [1, 1, 2, 4, 4, 1, 1],
-                          "rank_high": [2, 2, 3, 5, 5, 2, 2]})
+    table = pd.DataFrame(
+        {
+            "dataset": ["x"] * 5 + ["w"] * 2,
+            "unit": ["a", "b", "c", "d", "e", "f", "g"],
+            "rank": [2, 1, 3, 5, 4, 1, 2],
+            "rank_low": [1, 1, 2, 4, 4, 1, 1],
+            "rank_high": [2, 2, 3, 5, 5, 2, 2],
+        }
+    )
     got = told_apart_from_middle(table)
     assert got.to_dict("records") == [
-        {"dataset": "x", "units": 5, "middle_rank": 3.0, "above_middle": 2, "below_middle": 2, "told_apart": 4,
-         "above_middle_units": "b, a", "below_middle_units": "e, d"},
-        {"dataset": "w", "units": 2, "middle_rank": 1.5, "above_middle": 0, "below_middle": 0, "told_apart": 0,
-         "above_middle_units": "", "below_middle_units": ""}]
+        {
+            "dataset": "x",
+            "units": 5,
+            "middle_rank": 3.0,
+            "above_middle": 2,
+            "below_middle": 2,
+            "told_apart": 4,
+            "above_middle_units": "b, a",
+            "below_middle_units": "e, d",
+        },
+        {
+            "dataset": "w",
+            "units": 2,
+            "middle_rank": 1.5,
+            "above_middle": 0,
+            "below_middle": 0,
+            "told_apart": 0,
+            "above_middle_units": "",
+            "below_middle_units": "",
+        },
+    ]
     # A unit whose interval ends at the middle rank is not told apart from it.
     edge = table.assign(rank_high=[3, 2, 3, 5, 5, 2, 2], rank_low=[1, 1, 2, 3, 4, 1, 1])
     row = told_apart_from_middle(edge).iloc[0]
@@ -508,16 +620,42 @@ def test_told_apart_from_middle_by_hand():
 
 
 def test_flagged_by_hand():
-    table = pd.DataFrame({"dataset": [""] * 4, "unit": ["a", "b", "c", "d"], "value": [0.1, 0.2, 0.3, 0.4],
-                          "target": [0.2] * 4, "outside_99_8": ["high", "", "low", "high"],
-                          "outside_95": ["high", "low", "low", "high"], "p_high": [0.0001, 0.5, 0.9, 0.0002],
-                          "p_low": [0.9, 0.02, 0.0001, 0.9], "p_two_sided": [0.0002, 0.04, 0.0002, 0.0004],
-                          "p_holm": [0.0008, 0.04, 0.0008, 0.0008], "outside_adjusted_99_8": [None] * 4,
-                          "outside_adjusted_95": [None] * 4, "rank": [4, 3, 2, 1], "rank_low": [1] * 4,
-                          "rank_high": [4] * 4}, index=[10, 11, 12, 13])
+    table = pd.DataFrame(
+        {
+            "dataset": [""] * 4,
+            "unit": ["a", "b", "c", "d"],
+            "value": [0.1, 0.2, 0.3, 0.4],
+            "target": [0.2] * 4,
+            "outside_99_8": ["high", "", "low", "high"],
+            "outside_95": ["high", "low", "low", "high"],
+            "p_high": [0.0001, 0.5, 0.9, 0.0002],
+            "p_low": [0.9, 0.02, 0.0001, 0.9],
+            "p_two_sided": [0.0002, 0.04, 0.0002, 0.0004],
+            "p_holm": [0.0008, 0.04, 0.0008, 0.0008],
+            "outside_adjusted_99_8": [None] * 4,
+            "outside_adjusted_95": [None] * 4,
+            "rank": [4, 3, 2, 1],
+            "rank_low": [1] * 4,
+            "rank_high": [4] * 4,
+        },
+        index=[10, 11, 12, 13],
+    )
     got = flagged(table)
-    assert list(got.columns) == ["dataset", "unit", "value", "target", "outside_99_8", "p_high", "p_low",
-                                 "p_two_sided", "p_holm", "outside_adjusted_99_8", "rank", "rank_low", "rank_high"]
+    assert list(got.columns) == [
+        "dataset",
+        "unit",
+        "value",
+        "target",
+        "outside_99_8",
+        "p_high",
+        "p_low",
+        "p_two_sided",
+        "p_holm",
+        "outside_adjusted_99_8",
+        "rank",
+        "rank_low",
+        "rank_high",
+    ]
     assert got["unit"].tolist() == ["a", "c", "d"]
     assert got.index.tolist() == [0, 1, 2]
     assert flagged(table, "95")["unit"].tolist() == ["a", "c", "d", "b"]
@@ -526,16 +664,20 @@ def test_flagged_by_hand():
 def test_table_family():
     assert table_family(pd.DataFrame(columns=["events", "n"])) is PROPORTION
     assert table_family(pd.DataFrame(columns=["unit", "observed", "expected"])) is RATIO
-    with pytest.raises(ValueError, match="^not a funnel_table output: it has neither events and n nor observed "
-                                         "and expected$"):
+    with pytest.raises(
+        ValueError, match="^not a funnel_table output: it has neither events and n nor observed and expected$"
+    ):
         table_family(pd.DataFrame(columns=["unit", "events"]))
 
 
 def test_funnel_table_warns_about_nothing():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        table = funnel_table(pd.concat([PROPORTION_FRAME, pd.DataFrame({"unit": ["z"], "events": [0], "n": [3]})]),
-                             replicates=49, rank_draws=100)
+        table = funnel_table(
+            pd.concat([PROPORTION_FRAME, pd.DataFrame({"unit": ["z"], "events": [0], "n": [3]})]),
+            replicates=49,
+            rank_draws=100,
+        )
         funnel_curves(table, points=20)
 
 
@@ -546,24 +688,59 @@ def frame(**columns):
 
 BAD = [
     (frame(unit=[], events=[], n=[]), "proportion", None, None, "the table has no data rows"),
-    (frame(unit=["a"], events=[1]), "proportion", None, None,
-     "missing column 'n' (a proportion funnel needs unit, events, n; dataset is optional)"),
-    (frame(events=[1], n=[2]), "proportion", None, None,
-     "missing column 'unit' (a proportion funnel needs unit, events, n; dataset is optional)"),
-    (frame(unit=["a"], observed=[1]), "ratio", None, None,
-     "missing column 'expected' (a ratio funnel needs unit, observed, expected; dataset is optional)"),
+    (
+        frame(unit=["a"], events=[1]),
+        "proportion",
+        None,
+        None,
+        "missing column 'n' (a proportion funnel needs unit, events, n; dataset is optional)",
+    ),
+    (
+        frame(events=[1], n=[2]),
+        "proportion",
+        None,
+        None,
+        "missing column 'unit' (a proportion funnel needs unit, events, n; dataset is optional)",
+    ),
+    (
+        frame(unit=["a"], observed=[1]),
+        "ratio",
+        None,
+        None,
+        "missing column 'expected' (a ratio funnel needs unit, observed, expected; dataset is optional)",
+    ),
     (frame(unit=["a", "b"], events=[1, -2], n=[5, 5]), "proportion", 2, "events", "events is negative (-2)"),
-    (frame(unit=["a", "b"], events=[1, 2.5], n=[5, 5]), "proportion", 2, "events",
-     "events must be a whole number (2.5)"),
+    (
+        frame(unit=["a", "b"], events=[1, 2.5], n=[5, 5]),
+        "proportion",
+        2,
+        "events",
+        "events must be a whole number (2.5)",
+    ),
     (frame(unit=["a", "b"], events=[1, 2], n=[5, 5.5]), "proportion", 2, "n", "n must be a whole number (5.5)"),
     (frame(unit=["a", "b"], events=[0, 0], n=[5, 0]), "proportion", 2, "n", "n must be at least 1 (0)"),
     (frame(unit=["a", "b"], events=[0, 6], n=[5, 5]), "proportion", 2, "events", "events (6) exceed n (5)"),
-    (frame(unit=["a", "b"], observed=[0, -1], expected=[1.0, 2.0]), "ratio", 2, "observed",
-     "observed is negative (-1)"),
-    (frame(unit=["a", "b"], observed=[0, 1.5], expected=[1.0, 2.0]), "ratio", 2, "observed",
-     "observed must be a whole number (1.5)"),
-    (frame(unit=["a", "b"], observed=[0, 1], expected=[1.0, 0.0]), "ratio", 2, "expected",
-     "expected must be above 0 (0)"),
+    (
+        frame(unit=["a", "b"], observed=[0, -1], expected=[1.0, 2.0]),
+        "ratio",
+        2,
+        "observed",
+        "observed is negative (-1)",
+    ),
+    (
+        frame(unit=["a", "b"], observed=[0, 1.5], expected=[1.0, 2.0]),
+        "ratio",
+        2,
+        "observed",
+        "observed must be a whole number (1.5)",
+    ),
+    (
+        frame(unit=["a", "b"], observed=[0, 1], expected=[1.0, 0.0]),
+        "ratio",
+        2,
+        "expected",
+        "expected must be above 0 (0)",
+    ),
     (frame(unit=["a", "b"], events=["1", " x "], n=["5", "5"]), "proportion", 2, "events", "' x ' is not a number"),
     (frame(unit=["a", "b"], events=["1", "  "], n=["5", "5"]), "proportion", 2, "events", "is empty"),
     (frame(unit=["a", "b"], events=[1.0, np.nan], n=[5, 5]), "proportion", 2, "events", "is empty"),
@@ -571,8 +748,13 @@ BAD = [
     (frame(unit=["a", " "], events=[1, 2], n=[5, 5]), "proportion", 2, "unit", "unit is empty"),
     (frame(unit=["a", None], events=[1, 2], n=[5, 5]), "proportion", 2, "unit", "unit is empty"),
     (frame(unit=["a", "b", "a"], events=[1, 2, 3], n=[5, 5, 5]), "proportion", 3, "unit", "unit 'a' appears twice"),
-    (frame(unit=["a", "a", "a"], events=[1, 2, 3], n=[5, 5, 5], dataset=["x", "y", "y"]), "proportion", 3, "unit",
-     "unit 'a' appears twice in dataset 'y'"),
+    (
+        frame(unit=["a", "a", "a"], events=[1, 2, 3], n=[5, 5, 5], dataset=["x", "y", "y"]),
+        "proportion",
+        3,
+        "unit",
+        "unit 'a' appears twice in dataset 'y'",
+    ),
 ]
 
 
@@ -603,22 +785,31 @@ def test_infer_family():
     for columns in (["unit"], ["unit", "events", "n", "observed", "expected"]):
         with pytest.raises(FunnelInputError) as caught:
             infer_family(pd.DataFrame(columns=columns))
-        assert str(caught.value) == ("cannot tell the kind of funnel from the columns: give either events and n "
-                                     "(proportion) or observed and expected (ratio), or say which with kind")
+        assert str(caught.value) == (
+            "cannot tell the kind of funnel from the columns: give either events and n "
+            "(proportion) or observed and expected (ratio), or say which with kind"
+        )
 
 
 def test_validated_reads_numbers_written_as_text_and_keeps_the_order():
-    raw = pd.DataFrame({"unit": ["b", "a", 7], "events": [" 3", "0 ", "2"], "n": ["10", " 20 ", "5"],
-                        "dataset": ["x", None, "x"]}, index=[9, 4, 1])
+    raw = pd.DataFrame(
+        {"unit": ["b", "a", 7], "events": [" 3", "0 ", "2"], "n": ["10", " 20 ", "5"], "dataset": ["x", None, "x"]},
+        index=[9, 4, 1],
+    )
     clean = validated(raw, PROPORTION)
-    assert clean.to_dict("list") == {"dataset": ["x", "", "x"], "unit": ["b", "a", "7"], "events": [3.0, 0.0, 2.0],
-                                     "n": [10.0, 20.0, 5.0]}
+    assert clean.to_dict("list") == {
+        "dataset": ["x", "", "x"],
+        "unit": ["b", "a", "7"],
+        "events": [3.0, 0.0, 2.0],
+        "n": [10.0, 20.0, 5.0],
+    }
     assert clean.index.tolist() == [0, 1, 2]
     plain = validated(pd.DataFrame({"unit": ["a"], "observed": [np.int64(2)], "expected": [1.5]}), RATIO)
     assert plain.to_dict("list") == {"dataset": [""], "unit": ["a"], "observed": [2.0], "expected": [1.5]}
     assert plain["observed"].dtype == np.float64
-    typed = pd.DataFrame({"unit": pd.Series(["a"], dtype="string"), "events": pd.Series(["4"], dtype="string"),
-                          "n": [9]})
+    typed = pd.DataFrame(
+        {"unit": pd.Series(["a"], dtype="string"), "events": pd.Series(["4"], dtype="string"), "n": [9]}
+    )
     assert validated(typed, PROPORTION)["events"].tolist() == [4.0]
 
 
@@ -633,9 +824,27 @@ def test_limits_and_table_columns_are_floats():
         for p in (0.001, 0.975):
             assert interpolated_limit(family, np.array(sizes, float), target, p).dtype == np.float64
     table = funnel_table(PROPORTION_FRAME, replicates=49, rank_draws=100)
-    numeric = ["value", "z", "p_high", "p_low", "p_two_sided", "p_holm", "lower_95", "upper_95", "lower_99_8",
-               "upper_99_8", "adj_lower_95", "adj_upper_95", "adj_lower_99_8", "adj_upper_99_8", "phi", "tau2",
-               "dispersion_p", "expected_flags_95", "expected_flags_99_8"]
+    numeric = [
+        "value",
+        "z",
+        "p_high",
+        "p_low",
+        "p_two_sided",
+        "p_holm",
+        "lower_95",
+        "upper_95",
+        "lower_99_8",
+        "upper_99_8",
+        "adj_lower_95",
+        "adj_upper_95",
+        "adj_lower_99_8",
+        "adj_upper_99_8",
+        "phi",
+        "tau2",
+        "dispersion_p",
+        "expected_flags_95",
+        "expected_flags_99_8",
+    ]
     assert (table[numeric].dtypes == np.float64).all()
     assert table["rank"].dtype.kind == "i" and table["rank_low"].dtype.kind == "i"
 
@@ -664,8 +873,11 @@ def test_scales_and_limits_accept_numbers_held_as_python_objects():
             ("theta_se", family.theta_se(sizes), family.theta_se(sizes.astype(float))),
             ("to_theta", family.to_theta(np.array([0, 1, 2], dtype=object)), family.to_theta([0.0, 1.0, 2.0])),
             ("from_theta", family.from_theta(np.array([0, 1, 2], dtype=object)), family.from_theta([0.0, 1.0, 2.0])),
-            ("limit", interpolated_limit(family, sizes, 0.2, 0.975), interpolated_limit(family, [25.0, 100.0, 400.0],
-                                                                                        0.2, 0.975)),
+            (
+                "limit",
+                interpolated_limit(family, sizes, 0.2, 0.975),
+                interpolated_limit(family, [25.0, 100.0, 400.0], 0.2, 0.975),
+            ),
         ]:
             assert got.dtype == np.float64, (family.kind, name)
             assert got.tolist() == want.tolist(), (family.kind, name)
@@ -709,7 +921,21 @@ def test_funnel_curves_have_a_fresh_index():
 
 def test_flagged_keeps_the_table_order_among_equal_p_values():
     units = [f"u{i:02d}" for i in range(40)]
-    table = pd.DataFrame({"dataset": "", "unit": units, "value": 0.5, "target": 0.2, "outside_99_8": "high",
-                          "p_high": 1e-5, "p_low": 1.0, "p_two_sided": [2e-5] * 20 + [1e-5] * 20, "p_holm": 1e-3,
-                          "outside_adjusted_99_8": None, "rank": 1, "rank_low": 1, "rank_high": 40})
+    table = pd.DataFrame(
+        {
+            "dataset": "",
+            "unit": units,
+            "value": 0.5,
+            "target": 0.2,
+            "outside_99_8": "high",
+            "p_high": 1e-5,
+            "p_low": 1.0,
+            "p_two_sided": [2e-5] * 20 + [1e-5] * 20,
+            "p_holm": 1e-3,
+            "outside_adjusted_99_8": None,
+            "rank": 1,
+            "rank_low": 1,
+            "rank_high": 40,
+        }
+    )
     assert flagged(table)["unit"].tolist() == units[20:] + units[:20]

@@ -39,10 +39,16 @@ def reference(rows):
 
 ROWS = [
     # A has code X alone (no other force has X): its own rate is the only one.
-    ("A", "X", 2, 4), ("A", "Y", 1, 10), ("A", "Z", 0, 0),
+    ("A", "X", 2, 4),
+    ("A", "Y", 1, 10),
+    ("A", "Z", 0, 0),
     # B and C share Y; C's only Y outcome means the others of B have exactly 1 outcome in W.
-    ("B", "Y", 3, 20), ("B", "W", 1, 5), ("B", "Z", 0, 0),
-    ("C", "Y", 0, 7), ("C", "W", 1, 1), ("C", "V", 1, 1),
+    ("B", "Y", 3, 20),
+    ("B", "W", 1, 5),
+    ("B", "Z", 0, 0),
+    ("C", "Y", 0, 7),
+    ("C", "W", 1, 1),
+    ("C", "V", 1, 1),
     # Two rows for the same cell are added up.
     ("B", "Y", 1, 3),
 ]
@@ -51,8 +57,14 @@ ROWS = [
 def test_leave_one_out_against_a_plain_python_reimplementation():
     table = leave_one_out_expected(pd.DataFrame(ROWS, columns=COLUMNS))
     want = reference(ROWS)
-    assert list(table.columns) == ["force", "community_resolutions", "assigned_outcomes", "expected",
-                                   "expected_including_self", "codes_without_others"]
+    assert list(table.columns) == [
+        "force",
+        "community_resolutions",
+        "assigned_outcomes",
+        "expected",
+        "expected_including_self",
+        "codes_without_others",
+    ]
     assert list(table["force"]) == ["A", "B", "C"]
     for row in table.itertuples(index=False):
         events, size, expected, including, alone = want[row.force]
@@ -110,13 +122,22 @@ def test_leave_one_out_missing_column(column):
         leave_one_out_expected(frame)
 
 
-@pytest.mark.parametrize("values, column, row, words", [
-    ((2, -1, 4), "community_resolutions", 2, "row 2, column 'community_resolutions': negative count (-1)"),
-    ((0, 0, 0), None, None, None),
-])
+@pytest.mark.parametrize(
+    "values, column, row, words",
+    [
+        ((2, -1, 4), "community_resolutions", 2, "row 2, column 'community_resolutions': negative count (-1)"),
+        ((0, 0, 0), None, None, None),
+    ],
+)
 def test_leave_one_out_negative_events(values, column, row, words):
-    frame = pd.DataFrame({"force": ["A", "B", "C"], "offence_code": ["X"] * 3, "community_resolutions": values,
-                          "assigned_outcomes": [5, 5, 5]})
+    frame = pd.DataFrame(
+        {
+            "force": ["A", "B", "C"],
+            "offence_code": ["X"] * 3,
+            "community_resolutions": values,
+            "assigned_outcomes": [5, 5, 5],
+        }
+    )
     if words is None:
         leave_one_out_expected(frame)
         return
@@ -126,22 +147,31 @@ def test_leave_one_out_negative_events(values, column, row, words):
 
 
 def test_leave_one_out_negative_size_and_events_above_size():
-    frame = pd.DataFrame({"force": ["A", "B"], "offence_code": ["X"] * 2, "community_resolutions": [0, 0],
-                          "assigned_outcomes": [5, -2]})
+    frame = pd.DataFrame(
+        {"force": ["A", "B"], "offence_code": ["X"] * 2, "community_resolutions": [0, 0], "assigned_outcomes": [5, -2]}
+    )
     with pytest.raises(FunnelInputError) as caught:
         leave_one_out_expected(frame)
     assert str(caught.value) == "row 2, column 'assigned_outcomes': negative count (-2)"
-    frame = pd.DataFrame({"force": ["A", "B"], "offence_code": ["X"] * 2, "community_resolutions": [1, 6],
-                          "assigned_outcomes": [5, 5]})
+    frame = pd.DataFrame(
+        {"force": ["A", "B"], "offence_code": ["X"] * 2, "community_resolutions": [1, 6], "assigned_outcomes": [5, 5]}
+    )
     with pytest.raises(FunnelInputError) as caught:
         leave_one_out_expected(frame)
-    assert str(caught.value) == ("row 2, column 'community_resolutions': community resolutions (6) exceed "
-                                 "assigned outcomes (5)")
+    assert str(caught.value) == (
+        "row 2, column 'community_resolutions': community resolutions (6) exceed assigned outcomes (5)"
+    )
 
 
 def test_as_ratio_input_keeps_forces_with_an_expected_count():
-    expected = pd.DataFrame({"force": ["A", "B", "C"], "community_resolutions": [3, 0, 1],
-                             "assigned_outcomes": [10, 0, 2], "expected": [2.5, 0.0, 0.4]})
+    expected = pd.DataFrame(
+        {
+            "force": ["A", "B", "C"],
+            "community_resolutions": [3, 0, 1],
+            "assigned_outcomes": [10, 0, 2],
+            "expected": [2.5, 0.0, 0.4],
+        }
+    )
     table = as_ratio_input(expected)
     assert list(table.columns) == ["unit", "observed", "expected"]
     assert table["unit"].tolist() == ["A", "C"]
