@@ -263,16 +263,37 @@ def save_figure(figure, data, stem: Path, *, synthetic: bool) -> bytes:
     """Write stem.png, stem.svg and stem.csv (the plotted numbers), each atomically, and close the
     figure. Returns the PNG, so a notebook shows exactly the saved image without drawing it again."""
     stem.parent.mkdir(parents=True, exist_ok=True)
-    laid_out = mark(figure, synthetic=synthetic)
+    mark(figure, synthetic=synthetic)
     png = io.BytesIO()
-    boxes = json.dumps(text_boxes(figure, laid_out=laid_out), separators=(",", ":"))
-    figure.savefig(png, format="png", metadata={"Software": None, TEXT_BOXES_KEY: boxes})
-    image = png.getvalue()
+    # The text boxes are measured in the PNG's own drawing (its draw event), so recording them
+    # costs no layout pass of its own; they travel in the PNG as an iTXt chunk.
+    measured = {}
+    listener = figure.canvas.mpl_connect(
+        "draw_event", lambda event: measured.setdefault("boxes", text_boxes(figure, laid_out=True))
+    )
+    try:
+        figure.savefig(png, format="png", metadata={"Software": None})
+    finally:
+        figure.canvas.mpl_disconnect(listener)
+    boxes = json.dumps(measured["boxes"], separators=(",", ":"), ensure_ascii=False)
+    image = _with_text_chunk(png.getvalue(), TEXT_BOXES_KEY, boxes)
     write_atomically(stem.with_suffix(".png"), lambda p: p.write_bytes(image))
     write_atomically(stem.with_suffix(".svg"), lambda p: figure.savefig(p, format="svg", metadata={"Date": None}))
     save_csv(data, stem.with_suffix(".csv"), synthetic=synthetic)
     plt.close(figure)
     return image
+
+
+def _with_text_chunk(png: bytes, key: str, text: str) -> bytes:
+    """The PNG with an iTXt chunk (UTF-8 text under ``key``) before its image data (PIL reads it
+    into ``Image.info`` on opening)."""
+    import struct
+    import zlib
+
+    body = key.encode("latin-1") + b"\0\0\0\0\0" + text.encode("utf-8")  # no compression, no language
+    chunk = struct.pack(">I", len(body)) + b"iTXt" + body + struct.pack(">I", zlib.crc32(b"iTXt" + body))
+    start = png.index(b"IDAT") - 4  # the first IDAT chunk begins with its 4-byte length
+    return png[:start] + chunk + png[start:]
 
 
 def lines(
