@@ -11,8 +11,6 @@ writes its figures and tables under ``scratch/`` and says so at the top of the p
 
 from __future__ import annotations
 
-import ast
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -29,6 +27,7 @@ from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, year_slug
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.frames import to_pandas
 from crimeoutcomes.report.pages import render, synthetic_banner
+from crimeoutcomes.report.parameters import check_injected_parameters
 from crimeoutcomes.stats import measures
 from crimeoutcomes.stats.measures import check_basis
 
@@ -266,46 +265,6 @@ class Analysis:
         if self.synthetic:
             alt = f"{SYNTHETIC_MARK}, invented numbers. {alt}"
         return Image(data=save_figure(figure, data, self.figures_dir / name, synthetic=self.synthetic), alt=alt)
-
-
-def _assigned_names(source: str) -> list[str]:
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    return [
-        target.id
-        for node in tree.body
-        if isinstance(node, (ast.Assign, ast.AnnAssign))
-        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
-        if isinstance(target, ast.Name)
-    ]
-
-
-def check_injected_parameters(history: list[str] | None = None) -> None:
-    """Papermill only warns about a parameter the notebook does not declare, then runs on its
-    defaults. Here the kernel's own history is read: the cell papermill injected ('# Parameters')
-    and the parameters cell run just before it; a name in the first but not the second is an error
-    that names the nearest declared parameter."""
-    if history is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:  # pragma: no cover
-            return
-        shell = get_ipython()
-        history = list(shell.user_ns.get("In", [])) if shell is not None else []
-    injected = [i for i, source in enumerate(history) if i > 0 and source.splitlines()[:1] == ["# Parameters"]]
-    if not injected:
-        return
-    declared = _assigned_names(history[injected[-1] - 1])
-    for name in _assigned_names(history[injected[-1]]):
-        if name not in declared:
-            near = difflib.get_close_matches(name, declared, n=1)
-            raise CrimeOutcomesError(
-                f"parameter {name!r} is not one this notebook takes"
-                + (f": did you mean {near[0]!r}?" if near else "")
-                + f" It takes {', '.join(declared)}."
-            )
 
 
 def setup(

@@ -30,6 +30,7 @@ from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_fin
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.locks import ADVICE, FolderNotWritable, check_writable, exclusive, is_not_writable, not_writable
 from crimeoutcomes.report import build_record, incremental
+from crimeoutcomes.report.parameters import assigned_names
 from crimeoutcomes.report.publish import publish, recover
 
 if TYPE_CHECKING:
@@ -293,16 +294,10 @@ def declared_parameters(notebook: Path) -> list[str]:
         if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
             source = "".join(cell.get("source", ""))
             try:
-                tree = ast.parse(source)
+                ast.parse(source)
             except SyntaxError as exc:
                 raise CrimeOutcomesError(f"{notebook.name}: its parameters cell is not valid Python ({exc})") from None
-            return [
-                target.id
-                for node in tree.body
-                if isinstance(node, (ast.Assign, ast.AnnAssign))
-                for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
-                if isinstance(target, ast.Name)
-            ]
+            return assigned_names(source)
     return []
 
 
