@@ -123,12 +123,16 @@ def _clearly_fits(figure, axes) -> bool:
     """A title whose own width is under half the figure's fits wherever its axes starts (long tick
     labels push an axes at most about 40% to the right)."""
     title = axes.title if axes.get_title() else axes._left_title
-    if not title.get_text():
-        return True
-    width, _, _ = figure.canvas.get_renderer().get_text_width_height_descent(
-        title.get_text(), title.get_fontproperties(), ismath=False
-    )
-    return width < 0.5 * figure.bbox.width
+    renderer = figure.canvas.get_renderer()
+    widest = max(
+        (
+            renderer.get_text_width_height_descent(line, title.get_fontproperties(), ismath=False)[0]
+            for line in title.get_text().splitlines()
+            if line
+        ),
+        default=0.0,
+    )  # line by line: the measure knows no line breaks
+    return widest < 0.5 * figure.bbox.width
 
 
 def fit_titles(figure) -> bool:
