@@ -63,3 +63,19 @@ def from_tidy(frame, basis: str) -> pd.DataFrame:
             "count": pd.to_numeric(data[basis], errors="coerce").astype(float),
         }
     )
+
+
+def from_real_rows(real_rows) -> pd.DataFrame:
+    """The columns above from the real 2024/25 rows (realdata_rebuild.real_outcome_rows), recorded basis."""
+    data = real_rows.to_pandas()
+    return pd.DataFrame(
+        {
+            "force": data["Force"],
+            "quarter": data["quarter"],
+            "offence_group": data["Offence Group"],
+            "offence_code": data["code"],
+            "outcome_type": data["outcome_type"].astype(str),
+            "expired": data["expired"].astype(bool),
+            "count": data["n"].astype(float),
+        }
+    )

@@ -6,11 +6,10 @@ import os
 import subprocess
 import sys
 
-import pandas as pd
 import polars as pl
 import pytest
 from conftest import PROJECT_ROOT
-from expected import CHILD_CODES, expected_figures
+from expected import CHILD_CODES, expected_figures, from_real_rows
 
 from crimeoutcomes.data import codes
 
@@ -57,18 +56,7 @@ def summary(built):
 
 @pytest.fixture(scope="module")
 def expected(real_rows):
-    data = real_rows.to_pandas()
-    rows = pd.DataFrame(
-        {
-            "force": data["Force"],
-            "quarter": data["quarter"],
-            "offence_group": data["Offence Group"],
-            "offence_code": data["code"],
-            "outcome_type": data["outcome_type"].astype(str),
-            "expired": data["expired"].astype(bool),
-            "count": data["n"].astype(float),
-        }
-    )
+    rows = from_real_rows(real_rows)
     return expected_figures(rows, codes.forces())
 
 

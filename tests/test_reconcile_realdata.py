@@ -4,7 +4,7 @@ independent sums of those rows. Skipped where ../shared/realdata is absent."""
 import pandas as pd
 import polars as pl
 import pytest
-from expected import expected_figures
+from expected import expected_figures, from_real_rows
 
 from crimeoutcomes.data import codes
 from crimeoutcomes.stats import reconcile
@@ -31,18 +31,7 @@ def real(real_rows):
 
 @pytest.fixture(scope="module")
 def expected(real_rows):
-    data = real_rows.to_pandas()
-    rows = pd.DataFrame(
-        {
-            "force": data["Force"],
-            "quarter": data["quarter"],
-            "offence_group": data["Offence Group"],
-            "offence_code": data["code"],
-            "outcome_type": data["outcome_type"].astype(str),
-            "expired": data["expired"].astype(bool),
-            "count": data["n"].astype(float),
-        }
-    )
+    rows = from_real_rows(real_rows)
     return expected_figures(rows, codes.forces()), rows
 
 
