@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: data reports site lab lint test browser sample bench clean mutation
+.PHONY: data reports site review lab lint test browser sample bench clean mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ reports: $(STAMP)
 ## site: gather every year built into site/ (one folder for any static host)
 site: $(STAMP)
 	$(PY) -m crimeoutcomes site
+
+## review: a contact sheet per year built (figures/<slug>/review.html): every figure side by side, for reviewers
+review: $(STAMP)
+	$(PY) -m crimeoutcomes review
 
 ## lab: JupyterLab on the notebooks, with the project's environment as the kernel
 ## (as root, as in most containers, JupyterLab needs --allow-root)

@@ -198,3 +198,13 @@ def test_every_real_figure_is_laid_out_without_overlaps(built):
     from test_figure_layout import check_every_figure
 
     check_every_figure(built.parents[1] / "figures" / "2024-25", least=16)
+
+
+def test_real_findings_say_what_summary_json_says(built, summary):
+    """On the real numbers (13 forces outside the limits, strong over-dispersion): each report's key
+    findings agree with summary.json, and report 02 names only the forces still outside once the
+    limits allow for over-dispersion."""
+    from test_findings import check_findings
+
+    assert summary["force_comparison"]["overdispersion"]["over_dispersed"]
+    check_findings(built, summary)

@@ -1,4 +1,5 @@
-"""Command line: python -m crimeoutcomes read | survey | sample | fetch | build | diff | site | funnel | kernel."""
+"""Command line: python -m crimeoutcomes read | survey | sample | fetch | build | diff | site | review | funnel
+| kernel."""
 
 from __future__ import annotations
 
@@ -60,6 +61,17 @@ def _cmd_site(args) -> int:
     from crimeoutcomes.report.site import build_site
 
     print(f"Site: {build_site(args.out, args.site) / 'index.html'}")
+    return 0
+
+
+def _cmd_review(args) -> int:
+    from crimeoutcomes.report.review import every_build, write_review
+
+    builds = [args.build] if args.build else every_build(args.out)
+    if not builds:
+        raise CrimeOutcomesError("no built reports to review: run 'make reports' first")
+    for build in builds:
+        print(f"Contact sheet: {write_review(build)}")
     return 0
 
 
@@ -203,6 +215,22 @@ def build_parser() -> argparse.ArgumentParser:
     site.add_argument("--out", type=Path, default=None, help="the folder run_all.py wrote to (default: the project)")
     site.add_argument("--site", type=Path, default=None, help="where to write the site (default OUT/site)")
     site.set_defaults(run=_cmd_site)
+
+    review = commands.add_parser(
+        "review",
+        help="a contact sheet of every figure of a build, for reviewers",
+        description="Write figures/<slug>/review.html: every figure (PNG) of a build side by side, with its "
+        "notebook and CSV.",
+    )
+    review.add_argument(
+        "--build",
+        type=Path,
+        default=None,
+        metavar="REPORTS/SLUG",
+        help="one build folder, e.g. reports/2024-25 (default: every year built under --out)",
+    )
+    review.add_argument("--out", type=Path, default=None, help="the folder run_all.py wrote to (default: the project)")
+    review.set_defaults(run=_cmd_review)
 
     kernel = commands.add_parser(
         "kernel",

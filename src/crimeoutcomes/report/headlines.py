@@ -10,7 +10,7 @@ def _count(value: int | None) -> str:
     return "an unknown number of" if value is None else f"{value:,}"
 
 
-def _previous_year(year: str) -> str:
+def previous_year(year: str) -> str:
     start = int(year[:4]) - 1
     return normalise_financial_year(f"{start}/{(start + 1) % 100:02d}")
 
@@ -19,7 +19,7 @@ def _change(summary: dict) -> str:
     """', up 12.5% (95% CI 2.3% to 23%) on the 800 in 2023/24', or why no such comparison is fair.
     The change and its interval are summary.json's (``changes.national``, from ``stats.yearly_change``)."""
     year = summary["financial_year"]
-    previous = _previous_year(year)
+    previous = previous_year(year)
     before = summary.get("sexual_offences_by_year", {}).get(previous)
     if before is None:
         return f" (the data read holds no figures for {previous} to compare with)"
@@ -42,11 +42,12 @@ def _change(summary: dict) -> str:
     return f", {row['change']}, against the {then:,} in {previous}"
 
 
-def headlines(summary: dict) -> list[str]:
-    """Sentences, each one true of the figures in ``summary``."""
+def national_sentences(summary: dict) -> list[str]:
+    """The national count with its change, and its shares: the index page's first sentences and
+    report 01's first findings. Reads ``financial_year``, ``sexual_offences``,
+    ``sexual_offences_by_year`` and ``changes`` of ``summary``."""
     year = summary["financial_year"]
     sexual = summary["sexual_offences"]
-    child = summary["child_victim_offences"]
     sentences = [
         f"Police in England and Wales used community resolutions for {_count(sexual['community_resolutions'])} "
         f"sexual offences in {year}{_change(summary)}."
@@ -62,6 +63,14 @@ def headlines(summary: dict) -> list[str]:
                 else "."
             )
         )
+    return sentences
+
+
+def headlines(summary: dict) -> list[str]:
+    """Sentences, each one true of the figures in ``summary``."""
+    year = summary["financial_year"]
+    child = summary["child_victim_offences"]
+    sentences = national_sentences(summary)
     rape_forces = child["forces_using_cr_for_child_rape"]
     sentences.append(
         f"{_count(child['community_resolutions']).capitalize()} were for offences whose legal definition makes the "

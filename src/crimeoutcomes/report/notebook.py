@@ -225,14 +225,30 @@ class Analysis:
             )
         )
 
-    def banner(self):
+    def banner(self, findings: Sequence[str] = ()):
         """The top of every report: the SYNTHETIC warning where it applies, a notice where the page is
-        not a published build, then the provenance block."""
+        not a published build, the key findings (``report.findings``), then the provenance block,
+        collapsed."""
         from IPython.display import HTML
 
+        key_findings = (
+            render(
+                "findings.html.j2",
+                sentences=list(findings),
+                year=self.financial_year,
+                basis=self.count_basis,
+                basis_words=self.basis_words,
+                first=self.years[0],
+                last=self.years[-1],
+                synthetic=self.synthetic,
+            )
+            if findings
+            else ""
+        )
         return HTML(
             (synthetic_banner() if self.synthetic else "")
             + ("" if self.published else self.scratch_notice())
+            + key_findings
             + self.provenance().data
         )
 
@@ -245,13 +261,20 @@ class Analysis:
         as tables/<name>.csv beside the figures."""
         from IPython.display import HTML
 
+        from crimeoutcomes.report.tables import render_table, scrolling
+
+        data = self.save_table(frame, name)
+        return HTML(scrolling(render_table(data, name, kinds=kinds, headings=headings), name))
+
+    def save_table(self, frame, name: str):
+        """Save ``frame``, unrounded, as tables/<name>.csv beside the figures without showing it (a
+        table too wide to read on the page, shown in parts); returns it in pandas."""
         from crimeoutcomes.frames import as_pandas
         from crimeoutcomes.report.figures import save_csv
-        from crimeoutcomes.report.tables import render_table, scrolling
 
         data = as_pandas(frame)
         save_csv(data, self.figures_dir / "tables" / f"{name}.csv", synthetic=self.synthetic)
-        return HTML(scrolling(render_table(data, name, kinds=kinds, headings=headings), name))
+        return data
 
     def save_figure(self, figure, name: str, data, alt: str | None = None):
         """Save the figure as PNG and SVG with the CSV of exactly the numbers it plots (see ``plots``),
