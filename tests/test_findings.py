@@ -163,6 +163,16 @@ def test_reconciliation_findings_count_statuses_and_name_the_largest_gap_no_revi
     assert list(compact(figures).columns) == list(COMPACT)
     assert compact(figures)["ours_best_fit"].tolist()[4] == "n/a"  # nothing to compare: never 0
     assert [item["number"] for item in explained(figures)] == [2, 3, 4, 5]
+    figures.loc[4, ["fit", "reasons"]] = [
+        "nothing to compare: 2019/20 not in the files read",
+        "MoJ; 2019/20 not in the files read",
+    ]
+    last = explained(figures)[-1]  # what the best fit says is not said again
+    assert (last["fit"], last["reasons"], last["reasons_label"]) == (
+        "Nothing to compare: 2019/20 not in the files read",
+        "MoJ",
+        "Why",
+    )
     synthetic = findings.reconciliation(figures, synthetic=True)
     assert "synthetic" in synthetic[0] and "reproduce" not in " ".join(synthetic)
     assert "ours for 4 of them; for the other 1" in synthetic[1]

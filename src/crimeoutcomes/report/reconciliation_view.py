@@ -37,6 +37,18 @@ def compact(figures: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+#: How ``stats.reconcile`` starts the best fit of a figure the files read give nothing for.
+NOTHING = "nothing to compare"
+
+#: Statuses whose reasons are explanations of a gap (the others' say why there is nothing to compare).
+GAPS = ("differs", "reproduced with a different grouping or window")
+
+
+def _reasons(fit: str, reasons: str) -> str:
+    """The reasons not already said by the best fit (a figure with nothing to compare says why in both)."""
+    return "; ".join(part for part in reasons.split("; ") if part and part not in fit)
+
+
 def explained(figures: pd.DataFrame) -> list[dict]:
     """The list under the table: every figure not reproduced on our first reading, by its number."""
     numbered = _numbered(figures)
@@ -48,8 +60,11 @@ def explained(figures: pd.DataFrame) -> list[dict]:
             "source_url": row["source_url"] or "",
             "reading": row["reading"],
             "status": row["status"],
-            "fit": row["fit"],
-            "reasons": row["reasons"],
+            "fit": row["fit"][:1].upper() + row["fit"][1:]
+            if row["fit"].startswith(NOTHING)
+            else f"Best fit: {row['fit']}",
+            "reasons": _reasons(row["fit"], row["reasons"]),
+            "reasons_label": "What the data cannot rule out" if row["status"] in GAPS else "Why",
         }
         for _, row in numbered.iterrows()
         if row["status"] != RECONCILED
