@@ -107,13 +107,13 @@ def test_index_keeps_its_sources_open(built):
 
 def test_reconciliation_table_is_compact_and_its_reasons_cover_every_figure_not_reproduced(built):
     page = _page(built["reports"], NOTEBOOK_HTML[3])
-    table = re.search(r'<table class="report-table" id="table-reconciliation-compact".*?</table>', page, flags=re.S)
-    headings = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', table.group(0))
+    table = re.search(r'<table[^>]*id="table-reconciliation-compact".*?</table>', page, flags=re.S)
+    headings = re.findall(r'<th[^>]*scope="col"[^>]*>(.*?)</th>', table.group(0))
     assert headings == ["no.", "offences, area, years", "published", "ours, best fit", "status"]
     rows = json.loads((built["reports"] / "summary.json").read_text())["reconciliation"]
     not_reproduced = [i + 1 for i, r in enumerate(rows) if r["status"] != "reproduced"]
     listed = re.search(r'<ol class="reasons-list">.*?</ol>', page, flags=re.S).group(0)
-    assert [int(v) for v in re.findall(r'<li value="(\d+)"', listed)] == not_reproduced
+    assert [int(v) for v in re.findall(r'<li[^>]*value="(\d+)"', listed)] == not_reproduced
     assert table.group(0).count("<tr>") == len(rows) + 1  # every figure has its row
     full = pd.read_csv(built["figures"] / "tables" / "reconciliation.csv")
     assert len(full) == len(rows) and {"reasons", "best_fit", "ours_closed", "ours_recorded"} <= set(full.columns)
