@@ -28,6 +28,7 @@ _NOTEBOOK_API = {
     "reconcile": "crimeoutcomes.stats.reconcile",
     "releases": "crimeoutcomes.stats.releases",
     "codes": "crimeoutcomes.data.codes",
+    "caveats": "crimeoutcomes.report.caveats",
 }
 __all__ = sorted(_NOTEBOOK_API)
 
