@@ -70,6 +70,7 @@ def _pages(site):
         site / "index.html",
         year / "index.html",
         year / "figures" / "index.html",
+        year / "caveats.html",
         *[year / name for name in NOTEBOOK_HTML],
     ]
 
@@ -100,7 +101,9 @@ def _open(browser, page_path, screenshots):
     return found, requests, problems, shot
 
 
-@pytest.mark.parametrize("which", range(7), ids=["site index", "year index", "figures index"] + NOTEBOOK_HTML)
+@pytest.mark.parametrize(
+    "which", range(8), ids=["site index", "year index", "figures index", "caveats page"] + NOTEBOOK_HTML
+)
 def test_each_page_opens_offline_whole_and_readable(browser, site, which, tmp_path):
     page_path = _pages(site)[which]
     found, requests, problems, shot = _open(browser, page_path, tmp_path)
@@ -138,7 +141,7 @@ def test_the_site_lists_each_year_and_is_self_contained(site, built):
     index = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="sample/2024-25/index.html"' in index and "SYNTHETIC" in index
     year = site / "sample" / "2024-25"
-    assert sorted(p.name for p in year.glob("*.html")) == sorted(NOTEBOOK_HTML + ["index.html"])
+    assert sorted(p.name for p in year.glob("*.html")) == sorted(NOTEBOOK_HTML + ["index.html", "caveats.html"])
     assert (year / "summary.json").read_bytes() == (built["reports"] / "summary.json").read_bytes()
     figures = {p.name for p in built["figures"].iterdir()}
     assert figures and figures <= {p.name for p in (year / "figures").iterdir()}

@@ -42,9 +42,10 @@ def test_the_file_holds_the_caveats_in_order():
             ["outcome-22-voluntary", "greater-manchester-2019", "btp-denominators", "outcome-8-or-22"],
         ),
         (Scope(["2021/22"], None, None, ["22"]), ["btp-denominators", "outcome-8-or-22"]),
-        # 2014/15: only the forces that did not provide data carry it.
-        (Scope(["2014/15"], ["Kent"]), ["outcome-22-voluntary"]),
-        (Scope(["2014/15"], ["Cumbria"]), ["outcome-22-voluntary", "not-provided-2014-15"]),
+        # 2014/15: only the forces that did not provide data carry it (outcome 22 began in 2019/20).
+        (Scope(["2014/15"], ["Kent"]), []),
+        (Scope(["2014/15"], ["Cumbria"]), ["not-provided-2014-15"]),
+        (Scope(["2018/19"], None, None, ["22"]), ["btp-denominators"]),
         (Scope(["2014/15"], ["Kent", "Dyfed-Powys"], None, ["8"]), ["not-provided-2014-15"]),
         # Greater Manchester: 2019/20 only; Devon and Cornwall: from 2022/23 on.
         (Scope(["2019/20"], ["Greater Manchester"], None, ["8"]), ["greater-manchester-2019", "outcome-8-or-22"]),

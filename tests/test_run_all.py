@@ -28,7 +28,9 @@ def expected(truth):
 
 
 def test_synthetic_output_goes_under_sample_with_every_report(built):
-    assert sorted(p.name for p in built["reports"].glob("*.html")) == sorted(NOTEBOOK_HTML + ["index.html"])
+    assert sorted(p.name for p in built["reports"].glob("*.html")) == sorted(
+        NOTEBOOK_HTML + ["index.html", "caveats.html"]
+    )
     assert (built["reports"] / "summary.json").is_file()
     assert not (built["out"] / "reports" / year_slug(YEAR)).exists()  # nothing synthetic outside sample/
     assert not list(built["out"].glob("**/.staging*"))

@@ -29,6 +29,7 @@ _NOTEBOOK_API = {
     "releases": "crimeoutcomes.stats.releases",
     "codes": "crimeoutcomes.data.codes",
     "findings": "crimeoutcomes.report.findings",
+    "caveats": "crimeoutcomes.report.caveats",
 }
 __all__ = sorted(_NOTEBOOK_API)
 

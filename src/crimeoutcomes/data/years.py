@@ -38,6 +38,11 @@ def start_year(financial_year: str) -> int:
     return int(normalise_financial_year(financial_year)[:4])
 
 
+def following_year(financial_year: str) -> str:
+    """'2020/21' -> '2021/22'."""
+    return financial_year_ending_march(start_year(financial_year) + 2)
+
+
 def financial_years_between(first: str, last: str) -> list[str]:
     return [financial_year_ending_march(y + 1) for y in range(start_year(first), start_year(last) + 1)]
 

@@ -84,13 +84,33 @@ def new_figure(width: float = 9, height: float = 4.5):
     return figure, axes
 
 
-def _keep_footer_strip(figure) -> None:
-    strip = 0.25 / figure.get_figheight()  # a quarter of an inch
+#: The footer: its font size, the strip a line of it needs, and the gap kept between two notes on one line.
+FOOTER_FONT_SIZE = 8
+FOOTER_LINE_INCHES = 0.25
+FOOTER_NEXT_LINE_INCHES = 0.16
+FOOTER_GAP_INCHES = 0.3
+
+
+def _keep_footer_strip(figure, lines: int = 1) -> None:
+    strip = (FOOTER_LINE_INCHES + FOOTER_NEXT_LINE_INCHES * (lines - 1)) / figure.get_figheight()
     figure.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))
 
 
-def mark(figure, *, synthetic: bool, note: str = SOURCE_NOTE) -> bool:
+def _fit_on_one_line(figure, *notes: str) -> bool:
+    """Whether the notes fit side by side across the figure (measured, no layout pass needed)."""
+    from matplotlib.font_manager import FontProperties
+
+    renderer = figure.canvas.get_renderer()
+    font = FontProperties(size=FOOTER_FONT_SIZE)
+    widths = [renderer.get_text_width_height_descent(n, font, ismath=False)[0] for n in notes]
+    room = figure.bbox.width * 0.99 - FOOTER_GAP_INCHES * figure.dpi * (len(notes) - 1)
+    return sum(widths) <= room
+
+
+def mark(figure, *, synthetic: bool, note: str = SOURCE_NOTE, caveats_note: str = "") -> bool:
     """Source footer; on synthetic data a watermark across the plot and a footer that says so.
+    ``caveats_note`` (``caveats.marker_note``: 'Caveats [1] [3]: see the caveats page') goes at the
+    right of the footer, or on a line above it where the two do not fit side by side.
     The footer sits in a strip the layout keeps free, so figures are saved without a second
     'tight' drawing pass. Returns whether the figure is laid out as it will be saved."""
     if synthetic:
@@ -109,8 +129,15 @@ def mark(figure, *, synthetic: bool, note: str = SOURCE_NOTE) -> bool:
             gid=WATERMARK_ID,
         )
         note = f"{SYNTHETIC_MARK}: invented numbers, not official statistics"
-    _keep_footer_strip(figure)
-    figure.text(0.005, 0.005, note, fontsize=8, color=HIGHLIGHT if synthetic else "#505a5f", ha="left", va="bottom")
+    beside = not caveats_note or _fit_on_one_line(figure, note, caveats_note)
+    _keep_footer_strip(figure, 1 if beside else 2)
+    footer = {"fontsize": FOOTER_FONT_SIZE, "va": "bottom"}
+    figure.text(0.005, 0.005, note, color=HIGHLIGHT if synthetic else "#505a5f", ha="left", **footer)
+    if caveats_note:
+        above = 0.005 + (0 if beside else FOOTER_NEXT_LINE_INCHES / figure.get_figheight())
+        figure.text(
+            0.995 if beside else 0.005, above, caveats_note, color="#0b0c0c", ha="right" if beside else "left", **footer
+        )
     return fit_titles(figure)
 
 
@@ -263,11 +290,12 @@ def save_csv(data, path: Path, *, synthetic: bool) -> Path:
     return write_atomically(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
-def save_figure(figure, data, stem: Path, *, synthetic: bool) -> bytes:
+def save_figure(figure, data, stem: Path, *, synthetic: bool, caveats_note: str = "") -> bytes:
     """Write stem.png, stem.svg and stem.csv (the plotted numbers), each atomically, and close the
-    figure. Returns the PNG, so a notebook shows exactly the saved image without drawing it again."""
+    figure; ``caveats_note`` is drawn in the footer (see ``mark``). Returns the PNG, so a notebook
+    shows exactly the saved image without drawing it again."""
     stem.parent.mkdir(parents=True, exist_ok=True)
-    mark(figure, synthetic=synthetic)
+    mark(figure, synthetic=synthetic, caveats_note=caveats_note)
     png = io.BytesIO()
     # The text boxes are measured in the PNG's own drawing (its draw event), so recording them
     # costs no layout pass of its own; they travel in the PNG as an iTXt chunk.
@@ -317,6 +345,34 @@ def lines(
         axes.legend(frameon=False)
     _thin_ticks(axes, xs)
     return figure
+
+
+def year_periods(
+    axes,
+    years: Sequence[str],
+    shaded: tuple[str | None, str | None],
+    shaded_label: str,
+    line_at: str | None = None,
+    line_label: str = "",
+) -> None:
+    """On a chart whose x axis is ``years`` (one category each, as ``lines`` draws them), shade the
+    years from ``shaded[0]`` to ``shaded[1]`` (None: open) and draw a dashed line where ``line_at``
+    begins, each named in the key (no free text on the plot, so nothing can hide a point or a
+    label). A period outside the years shown is left out."""
+    shown = [str(y) for y in years]
+    inside = [
+        i
+        for i, y in enumerate(shown)
+        if (shaded[0] is None or y >= shaded[0]) and (shaded[1] is None or y <= shaded[1])
+    ]
+    if inside:
+        axes.axvspan(
+            inside[0] - 0.5, inside[-1] + 0.5, color="#f3d9a4", alpha=0.6, zorder=0, label=shaded_label, linewidth=0
+        )
+    if line_at is not None and line_at in shown and shown.index(line_at) > 0:
+        axes.axvline(shown.index(line_at) - 0.5, color="#505a5f", linestyle="--", linewidth=1, label=line_label)
+    axes.set_xlim(-0.5, len(shown) - 0.5)
+    axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 
 
 def _thin_ticks(axes, labels: Sequence[str], most: int = 16) -> None:

@@ -35,7 +35,7 @@ class Plan:
         lines = [f"re-running {', '.join(names)}: {why}" for why, names in by_reason.items()]
         if not self.rerun:
             lines.append("re-running no notebook")
-        lines += [f"rebuilding summary.json, index.html and build.json: {why}" for why in self.refresh]
+        lines += [f"rebuilding summary.json, index.html, caveats.html and build.json: {why}" for why in self.refresh]
         return "\n".join(lines)
 
 

@@ -1,4 +1,5 @@
-"""index.html of one run: the headline figures, links to each report, and the source files."""
+"""index.html of one run (the headline figures, links to each report and the caveats page, the source
+files) and its caveats.html (every caveat of reference/caveats.csv, numbered as the markers)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 from crimeoutcomes.atomic import write_text_atomically
 from crimeoutcomes.report.headlines import caveats, headlines
 from crimeoutcomes.report.pages import BANNER, render
+
+CAVEATS_PAGE = "caveats.html"
 
 
 def _number(value) -> str:
@@ -57,9 +60,30 @@ def render_index(summary: dict, reports: Sequence[tuple[str, str]]) -> str:
         gaps=gaps,
         reports=list(reports),
         caveats=caveats(summary),
+        caveats_page=CAVEATS_PAGE,
         files=summary["sources"],
     )
 
 
 def write_index(summary: dict, reports: Sequence[tuple[str, str]], target: Path) -> Path:
     return write_text_atomically(target, render_index(summary, reports))
+
+
+def render_caveats_page(summary: dict) -> str:
+    from markupsafe import Markup
+
+    from crimeoutcomes.report.caveats import caveats_html
+
+    synthetic, year = summary["synthetic"], summary["financial_year"]
+    return render(
+        "caveats.html.j2",
+        title=f"Caveats, {year}" + (" (SYNTHETIC DATA)" if synthetic else ""),
+        synthetic=synthetic,
+        **BANNER,
+        year=year,
+        caveat_list=Markup(caveats_html(synthetic)),  # built escaped by caveats_html
+    )
+
+
+def write_caveats_page(summary: dict, target: Path) -> Path:
+    return write_text_atomically(target, render_caveats_page(summary))

@@ -57,6 +57,8 @@ class Analysis:
     rows: pl.DataFrame  # the engine's tidy table: every year of the trend window, first_year to financial_year
     output_root: Path
     published: bool = False  # run by run_all.py into its staging folder (else figures go to scratch/)
+    #: Where the caveats page is, from the page the notebook becomes ('../caveats.html' one folder down).
+    caveats_page: str = "caveats.html"
 
     @property
     def synthetic(self) -> bool:
@@ -128,6 +130,27 @@ class Analysis:
         """The same by force: <NA>, never 0, where any quarter is missing or collapsed."""
         return to_pandas(
             measures.force_totals(self._rows(offences, year), self.count_basis, by, collapsed=self.collapsed)
+        )
+
+    def outcome_totals(
+        self,
+        offences: Offences = "sexual",
+        outcome_types: Sequence[str] = ("8", "22"),
+        by: Sequence[str] = ("financial_year",),
+        *,
+        year: str | None = None,
+        basis: str | None = None,
+    ) -> pd.DataFrame:
+        """Each of ``outcome_types`` side by side, one row per ``by`` and outcome type: its ``count``,
+        the ``assigned_outcomes`` and ``share_of_assigned``; nationally with ``force_quarters_missing``,
+        by force (``by=("financial_year", "force")``) <NA> where a quarter is missing or collapsed;
+        <NA> too where the year's file has no such outcome type (``by_outcome_type``)."""
+        from crimeoutcomes.stats.by_outcome_type import outcome_type_totals
+
+        return to_pandas(
+            outcome_type_totals(
+                self._rows(offences, year), basis or self.count_basis, outcome_types, by, collapsed=self.collapsed
+            )
         )
 
     def code_totals(
@@ -228,7 +251,7 @@ class Analysis:
     def banner(self, findings: Sequence[str] = ()):
         """The top of every report: the SYNTHETIC warning where it applies, a notice where the page is
         not a published build, the key findings (``report.findings``), then the provenance block,
-        collapsed."""
+        collapsed, and the link to the caveats page."""
         from IPython.display import HTML
 
         key_findings = (
@@ -250,21 +273,75 @@ class Analysis:
             + ("" if self.published else self.scratch_notice())
             + key_findings
             + self.provenance().data
+            + render("caveats_link.html.j2", page=self.caveats_page)
         )
 
     def scratch_notice(self) -> str:
         return render("scratch_notice.html.j2", folder=str(self.figures_dir))
 
-    def table(self, frame, name: str, *, kinds: dict | None = None, headings: dict | None = None):
+    def caveats(
+        self,
+        data,
+        *,
+        financial_years: Sequence[str] | None = None,
+        forces: Sequence[str] | None = None,
+        offence_codes: Sequence[str] | None = None,
+        outcome_types: Sequence[str] | None = None,
+    ) -> list:
+        """The caveats (reference/caveats.csv) touching the numbers in ``data``: its years, forces and
+        offence codes read from its columns (``caveats.scope_of``) unless given; a frame without a
+        year column shows the chosen year. Outcome types: every type unless given."""
+        from crimeoutcomes.report.caveats import caveats_for, scope_of
+
+        scope = scope_of(
+            data,
+            financial_years=financial_years,
+            forces=forces,
+            offence_codes=offence_codes,
+            outcome_types=outcome_types,
+            synthetic=self.synthetic,
+            default_years=[self.financial_year],
+        )
+        return caveats_for(scope)
+
+    def table(
+        self,
+        frame,
+        name: str,
+        *,
+        kinds: dict | None = None,
+        headings: dict | None = None,
+        financial_years: Sequence[str] | None = None,
+        forces: Sequence[str] | None = None,
+        offence_codes: Sequence[str] | None = None,
+        outcome_types: Sequence[str] | None = None,
+        marked: bool = True,
+    ):
         """Show ``frame`` as a report table, each column formatted by its declared kind
         (``columns.COLUMNS``, or ``kinds`` for this table), and save the same numbers, unrounded,
-        as tables/<name>.csv beside the figures."""
+        as tables/<name>.csv beside the figures. The caveats touching it (``caveats``; the scope
+        arguments as there) are named under it, each a link to the caveats page; ``marked=False``
+        for a table of reference values (a list of codes) rather than data."""
         from IPython.display import HTML
 
+        from crimeoutcomes.report.caveats import markers_html
         from crimeoutcomes.report.tables import render_table, scrolling
 
         data = self.save_table(frame, name)
-        return HTML(scrolling(render_table(data, name, kinds=kinds, headings=headings), name))
+        found = (
+            self.caveats(
+                data,
+                financial_years=financial_years,
+                forces=forces,
+                offence_codes=offence_codes,
+                outcome_types=outcome_types,
+            )
+            if marked
+            else []
+        )
+        note = markers_html(found, self.caveats_page, "table")
+        footnote = f'<p class="caveat-markers" data-table="{name}">{note}</p>' if note else ""
+        return HTML(scrolling(render_table(data, name, kinds=kinds, headings=headings), name) + footnote)
 
     def save_table(self, frame, name: str):
         """Save ``frame``, unrounded, as tables/<name>.csv beside the figures without showing it (a
@@ -276,18 +353,65 @@ class Analysis:
         save_csv(data, self.figures_dir / "tables" / f"{name}.csv", synthetic=self.synthetic)
         return data
 
-    def save_figure(self, figure, name: str, data, alt: str | None = None):
+    def save_figure(
+        self,
+        figure,
+        name: str,
+        data,
+        alt: str | None = None,
+        *,
+        financial_years: Sequence[str] | None = None,
+        forces: Sequence[str] | None = None,
+        offence_codes: Sequence[str] | None = None,
+        outcome_types: Sequence[str] | None = None,
+    ):
         """Save the figure as PNG and SVG with the CSV of exactly the numbers it plots (see ``plots``),
-        and return the saved PNG for the notebook to show, with alt text (``alt``, else a description
-        of the chart from its title, axes and key)."""
-        from IPython.display import Image
-
+        and return it for the notebook to show, with alt text (``alt``, else a description of the
+        chart from its title, axes and key). The caveats touching ``data`` (``caveats``; the scope
+        arguments as there) are drawn under the chart ('Caveats [1] [3]: see the caveats page') and
+        named under it on the page, each a link to the caveats page."""
+        from crimeoutcomes.report.caveats import marker_note, markers_html
         from crimeoutcomes.report.figures import describe, save_figure
 
+        found = self.caveats(
+            data,
+            financial_years=financial_years,
+            forces=forces,
+            offence_codes=offence_codes,
+            outcome_types=outcome_types,
+        )
         alt = alt or describe(figure, f"{name}.csv")
+        if found:
+            alt = f"{alt} {marker_note(found)}."
         if self.synthetic:
             alt = f"{SYNTHETIC_MARK}, invented numbers. {alt}"
-        return Image(data=save_figure(figure, data, self.figures_dir / name, synthetic=self.synthetic), alt=alt)
+        png = save_figure(
+            figure, data, self.figures_dir / name, synthetic=self.synthetic, caveats_note=marker_note(found)
+        )
+        return ShownFigure(png, alt, name, markers_html(found, self.caveats_page))
+
+
+@dataclass(frozen=True)
+class ShownFigure:
+    """A saved figure as a notebook shows it: the PNG with its alt text and, under it, the caveats
+    that touch it as links (HTML; the PNG alone where HTML is not shown)."""
+
+    png: bytes
+    alt: str
+    name: str
+    caveats_html: str = ""
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+        import html
+
+        image = base64.b64encode(self.png).decode("ascii")
+        caption = f'<figcaption class="caveat-markers">{self.caveats_html}</figcaption>' if self.caveats_html else ""
+        page = (
+            f'<figure class="report-figure" data-csv="{html.escape(self.name)}.csv">'
+            f'<img src="data:image/png;base64,{image}" alt="{html.escape(self.alt)}">{caption}</figure>'
+        )
+        return {"text/html": page, "text/plain": f"[figure {self.name}: {self.alt}]"}
 
 
 def setup(

@@ -520,7 +520,7 @@ def _build(
     package_dir: Path = PACKAGE_DIR,
 ) -> RunResult:
     from crimeoutcomes.atomic import write_json
-    from crimeoutcomes.report.index_page import write_index
+    from crimeoutcomes.report.index_page import CAVEATS_PAGE, write_caveats_page, write_index
     from crimeoutcomes.report.notebook import BUILD_MARKER
     from crimeoutcomes.report.summary import build_summary
 
@@ -636,7 +636,8 @@ def _build(
     write_json(summary, stage_reports / "summary.json")
     reports_listed = [(title_of(nb), html_name(nb)) for nb in every if (stage_reports / html_name(nb)).is_file()]
     write_index(summary, reports_listed, stage_reports / "index.html")
-    build_record.add_run_all_outputs(record, stage_reports, ["summary.json", "index.html"])
+    write_caveats_page(summary, stage_reports / CAVEATS_PAGE)
+    build_record.add_run_all_outputs(record, stage_reports, ["summary.json", "index.html", CAVEATS_PAGE])
     build_record.write_record(record, stage_reports)
     publish(stage_reports, reports)
     publish(stage_figures, figures)
