@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import subprocess
+import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from itertools import repeat
 from pathlib import Path
 
 import polars as pl
@@ -27,29 +26,49 @@ def load_table(
 PARSE_WORKERS = 2
 
 
-def _fill_cache(path: Path, kind: str, cache_dir: Path | None) -> bool:
-    """Parse one file into its cache file in a worker process; the table stays there. A failure is
-    left for the caller's own parse to raise, in its own process, with its full message."""
-    try:
-        load_table(path, kind, cache_dir=cache_dir)
-    except Exception:
-        return False
-    return True
-
-
 def fill_cache(
     files: Sequence[str | Path], kind: str, *, cache_dir: Path | None = None, workers: int | None = None
 ) -> list[Path]:
     """Parse every file not yet cached, each into its own cache file, in worker processes: the calling
     process never holds a workbook's loaded cells, so reading many years cold costs the memory of
-    ``workers`` years, not of all of them. Returns the files parsed."""
+    ``workers`` years, not of all of them. Returns the files given to the workers.
+
+    The workers are plain ``python -m crimeoutcomes.data.load`` processes, not multiprocessing's,
+    which would re-run the caller's script in each worker when it has no ``__main__`` guard. A file a
+    worker could not parse is left uncached: the caller's own parse then raises its error."""
     missing = uncached([Path(f) for f in files], kind, cache_dir)
-    workers = min(workers or PARSE_WORKERS, os.cpu_count() or 1, len(missing))
     if len(missing) < 2:
         return []  # one file is parsed in this process: no worker start-up to pay
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        list(pool.map(_fill_cache, missing, repeat(kind), repeat(cache_dir)))
+    workers = min(workers or PARSE_WORKERS, os.cpu_count() or 1, len(missing))
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    running = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crimeoutcomes.data.load",
+                kind,
+                str(cache_dir or ""),
+                *map(str, missing[i::workers]),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for i in range(workers)
+    ]
+    for process in running:
+        process.wait()
     return missing
+
+
+def _worker(kind: str, cache_dir: str, *paths: str) -> None:
+    for path in paths:
+        try:
+            load_table(path, kind, cache_dir=Path(cache_dir) if cache_dir else None)
+        except Exception:  # noqa: S112 - the caller's own parse raises it, with its full message
+            continue
 
 
 def load_outcomes(
@@ -77,3 +96,7 @@ def load_outcomes(
 
 def load_recorded_crime(path: str | Path, *, use_cache: bool = True, cache_dir: Path | None = None) -> pl.DataFrame:
     return load_table(path, RECORDED_CRIME, use_cache=use_cache, cache_dir=cache_dir)
+
+
+if __name__ == "__main__":  # a worker of fill_cache
+    _worker(*sys.argv[1:])
