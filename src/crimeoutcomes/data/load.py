@@ -22,8 +22,10 @@ def load_table(
     return cached_parse(path, kind, PARSERS[kind], cache_dir=cache_dir, use_cache=use_cache)
 
 
-#: Workbooks parsed side by side when several are not yet cached: each parse peaks near 0.7 GB.
-PARSE_WORKERS = 2
+#: Worker processes parsing the files not yet cached. One: a parse peaks near 0.8 GB, so two side by
+#: side doubled the peak (1.67 GB for four full-size years, against 0.78 GB for one year read in
+#: this process) for at best half the wall time, on a machine whose other core is rarely idle.
+PARSE_WORKERS = 1
 
 
 def fill_cache(
@@ -31,7 +33,7 @@ def fill_cache(
 ) -> list[Path]:
     """Parse every file not yet cached, each into its own cache file, in worker processes: the calling
     process never holds a workbook's loaded cells, so reading many years cold costs the memory of
-    ``workers`` years, not of all of them. Returns the files given to the workers.
+    one year's parse (per worker), not of all of them. Returns the files given to the workers.
 
     The workers are plain ``python -m crimeoutcomes.data.load`` processes, not multiprocessing's,
     which would re-run the caller's script in each worker when it has no ``__main__`` guard. A file a
