@@ -77,7 +77,7 @@ def load_outcomes(
     files: Sequence[str | Path], *, use_cache: bool = True, cache_dir: Path | None = None
 ) -> pl.DataFrame:
     """One outcomes table from several workbooks, one release per financial year (those not yet
-    cached are first parsed side by side into the cache, see ``fill_cache``)."""
+    cached are first parsed into the cache by a worker process, see ``fill_cache``)."""
     if use_cache:
         fill_cache(files, OUTCOMES, cache_dir=cache_dir)
     frames, seen = [], {}
