@@ -63,12 +63,16 @@ browser:
 sample: $(STAMP)
 	$(PY) -m crimeoutcomes sample --out data/sample
 
-## bench: the speed and memory figures of the README (reader, all years, reports); about an hour with pandas
+## bench: the speed and memory figures of the README (reader, all years, reports); about an hour with pandas.
+## `make bench QUICK=1`: no pandas, 4 full-size years instead of 12, reports at --jobs 2 only; each ratio the
+## median of 3 alternated runs
+BENCH_READ := $(if $(QUICK),--skip-pandas --repeat 3,)
+BENCH_YEARS := $(if $(QUICK),--years 4 --repeat 3,)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"
-	$(PY) benchmarks/bench_read.py
-	$(PY) benchmarks/bench_all_years.py
-	$(PY) benchmarks/bench_reports.py
+	$(PY) -u benchmarks/bench_read.py $(BENCH_READ)
+	$(PY) -u benchmarks/bench_all_years.py $(BENCH_YEARS)
+	$(PY) -u benchmarks/bench_reports.py $(if $(QUICK),--quick,)
 
 clean:
 	rm -rf data/cache data/sample reports/sample figures/sample site

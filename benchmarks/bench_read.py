@@ -5,17 +5,34 @@ Each measurement runs in its own Python process, so its peak memory (resident se
 counts the Rust reader's allocations too) is its own. Prints one line per figure. pandas on the
 ods (odfpy) is stopped after --pandas-timeout seconds and reported as "more than" that.
 
-    python benchmarks/bench_read.py [--skip-pandas] [--kind outcomes|recorded_crime|both]
+On a real-shaped 2024/25 workbook (the real rows and their long descriptions, rebuilt from
+../shared/realdata in a temporary folder as the real-data tests do) the parse and the bare read are
+alternated --repeat times and the medians compared; without ../shared that row is skipped.
+
+    python benchmarks/bench_read.py [--skip-pandas] [--kind outcomes|recorded_crime|real|all] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CRIMEOUTCOMES_SHARED", ROOT.parent / "shared"))
+
+# The real-data tests' own rebuild (tests/realdata_rebuild.py), so the benchmark reads what they check.
+BUILD_REAL = """
+sys.path.insert(0, sys.argv[4])
+from realdata_rebuild import real_outcome_rows, write_outcomes_2024_25
+real = real_outcome_rows(Path(sys.argv[3]))
+write_outcomes_2024_25(real, Path(PATH))
+rows = real.height
+"""
 
 MEASURES = {
     "bare fastexcel -> Arrow (data sheet, types inferred)": """
@@ -93,11 +110,11 @@ print(json.dumps({{"seconds": seconds, "peak_mb": peak, "rows": rows}}))
 """
 
 
-def measure(body: str, path: Path, cache: Path, timeout: float | None = None) -> dict:
+def measure(body: str, path: Path, cache: Path, timeout: float | None = None, *extra: str) -> dict:
     code = _RUNNER.format(body=body)
     try:
         result = subprocess.run(
-            [sys.executable, "-c", code, str(path), str(cache)], capture_output=True, text=True, timeout=timeout
+            [sys.executable, "-c", code, str(path), str(cache), *extra], capture_output=True, text=True, timeout=timeout
         )
     except subprocess.TimeoutExpired:
         return {"seconds": timeout, "peak_mb": float("nan"), "rows": 0, "stopped": True}
@@ -136,15 +153,47 @@ def bench(label: str, suffix: str, generate: str, fill: str, measures: dict, arg
             print(f"  speed-up over pandas.read_excel: {more}{pandas['seconds'] / ours:.1f}x (target at least 10x)")
 
 
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def bench_real(args) -> None:
+    """The reader against the bare read on the real strings, alternated, medians compared."""
+    if not (SHARED / "realdata").is_dir():
+        print(f"real-shaped outcomes 2024/25: skipped ({SHARED / 'realdata'} not found)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "outcomes-2024-25.xlsx"
+        made = measure(BUILD_REAL, path, Path(tmp), None, str(SHARED), str(ROOT / "tests"))
+        print(f"real-shaped outcomes 2024/25: rebuilt in {made['seconds']:.1f} s, {made['rows']:,} rows")
+        bare_body = next(b for n, b in MEASURES.items() if n.startswith("bare"))
+        ours_body = MEASURES["crimeoutcomes parse (no cache) -> tidy table"]
+        runs: dict[str, list[dict]] = {"bare": [], "ours": []}
+        for _ in range(args.repeat):
+            runs["bare"].append(measure(bare_body, path, Path(tmp)))
+            runs["ours"].append(measure(ours_body, path, Path(tmp)))
+        bare, ours = (median([r["seconds"] for r in runs[k]]) for k in ("bare", "ours"))
+        peak = max(r["peak_mb"] for r in runs["ours"])
+        print(f"  bare fastexcel -> Arrow: {bare:.2f} s (median of {args.repeat})")
+        print(f"  crimeoutcomes parse (no cache) -> tidy table: {ours:.2f} s, peak {peak:.0f} MB")
+        each = ", ".join(f"{o['seconds'] / b['seconds']:.2f}" for b, o in zip(runs["bare"], runs["ours"]))
+        print(f"  ratio crimeoutcomes / bare fastexcel: {ours / bare:.2f}x (pairs: {each}; target at most 1.25x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-pandas", action="store_true", help="leave out pandas.read_excel (minutes)")
-    parser.add_argument("--kind", choices=("outcomes", "recorded_crime", "both"), default="both")
+    parser.add_argument("--kind", choices=("outcomes", "recorded_crime", "real", "all"), default="all")
+    parser.add_argument("--repeat", type=int, default=3, help="alternated runs on the real-shaped workbook")
     parser.add_argument("--pandas-timeout", type=float, default=1800, help="seconds before pandas is stopped")
     args = parser.parse_args()
-    if args.kind in ("outcomes", "both"):
+    if args.kind in ("real", "all"):
+        bench_real(args)
+    if args.kind in ("outcomes", "all"):
         bench("outcomes workbook (2024/25)", ".xlsx", GENERATE, FILL_CACHE, MEASURES, args)
-    if args.kind in ("recorded_crime", "both"):
+    if args.kind in ("recorded_crime", "all"):
         bench("recorded-crime ods (2012/13-2024/25)", ".ods", GENERATE_ODS, FILL_ODS_CACHE, ODS_MEASURES, args)
 
 

@@ -1,6 +1,7 @@
 """The Parquet cache: a hit never re-parses; half-written or damaged files are never read."""
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from crimeoutcomes import config as paths
@@ -81,3 +82,26 @@ def test_kind_is_told_from_sheet_names_without_parsing_cells(sample_files, tmp_p
     assert detect_kind(sample_files.recorded_crime) == "recorded_crime"
     assert detect_kind(sample_files.outcomes["2019/20"]) == "outcomes"
     assert detect_kind(ods) == "outcomes"
+
+
+def test_cold_years_are_parsed_by_workers_into_their_own_cache_files(sample_files, tmp_path, monkeypatch):
+    from crimeoutcomes.data import load
+
+    files = [sample_files.outcomes[y] for y in ("2022/23", "2024/25")]
+    parse, calls = _counting(parse_outcomes)
+    monkeypatch.setitem(load.PARSERS, OUTCOMES, parse)  # counts the parses made in this process
+    table = load.load_outcomes(files, cache_dir=tmp_path)
+    assert calls == []
+    assert all(store.cache_path(OUTCOMES, store.file_sha256(f), tmp_path).is_file() for f in files)
+    assert_frame_equal(table, pl.concat([parse_outcomes(f) for f in files]))
+
+
+def test_a_file_a_worker_cannot_parse_fails_with_its_own_message(sample_files, tmp_path):
+    from crimeoutcomes.data.load import load_outcomes
+    from crimeoutcomes.errors import InputFileError
+
+    page = tmp_path / "outcomes-2024-25.xlsx"
+    page.write_text("<!doctype html><html>Service unavailable</html>")
+    with pytest.raises(InputFileError, match="is an HTML page"):
+        load_outcomes([sample_files.outcomes["2022/23"], page], cache_dir=tmp_path / "cache")
+    assert len(list((tmp_path / "cache").glob(f"{OUTCOMES}-*.parquet"))) == 1  # the good year's

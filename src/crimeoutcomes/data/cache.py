@@ -13,15 +13,22 @@ import polars as pl
 
 from crimeoutcomes import config
 from crimeoutcomes.atomic import write_atomically
-from crimeoutcomes.data.digests import file_sha256
+from crimeoutcomes.data.digests import file_sha256, sha256_of
 from crimeoutcomes.data.digests import sha256 as remembered_sha256
 from crimeoutcomes.data.schema import SCHEMA_VERSION
 
-__all__ = ["cache_path", "cached_parse", "file_sha256", "write_csv_atomic", "write_parquet_atomic"]
+__all__ = ["cache_path", "cached_parse", "uncached", "file_sha256", "write_csv_atomic", "write_parquet_atomic"]
 
 
 def cache_path(kind: str, sha256: str, cache_dir: Path | None = None) -> Path:
     return (cache_dir or config.cache_dir()) / f"{kind}-{sha256}-v{SCHEMA_VERSION}.parquet"
+
+
+def uncached(sources: list[Path], kind: str, cache_dir: Path | None = None) -> list[Path]:
+    """The files among ``sources`` with no cache file yet (each hashed once, and remembered)."""
+    files = [Path(s) for s in sources if Path(s).is_file()]
+    digests = sha256_of(files, cache_dir)
+    return [f for f in files if not cache_path(kind, digests[f], cache_dir).is_file()]
 
 
 def write_parquet_atomic(frame: pl.DataFrame, target: Path) -> Path:

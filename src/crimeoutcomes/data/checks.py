@@ -6,6 +6,7 @@ and value, and says how to fix it, because a silent mistake here would move publ
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Sequence
 
 import polars as pl
@@ -80,8 +81,24 @@ def force_fix() -> str:
     return f"if it is a new spelling of a force, add it to {REFERENCE_DIR / 'force_aliases.csv'}"
 
 
-def one_row_each(table: LocatedTable, frame: pl.DataFrame, key: Sequence[str]) -> None:
-    """No two rows with the same key: a repeated row would be counted twice."""
+def _packed(key_ids: pl.DataFrame) -> pl.Series:
+    """The key's whole numbers packed into one (a struct of them hashes far slower)."""
+    sizes = [int(key_ids[c].max() or 0) + 2 for c in key_ids.columns]
+    if math.prod(sizes) >= 2**63:
+        return key_ids.select(pl.struct(pl.all())).to_series()
+    packed = pl.lit(0, dtype=pl.UInt64)
+    for column, size in zip(key_ids.columns, sizes):
+        packed = packed * size + pl.col(column).cast(pl.UInt64).fill_null(size - 1)
+    return key_ids.select(packed).to_series()
+
+
+def one_row_each(
+    table: LocatedTable, frame: pl.DataFrame, key: Sequence[str], key_ids: pl.DataFrame | None = None
+) -> None:
+    """No two rows with the same key: a repeated row would be counted twice. ``key_ids``, whole
+    numbers standing for the key's values (equal where they are equal), make the check cheap."""
+    if key_ids is not None and not _packed(key_ids).is_duplicated().any():
+        return
     repeated = frame.select(pl.struct(list(key)).is_duplicated()).to_series()
     index = _first(repeated)
     if index is None:

@@ -8,6 +8,8 @@ published markers (``N/A - data not provided`` ...) become NA with the marker ke
 
 from __future__ import annotations
 
+import functools
+import operator
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +19,7 @@ import polars as pl
 
 from crimeoutcomes.data import checks
 from crimeoutcomes.data.codes import canonical_force_names
+from crimeoutcomes.data.distinct import DistinctCells
 from crimeoutcomes.data.schema import (
     OUTCOMES,
     OUTCOMES_COLUMNS,
@@ -181,35 +184,49 @@ def classify_counts(raw: pl.Series) -> pl.DataFrame:
     )
 
 
-def _parse_counts(table: LocatedTable, field: str) -> tuple[pl.Series, pl.Series]:
-    """A count column -> (Int64 counts with NA for markers and blanks, the marker text or null)."""
-    raw = table.data.select(clean_text(table.columns[field]).alias("raw"))["raw"]
+def _parse_counts(table: LocatedTable, cells: DistinctCells, field: str) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """A count column -> (Int64 counts with NA for markers and blanks, the marker text or null,
+    whether the marker says the code expired), each worked out once per distinct cell."""
+    values, index = cells.encoded(table.columns[field])
+    raw = values.to_frame().select(clean_text(values.name).alias("raw"))["raw"]
     frame = classify_counts(raw)
-    _fail_on_first(table, frame["bad"], field, "not a whole number or a published marker", raw)
-    counts = frame["number"].cast(pl.Int64)
-    notes = frame.select(pl.when(pl.col("marker")).then(pl.col("raw"))).to_series()
-    return counts, notes
+    bad = frame["bad"].gather(index)
+    if bad.any():
+        _fail_on_first(table, bad, field, "not a whole number or a published marker", raw.gather(index))
+    marked = frame.select(
+        counts=pl.col("number").cast(pl.Int64),
+        notes=pl.when(pl.col("marker")).then(pl.col("raw")),
+        expired=(pl.col("marker") & pl.col("raw").str.to_lowercase().str.contains("expired")).fill_null(False),
+    )
+    return tuple(marked[name].gather(index) for name in ("counts", "notes", "expired"))
 
 
-def _parse_quarter(table: LocatedTable) -> pl.Series:
-    raw = table.data.select(clean_text(table.columns["quarter"]).alias("q"))["q"]
-    quarter = raw.str.extract(r"(?i)^(?:q(?:uarter|tr)?\s*)?([1-4])(?:\.0+)?$", 1).cast(pl.Int8)
-    _fail_on_first(table, quarter.is_null(), "quarter", "not a quarter 1-4", raw)
+def _parse_quarter(table: LocatedTable, cells: DistinctCells) -> pl.Series:
+    column = table.columns["quarter"]
+    quarter = cells.evaluate(
+        clean_text(column).str.extract(r"(?i)^(?:q(?:uarter|tr)?\s*)?([1-4])(?:\.0+)?$", 1).cast(pl.Int8)
+    )
+    if quarter.null_count():
+        _fail_on_first(table, quarter.is_null(), "quarter", "not a quarter 1-4", cells.evaluate(clean_text(column)))
     return quarter
 
 
-def _parse_financial_year(table: LocatedTable, fallback: str | None = None) -> pl.Series:
+def _parse_financial_year(table: LocatedTable, cells: DistinctCells, fallback: str | None = None) -> pl.Series:
     if "financial_year" not in table.columns:
         return pl.Series([fallback] * table.data.height, dtype=pl.String)
-    raw = table.data.select(clean_text(table.columns["financial_year"]).alias("fy"))["fy"]
-    spellings = {}
-    for value in raw.unique().to_list():
+    values, index = cells.encoded(table.columns["financial_year"])
+    raw = values.to_frame().select(clean_text(values.name)).to_series()
+    spellings = []
+    for value in raw.to_list():
         try:
-            spellings[value] = normalise_financial_year(value) if value is not None else fallback
+            spellings.append(normalise_financial_year(value) if value is not None else fallback)
         except ValueError:
-            spellings[value] = None
-    year = raw.replace_strict(spellings, return_dtype=pl.String) if spellings else raw
-    _fail_on_first(table, year.is_null(), "financial_year", "not a financial year such as 2024/25", raw)
+            spellings.append(None)
+    year = pl.Series(spellings, dtype=pl.String).gather(index)
+    if year.null_count():
+        _fail_on_first(
+            table, year.is_null(), "financial_year", "not a financial year such as 2024/25", raw.gather(index)
+        )
     return year
 
 
@@ -228,11 +245,14 @@ def _optional_text(table: LocatedTable, field: str) -> pl.Expr:
     return clean_text(table.columns[field]) if field in table.columns else pl.lit(None, dtype=pl.String)
 
 
-def _drop_blank_rows(table: LocatedTable, fields: tuple[str, ...]) -> LocatedTable:
+def _drop_blank_rows(table: LocatedTable, fields: tuple[str, ...]) -> tuple[LocatedTable, DistinctCells]:
     """Rows with nothing in any of ``fields`` (blank lines, footnotes under the table) are not data."""
+    cells = DistinctCells(table.data)
     present = [table.columns[f] for f in fields if f in table.columns]
-    table.data = table.data.filter(pl.any_horizontal([clean_text(c).is_not_null() for c in present]))
-    return table
+    filled = [cells.evaluate(clean_text(c).is_not_null()) for c in present]
+    cells = cells.filter(functools.reduce(operator.or_, filled))
+    table.data = cells.data
+    return table, cells
 
 
 def is_skipped_sheet(name: str) -> bool:
@@ -310,34 +330,37 @@ def _tidy_outcomes(workbook: Workbook, table: LocatedTable) -> pl.DataFrame:
     _require(workbook, table, required, "outcomes")
     if annual:
         _require(workbook, table, ("offence_group",), "outcomes")
-    table = _drop_blank_rows(table, ("force", "outcome_type", *counts))
+    table, cells = _drop_blank_rows(table, ("force", "outcome_type", *counts))
 
-    recorded, recorded_note = _parse_counts(table, "recorded") if "recorded" in table.columns else (None, None)
-    closed, closed_note = _parse_counts(table, "closed") if "closed" in table.columns else (None, None)
     height = table.data.height
-    empty_int = pl.Series([None] * height, dtype=pl.Int64)
-    empty_str = pl.Series([None] * height, dtype=pl.String)
-    recorded_note = recorded_note if recorded_note is not None else empty_str
-    closed_note = closed_note if closed_note is not None else empty_str
+    no_counts = (pl.Series([None] * height, dtype=pl.Int64), pl.Series([None] * height, dtype=pl.String), None)
+    recorded, recorded_note, recorded_expired = (
+        _parse_counts(table, cells, "recorded") if "recorded" in table.columns else no_counts
+    )
+    closed, closed_note, closed_expired = (
+        _parse_counts(table, cells, "closed") if "closed" in table.columns else no_counts
+    )
+    expired = [e for e in (recorded_expired, closed_expired) if e is not None]
+    if "offence_code_expired" in table.columns:
+        expired.append(cells.evaluate(flag_means_expired(clean_text(table.columns["offence_code_expired"]))))
 
-    data = table.data
-    frame = data.select(
-        force=key_text(table.columns["force"]),
+    frame = cells.select(
+        force=_canonical_force(key_text(table.columns["force"])),
         offence_code=code_text(table.columns["offence_code"]) if not annual else pl.lit(None, pl.String),
         offence_description=_optional_text(table, "offence_description"),
         offence_group=_optional_text(table, "offence_group"),
         offence_subgroup=_optional_text(table, "offence_subgroup"),
-        expired_flag=_optional_text(table, "offence_code_expired"),
         outcome_type=code_text(table.columns["outcome_type"]),
         outcome_description=_optional_text(table, "outcome_description"),
         outcome_group=_optional_text(table, "outcome_group"),
     ).with_columns(
-        financial_year=_parse_financial_year(table),
-        quarter=_parse_quarter(table) if not annual else pl.lit(None, dtype=pl.Int8),
-        recorded=recorded if recorded is not None else empty_int,
-        closed=closed if closed is not None else empty_int,
+        financial_year=_parse_financial_year(table, cells),
+        quarter=_parse_quarter(table, cells) if not annual else pl.lit(None, dtype=pl.Int8),
+        recorded=recorded,
+        closed=closed,
         recorded_note=recorded_note,
         closed_note=closed_note,
+        offence_code_expired=functools.reduce(operator.or_, expired) if expired else pl.lit(False),
     )
     _fail_on_first(table, frame["force"].is_null(), "force", "force name is blank", frame["force"])
     _fail_on_first(
@@ -348,15 +371,7 @@ def _tidy_outcomes(workbook: Workbook, table: LocatedTable) -> pl.DataFrame:
             table, frame["offence_code"].is_null(), "offence_code", "offence code is blank", frame["offence_code"]
         )
 
-    expired_marker = (
-        pl.concat_str([pl.col("recorded_note"), pl.col("closed_note")], ignore_nulls=True)
-        .str.to_lowercase()
-        .str.contains("expired")
-        .fill_null(False)
-    )
     frame = frame.with_columns(
-        force=_canonical_force(pl.col("force")),
-        offence_code_expired=flag_means_expired(pl.col("expired_flag")) | expired_marker,
         note=pl.when(
             pl.col("recorded_note").is_not_null()
             & pl.col("closed_note").is_not_null()
@@ -370,7 +385,12 @@ def _tidy_outcomes(workbook: Workbook, table: LocatedTable) -> pl.DataFrame:
     if not annual:  # the 2006-2014 archive has its own forces and text outcome labels
         checks.known_forces(table, frame["force"])
         checks.known_outcome_types(table, frame["outcome_type"])
-        checks.one_row_each(table, frame, OUTCOMES_KEY)
+        key_ids = frame.select(pl.col("financial_year").rank("dense"), "quarter").with_columns(
+            force=cells.ids(_canonical_force(key_text(table.columns["force"]))),
+            offence_code=cells.ids(code_text(table.columns["offence_code"])),
+            outcome_type=cells.ids(code_text(table.columns["outcome_type"])),
+        )
+        checks.one_row_each(table, frame, OUTCOMES_KEY, key_ids)
     return frame.select([pl.col(c).cast(t) for c, t in OUTCOMES_COLUMNS.items()])
 
 
@@ -409,21 +429,25 @@ def _tidy_recorded_crime(workbook: Workbook, table: LocatedTable) -> pl.DataFram
     if sheet_year is None:
         required = ("financial_year",) + required
     _require(workbook, table, required, "recorded-crime")
-    table = _drop_blank_rows(table, ("force", "offence_code", "offences"))
-    offences, _ = _parse_counts(table, "offences")
-    frame = table.data.select(
+    table, cells = _drop_blank_rows(table, ("force", "offence_code", "offences"))
+    offences, _, _ = _parse_counts(table, cells, "offences")
+    frame = cells.select(
         force=_canonical_force(key_text(table.columns["force"])),
         offence_code=code_text(table.columns["offence_code"]),
         offence_description=_optional_text(table, "offence_description"),
         offence_group=_optional_text(table, "offence_group"),
         offence_subgroup=_optional_text(table, "offence_subgroup"),
     ).with_columns(
-        financial_year=_parse_financial_year(table, fallback=sheet_year),
-        quarter=_parse_quarter(table),
+        financial_year=_parse_financial_year(table, cells, fallback=sheet_year),
+        quarter=_parse_quarter(table, cells),
         offences=offences,
     )
     _fail_on_first(table, frame["force"].is_null(), "force", "force name is blank", frame["force"])
-    checks.one_row_each(table, frame, RECORDED_CRIME_KEY)
+    key_ids = frame.select(pl.col("financial_year").rank("dense"), "quarter").with_columns(
+        force=cells.ids(_canonical_force(key_text(table.columns["force"]))),
+        offence_code=cells.ids(code_text(table.columns["offence_code"])),
+    )
+    checks.one_row_each(table, frame, RECORDED_CRIME_KEY, key_ids)
     return frame.select([pl.col(c).cast(t) for c, t in RECORDED_CRIME_COLUMNS.items()])
 
 
