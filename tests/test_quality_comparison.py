@@ -1,9 +1,12 @@
-"""Gap detection on the sample's known collapses, and the force comparison on a hand-made table."""
+"""Gap detection on the sample's known collapses and on hand-worked tables, and the force comparison on
+a hand-made table."""
 
 import polars as pl
 import pytest
 from helpers import outcomes_table
 
+from crimeoutcomes.config import COLLAPSE_THRESHOLD
+from crimeoutcomes.data.codes import forces
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.stats import comparison, quality
 from crimeoutcomes.synthetic import sample
@@ -87,3 +90,93 @@ def test_pooled_years():
     assert comparison.pooled_years(available, "2022/23", 5) == ["2021/22", "2022/23"]
     with pytest.raises(CrimeOutcomesError, match="pool_years"):
         comparison.pooled_years(available, "2024/25", 0)
+
+
+# --- the collapse rule, worked by hand ----------------------------------------------------------------
+
+EARLIER = "2023/24"
+NOT_PROVIDED = "N/A - data not provided"
+ASSIGNED = {"Kent": [100, 100, 10, 100], "Essex": [100, 100, 100, 100]}  # closed basis; recorded is 10x
+
+
+def _assigned_rows(assigned=ASSIGNED):
+    rows = []
+    for force, counts in assigned.items():
+        for q, n in enumerate(counts, start=1):
+            rows.append((Y, q, force, "20A", S, False, "8", 10 * n, n, None))
+            rows.append((Y, q, force, "20A", S, False, "0", 5000, 5000, None))  # not yet assigned: left out
+    return rows
+
+
+def _crime(offences: dict):
+    return pl.DataFrame(
+        {
+            "financial_year": [Y] * 8 + [EARLIER],
+            "quarter": [1, 2, 3, 4] * 2 + [3],
+            "force": ["Kent"] * 4 + ["Essex"] * 4 + ["Kent"],
+            "offence_group": [S] * 9,
+            "offences": [*offences["Kent"], *offences["Essex"], 1],  # a year not read: ignored
+        },
+        schema_overrides={"quarter": pl.Int8},
+    )
+
+
+def test_collapse_against_the_national_rate_per_recorded_crime():
+    crime = _crime({"Kent": [1000, 1000, 1000, 1000], "Essex": [1000, 1000, 1000, 0]})
+    found = quality.collapsed_quarters(outcomes_table(_assigned_rows()), "closed", crime)
+    # Kent Q3: 10 / 1,000 against the nation's (10 + 100) / 2,000 = 0.055: 18.2%, below 25%.
+    # Essex Q4 has no recorded crime, so it is not scored; Kent Q4 is then the nation: 100%.
+    assert found.rows() == [
+        (Y, 3, "Kent", "outcomes collapsed: 10 assigned outcomes for 1,000 recorded crimes, 18.2% of the national rate")
+    ]
+    recorded = quality.collapsed_quarters(outcomes_table(_assigned_rows()), "recorded", crime)
+    assert recorded["reason"].to_list() == [
+        "outcomes collapsed: 100 assigned outcomes for 1,000 recorded crimes, 18.2% of the national rate"
+    ]
+
+
+def test_collapse_against_the_forces_own_best_quarter_without_recorded_crime():
+    found = quality.collapsed_quarters(outcomes_table(_assigned_rows()), "closed")
+    # Kent's share of the quarter: 0.5, 0.5, 10 / 110, 0.5: its Q3 at (10 / 110) / 0.5 = 18.2% of its best.
+    assert found.rows() == [
+        (Y, 3, "Kent", "outcomes collapsed: 10 assigned outcomes, 18.2% of the force's best quarter")
+    ]
+
+
+@pytest.mark.parametrize("with_crime", [True, False])
+@pytest.mark.parametrize("kent_q3", [14, 15, 60])
+def test_collapse_threshold_from_the_assumptions(with_crime, kent_q3):
+    # Kent's quarter 3 at k outcomes, every other quarter 100 for both forces and 1,000 crimes each:
+    # its level is (k / 1000) / ((k + 100) / 2000) against the nation, and k / (k + 100) / 0.5 against
+    # its best quarter: 2k / (k + 100) both ways (14: 0.246, 15: 0.261).
+    assigned = {"Kent": [100, 100, kent_q3, 100], "Essex": [100] * 4}
+    crime = _crime({"Kent": [1000] * 4, "Essex": [1000] * 4}) if with_crime else None
+    found = quality.collapsed_quarters(outcomes_table(_assigned_rows(assigned)), "closed", crime)
+    level = 2 * kent_q3 / (kent_q3 + 100)
+    assert found.select("quarter", "force").rows() == ([(3, "Kent")] if level < COLLAPSE_THRESHOLD else [])
+    if found.height:
+        assert f", {round(level * 100, 1)}% of the " in found["reason"][0]
+
+
+def test_unusable_quarters_give_the_reason_once_missing_before_collapsed():
+    rows = [r for r in _assigned_rows() if not (r[2] == "Essex" and r[1] == 2)]
+    rows.append((Y, 2, "Essex", "20A", S, False, "8", None, None, NOT_PROVIDED))
+    rows = [r for r in rows if not (r[2] == "Essex" and r[1] == 4)]
+    rows.append((Y, 4, "Essex", "20A", S, False, "8", None, None, None))  # NA without a marker
+    unusable = quality.unusable_quarters(outcomes_table(rows), "closed").filter(
+        pl.col("force").is_in(["Kent", "Essex"])
+    )
+    # Essex's missing quarters count 0, so Kent is all of quarters 2 and 4 (its best: share 1) and
+    # its quarter 3 is (10 / 110) / 1 = 9.1% of that; Essex's zero quarters are named as missing only.
+    assert unusable.rows() == [
+        (Y, 2, "Essex", f"data missing: {NOT_PROVIDED}"),
+        (Y, 3, "Kent", "outcomes collapsed: 10 assigned outcomes, 9.1% of the force's best quarter"),
+        (Y, 4, "Essex", "data missing: no marker"),
+    ]
+    everyone = quality.unusable_quarters(outcomes_table(rows), "closed")
+    assert everyone.height == 3 + 4 * (len(forces()) - 2)
+    assert (
+        everyone.filter(pl.col("force") == "Dorset")["reason"].to_list()
+        == ["data missing: no rows for this force and quarter"] * 4
+    )
+    assert everyone.rows() == sorted(everyone.rows())
