@@ -1,6 +1,10 @@
 """Gap detection on the sample's known collapses and on hand-worked tables, and the force comparison on
 a hand-made table."""
 
+import math
+
+import numpy as np
+import pandas as pd
 import polars as pl
 import pytest
 from helpers import outcomes_table
@@ -8,7 +12,7 @@ from helpers import outcomes_table
 from crimeoutcomes.config import COLLAPSE_THRESHOLD
 from crimeoutcomes.data.codes import forces
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.stats import comparison, quality
+from crimeoutcomes.stats import comparison, funnel_curves, quality
 from crimeoutcomes.synthetic import sample
 
 YEARS = ["2019/20", "2022/23"]
@@ -180,3 +184,103 @@ def test_unusable_quarters_give_the_reason_once_missing_before_collapsed():
         == ["data missing: no rows for this force and quarter"] * 4
     )
     assert everyone.rows() == sorted(everyone.rows())
+
+
+# --- what the notebooks read from a comparison: flags, dispersion, rank intervals, limit lines --------
+
+
+def _funnel_frame(value: str):
+    """Five forces as ``ForceComparison.funnel`` (value 'share') or ``.mix`` (value 'ratio') names them."""
+    return pd.DataFrame(
+        {
+            "force": ["A", "B", "C", "D", "E"],
+            value: [0.30, 0.10, 0.12, 0.11, 0.01],
+            "target": [0.12] * 5,
+            "outside_95": ["high", "", "", "", "low"],
+            "outside_99_8": ["high", "", "", "", "low"],
+            "outside_adjusted_99_8": ["", np.nan, "", "", "low"],
+            "p_high": [1e-6, 0.7, 0.5, 0.6, 1.0],
+            "p_low": [1.0, 0.4, 0.6, 0.5, 1e-4],
+            "p_two_sided": [2e-6, 0.8, 1.0, 1.0, 2e-4],
+            "p_holm": [1e-5, 1.0, 1.0, 1.0, 8e-4],
+            "rank": [1, 4, 2, 3, 5],
+            "rank_low": [1, 2, 1, 2, 4],
+            "rank_high": [2, 5, 4, 4, 5],
+            "units": [5] * 5,
+            "phi": [3.5] * 5,
+            "tau2": [0.02] * 5,
+            "dispersion_p": [0.001] * 5,
+            "over_dispersed": [True] * 5,
+            "expected_flags_95": [0.21] * 5,
+            "expected_flags_99_8": [0.004] * 5,
+        }
+    )
+
+
+def test_outside_and_flags_name_the_forces_flagged_most_extreme_first():
+    frame = _funnel_frame("share")
+    assert comparison.ForceComparison.outside(frame) == ["A", "E"]
+    assert comparison.ForceComparison.outside(frame, adjusted=True) == ["E"]  # NA is no flag
+    assert comparison.ForceComparison.outside(frame.assign(outside_95=["", "", "high", "", ""]), level="95") == ["C"]
+    for value in ("share", "ratio"):
+        flags = comparison.flags(_funnel_frame(value))
+        assert flags["force"].tolist() == ["A", "E"]  # p two-sided 2e-6 before 2e-4
+        assert flags[value].tolist() == [0.30, 0.01] and "dataset" not in flags.columns
+        assert flags["p_holm"].tolist() == [1e-5, 8e-4] and flags["outside_adjusted_99_8"].tolist() == ["", "low"]
+
+
+def test_dispersion_and_the_national_share_are_read_from_the_funnel():
+    frame = _funnel_frame("share")
+    assert comparison.ForceComparison.dispersion(frame) == {
+        "units": 5,
+        "phi": 3.5,
+        "tau2": 0.02,
+        "p_value": 0.001,
+        "over_dispersed": True,
+        "expected_flags_95": 0.21,
+        "expected_flags_99_8": 0.004,
+    }
+    empty = comparison.ForceComparison.dispersion(frame.iloc[:0])
+    assert empty["units"] == 0 and empty["over_dispersed"] is False
+    assert all(empty[k] is None for k in ("phi", "tau2", "p_value", "expected_flags_95", "expected_flags_99_8"))
+    result = comparison.ForceComparison(years=[Y], table=frame, left_out=frame, funnel=frame, mix=frame)
+    assert result.national_share == 0.12
+    assert math.isnan(comparison.ForceComparison([Y], frame, frame, frame.iloc[:0], frame).national_share)
+
+
+def test_told_apart_counts_rank_intervals_clear_of_the_middle():
+    # five forces: middle rank 3; A's interval 1-2 lies above it, E's 4-5 below, the rest include it
+    assert comparison.told_apart(_funnel_frame("share")) == {
+        "forces": 5,
+        "middle_rank": 3.0,
+        "told_apart": 2,
+        "above_middle": ["A"],
+        "below_middle": ["E"],
+    }
+    two_above = _funnel_frame("share").assign(rank_high=[2, 5, 2, 4, 5])
+    assert comparison.told_apart(two_above)["above_middle"] == ["A", "C"]  # by rank
+    assert comparison.told_apart(_funnel_frame("share").iloc[:0]) == {
+        "forces": 0,
+        "middle_rank": None,
+        "told_apart": 0,
+        "above_middle": [],
+        "below_middle": [],
+    }
+
+
+def test_limit_curves_of_a_force_funnel_are_the_stats_curves_named_for_forces():
+    result = comparison.compare_forces(outcomes_table(ROWS), "recorded", [Y])
+    for frame, size, names in (
+        (result.funnel, "assigned_outcomes", {"community_resolutions": "events", "assigned_outcomes": "n"}),
+        (result.mix, "expected_community_resolutions", {"community_resolutions": "observed"}),
+    ):
+        curves = comparison.limit_curves(frame)
+        assert "dataset" not in curves.columns and size in curves.columns
+        value = "share" if "share" in frame.columns else "ratio"
+        direct = funnel_curves(
+            frame.rename(columns={"force": "unit", value: "value", **names})
+            .rename(columns={"expected_community_resolutions": "expected"})
+            .assign(dataset="forces")
+        )
+        np.testing.assert_array_equal(curves.to_numpy(float), direct.drop(columns="dataset").to_numpy(float))
+        assert curves[size].min() < frame[size].min() and curves[size].max() > frame[size].max()
