@@ -92,6 +92,7 @@ def test_pooled_years():
     available = ["2021/22", "2022/23", "2023/24", "2024/25"]
     assert comparison.pooled_years(available, "2023/24", 2) == ["2022/23", "2023/24"]
     assert comparison.pooled_years(available, "2022/23", 5) == ["2021/22", "2022/23"]
+    assert comparison.pooled_years(available, "2023/24", 1) == ["2023/24"]  # one year: no pooling
     with pytest.raises(CrimeOutcomesError, match="pool_years"):
         comparison.pooled_years(available, "2024/25", 0)
 

@@ -52,7 +52,7 @@ def _hand_table() -> pl.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def hand(tmp_path_factory):
+def hand_result(tmp_path_factory):
     rows = [
         "exact,1,2023/24,r,national,England and Wales,group:Sexual offences,count,16,exact,,p,u",
         "window,2,2023/24 | 2024/25,r,national,England and Wales,group:Sexual offences,count,26,exact,,p,u",
@@ -71,8 +71,12 @@ def hand(tmp_path_factory):
         "pair,10,2023/24,r,region,A;B,codes:19E,count,15,exact,,p,u",
     ]
     published = _published(tmp_path_factory.mktemp("hand"), rows)
-    result = reconcile.reconcile(_hand_table(), None, {"2023/24": "r1", "2024/25": "r2"}, published)
-    return result.figures.set_index("id"), result.candidates
+    return reconcile.reconcile(_hand_table(), None, {"2023/24": "r1", "2024/25": "r2"}, published)
+
+
+@pytest.fixture(scope="module")
+def hand(hand_result):
+    return hand_result.figures.set_index("id"), hand_result.candidates
 
 
 def test_exact_match_on_one_basis(hand):
@@ -150,6 +154,69 @@ def test_synthetic_data_gives_no_reasons(tmp_path):
     figures = reconcile.reconcile(_hand_table(), None, {}, published, synthetic=True).figures
     assert figures.loc[0, "status"] == "synthetic" and figures.loc[0, "reasons"] == "synthetic"
     assert figures.loc[0, "ours_recorded"] == 26  # the machinery still runs
+
+
+def test_records_carry_every_candidate_tried_with_missing_as_none(hand_result):
+    records = {r["id"]: r for r in hand_result.records()}
+    window = records["window"]
+    # 2 windows x 1 grouping x 2 bases, the figure's id not repeated inside
+    assert len(window["tried"]) == 4 and all("id" not in c for c in window["tried"])
+    by_key = {(c["window"], c["basis"]): c for c in window["tried"]}
+    assert by_key[("2024/25", "recorded")]["ours"] == 26 and by_key[("2024/25", "recorded")]["fits"]
+    assert by_key[("2024/25", "closed")]["ours"] is None and by_key[("2024/25", "closed")]["difference"] is None
+    assert "the closed basis is not in the files read" in by_key[("2024/25", "closed")]["why_not"]
+    assert records["absent"]["ours_recorded"] is None and records["absent"]["best_ours"] is None
+    assert records["exact"]["ours_closed"] == 16 and records["exact"]["difference"] == 0
+    assert [r["id"] for r in hand_result.records()] == hand_result.figures["id"].tolist()
+
+
+@pytest.mark.parametrize(
+    "value,unit,shown",
+    [
+        (899, "count", "899"),
+        (1234.0, "count", "1,234"),
+        (1234.4, "count", "1,234"),  # counts are whole
+        (1234.4, "assigned", "1,234"),
+        (17.25, "per_week", "17.2"),
+        (17.0, "annual_mean", "17"),
+        (2.94, "pct_assigned", "2.9%"),
+        (3.0, "pct_solved", "3.0%"),
+        (None, "count", "n/a"),
+        (float("nan"), "pct_assigned", "n/a"),
+    ],
+)
+def test_values_are_written_in_their_unit(value, unit, shown):
+    assert reconcile.format_value(value, unit) == shown
+
+
+def test_the_notebook_entry_point_names_missing_force_data_on_the_bases_held(tmp_path):
+    from types import SimpleNamespace
+
+    from helpers import outcomes_table
+
+    rows = [  # Kent all year on the recorded basis; Essex's quarter 2 not provided; no closed counts
+        *[("2024/25", q, "Kent", "19E", "Sexual offences", False, "8", 5, None, None) for q in (1, 2, 3, 4)],
+        *[("2024/25", q, "Essex", "19E", "Sexual offences", False, "8", 100, None, None) for q in (1, 3, 4)],
+        ("2024/25", 2, "Essex", "19E", "Sexual offences", False, "8", None, None, "N/A - data not provided"),
+    ]
+    analysis = SimpleNamespace(
+        rows=outcomes_table(rows), recorded_crime=None, releases=lambda: {"2024/25": "r9"}, synthetic=False
+    )
+    published = _published(
+        tmp_path,
+        [
+            "kent,1,2024/25,r,force,Kent,codes:19E,count,20,exact,,p,u",
+            "essex,2,2024/25,r,force,Essex,codes:19E,count,310,exact,,p,u",
+        ],
+    )
+    figures = reconcile.reconciliation(analysis, published).figures.set_index("id")
+    assert figures.loc["kent", "status"] == "reproduced" and figures.loc["kent", "ours_recorded"] == 20
+    assert pd.isna(figures.loc["kent", "ours_closed"])
+    essex = figures.loc["essex"]
+    assert essex["status"] == "differs" and essex["ours_recorded"] == 300
+    assert "coverage: data missing or collapsed for Essex in 2024/25" in essex["reasons"]
+    assert "(10, 3.2% from the recorded basis of release r9," in essex["reasons"]
+    assert "the closed basis, which the files read do not hold" in essex["reasons"]
 
 
 # --- the sample: grouping arithmetic and the window search against independent sums ----------------
