@@ -176,3 +176,7 @@ def test_a_table_scrolls_in_a_named_focusable_region():
         '<div class="table-scroll" role="region" tabindex="0" aria-label="table a&amp;b, scrolls sideways">'
         "<table></table></div>"
     )
+
+
+def test_an_undeclared_true_false_column_is_text_not_a_number():
+    assert '<td class="text">True</td>' in render_table(pd.DataFrame({"undeclared_yes_no": [True]}), "b2")

@@ -276,3 +276,18 @@ def test_exact_interval_at_another_confidence_and_shares_of_nothing_are_na():
     assert shares["r_low"][0] == pytest.approx(beta.ppf(0.025, 3, 2)) and shares["r_high"][0] == pytest.approx(
         beta.ppf(0.975, 4, 1)
     )
+
+
+def test_each_years_gaps_are_counted_in_that_year_and_forces_come_sorted():
+    kent_gaps = {"Kent": [1, None, None, 1], "Essex": [1, 1, 1, 1]}  # Kent's quarters 2 and 3 not provided
+    earlier = _rows(kent_gaps, kent_gaps, EARLIER)
+    both = m.national_totals(table(earlier + QROWS), "closed")
+    assert both["financial_year"].to_list() == [EARLIER, Y]
+    assert both["force_quarters_missing"].to_list() == [4 * OTHERS + 2, 4 * OTHERS + 1]
+    assert both.schema["force_quarters_missing"] == pl.Int64
+    assert m.national_totals(table(QROWS), "closed", by=()).schema["force_quarters_missing"] == pl.Int64
+    names = ["Kent", "Essex", "Dorset", "Surrey", "Suffolk", "Norfolk", "Gwent", "Cumbria"]
+    rows = [(Y, 1, f, "20A", S, False, "8", i + 1, i + 1, None) for i, f in enumerate(names)]
+    found = m.forces_with_community_resolutions(table(rows), "closed", ["20A"])
+    assert found["force"].to_list() == sorted(names)
+    assert found["community_resolutions"].to_list() == [names.index(f) + 1 for f in sorted(names)]
