@@ -40,6 +40,10 @@ def test_year_on_year_and_first_to_last_with_exact_intervals():
     # The share 150/30,000 against 100/25,000: 0.005 / 0.004 = 1.25, its interval around it.
     assert changes["share_ratio"].iloc[0] == pytest.approx(1.25)
     assert changes["share_ratio_low"].iloc[0] < 1.25 < changes["share_ratio_high"].iloc[0]
+    low, high = changes["share_ratio_low"].iloc[0], changes["share_ratio_high"].iloc[0]
+    assert changes["share_change"].iloc[0] == (
+        f"no change detectable (up 25%, 95% CI down {(1 - low) * 100:.0f}% to up {(high - 1) * 100:.0f}%)"
+    )
 
 
 def test_years_apart_are_not_year_on_year_and_incomplete_years_are_not_compared():
@@ -116,7 +120,9 @@ def test_count_trend_uses_only_complete_years():
     # 100, 200, _, 800: doubling a year exactly on the years kept
     assert fit["percent_per_year"] == pytest.approx(100.0, rel=1e-6)
     assert fit["percent_low"] < 100 < fit["percent_high"] and fit["model"]
-    assert fit["change"].startswith("up 100% a year")
+    assert fit["change"] == (
+        f"up 100% a year (95% CI {fit['percent_low']:.0f}% to {fit['percent_high']:.0f}%)"
+    )  # the interval excludes no change
     few = yearly_change.count_trend(frame.assign(force_quarters_missing=[0, 1, 1, 0, 0]))
     assert few["years"] == ["2020/21", "2023/24"] and few["percent_per_year"] is None
     assert few["percent_low"] is None and few["percent_high"] is None
@@ -152,3 +158,15 @@ def test_force_change_table_gives_each_forces_change_into_the_year():
     assert list(middle.columns) == ["force", "previous_year_count", "year_count", "change_on_the_year"]
     assert middle.set_index("force").loc["Kent", "change_on_the_year"].startswith("no change detectable (up 100%")
     assert list(yearly_change.force_change_table(changes, "2022/23").columns) == ["force"]
+
+
+def test_force_changes_list_only_the_forces_in_the_data():
+    by_force = pd.DataFrame(
+        {
+            "force": pd.Categorical(["Kent", "Kent"], categories=["Dorset", "Kent"]),
+            "financial_year": ["2023/24", "2024/25"],
+            "community_resolutions": [10, 20],
+        }
+    )
+    changes = yearly_change.force_changes(by_force)
+    assert changes["force"].tolist() == ["Kent"] and changes["ratio"].tolist() == pytest.approx([2.0])
