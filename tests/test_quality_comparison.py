@@ -2,12 +2,14 @@
 a hand-made table."""
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
 from helpers import outcomes_table
+from scipy.stats import beta, chi2
 
 from crimeoutcomes.config import COLLAPSE_THRESHOLD
 from crimeoutcomes.data.codes import forces
@@ -285,3 +287,79 @@ def test_limit_curves_of_a_force_funnel_are_the_stats_curves_named_for_forces():
         )
         np.testing.assert_array_equal(curves.to_numpy(float), direct.drop(columns="dataset").to_numpy(float))
         assert curves[size].min() < frame[size].min() and curves[size].max() > frame[size].max()
+
+
+def test_compare_forces_intervals_and_the_charges_share_by_hand():
+    crime = pl.DataFrame(
+        {
+            "financial_year": [Y] * 4,
+            "quarter": [1, 2, 1, 2],
+            "force": ["Kent", "Kent", "Essex", "Essex"],
+            "offence_group": [S] * 4,
+            "offences": [1500, 500, 0, 300],  # Essex's usable quarter 1: no offences recorded
+        },
+        schema_overrides={"quarter": pl.Int8},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a force with no offences recorded is no division by zero on the page
+        result = comparison.compare_forces(outcomes_table(ROWS), "recorded", [Y], crime)
+    table = result.table.set_index("force")
+    kent, essex = table.loc["Kent"], table.loc["Essex"]
+    # Garwood limits for Kent's 10 community resolutions, and per 1,000 of its 2,000 offences
+    low, high = chi2.ppf(0.025, 20) / 2, chi2.ppf(0.975, 22) / 2
+    assert (kent["cr_low"], kent["cr_high"]) == pytest.approx((low, high), rel=1e-10)
+    assert kent["rate_per_1000_recorded_low"] == pytest.approx(low / 2)
+    assert kent["rate_per_1000_recorded_high"] == pytest.approx(high / 2)
+    assert pd.isna(essex["rate_per_1000_recorded"]) and pd.isna(essex["rate_per_1000_recorded_high"])
+    # Essex: 2 community resolutions among 1 + 9 + 1 charges and out-of-court outcomes (type 15 is neither)
+    assert essex["charges_and_out_of_court"] == 11
+    assert essex["share_of_charges_and_out_of_court"] == pytest.approx(2 / 11)
+    assert essex["share_of_charges_and_out_of_court_low"] == pytest.approx(beta.ppf(0.025, 2, 10))
+    assert kent["share_of_charges_and_out_of_court"] == pytest.approx(10 / 205)
+    left_out = result.left_out
+    absent = "data missing: the file has no rows for this quarter, for any force"  # ROWS hold quarters 1 and 2
+    assert left_out[left_out["force"] == "Essex"].values.tolist() == [
+        [Y, 2, "Essex", "data missing: N/A - data not provided"],
+        [Y, 3, "Essex", absent],
+        [Y, 4, "Essex", absent],
+    ]
+
+
+def test_compare_forces_with_no_force_to_rank_gives_empty_funnels():
+    rows = [(Y, q, "Kent", "X", S, False, "8", 1, 1, None) for q in (1, 2, 3, 4)]  # 4 outcomes: fewer than 5
+    result = comparison.compare_forces(outcomes_table(rows), "recorded", [Y])
+    assert len(result.funnel) == 0 and list(result.funnel.columns) == [
+        "force",
+        "community_resolutions",
+        "assigned_outcomes",
+        "share",
+    ]
+    assert len(result.mix) == 0 and "expected_community_resolutions" in result.mix.columns
+    assert result.table.set_index("force").loc["Kent", "assigned_outcomes"] == 4
+
+
+def test_collapse_is_judged_against_the_same_years_quarter():
+    # Quarter 3: this year Kent has 10 outcomes and Essex 100 for 1,000 crimes each (nation 0.055, Kent at
+    # 18%: collapsed); the earlier year 1,000 each for 100,000 crimes (0.01 each: level 1). Against both
+    # years' crimes pooled, Kent would stand at 18 times the rate.
+    rows, crimes = [], []
+    for year, counts, offences in (
+        (EARLIER, {"Kent": 1000, "Essex": 1000}, 100_000),
+        (Y, {"Kent": 10, "Essex": 100}, 1000),
+    ):
+        for force, n in counts.items():
+            rows.append((year, 3, force, "20A", S, False, "8", n, n, None))
+            crimes.append(
+                {"financial_year": year, "quarter": 3, "force": force, "offence_group": S, "offences": offences}
+            )
+    crime = pl.DataFrame(crimes, schema_overrides={"quarter": pl.Int8})
+    found = quality.collapsed_quarters(outcomes_table(rows), "closed", crime)
+    assert found.select("financial_year", "quarter", "force").rows() == [(Y, 3, "Kent")]
+
+
+def test_unusable_quarters_use_the_recorded_crime_when_given():
+    # Kent's quarter 3: 10 outcomes for 100 crimes, the nation's rate; without the crimes, a collapse.
+    crime = _crime({"Kent": [1000, 1000, 100, 1000], "Essex": [1000] * 4})
+    kent = pl.col("force") == "Kent"
+    assert quality.unusable_quarters(outcomes_table(_assigned_rows()), "closed", crime).filter(kent).height == 0
+    assert quality.unusable_quarters(outcomes_table(_assigned_rows()), "closed").filter(kent).height == 1
