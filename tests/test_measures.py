@@ -291,3 +291,20 @@ def test_each_years_gaps_are_counted_in_that_year_and_forces_come_sorted():
     found = m.forces_with_community_resolutions(table(rows), "closed", ["20A"])
     assert found["force"].to_list() == sorted(names)
     assert found["community_resolutions"].to_list() == [names.index(f) + 1 for f in sorted(names)]
+
+
+def test_a_year_without_quarters_is_one_period_and_can_be_collapsed():
+    rows = [
+        (EARLIER, None, "Kent", "20A", S, False, "8", 4, 3, None),
+        (EARLIER, None, "Essex", "20A", S, False, "8", 1, 1, None),
+    ]
+    cells = m.coverage(table(rows), "closed").rows_by_key("force", named=True, unique=True)
+    assert cells["Kent"]["quarter"] is None and not cells["Kent"]["missing"]
+    assert cells["Dorset"]["missing"] and cells["Dorset"]["note"] == "no rows for this force and quarter"
+    collapsed = pl.DataFrame(
+        {"financial_year": [EARLIER], "quarter": [None], "force": ["Essex"]},
+        schema={"financial_year": pl.String, "quarter": pl.Int8, "force": pl.String},
+    )
+    flagged = m.coverage(table(rows), "closed", collapsed).rows_by_key("force", named=True, unique=True)
+    assert flagged["Essex"]["missing"] and flagged["Essex"]["note"] == m.COLLAPSED_NOTE
+    assert not flagged["Kent"]["missing"]
