@@ -180,3 +180,9 @@ def test_a_table_scrolls_in_a_named_focusable_region():
 
 def test_an_undeclared_true_false_column_is_text_not_a_number():
     assert '<td class="text">True</td>' in render_table(pd.DataFrame({"undeclared_yes_no": [True]}), "b2")
+
+
+def test_a_table_ending_with_an_interval_spans_to_its_last_column():
+    frame = pd.DataFrame({"force": ["Kent"], "ratio": [1.5], "ratio_low": [1.1], "ratio_high": [2.25]})
+    head = render_table(frame, "t4").split("<tbody>")[0]
+    assert '<tr class="spanners"><td></td><th scope="colgroup" colspan="2" class="spanner">rate ratio</th></tr>' in head

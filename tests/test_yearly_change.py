@@ -170,3 +170,21 @@ def test_force_changes_list_only_the_forces_in_the_data():
     )
     changes = yearly_change.force_changes(by_force)
     assert changes["force"].tolist() == ["Kent"] and changes["ratio"].tolist() == pytest.approx([2.0])
+
+
+def test_a_trend_with_no_detectable_change_says_so_with_its_interval():
+    frame = pd.DataFrame(
+        {
+            "financial_year": ["2020/21", "2021/22", "2022/23", "2023/24"],
+            "community_resolutions": [100, 90, 110, 100],
+            "note": [None, None, None, None],  # other columns' NA leave a year in
+        }
+    )
+    fit = yearly_change.count_trend(frame)
+    assert fit["years"] == frame["financial_year"].tolist()
+    p, low, high = fit["percent_per_year"], fit["percent_low"], fit["percent_high"]
+    assert low < 0 < high and abs(p) < 9.95  # one decimal under 10%
+    direction = "up" if p > 0 else "down"
+    assert fit["change"] == (
+        f"no change detectable ({direction} {abs(p):.1f}% a year, 95% CI down {-low:.1f}% to up {high:.1f}%)"
+    )
