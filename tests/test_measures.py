@@ -258,16 +258,18 @@ def test_poisson_interval_is_garwoods_from_chi_squared_quantiles():
         assert low[i] == pytest.approx(chi2.ppf(0.025, 2 * k[i]) / 2, rel=1e-10)
         assert high[i] == pytest.approx(chi2.ppf(0.975, 2 * k[i] + 2) / 2, rel=1e-10)
     assert all(math.isnan(v) for v in (*low[4:], *high[4:]))
-    low90, high90 = m.poisson_interval([7], confidence=0.9)
+    low90, high90 = m.poisson_interval([7, None], confidence=0.9)  # None: missing, stays missing
+    assert math.isnan(low90[1]) and math.isnan(high90[1])
     assert (low90[0], high90[0]) == pytest.approx((chi2.ppf(0.05, 14) / 2, chi2.ppf(0.95, 16) / 2), rel=1e-10)
 
 
 def test_exact_interval_at_another_confidence_and_shares_of_nothing_are_na():
-    low, high = m.exact_interval([0, 3, 10, 2, np.nan], [10, 10, 10, 0, 5], confidence=0.9)
+    low, high = m.exact_interval([0, 3, 10, 2, None, 1], [10, 10, 10, 0, 5, 1], confidence=0.9)
     assert (low[0], high[0]) == pytest.approx((0.0, beta.ppf(0.95, 1, 10)), rel=1e-10)
     assert (low[1], high[1]) == pytest.approx((beta.ppf(0.05, 3, 8), beta.ppf(0.95, 4, 7)), rel=1e-10)
     assert (low[2], high[2]) == pytest.approx((beta.ppf(0.05, 10, 1), 1.0), rel=1e-10)
     assert all(math.isnan(v) for v in (low[3], high[3], low[4], high[4]))
+    assert (low[5], high[5]) == pytest.approx((0.05, 1.0))  # one outcome in one: 0.05 ** (1 / 1) to 1
     frame = pl.DataFrame({"a": [3, 0, None], "b": [4, 0, 4]})
     shares = m.with_share(frame, numerator="a", denominator="b", name="r")
     assert shares.columns == ["a", "b", "r", "r_low", "r_high"]
@@ -285,6 +287,8 @@ def test_each_years_gaps_are_counted_in_that_year_and_forces_come_sorted():
     assert both["financial_year"].to_list() == [EARLIER, Y]
     assert both["force_quarters_missing"].to_list() == [4 * OTHERS + 2, 4 * OTHERS + 1]
     assert both.schema["force_quarters_missing"] == pl.Int64
+    cells = m.coverage(table(earlier + QROWS), "closed").select("financial_year", "force", "quarter").rows()
+    assert cells == sorted(cells) and cells[0][0] == EARLIER
     assert m.national_totals(table(QROWS), "closed", by=()).schema["force_quarters_missing"] == pl.Int64
     names = ["Kent", "Essex", "Dorset", "Surrey", "Suffolk", "Norfolk", "Gwent", "Cumbria"]
     rows = [(Y, 1, f, "20A", S, False, "8", i + 1, i + 1, None) for i, f in enumerate(names)]
