@@ -51,7 +51,9 @@ def _hand_table() -> pl.DataFrame:
     )
 
 
-@pytest.fixture(scope="module")
+# Built for each test (a fraction of a second): mutmut runs a mutant only against the tests that call
+# the mutated function, and a module-scoped result is built inside the first test alone.
+@pytest.fixture
 def hand_result(tmp_path_factory):
     rows = [
         "exact,1,2023/24,r,national,England and Wales,group:Sexual offences,count,16,exact,,p,u",
@@ -69,12 +71,17 @@ def hand_result(tmp_path_factory):
         "absent,8,2030/31,r,national,England and Wales,group:Sexual offences,count,5,exact,,p,u",
         "share,9,2023/24,r,national,England and Wales,group:Sexual offences,pct_assigned,33.3,exact,,p,u",
         "pair,10,2023/24,r,region,A;B,codes:19E,count,15,exact,,p,u",
+        "both-fit,11,2023/24,r,national,England and Wales,group:Sexual offences,count,10,more than,,p,u",
+        "below-ours,12,2024/25,r,national,England and Wales,group:Sexual offences,count,20,exact,,p,u",
+        "assigned,13,2023/24,r,national,England and Wales,group:Sexual offences,assigned,45,exact,,p,u",
+        "solved,14,2023/24,r,national,England and Wales,group:Sexual offences,pct_solved,33.3,exact,,p,u",
+        "everything,15,2023/24,r,national,England and Wales,all,count,23,exact,,p,u",
     ]
     published = _published(tmp_path_factory.mktemp("hand"), rows)
     return reconcile.reconcile(_hand_table(), None, {"2023/24": "r1", "2024/25": "r2"}, published)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def hand(hand_result):
     return hand_result.figures.set_index("id"), hand_result.candidates
 
@@ -217,6 +224,65 @@ def test_the_notebook_entry_point_names_missing_force_data_on_the_bases_held(tmp
     assert "coverage: data missing or collapsed for Essex in 2024/25" in essex["reasons"]
     assert "(10, 3.2% from the recorded basis of release r9," in essex["reasons"]
     assert "the closed basis, which the files read do not hold" in essex["reasons"]
+
+
+def test_the_best_fit_in_words_with_the_gap(hand):
+    figures, _ = hand
+    assert figures.loc["exact", "fit"] == "2023/24, Sexual offences group, closed basis: 16"
+    # 26 ours against 60 published: 34 below, 34 / 60 = 56.7%
+    assert (
+        figures.loc["far", "fit"] == "2024/25, Sexual offences group, recorded basis: 26 (34 below the figure, 56.7%)"
+    )
+    assert figures.loc["below-ours", "fit"] == (
+        "2024/25, Sexual offences group, recorded basis: 26 (6 above the figure, 30.0%)"
+    )
+    # both bases above 10: both named, with their values
+    assert figures.loc["both-fit", "fit"] == "2023/24, Sexual offences group: closed 16, recorded 15"
+    assert figures.loc["both-fit", "reasons"] == "consistent with the closed and recorded basis"
+    assert (
+        figures.loc["window", "fit"]
+        == "2024/25, Sexual offences group, recorded basis: 26; next: 2023/24, Sexual offences group, closed basis 16"
+    )
+    assert figures.loc["absent", "fit"] == "nothing to compare: 2030/31 not in the files read"
+    assert figures.loc["absent", "best_ours"] != figures.loc["absent", "best_ours"]  # NaN: nothing computed
+
+
+def test_assigned_outcomes_solved_shares_and_all_crime(hand):
+    figures, _ = hand
+    # 2023/24 assigned sexual-offence outcomes (type 0 left out): recorded 10 + 30 + 5, closed 12 + 30 + 4
+    assert (figures.loc["assigned", "ours_recorded"], figures.loc["assigned", "ours_closed"]) == (45, 46)
+    assert figures.loc["assigned", "status"] == "reproduced"
+    # community resolutions per charge, out-of-court outcome or TIC: 15 / 45 and 16 / 46
+    assert figures.loc["solved", "ours_recorded"] == pytest.approx(100 * 15 / 45)
+    assert figures.loc["solved", "ours_closed"] == pytest.approx(100 * 16 / 46)
+    # all crime: code 86 (Misc) too, 10 + 5 + 7 recorded
+    assert figures.loc["everything", "ours_recorded"] == 22 and figures.loc["everything", "offences"] == "all crime"
+
+
+def test_fits_by_bound_with_half_a_unit_of_the_last_digit():
+    assert reconcile.fits(0.4, "approx", 0.44)  # |0.04| within half a unit of the last digit (0.05)
+    assert not reconcile.fits(0.4, "approx", 0.46)
+    assert reconcile.fits(100, "approx", 105) and not reconcile.fits(100, "approx", 105.5)  # 5%
+    assert reconcile.fits(17.5, "exact", 17.54) and not reconcile.fits(17.5, "exact", 17.56)
+    assert reconcile.fits(5, "at least", 5) and not reconcile.fits(5, "more than", 5)
+    assert not reconcile.fits(5, "exact", None) and not reconcile.fits(5, "at least", float("nan"))
+
+
+def test_offence_selections_are_parsed_and_a_bad_one_named():
+    assert reconcile.parse_offences("all") == [{"groups": [], "codes": [], "all": True, "label": "all"}]
+    assert reconcile.parse_offences("group:Sexual offences + codes:86;19E | codes:86") == [
+        {
+            "groups": ["Sexual offences"],
+            "codes": ["86", "19E"],
+            "all": False,
+            "label": "group:Sexual offences + codes:86;19E",
+        },
+        {"groups": [], "codes": ["86"], "all": False, "label": "codes:86"},
+    ]
+    with pytest.raises(ValueError, match="published figures: unknown offence selection 'kind:x'"):
+        reconcile.parse_offences("kind:x")
+    assert reconcile.parse_window("2019/20-2021/22;2023/24") == ["2019/20", "2020/21", "2021/22", "2023/24"]
+    assert reconcile.window_words(["2019/20", "2020/21"]) == "2019/20 to 2020/21"
 
 
 # --- the sample: grouping arithmetic and the window search against independent sums ----------------
