@@ -247,6 +247,38 @@ def test_the_best_fit_in_words_with_the_gap(hand):
     assert figures.loc["absent", "best_ours"] != figures.loc["absent", "best_ours"]  # NaN: nothing computed
 
 
+def test_the_figures_table_has_the_published_columns_whatever_the_status(hand_result):
+    assert list(hand_result.figures.columns) == [
+        "id",
+        "shared_row",
+        "published",
+        "figure",
+        "bound",
+        "unit",
+        "reading",
+        "window",
+        "area",
+        "offences",
+        "ours_closed",
+        "ours_recorded",
+        "status",
+        "best_window",
+        "best_offences",
+        "best_basis",
+        "best_ours",
+        "difference",
+        "fit",
+        "reasons",
+        "published_by",
+        "source_url",
+        "ours_from",
+    ]
+    absent = hand_result.figures.set_index("id").loc["absent"]
+    assert (
+        pd.isna(absent["best_window"]) and pd.isna(absent["best_basis"]) and absent["status"] == "not in the files read"
+    )
+
+
 def test_assigned_outcomes_solved_shares_and_all_crime(hand):
     figures, _ = hand
     # 2023/24 assigned sexual-offence outcomes (type 0 left out): recorded 10 + 30 + 5, closed 12 + 30 + 4
