@@ -76,6 +76,7 @@ def hand_result(tmp_path_factory):
         "assigned,13,2023/24,r,national,England and Wales,group:Sexual offences,assigned,45,exact,,p,u",
         "solved,14,2023/24,r,national,England and Wales,group:Sexual offences,pct_solved,33.3,exact,,p,u",
         "everything,15,2023/24,r,national,England and Wales,all,count,23,exact,,p,u",
+        "different,16,2023/24,r,national,England and Wales,group:Sexual offences,count,40,exact,,p,u",
     ]
     published = _published(tmp_path_factory.mktemp("hand"), rows)
     return reconcile.reconcile(_hand_table(), None, {"2023/24": "r1", "2024/25": "r2"}, published)
@@ -289,6 +290,22 @@ def test_assigned_outcomes_solved_shares_and_all_crime(hand):
     assert figures.loc["solved", "ours_closed"] == pytest.approx(100 * 16 / 46)
     # all crime: code 86 (Misc) too, 10 + 5 + 7 recorded
     assert figures.loc["everything", "ours_recorded"] == 22 and figures.loc["everything", "offences"] == "all crime"
+
+
+def test_each_reason_is_given_only_where_it_applies(hand, tmp_path):
+    figures, _ = hand
+    # reproduced on the only basis held: the other basis is no reason to doubt it
+    assert figures.loc["per-week", "reasons"] == "consistent with the recorded basis"
+    # 26 against 60: too far for a revision; the closed basis (not held) is the one reason left open
+    assert figures.loc["far", "reasons"] == "the closed basis, which the files read do not hold"
+    # both bases held, no revision, no gap: only a different offence set or counting rule is left
+    assert figures.loc["different", "status"] == "differs"
+    assert figures.loc["different", "reasons"] == (
+        "a different offence set or counting rule: 24 more published than the nearest (closed basis)"
+    )
+    row = "x,1,2024/25,r,national,England and Wales,group:Sexual offences,count,27,exact,,p,u"
+    unstamped = reconcile.reconcile(_hand_table(), None, {}, _published(tmp_path, [row])).figures
+    assert "from the recorded basis of release unknown" in unstamped.loc[0, "reasons"]
 
 
 def test_fits_by_bound_with_half_a_unit_of_the_last_digit():
