@@ -303,6 +303,10 @@ def test_each_reason_is_given_only_where_it_applies(hand, tmp_path):
     assert figures.loc["different", "reasons"] == (
         "a different offence set or counting rule: 24 more published than the nearest (closed basis)"
     )
+    assert figures.loc["both-reasons", "reasons"] == (
+        "release: another release of the file (1, 3.7% from the recorded basis of release r2, the size of "
+        "revisions between releases); the closed basis, which the files read do not hold"
+    )
     row = "x,1,2024/25,r,national,England and Wales,group:Sexual offences,count,27,exact,,p,u"
     unstamped = reconcile.reconcile(_hand_table(), None, {}, _published(tmp_path, [row])).figures
     assert "from the recorded basis of release unknown" in unstamped.loc[0, "reasons"]
