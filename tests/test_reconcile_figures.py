@@ -126,6 +126,10 @@ def test_lower_bounds_met_and_not_met(hand):
 
 def test_per_week_conversion(hand):
     figures, _ = hand
+    assert figures.loc["per-week", "published"] == "more than 0.4 a week"
+    assert figures.loc["per-week-exact", "published"] == "0.5 a week"
+    assert figures.loc["assigned", "published"] == "45 assigned outcomes"
+    assert figures.loc["solved", "published"] == "33.3%" and figures.loc["exact", "published"] == "16"
     assert figures.loc["per-week", "ours_recorded"] == pytest.approx(26 / 52)
     assert figures.loc["per-week", "status"] == "reproduced"
     assert figures.loc["per-week-exact", "status"] == "reproduced"
@@ -161,6 +165,7 @@ def test_synthetic_data_gives_no_reasons(tmp_path):
     )
     figures = reconcile.reconcile(_hand_table(), None, {}, published, synthetic=True).figures
     assert figures.loc[0, "status"] == "synthetic" and figures.loc[0, "reasons"] == "synthetic"
+    assert figures.loc[0, "ours_from"] == "SYNTHETIC sample (invented)"
     assert figures.loc[0, "ours_recorded"] == 26  # the machinery still runs
 
 
