@@ -9,7 +9,7 @@ import pytest
 
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.report.columns import KINDS, MISSING, formatted, heading, kind_of
-from crimeoutcomes.report.tables import render_table
+from crimeoutcomes.report.tables import render_table, scrolling
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,12 @@ def test_kinds_are_declared_and_numbers_without_one_are_refused():
     assert kind_of("ratio", True, {"ratio": "count"}).name == "count"
     assert kind_of("published", False).name == "text"  # a figure written as published, '>1,500'
     assert kind_of("anything_textual", False).name == "text"
-    with pytest.raises(CrimeOutcomesError, match="'mystery' holds numbers but its kind is not declared"):
+    with pytest.raises(
+        CrimeOutcomesError,
+        match=r"'mystery' holds numbers but its kind is not declared: add it to crimeoutcomes/report/columns\.py "
+        r"COLUMNS \(kinds: count, expected, number, rate, share, ratio, limit, percent_change, p_value, flag, year, "
+        r"text\)",
+    ):
         kind_of("mystery", True)
     with pytest.raises(CrimeOutcomesError, match="unknown kind 'bogus'"):
         kind_of("x", True, {"x": "bogus"})
@@ -110,3 +115,74 @@ def test_html_table_escapes_text_and_reads_polars():
         render_table(pd.DataFrame({"n_things": [1.5]}), "bad")
     # booleans are flags, not numbers
     assert '<td class="text">yes</td>' in render_table(pd.DataFrame({"fits": [True]}), "b")
+
+
+def test_a_value_and_its_interval_share_a_spanner_and_the_interval_is_one_cell():
+    frame = pd.DataFrame(
+        {
+            "force": ["Kent", "Essex"],
+            "community_resolutions": [12, None],
+            "cr_low": [6.2, math.nan],
+            "cr_high": [20.96, math.nan],
+            "share": [0.25, 0.5],
+            "share_low": [0.1, math.nan],
+            "share_high": [0.4, 0.75],
+            "quarters_left_out": ["2024/25 Q1 (data missing); 2024/25 Q2 (data missing)", ""],
+            "rate_per_1000_recorded_low": [1.0, 2.0],  # no _high beside it: a column of its own
+        }
+    )
+    kinds = {"share_low": "share", "share_high": "share", "rate_per_1000_recorded_low": "rate"}
+    html = render_table(frame, "t2", kinds=kinds)
+    head, body = html.split("<tbody>")
+    assert head == (
+        '<table class="report-table" id="table-t2" data-csv="tables/t2.csv"><thead>'
+        '<tr class="spanners"><td></td>'
+        '<th scope="colgroup" colspan="2" class="spanner">community resolutions (count)</th>'
+        '<th scope="colgroup" colspan="2" class="spanner">share of assigned outcomes</th>'
+        "<td></td><td></td></tr>"
+        '<tr><th scope="col" class="text">force</th>'
+        '<th scope="col" class="number">count</th>'
+        '<th scope="col" class="number" data-columns="cr_low cr_high">95% interval</th>'
+        '<th scope="col" class="number">value</th>'
+        '<th scope="col" class="number" data-columns="share_low share_high">95% interval</th>'
+        '<th scope="col" class="text long">quarters left out</th>'
+        '<th scope="col" class="number">per 1,000 recorded, lower 95% limit</th></tr></thead>'
+    )
+    assert body == (
+        '<tr><td class="text">Kent</td><td class="number">12</td>'
+        '<td class="number" data-columns="cr_low cr_high">6.2 to 21.0</td>'
+        '<td class="number">25.00%</td>'
+        '<td class="number" data-columns="share_low share_high">10.00% to 40.00%</td>'
+        '<td class="text long">2024/25 Q1 (data missing); 2024/25 Q2 (data missing)</td>'
+        '<td class="number">1.00</td></tr>'
+        '<tr><td class="text">Essex</td><td class="number">n/a</td>'
+        '<td class="number" data-columns="cr_low cr_high">n/a</td>'
+        '<td class="number">50.00%</td>'
+        '<td class="number" data-columns="share_low share_high">n/a to 75.00%</td>'
+        '<td class="text long"></td>'
+        '<td class="number">2.00</td></tr></tbody></table>'
+    )
+
+
+def test_short_text_is_not_long_and_a_table_without_intervals_has_one_header_row():
+    html = render_table(pd.DataFrame({"force": ["x" * 40], "reason": ["y" * 41]}), "t3")
+    assert html.split("<tbody>")[0].endswith(
+        '<thead><tr><th scope="col" class="text">force</th><th scope="col" class="text long">reason</th></tr></thead>'
+    )
+
+
+def test_a_table_scrolls_in_a_named_focusable_region():
+    assert scrolling("<table></table>", "a&b") == (
+        '<div class="table-scroll" role="region" tabindex="0" aria-label="table a&amp;b, scrolls sideways">'
+        "<table></table></div>"
+    )
+
+
+def test_an_undeclared_true_false_column_is_text_not_a_number():
+    assert '<td class="text">True</td>' in render_table(pd.DataFrame({"undeclared_yes_no": [True]}), "b2")
+
+
+def test_a_table_ending_with_an_interval_spans_to_its_last_column():
+    frame = pd.DataFrame({"force": ["Kent"], "ratio": [1.5], "ratio_low": [1.1], "ratio_high": [2.25]})
+    head = render_table(frame, "t4").split("<tbody>")[0]
+    assert '<tr class="spanners"><td></td><th scope="colgroup" colspan="2" class="spanner">rate ratio</th></tr>' in head

@@ -1,11 +1,20 @@
-"""Gap detection on the sample's known collapses, and the force comparison on a hand-made table."""
+"""Gap detection on the sample's known collapses and on hand-worked tables, and the force comparison on
+a hand-made table."""
 
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
 import polars as pl
 import pytest
 from helpers import outcomes_table
+from scipy.stats import beta, chi2
 
+from crimeoutcomes.config import COLLAPSE_THRESHOLD
+from crimeoutcomes.data.codes import forces
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.stats import comparison, quality
+from crimeoutcomes.stats import comparison, funnel_curves, quality
 from crimeoutcomes.synthetic import sample
 
 YEARS = ["2019/20", "2022/23"]
@@ -85,5 +94,272 @@ def test_pooled_years():
     available = ["2021/22", "2022/23", "2023/24", "2024/25"]
     assert comparison.pooled_years(available, "2023/24", 2) == ["2022/23", "2023/24"]
     assert comparison.pooled_years(available, "2022/23", 5) == ["2021/22", "2022/23"]
+    assert comparison.pooled_years(available, "2023/24", 1) == ["2023/24"]  # one year: no pooling
     with pytest.raises(CrimeOutcomesError, match="pool_years"):
         comparison.pooled_years(available, "2024/25", 0)
+
+
+# --- the collapse rule, worked by hand ----------------------------------------------------------------
+
+EARLIER = "2023/24"
+NOT_PROVIDED = "N/A - data not provided"
+ASSIGNED = {"Kent": [100, 100, 10, 100], "Essex": [100, 100, 100, 100]}  # closed basis; recorded is 10x
+
+
+def _assigned_rows(assigned=ASSIGNED):
+    rows = []
+    for force, counts in assigned.items():
+        for q, n in enumerate(counts, start=1):
+            rows.append((Y, q, force, "20A", S, False, "8", 10 * n, n, None))
+            rows.append((Y, q, force, "20A", S, False, "0", 5000, 5000, None))  # not yet assigned: left out
+    return rows
+
+
+def _crime(offences: dict):
+    return pl.DataFrame(
+        {
+            "financial_year": [Y] * 8 + [EARLIER],
+            "quarter": [1, 2, 3, 4] * 2 + [3],
+            "force": ["Kent"] * 4 + ["Essex"] * 4 + ["Kent"],
+            "offence_group": [S] * 9,
+            "offences": [*offences["Kent"], *offences["Essex"], 1],  # a year not read: ignored
+        },
+        schema_overrides={"quarter": pl.Int8},
+    )
+
+
+def test_collapse_against_the_national_rate_per_recorded_crime():
+    crime = _crime({"Kent": [1000, 1000, 1000, 1000], "Essex": [1000, 1000, 1000, 0]})
+    found = quality.collapsed_quarters(outcomes_table(_assigned_rows()), "closed", crime)
+    # Kent Q3: 10 / 1,000 against the nation's (10 + 100) / 2,000 = 0.055: 18.2%, below 25%.
+    # Essex Q4 has no recorded crime, so it is not scored; Kent Q4 is then the nation: 100%.
+    assert found.rows() == [
+        (Y, 3, "Kent", "outcomes collapsed: 10 assigned outcomes for 1,000 recorded crimes, 18.2% of the national rate")
+    ]
+    recorded = quality.collapsed_quarters(outcomes_table(_assigned_rows()), "recorded", crime)
+    assert recorded["reason"].to_list() == [
+        "outcomes collapsed: 100 assigned outcomes for 1,000 recorded crimes, 18.2% of the national rate"
+    ]
+
+
+def test_collapse_against_the_forces_own_best_quarter_without_recorded_crime():
+    found = quality.collapsed_quarters(outcomes_table(_assigned_rows()), "closed")
+    # Kent's share of the quarter: 0.5, 0.5, 10 / 110, 0.5: its Q3 at (10 / 110) / 0.5 = 18.2% of its best.
+    assert found.rows() == [
+        (Y, 3, "Kent", "outcomes collapsed: 10 assigned outcomes, 18.2% of the force's best quarter")
+    ]
+
+
+@pytest.mark.parametrize("with_crime", [True, False])
+@pytest.mark.parametrize("kent_q3", [14, 15, 60])
+def test_collapse_threshold_from_the_assumptions(with_crime, kent_q3):
+    # Kent's quarter 3 at k outcomes, every other quarter 100 for both forces and 1,000 crimes each:
+    # its level is (k / 1000) / ((k + 100) / 2000) against the nation, and k / (k + 100) / 0.5 against
+    # its best quarter: 2k / (k + 100) both ways (14: 0.246, 15: 0.261).
+    assigned = {"Kent": [100, 100, kent_q3, 100], "Essex": [100] * 4}
+    crime = _crime({"Kent": [1000] * 4, "Essex": [1000] * 4}) if with_crime else None
+    found = quality.collapsed_quarters(outcomes_table(_assigned_rows(assigned)), "closed", crime)
+    level = 2 * kent_q3 / (kent_q3 + 100)
+    assert found.select("quarter", "force").rows() == ([(3, "Kent")] if level < COLLAPSE_THRESHOLD else [])
+    if found.height:
+        assert f", {round(level * 100, 1)}% of the " in found["reason"][0]
+
+
+def test_unusable_quarters_give_the_reason_once_missing_before_collapsed():
+    rows = [r for r in _assigned_rows() if not (r[2] == "Essex" and r[1] == 2)]
+    rows.append((Y, 2, "Essex", "20A", S, False, "8", None, None, NOT_PROVIDED))
+    rows = [r for r in rows if not (r[2] == "Essex" and r[1] == 4)]
+    rows.append((Y, 4, "Essex", "20A", S, False, "8", None, None, None))  # NA without a marker
+    unusable = quality.unusable_quarters(outcomes_table(rows), "closed").filter(
+        pl.col("force").is_in(["Kent", "Essex"])
+    )
+    # Essex's missing quarters count 0, so Kent is all of quarters 2 and 4 (its best: share 1) and
+    # its quarter 3 is (10 / 110) / 1 = 9.1% of that; Essex's zero quarters are named as missing only.
+    assert unusable.rows() == [
+        (Y, 2, "Essex", f"data missing: {NOT_PROVIDED}"),
+        (Y, 3, "Kent", "outcomes collapsed: 10 assigned outcomes, 9.1% of the force's best quarter"),
+        (Y, 4, "Essex", "data missing: no marker"),
+    ]
+    everyone = quality.unusable_quarters(outcomes_table(rows), "closed")
+    assert everyone.height == 3 + 4 * (len(forces()) - 2)
+    assert (
+        everyone.filter(pl.col("force") == "Dorset")["reason"].to_list()
+        == ["data missing: no rows for this force and quarter"] * 4
+    )
+    assert everyone.rows() == sorted(everyone.rows())
+
+
+# --- what the notebooks read from a comparison: flags, dispersion, rank intervals, limit lines --------
+
+
+def _funnel_frame(value: str):
+    """Five forces as ``ForceComparison.funnel`` (value 'share') or ``.mix`` (value 'ratio') names them."""
+    return pd.DataFrame(
+        {
+            "force": ["A", "B", "C", "D", "E"],
+            value: [0.30, 0.10, 0.12, 0.11, 0.01],
+            "target": [0.12] * 5,
+            "outside_95": ["high", "", "", "", "low"],
+            "outside_99_8": ["high", "", "", "", "low"],
+            "outside_adjusted_99_8": ["", np.nan, "", "", "low"],
+            "p_high": [1e-6, 0.7, 0.5, 0.6, 1.0],
+            "p_low": [1.0, 0.4, 0.6, 0.5, 1e-4],
+            "p_two_sided": [2e-6, 0.8, 1.0, 1.0, 2e-4],
+            "p_holm": [1e-5, 1.0, 1.0, 1.0, 8e-4],
+            "rank": [1, 4, 2, 3, 5],
+            "rank_low": [1, 2, 1, 2, 4],
+            "rank_high": [2, 5, 4, 4, 5],
+            "units": [5] * 5,
+            "phi": [3.5] * 5,
+            "tau2": [0.02] * 5,
+            "dispersion_p": [0.001] * 5,
+            "over_dispersed": [True] * 5,
+            "expected_flags_95": [0.21] * 5,
+            "expected_flags_99_8": [0.004] * 5,
+        }
+    )
+
+
+def test_outside_and_flags_name_the_forces_flagged_most_extreme_first():
+    frame = _funnel_frame("share")
+    assert comparison.ForceComparison.outside(frame) == ["A", "E"]
+    assert comparison.ForceComparison.outside(frame, adjusted=True) == ["E"]  # NA is no flag
+    assert comparison.ForceComparison.outside(frame.assign(outside_95=["", "", "high", "", ""]), level="95") == ["C"]
+    for value in ("share", "ratio"):
+        flags = comparison.flags(_funnel_frame(value))
+        assert flags["force"].tolist() == ["A", "E"]  # p two-sided 2e-6 before 2e-4
+        assert flags[value].tolist() == [0.30, 0.01] and "dataset" not in flags.columns
+        assert flags["p_holm"].tolist() == [1e-5, 8e-4] and flags["outside_adjusted_99_8"].tolist() == ["", "low"]
+
+
+def test_dispersion_and_the_national_share_are_read_from_the_funnel():
+    frame = _funnel_frame("share")
+    assert comparison.ForceComparison.dispersion(frame) == {
+        "units": 5,
+        "phi": 3.5,
+        "tau2": 0.02,
+        "p_value": 0.001,
+        "over_dispersed": True,
+        "expected_flags_95": 0.21,
+        "expected_flags_99_8": 0.004,
+    }
+    empty = comparison.ForceComparison.dispersion(frame.iloc[:0])
+    assert empty["units"] == 0 and empty["over_dispersed"] is False
+    assert all(empty[k] is None for k in ("phi", "tau2", "p_value", "expected_flags_95", "expected_flags_99_8"))
+    result = comparison.ForceComparison(years=[Y], table=frame, left_out=frame, funnel=frame, mix=frame)
+    assert result.national_share == 0.12
+    assert math.isnan(comparison.ForceComparison([Y], frame, frame, frame.iloc[:0], frame).national_share)
+
+
+def test_told_apart_counts_rank_intervals_clear_of_the_middle():
+    # five forces: middle rank 3; A's interval 1-2 lies above it, E's 4-5 below, the rest include it
+    assert comparison.told_apart(_funnel_frame("share")) == {
+        "forces": 5,
+        "middle_rank": 3.0,
+        "told_apart": 2,
+        "above_middle": ["A"],
+        "below_middle": ["E"],
+    }
+    two_above = _funnel_frame("share").assign(rank_high=[2, 5, 2, 4, 5])
+    assert comparison.told_apart(two_above)["above_middle"] == ["A", "C"]  # by rank
+    assert comparison.told_apart(_funnel_frame("share").iloc[:0]) == {
+        "forces": 0,
+        "middle_rank": None,
+        "told_apart": 0,
+        "above_middle": [],
+        "below_middle": [],
+    }
+
+
+def test_limit_curves_of_a_force_funnel_are_the_stats_curves_named_for_forces():
+    result = comparison.compare_forces(outcomes_table(ROWS), "recorded", [Y])
+    for frame, size, names in (
+        (result.funnel, "assigned_outcomes", {"community_resolutions": "events", "assigned_outcomes": "n"}),
+        (result.mix, "expected_community_resolutions", {"community_resolutions": "observed"}),
+    ):
+        curves = comparison.limit_curves(frame)
+        assert "dataset" not in curves.columns and size in curves.columns
+        value = "share" if "share" in frame.columns else "ratio"
+        direct = funnel_curves(
+            frame.rename(columns={"force": "unit", value: "value", **names})
+            .rename(columns={"expected_community_resolutions": "expected"})
+            .assign(dataset="forces")
+        )
+        np.testing.assert_array_equal(curves.to_numpy(float), direct.drop(columns="dataset").to_numpy(float))
+        assert curves[size].min() < frame[size].min() and curves[size].max() > frame[size].max()
+
+
+def test_compare_forces_intervals_and_the_charges_share_by_hand():
+    crime = pl.DataFrame(
+        {
+            "financial_year": [Y] * 4,
+            "quarter": [1, 2, 1, 2],
+            "force": ["Kent", "Kent", "Essex", "Essex"],
+            "offence_group": [S] * 4,
+            "offences": [1500, 500, 0, 300],  # Essex's usable quarter 1: no offences recorded
+        },
+        schema_overrides={"quarter": pl.Int8},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a force with no offences recorded is no division by zero on the page
+        result = comparison.compare_forces(outcomes_table(ROWS), "recorded", [Y], crime)
+    table = result.table.set_index("force")
+    kent, essex = table.loc["Kent"], table.loc["Essex"]
+    # Garwood limits for Kent's 10 community resolutions, and per 1,000 of its 2,000 offences
+    low, high = chi2.ppf(0.025, 20) / 2, chi2.ppf(0.975, 22) / 2
+    assert (kent["cr_low"], kent["cr_high"]) == pytest.approx((low, high), rel=1e-10)
+    assert kent["rate_per_1000_recorded_low"] == pytest.approx(low / 2)
+    assert kent["rate_per_1000_recorded_high"] == pytest.approx(high / 2)
+    assert pd.isna(essex["rate_per_1000_recorded"]) and pd.isna(essex["rate_per_1000_recorded_high"])
+    # Essex: 2 community resolutions among 1 + 9 + 1 charges and out-of-court outcomes (type 15 is neither)
+    assert essex["charges_and_out_of_court"] == 11
+    assert essex["share_of_charges_and_out_of_court"] == pytest.approx(2 / 11)
+    assert essex["share_of_charges_and_out_of_court_low"] == pytest.approx(beta.ppf(0.025, 2, 10))
+    assert kent["share_of_charges_and_out_of_court"] == pytest.approx(10 / 205)
+    left_out = result.left_out
+    absent = "data missing: the file has no rows for this quarter, for any force"  # ROWS hold quarters 1 and 2
+    assert left_out[left_out["force"] == "Essex"].values.tolist() == [
+        [Y, 2, "Essex", "data missing: N/A - data not provided"],
+        [Y, 3, "Essex", absent],
+        [Y, 4, "Essex", absent],
+    ]
+
+
+def test_compare_forces_with_no_force_to_rank_gives_empty_funnels():
+    rows = [(Y, q, "Kent", "X", S, False, "8", 1, 1, None) for q in (1, 2, 3, 4)]  # 4 outcomes: fewer than 5
+    result = comparison.compare_forces(outcomes_table(rows), "recorded", [Y])
+    assert len(result.funnel) == 0 and list(result.funnel.columns) == [
+        "force",
+        "community_resolutions",
+        "assigned_outcomes",
+        "share",
+    ]
+    assert len(result.mix) == 0 and "expected_community_resolutions" in result.mix.columns
+    assert result.table.set_index("force").loc["Kent", "assigned_outcomes"] == 4
+
+
+def test_collapse_is_judged_against_the_same_years_quarter():
+    # Quarter 3: this year Kent has 10 outcomes and Essex 100 for 1,000 crimes each (nation 0.055, Kent at
+    # 18%: collapsed); the earlier year 1,000 each for 100,000 crimes (0.01 each: level 1). Against both
+    # years' crimes pooled, Kent would stand at 18 times the rate.
+    rows, crimes = [], []
+    for year, counts, offences in (
+        (EARLIER, {"Kent": 1000, "Essex": 1000}, 100_000),
+        (Y, {"Kent": 10, "Essex": 100}, 1000),
+    ):
+        for force, n in counts.items():
+            rows.append((year, 3, force, "20A", S, False, "8", n, n, None))
+            crimes.append(
+                {"financial_year": year, "quarter": 3, "force": force, "offence_group": S, "offences": offences}
+            )
+    crime = pl.DataFrame(crimes, schema_overrides={"quarter": pl.Int8})
+    found = quality.collapsed_quarters(outcomes_table(rows), "closed", crime)
+    assert found.select("financial_year", "quarter", "force").rows() == [(Y, 3, "Kent")]
+
+
+def test_unusable_quarters_use_the_recorded_crime_when_given():
+    # Kent's quarter 3: 10 outcomes for 100 crimes, the nation's rate; without the crimes, a collapse.
+    crime = _crime({"Kent": [1000, 1000, 100, 1000], "Essex": [1000] * 4})
+    kent = pl.col("force") == "Kent"
+    assert quality.unusable_quarters(outcomes_table(_assigned_rows()), "closed", crime).filter(kent).height == 0
+    assert quality.unusable_quarters(outcomes_table(_assigned_rows()), "closed").filter(kent).height == 1

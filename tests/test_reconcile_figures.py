@@ -51,8 +51,10 @@ def _hand_table() -> pl.DataFrame:
     )
 
 
-@pytest.fixture(scope="module")
-def hand(tmp_path_factory):
+# Built for each test (a fraction of a second): mutmut runs a mutant only against the tests that call
+# the mutated function, and a module-scoped result is built inside the first test alone.
+@pytest.fixture
+def hand_result(tmp_path_factory):
     rows = [
         "exact,1,2023/24,r,national,England and Wales,group:Sexual offences,count,16,exact,,p,u",
         "window,2,2023/24 | 2024/25,r,national,England and Wales,group:Sexual offences,count,26,exact,,p,u",
@@ -69,10 +71,20 @@ def hand(tmp_path_factory):
         "absent,8,2030/31,r,national,England and Wales,group:Sexual offences,count,5,exact,,p,u",
         "share,9,2023/24,r,national,England and Wales,group:Sexual offences,pct_assigned,33.3,exact,,p,u",
         "pair,10,2023/24,r,region,A;B,codes:19E,count,15,exact,,p,u",
+        "both-fit,11,2023/24,r,national,England and Wales,group:Sexual offences,count,10,more than,,p,u",
+        "below-ours,12,2024/25,r,national,England and Wales,group:Sexual offences,count,20,exact,,p,u",
+        "assigned,13,2023/24,r,national,England and Wales,group:Sexual offences,assigned,45,exact,,p,u",
+        "solved,14,2023/24,r,national,England and Wales,group:Sexual offences,pct_solved,33.3,exact,,p,u",
+        "everything,15,2023/24,r,national,England and Wales,all,count,23,exact,,p,u",
+        "different,16,2023/24,r,national,England and Wales,group:Sexual offences,count,40,exact,,p,u",
     ]
     published = _published(tmp_path_factory.mktemp("hand"), rows)
-    result = reconcile.reconcile(_hand_table(), None, {"2023/24": "r1", "2024/25": "r2"}, published)
-    return result.figures.set_index("id"), result.candidates
+    return reconcile.reconcile(_hand_table(), None, {"2023/24": "r1", "2024/25": "r2"}, published)
+
+
+@pytest.fixture
+def hand(hand_result):
+    return hand_result.figures.set_index("id"), hand_result.candidates
 
 
 def test_exact_match_on_one_basis(hand):
@@ -114,6 +126,10 @@ def test_lower_bounds_met_and_not_met(hand):
 
 def test_per_week_conversion(hand):
     figures, _ = hand
+    assert figures.loc["per-week", "published"] == "more than 0.4 a week"
+    assert figures.loc["per-week-exact", "published"] == "0.5 a week"
+    assert figures.loc["assigned", "published"] == "45 assigned outcomes"
+    assert figures.loc["solved", "published"] == "33.3%" and figures.loc["exact", "published"] == "16"
     assert figures.loc["per-week", "ours_recorded"] == pytest.approx(26 / 52)
     assert figures.loc["per-week", "status"] == "reproduced"
     assert figures.loc["per-week-exact", "status"] == "reproduced"
@@ -149,7 +165,182 @@ def test_synthetic_data_gives_no_reasons(tmp_path):
     )
     figures = reconcile.reconcile(_hand_table(), None, {}, published, synthetic=True).figures
     assert figures.loc[0, "status"] == "synthetic" and figures.loc[0, "reasons"] == "synthetic"
+    assert figures.loc[0, "ours_from"] == "SYNTHETIC sample (invented)"
     assert figures.loc[0, "ours_recorded"] == 26  # the machinery still runs
+
+
+def test_records_carry_every_candidate_tried_with_missing_as_none(hand_result):
+    records = {r["id"]: r for r in hand_result.records()}
+    window = records["window"]
+    # 2 windows x 1 grouping x 2 bases, the figure's id not repeated inside
+    assert len(window["tried"]) == 4 and all("id" not in c for c in window["tried"])
+    by_key = {(c["window"], c["basis"]): c for c in window["tried"]}
+    assert by_key[("2024/25", "recorded")]["ours"] == 26 and by_key[("2024/25", "recorded")]["fits"]
+    assert by_key[("2024/25", "closed")]["ours"] is None and by_key[("2024/25", "closed")]["difference"] is None
+    assert "the closed basis is not in the files read" in by_key[("2024/25", "closed")]["why_not"]
+    assert records["absent"]["ours_recorded"] is None and records["absent"]["best_ours"] is None
+    assert records["exact"]["ours_closed"] == 16 and records["exact"]["difference"] == 0
+    assert [r["id"] for r in hand_result.records()] == hand_result.figures["id"].tolist()
+
+
+@pytest.mark.parametrize(
+    "value,unit,shown",
+    [
+        (899, "count", "899"),
+        (1234.0, "count", "1,234"),
+        (1234.4, "count", "1,234"),  # counts are whole
+        (1234.4, "assigned", "1,234"),
+        (17.25, "per_week", "17.2"),
+        (17.0, "annual_mean", "17"),
+        (2.94, "pct_assigned", "2.9%"),
+        (3.0, "pct_solved", "3.0%"),
+        (None, "count", "n/a"),
+        (float("nan"), "pct_assigned", "n/a"),
+    ],
+)
+def test_values_are_written_in_their_unit(value, unit, shown):
+    assert reconcile.format_value(value, unit) == shown
+
+
+def test_the_notebook_entry_point_names_missing_force_data_on_the_bases_held(tmp_path):
+    from types import SimpleNamespace
+
+    from helpers import outcomes_table
+
+    rows = [  # Kent all year on the recorded basis; Essex's quarter 2 not provided; no closed counts
+        *[("2024/25", q, "Kent", "19E", "Sexual offences", False, "8", 5, None, None) for q in (1, 2, 3, 4)],
+        *[("2024/25", q, "Essex", "19E", "Sexual offences", False, "8", 100, None, None) for q in (1, 3, 4)],
+        ("2024/25", 2, "Essex", "19E", "Sexual offences", False, "8", None, None, "N/A - data not provided"),
+    ]
+    analysis = SimpleNamespace(
+        rows=outcomes_table(rows), recorded_crime=None, releases=lambda: {"2024/25": "r9"}, synthetic=False
+    )
+    published = _published(
+        tmp_path,
+        [
+            "kent,1,2024/25,r,force,Kent,codes:19E,count,20,exact,,p,u",
+            "essex,2,2024/25,r,force,Essex,codes:19E,count,310,exact,,p,u",
+        ],
+    )
+    figures = reconcile.reconciliation(analysis, published).figures.set_index("id")
+    assert figures.loc["kent", "status"] == "reproduced" and figures.loc["kent", "ours_recorded"] == 20
+    assert pd.isna(figures.loc["kent", "ours_closed"])
+    essex = figures.loc["essex"]
+    assert essex["status"] == "differs" and essex["ours_recorded"] == 300
+    assert "coverage: data missing or collapsed for Essex in 2024/25" in essex["reasons"]
+    assert "(10, 3.2% from the recorded basis of release r9," in essex["reasons"]
+    assert "the closed basis, which the files read do not hold" in essex["reasons"]
+
+
+def test_the_best_fit_in_words_with_the_gap(hand):
+    figures, _ = hand
+    assert figures.loc["exact", "fit"] == "2023/24, Sexual offences group, closed basis: 16"
+    # 26 ours against 60 published: 34 below, 34 / 60 = 56.7%
+    assert (
+        figures.loc["far", "fit"] == "2024/25, Sexual offences group, recorded basis: 26 (34 below the figure, 56.7%)"
+    )
+    assert figures.loc["below-ours", "fit"] == (
+        "2024/25, Sexual offences group, recorded basis: 26 (6 above the figure, 30.0%)"
+    )
+    # both bases above 10: both named, with their values
+    assert figures.loc["both-fit", "fit"] == "2023/24, Sexual offences group: closed 16, recorded 15"
+    assert figures.loc["both-fit", "reasons"] == "consistent with the closed and recorded basis"
+    assert (
+        figures.loc["window", "fit"]
+        == "2024/25, Sexual offences group, recorded basis: 26; next: 2023/24, Sexual offences group, closed basis 16"
+    )
+    assert figures.loc["absent", "fit"] == "nothing to compare: 2030/31 not in the files read"
+    assert figures.loc["absent", "best_ours"] != figures.loc["absent", "best_ours"]  # NaN: nothing computed
+
+
+def test_the_figures_table_has_the_published_columns_whatever_the_status(hand_result):
+    assert list(hand_result.figures.columns) == [
+        "id",
+        "shared_row",
+        "published",
+        "figure",
+        "bound",
+        "unit",
+        "reading",
+        "window",
+        "area",
+        "offences",
+        "ours_closed",
+        "ours_recorded",
+        "status",
+        "best_window",
+        "best_offences",
+        "best_basis",
+        "best_ours",
+        "difference",
+        "fit",
+        "reasons",
+        "published_by",
+        "source_url",
+        "ours_from",
+    ]
+    absent = hand_result.figures.set_index("id").loc["absent"]
+    assert (
+        pd.isna(absent["best_window"]) and pd.isna(absent["best_basis"]) and absent["status"] == "not in the files read"
+    )
+
+
+def test_assigned_outcomes_solved_shares_and_all_crime(hand):
+    figures, _ = hand
+    # 2023/24 assigned sexual-offence outcomes (type 0 left out): recorded 10 + 30 + 5, closed 12 + 30 + 4
+    assert (figures.loc["assigned", "ours_recorded"], figures.loc["assigned", "ours_closed"]) == (45, 46)
+    assert figures.loc["assigned", "status"] == "reproduced"
+    # community resolutions per charge, out-of-court outcome or TIC: 15 / 45 and 16 / 46
+    assert figures.loc["solved", "ours_recorded"] == pytest.approx(100 * 15 / 45)
+    assert figures.loc["solved", "ours_closed"] == pytest.approx(100 * 16 / 46)
+    # all crime: code 86 (Misc) too, 10 + 5 + 7 recorded
+    assert figures.loc["everything", "ours_recorded"] == 22 and figures.loc["everything", "offences"] == "all crime"
+
+
+def test_each_reason_is_given_only_where_it_applies(hand, tmp_path):
+    figures, _ = hand
+    # reproduced on the only basis held: the other basis is no reason to doubt it
+    assert figures.loc["per-week", "reasons"] == "consistent with the recorded basis"
+    # 26 against 60: too far for a revision; the closed basis (not held) is the one reason left open
+    assert figures.loc["far", "reasons"] == "the closed basis, which the files read do not hold"
+    # both bases held, no revision, no gap: only a different offence set or counting rule is left
+    assert figures.loc["different", "status"] == "differs"
+    assert figures.loc["different", "reasons"] == (
+        "a different offence set or counting rule: 24 more published than the nearest (closed basis)"
+    )
+    assert figures.loc["both-reasons", "reasons"] == (
+        "release: another release of the file (1, 3.7% from the recorded basis of release r2, the size of "
+        "revisions between releases); the closed basis, which the files read do not hold"
+    )
+    row = "x,1,2024/25,r,national,England and Wales,group:Sexual offences,count,27,exact,,p,u"
+    unstamped = reconcile.reconcile(_hand_table(), None, {}, _published(tmp_path, [row])).figures
+    assert "from the recorded basis of release unknown" in unstamped.loc[0, "reasons"]
+
+
+def test_fits_by_bound_with_half_a_unit_of_the_last_digit():
+    assert reconcile.fits(0.4, "approx", 0.44)  # |0.04| within half a unit of the last digit (0.05)
+    assert not reconcile.fits(0.4, "approx", 0.46)
+    assert reconcile.fits(100, "approx", 105) and not reconcile.fits(100, "approx", 105.5)  # 5%
+    assert reconcile.fits(17.5, "exact", 17.54) and not reconcile.fits(17.5, "exact", 17.56)
+    assert reconcile.fits(5, "at least", 5) and not reconcile.fits(5, "more than", 5)
+    assert not reconcile.fits(5, "exact", None) and not reconcile.fits(5, "at least", float("nan"))
+
+
+def test_offence_selections_are_parsed_and_a_bad_one_named():
+    assert reconcile.parse_offences("all") == [{"groups": [], "codes": [], "all": True, "label": "all"}]
+    assert reconcile.parse_offences("group:Sexual offences + codes:86;19E | codes:86") == [
+        {
+            "groups": ["Sexual offences"],
+            "codes": ["86", "19E"],
+            "all": False,
+            "label": "group:Sexual offences + codes:86;19E",
+        },
+        {"groups": [], "codes": ["86"], "all": False, "label": "codes:86"},
+    ]
+    with pytest.raises(ValueError, match="published figures: unknown offence selection 'kind:x'"):
+        reconcile.parse_offences("kind:x")
+    assert reconcile.parse_window("2019/20-2021/22;2023/24") == ["2019/20", "2020/21", "2021/22", "2023/24"]
+    assert reconcile.window_words(["2019/20", "2020/21"]) == "2019/20 to 2020/21"
 
 
 # --- the sample: grouping arithmetic and the window search against independent sums ----------------

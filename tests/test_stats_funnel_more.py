@@ -523,6 +523,7 @@ def test_funnel_table_datasets_in_their_order():
     frame = pd.concat([RATIO_FRAME.assign(dataset="later"), RATIO_FRAME.assign(dataset="earlier", observed=[1] * 5)])
     table = funnel_table(frame, replicates=99, rank_draws=200)
     assert table["dataset"].tolist() == ["later"] * 5 + ["earlier"] * 5
+    assert table.index.tolist() == list(range(10))  # one row number per row, across datasets
     check_table(table.iloc[:5].reset_index(drop=True), RATIO_FRAME, RATIO, None, 99, 200)
 
 

@@ -208,7 +208,7 @@ def kind_of(column: str, numeric: bool, kinds: Mapping[str, str] | None = None) 
         if numeric:
             raise CrimeOutcomesError(
                 f"table column {column!r} holds numbers but its kind is not declared: add it to "
-                f"crimeoutcomes/columns.py COLUMNS (kinds: {', '.join(KINDS)})"
+                f"crimeoutcomes/report/columns.py COLUMNS (kinds: {', '.join(KINDS)})"
             )
         name = "text"
     if name not in KINDS:

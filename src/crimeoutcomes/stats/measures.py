@@ -50,7 +50,6 @@ def check_basis(count_basis: str) -> str:
     return count_basis
 
 
-@pandas_api
 def countable(outcomes: pl.DataFrame, count_basis: str) -> pl.DataFrame:
     """Assigned outcomes only (type 0 left out), with the basis's count as ``count``.
 
@@ -65,7 +64,6 @@ def countable(outcomes: pl.DataFrame, count_basis: str) -> pl.DataFrame:
     )
 
 
-@pandas_api
 def sexual_offences(outcomes: pl.DataFrame) -> pl.DataFrame:
     return outcomes.filter(pl.col("offence_group") == SEXUAL_OFFENCES_GROUP)
 
@@ -84,7 +82,6 @@ def measure_sums(*, complete: bool) -> list[pl.Expr]:
     return sums
 
 
-@pandas_api
 def national_totals(
     outcomes: pl.DataFrame,
     count_basis: str,
@@ -106,14 +103,12 @@ def national_totals(
     return totals.with_columns(pl.col("force_quarters_missing").fill_null(0)).sort(list(by))
 
 
-@pandas_api
 def all_forces(outcomes: pl.DataFrame) -> list[str]:
     """The 43 territorial forces and British Transport Police, and any other name the data holds."""
     extra = sorted(set(outcomes["force"].unique().drop_nulls().to_list()) - set(forces()))
     return list(forces()) + extra
 
 
-@pandas_api
 def coverage(outcomes: pl.DataFrame, count_basis: str, collapsed: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per financial year x quarter x force: is that force's data missing, and why.
 
@@ -164,7 +159,6 @@ def coverage(outcomes: pl.DataFrame, count_basis: str, collapsed: pl.DataFrame |
     return table.sort("financial_year", "force", "quarter")
 
 
-@pandas_api
 def gaps(outcomes: pl.DataFrame, count_basis: str, collapsed: pl.DataFrame | None = None) -> pl.DataFrame:
     """The missing (or collapsed) force-quarters, one row per force and year: the quarters and why."""
     return (
@@ -179,7 +173,6 @@ def gaps(outcomes: pl.DataFrame, count_basis: str, collapsed: pl.DataFrame | Non
     )
 
 
-@pandas_api
 def force_totals(
     outcomes: pl.DataFrame,
     count_basis: str,
@@ -210,7 +203,6 @@ def force_totals(
     )
 
 
-@pandas_api
 def with_share(
     frame: pl.DataFrame,
     numerator: str = COMMUNITY_RESOLUTIONS,
@@ -257,7 +249,6 @@ def poisson_interval(k, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.
     return np.where(valid, low, np.nan), np.where(valid, high, np.nan)
 
 
-@pandas_api
 def offence_code_totals(
     outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] = ("financial_year",)
 ) -> pl.DataFrame:
@@ -283,7 +274,6 @@ def child_victim_codes() -> list[str]:
     return [o.code for o in child_victim_offences()]
 
 
-@pandas_api
 def forces_with_community_resolutions(
     outcomes: pl.DataFrame, count_basis: str, offence_codes: Sequence[str]
 ) -> pl.DataFrame:
@@ -302,7 +292,6 @@ def forces_with_community_resolutions(
     )
 
 
-@pandas_api
 def on_both_bases(
     outcomes: pl.DataFrame, measure: str = COMMUNITY_RESOLUTIONS, by: Sequence[str] = ("financial_year",)
 ) -> pl.DataFrame:
@@ -319,7 +308,22 @@ def period() -> pl.Expr:
     return pl.col("financial_year") + " Q" + pl.col("quarter").cast(pl.String)
 
 
-@pandas_api
 def period_label(frame: pl.DataFrame) -> pl.DataFrame:
     """Adds ``period`` = '2024/25 Q1' for quarterly tables."""
     return frame.with_columns(period=period())
+
+
+# pandas in, pandas out (frames.pandas_api), given here rather than as a decorator on each function:
+# mutmut (make mutation) does not mutate decorated functions, and these compute published counts.
+countable = pandas_api(countable)
+sexual_offences = pandas_api(sexual_offences)
+national_totals = pandas_api(national_totals)
+all_forces = pandas_api(all_forces)
+coverage = pandas_api(coverage)
+gaps = pandas_api(gaps)
+force_totals = pandas_api(force_totals)
+with_share = pandas_api(with_share)
+offence_code_totals = pandas_api(offence_code_totals)
+forces_with_community_resolutions = pandas_api(forces_with_community_resolutions)
+on_both_bases = pandas_api(on_both_bases)
+period_label = pandas_api(period_label)

@@ -28,7 +28,6 @@ def _thousands(column: str) -> pl.Expr:
     return pl.col(column).map_elements(lambda n: f"{n:,}", return_dtype=pl.String)
 
 
-@pandas_api
 def collapsed_quarters(
     outcomes: pl.DataFrame, count_basis: str, recorded_crime: pl.DataFrame | None = None
 ) -> pl.DataFrame:
@@ -63,7 +62,6 @@ def collapsed_quarters(
     return scored.filter(pl.col("level") < COLLAPSE_THRESHOLD).select(*FORCE_QUARTER, reason=reason).sort(FORCE_QUARTER)
 
 
-@pandas_api
 def unusable_quarters(
     outcomes: pl.DataFrame, count_basis: str, recorded_crime: pl.DataFrame | None = None
 ) -> pl.DataFrame:
@@ -75,3 +73,9 @@ def unusable_quarters(
     )
     collapsed = collapsed_quarters(outcomes, count_basis, recorded_crime).join(missing, on=FORCE_QUARTER, how="anti")
     return pl.concat([missing, collapsed]).sort(FORCE_QUARTER)
+
+
+# pandas in, pandas out (frames.pandas_api), given here rather than as a decorator on each function:
+# mutmut (make mutation) does not mutate decorated functions, and these compute published counts.
+collapsed_quarters = pandas_api(collapsed_quarters)
+unusable_quarters = pandas_api(unusable_quarters)

@@ -512,7 +512,9 @@ def reconcile(
 def published_text(figure: dict) -> str:
     prefix = {"exact": "", "approx": "about ", "at least": "at least ", "more than": "more than "}[figure["bound"]]
     unit = figure["unit"]
-    number = f"{figure['figure']:g}%" if unit.startswith("pct") else f"{figure['figure']:,.0f}"
+    value = figure["figure"]
+    # a figure as published: 0.4 a week stays 0.4, never rounded to 0
+    number = f"{value:g}%" if unit.startswith("pct") else f"{value:,.0f}" if value.is_integer() else f"{value:,}"
     suffix = {"per_week": " a week", "annual_mean": " a year", "assigned": " assigned outcomes"}.get(unit, "")
     return prefix + number + suffix
 
