@@ -71,6 +71,9 @@ def _pages(site):
         year / "index.html",
         year / "figures" / "index.html",
         *[year / name for name in NOTEBOOK_HTML],
+        # Two force pages of the 44 (one template): the biggest force and British Transport Police.
+        year / "forces" / "metropolitan-police.html",
+        year / "forces" / "british-transport-police.html",
     ]
 
 
@@ -100,7 +103,11 @@ def _open(browser, page_path, screenshots):
     return found, requests, problems, shot
 
 
-@pytest.mark.parametrize("which", range(7), ids=["site index", "year index", "figures index"] + NOTEBOOK_HTML)
+@pytest.mark.parametrize(
+    "which",
+    range(9),
+    ids=["site index", "year index", "figures index", *NOTEBOOK_HTML, "Metropolitan Police", "BTP"],
+)
 def test_each_page_opens_offline_whole_and_readable(browser, site, which, tmp_path):
     page_path = _pages(site)[which]
     found, requests, problems, shot = _open(browser, page_path, tmp_path)
