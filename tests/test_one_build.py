@@ -348,7 +348,8 @@ def _matches(shown: str, value) -> bool:
 
 def test_every_number_in_every_report_table_is_its_csv_value_to_the_shown_precision(built):
     checked = 0
-    for name in NOTEBOOK_HTML:
+    # Two force pages of the 44 (one notebook): a big force, and one whose every 2024/25 quarter collapsed.
+    for name in [*NOTEBOOK_HTML, "forces/metropolitan-police.html", "forces/devon-and-cornwall.html"]:
         parser = _Tables()
         parser.feed((built["reports"] / name).read_text(encoding="utf-8"))
         for table in parser.tables:

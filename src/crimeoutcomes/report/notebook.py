@@ -295,7 +295,9 @@ class Analysis:
 
         data = as_pandas(frame)
         save_csv(data, self.figures_dir / "tables" / f"{name}.csv", synthetic=self.synthetic)
-        return HTML(scrolling(render_table(data, name, kinds=kinds, headings=headings), name))
+        # data-csv: the CSV's place in the year's figures folder (a force page's are in forces/<force>/)
+        table = render_table(data, name, kinds=kinds, headings=headings, folder=self.subfolder)
+        return HTML(scrolling(table, name))
 
     def save_figure(self, figure, name: str, data, alt: str | None = None):
         """Save the figure as PNG and SVG with the CSV of exactly the numbers it plots (see ``plots``),

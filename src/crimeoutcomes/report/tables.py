@@ -105,7 +105,12 @@ def _header(shown: list[Shown], e) -> str:
 
 
 def render_table(
-    frame, name: str, *, kinds: Mapping[str, str] | None = None, headings: Mapping[str, str] | None = None
+    frame,
+    name: str,
+    *,
+    kinds: Mapping[str, str] | None = None,
+    headings: Mapping[str, str] | None = None,
+    folder: str = "",
 ) -> str:
     data = as_pandas(frame)
     e = html.escape
@@ -115,7 +120,7 @@ def render_table(
         for row in data.to_dict("records")
     )
     return (
-        f'<table class="report-table" id="table-{e(name)}" data-csv="tables/{e(name)}.csv">'
+        f'<table class="report-table" id="table-{e(name)}" data-csv="{e(folder + "/" if folder else "")}tables/{e(name)}.csv">'
         f"<thead>{_header(shown, e)}</thead><tbody>{body}</tbody></table>"
     )
 
