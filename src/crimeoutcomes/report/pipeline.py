@@ -8,6 +8,7 @@ its executed copy (with the traceback) is kept in ``<reports>.failed/`` for debu
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import multiprocessing
 import os
@@ -203,20 +204,28 @@ def _parameters_cell_index(notebook: Path) -> int:
 SYNTHETIC_TITLE = "SYNTHETIC DATA"
 
 
-def export_html(executed: Path, target: Path, title: str, synthetic: bool = False, heading: str | None = None) -> Path:
-    """Self-contained HTML of the outputs only (figures embedded, no input cells, no scripts). Built
-    from the synthetic sample, the page title and the first heading say so. ``heading``, where given,
-    replaces the first heading (a force page is titled with its force)."""
-    import nbformat
+@functools.cache
+def _html_exporter():
+    """One exporter per process: compiling its templates takes longer than exporting a page, and a
+    worker exports many (the force pages)."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(
+    return HTMLExporter(
         template_name="report",
         extra_template_basedirs=[str(TEMPLATES_DIR)],
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
+
+
+def export_html(executed: Path, target: Path, title: str, synthetic: bool = False, heading: str | None = None) -> Path:
+    """Self-contained HTML of the outputs only (figures embedded, no input cells, no scripts). Built
+    from the synthetic sample, the page title and the first heading say so. ``heading``, where given,
+    replaces the first heading (a force page is titled with its force)."""
+    import nbformat
+
+    exporter = _html_exporter()
     notebook = nbformat.read(executed, as_version=4)
     notebook.metadata["title"] = f"{SYNTHETIC_TITLE}: {title}" if synthetic else title
     for cell in notebook.cells:
