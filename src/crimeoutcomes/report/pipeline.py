@@ -731,8 +731,11 @@ def _build(
     page_batches = _batches([job for job in runs if job.force is not None], jobs)
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
         running = {}
-        for number, job in enumerate(reports_run, 1):
-            log(f"[{number}/{len(runs)}] {job.label}: running")
+        # One line per notebook (a batch of force pages counts as its notebook), so 44 pages do not flood the log.
+        label = {}
+        for job in reports_run:
+            label[job] = f"[{chosen.index(job.notebook) + 1}/{len(chosen)}] {job.label}"
+            log(f"{label[job]}: running")
             running[
                 pool.submit(
                     _run_and_export,
@@ -747,7 +750,11 @@ def _build(
                 )
             ] = [job]
         for batch in page_batches:
-            log(f"{batch[0].notebook.stem}: {len(batch)} force pages, {batch[0].force} to {batch[-1].force}: running")
+            label[batch[0]] = (
+                f"[{chosen.index(batch[0].notebook) + 1}/{len(chosen)}] {batch[0].notebook.stem}: "
+                f"{len(batch)} force page{'s' if len(batch) > 1 else ''}, {batch[0].force} to {batch[-1].force}"
+            )
+            log(f"{label[batch[0]]}: running")
             running[
                 pool.submit(
                     _run_pages,
@@ -760,7 +767,6 @@ def _build(
                     analysis.synthetic,
                 )
             ] = batch
-        number = {job: n for n, job in enumerate(runs, 1)}
         for future in as_completed(running):
             try:
                 result = future.result()
@@ -769,9 +775,13 @@ def _build(
                 for pending in running:
                     pending.cancel()
                 continue
-            for job, took in [(running[future][0], result)] if isinstance(result, float) else result:
-                seconds[job] = took
-                log(f"[{number[job]}/{len(runs)}] {job.label}: done in {took:.1f} s")
+            done = [(running[future][0], result)] if isinstance(result, float) else result
+            seconds.update(done)
+            took = sum(s for _, s in done)
+            log(
+                f"{label[done[0][0]]}: done in {took:.1f} s"
+                + (f" ({took / len(done):.1f} s a page)" if len(done) > 1 or done[0][0].force else "")
+            )
     if failures:
         kept = reports.with_name(f"{reports.name}.failed")
         shutil.rmtree(kept, ignore_errors=True)
