@@ -50,7 +50,8 @@ def test_every_force_has_a_page_linked_from_the_index_and_report_02(built):
         href = f'href="forces/{slug(force)}.html"'
         assert href in index and href in comparison, force
         page = (built["reports"] / "forces" / f"{slug(force)}.html").read_text(encoding="utf-8")
-        assert f"<title>SYNTHETIC DATA: {force}: community resolutions" in page
+        name = " ".join(reversed(force.split(", ")))  # "London, City of" is "City of London" in a sentence
+        assert f"<title>SYNTHETIC DATA: {name}: community resolutions" in page
         assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page
     figures = list((built["figures"] / "forces").rglob("*.png"))
     assert figures and all(p.parent.parent.name == "forces" for p in figures)  # one folder per force

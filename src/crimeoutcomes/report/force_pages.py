@@ -59,13 +59,19 @@ def executed_name(force: str) -> str:
     return f"{FOLDER}/{force_slug(force)}.ipynb"
 
 
+def reader_name(force: str) -> str:
+    """The force as a sentence names it: 'London, City of' (the files' index form) -> 'City of London'."""
+    last, comma, first = force.partition(", ")
+    return f"{first} {last}" if comma else force
+
+
 def page_title(force: str) -> str:
-    return f"{force}: {PAGE_TITLE}"
+    return f"{reader_name(force)}: {PAGE_TITLE}"
 
 
 def links(forces: Sequence[str], prefix: str = "") -> list[tuple[str, str]]:
     """(force, href) of each force's page; ``prefix`` is the path to the year's reports folder."""
-    return [(force, prefix + page_name(force)) for force in forces]
+    return [(reader_name(force), prefix + page_name(force)) for force in forces]
 
 
 def links_html(forces: Sequence[str], prefix: str = "") -> str:
