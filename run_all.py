@@ -3,7 +3,7 @@
 
     python run_all.py [--year FY|latest] [--basis closed|recorded] [--first-year FY]
                       [--source auto|download|local|sample] [--raw-dir DIR] [--out DIR] [--only NAME ...]
-                      [--pool-years N] [--jobs N] [--force] [--site]
+                      [--pool-years N] [--forces NAME ...] [--jobs N] [--force] [--site]
 
 Only what changed since the year's published build re-runs (see build.json); --force re-runs
 everything.
@@ -23,7 +23,7 @@ from crimeoutcomes.data.schema import COUNT_BASES
 from crimeoutcomes.data.source_files import SOURCE_CHOICES
 from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, financial_year_argument, year_or_latest_argument
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.report import pipeline
+from crimeoutcomes.report import force_pages, pipeline
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 
@@ -77,6 +77,12 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         help="years, ending with --year, pooled in the force comparison (default 1)",
     )
     parser.add_argument(
+        "--forces",
+        nargs="+",
+        metavar="NAME",
+        help="make force pages for these forces only, e.g. 'Metropolitan Police' (default: every force)",
+    )
+    parser.add_argument(
         "--force",
         action="store_true",
         help="re-run every notebook, even those whose inputs are unchanged since the last build",
@@ -101,6 +107,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--out {arguments.out} exists and is not a folder")
     try:
         pipeline.select_notebooks(arguments.only, NOTEBOOKS)
+        force_pages.check_forces(arguments.forces)
     except CrimeOutcomesError as exc:
         parser.error(str(exc))
     return arguments
@@ -121,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
             jobs=arguments.jobs,
             pool_years=arguments.pool_years,
             force=arguments.force,
+            forces=arguments.forces,
         )
         if arguments.site:
             from crimeoutcomes.report.site import build_site, site_is_current

@@ -72,6 +72,9 @@ def _pages(site):
         year / "figures" / "index.html",
         year / "caveats.html",
         *[year / name for name in NOTEBOOK_HTML],
+        # Two force pages of the 44 (one template): the biggest force and British Transport Police.
+        year / "forces" / "metropolitan-police.html",
+        year / "forces" / "british-transport-police.html",
     ]
 
 
@@ -102,7 +105,9 @@ def _open(browser, page_path, screenshots):
 
 
 @pytest.mark.parametrize(
-    "which", range(8), ids=["site index", "year index", "figures index", "caveats page"] + NOTEBOOK_HTML
+    "which",
+    range(10),
+    ids=["site index", "year index", "figures index", "caveats page", *NOTEBOOK_HTML, "Metropolitan Police", "BTP"],
 )
 def test_each_page_opens_offline_whole_and_readable(browser, site, which, tmp_path):
     page_path = _pages(site)[which]

@@ -43,9 +43,9 @@ def layout_problems(boxes: list[dict]) -> list[str]:
 
 
 def check_every_figure(folder: Path, least: int) -> None:
-    pngs = sorted(folder.glob("*.png"))
+    pngs = sorted(folder.rglob("*.png"))  # the force pages' figures too (forces/<force>/)
     assert len(pngs) >= least, f"only {len(pngs)} figures in {folder}"
-    problems = {png.name: layout_problems(boxes_of(png)) for png in pngs}
+    problems = {png.relative_to(folder).as_posix(): layout_problems(boxes_of(png)) for png in pngs}
     assert not {name: found for name, found in problems.items() if found}
 
 

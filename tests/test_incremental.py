@@ -20,6 +20,7 @@ from crimeoutcomes.report import incremental, pipeline
 from crimeoutcomes.synthetic import sample
 
 YEARS = ("2023/24", "2024/25")
+FORCES = ["Cumbria"]  # one force page (the session's sample build makes all 44): the mechanics are the same
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 PACKAGE = PROJECT_ROOT / "src" / "crimeoutcomes"
 
@@ -52,6 +53,7 @@ def setting(tmp_path_factory):
             notebooks_dir=notebooks,
             package_dir=package,
             jobs=2,
+            forces=FORCES,
             log=log.append,
         )
     assert result.rebuilt
@@ -74,6 +76,7 @@ def _run(setting, **changes):
         notebooks_dir=setting["notebooks"],
         package_dir=setting["package"],
         jobs=2,
+        forces=FORCES,
         log=log.append,
     )
     result = pipeline.run(**{**arguments, **changes})
@@ -108,6 +111,7 @@ ALL = [
     "02_force_comparison.ipynb",
     "03_child_victim_offences.ipynb",
     "04_reconciliation.ipynb",
+    "05_force_profile.ipynb",
 ]
 
 
@@ -139,7 +143,28 @@ def test_a_changed_source_file_reruns_every_notebook(setting, chosen):
 def test_a_changed_parameter_reruns_what_takes_it(setting, chosen):
     assert chosen(setting, count_basis="recorded") == ALL
     assert chosen(setting, first_year="2024/25") == ALL
-    assert chosen(setting, pool_years=2) == ["02_force_comparison.ipynb"]  # the only notebook that pools
+    # The notebooks that pool: the comparison and the force pages (which show where a force sits in it).
+    assert chosen(setting, pool_years=2) == ["02_force_comparison.ipynb", "05_force_profile.ipynb"]
+    assert chosen(setting, forces=["Cumbria", "Durham"]) == ["05_force_profile.ipynb"]
+
+
+def test_a_changed_force_page_notebook_or_page_reruns_the_force_pages_only(setting, chosen):
+    notebook = setting["notebooks"] / "05_force_profile.ipynb"
+    original = notebook.read_bytes()
+    try:
+        document = nbformat.read(notebook, as_version=4)
+        document.cells[0].source += "\n\nA sentence added to test incremental builds."
+        nbformat.write(document, notebook)
+        assert chosen(setting) == ["05_force_profile.ipynb"]
+    finally:
+        notebook.write_bytes(original)
+    table = setting["figures"] / "forces" / "cumbria" / "tables" / "by-year.csv"
+    kept = table.read_bytes()
+    try:
+        table.write_bytes(kept + b"edited by hand\n")
+        assert chosen(setting) == ["05_force_profile.ipynb"]
+    finally:
+        table.write_bytes(kept)
 
 
 def test_a_changed_package_file_reruns_every_notebook(setting, chosen):

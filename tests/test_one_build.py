@@ -55,6 +55,8 @@ def build_2019(two_years, tmp_path_factory):
         YEAR,
         "--first-year",
         "2018/19",
+        "--forces",
+        "Greater Manchester",  # its outcomes collapse in 2019/20: its page must show no count
         env_root=root,
     )
     assert result.returncode == 0, result.stderr
@@ -346,7 +348,8 @@ def _matches(shown: str, value) -> bool:
 
 def test_every_number_in_every_report_table_is_its_csv_value_to_the_shown_precision(built):
     checked = 0
-    for name in NOTEBOOK_HTML:
+    # Two force pages of the 44 (one notebook): a big force, and one whose every 2024/25 quarter collapsed.
+    for name in [*NOTEBOOK_HTML, "forces/metropolitan-police.html", "forces/devon-and-cornwall.html"]:
         parser = _Tables()
         parser.feed((built["reports"] / name).read_text(encoding="utf-8"))
         for table in parser.tables:
@@ -444,3 +447,15 @@ def test_every_synthetic_csv_carries_the_mark(built):
     for path in files:
         data = pd.read_csv(path, dtype=str)
         assert data.columns[0] == "data" and (data["data"] == "SYNTHETIC DATA").all(), path
+
+
+def test_a_force_page_gives_no_count_for_a_year_with_collapsed_quarters(build_2019):
+    """Greater Manchester's outcomes collapse in Q2-Q4 of 2019/20: its page gives the share on the
+    quarter left in, and no count (a part-year count would read as a fall)."""
+    page = (build_2019["reports"] / "forces" / "greater-manchester.html").read_text(encoding="utf-8")
+    assert "count of community resolutions for sexual offences is <strong>not given</strong>" in page
+    year = pd.read_csv(build_2019["figures"] / "forces" / "greater-manchester" / "tables" / "by-year.csv")
+    row = year.set_index("financial_year").loc[YEAR]
+    assert pd.isna(row["community_resolutions"]) and 0 < row["share_of_assigned"] < 1
+    assert [p.name for p in (build_2019["reports"] / "forces").glob("*.html")] == ["greater-manchester.html"]
+    assert 'href="forces/greater-manchester.html"' in (build_2019["reports"] / "index.html").read_text(encoding="utf-8")

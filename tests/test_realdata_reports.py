@@ -208,3 +208,34 @@ def test_real_findings_say_what_summary_json_says(built, summary):
 
     assert summary["force_comparison"]["overdispersion"]["over_dispersed"]
     check_findings(built, summary)
+
+
+def test_real_force_pages_match_independent_sums(built, real_rows, shared_dir):
+    """Every force has its page; a big force, a small one and British Transport Police show the
+    count, rate, share and outcomes 8 and 22 that plain sums of the real rows give."""
+    import re
+
+    import pandas as pd
+
+    assert len(list((built / "forces").glob("*.html"))) == len(codes.forces()) == 44
+    rows = from_real_rows(real_rows)
+    rows = rows[(rows["offence_group"] == "Sexual offences") & (rows["outcome_type"] != "0")]
+    rows = rows[~(rows["expired"] & rows["count"].isna())]
+    crime = pl.read_parquet(shared_dir / "realdata" / "prc_pfa_2012_13_to_2025_26.parquet").filter(
+        (pl.col("FY") == "2024/25") & (pl.col("Group") == codes.SEXUAL_OFFENCES_GROUP)
+    )
+    offences = dict(crime.group_by("Force").agg(pl.col("n").cast(pl.Int64).sum()).iter_rows())
+    for force in ("Metropolitan Police", "London, City of", "British Transport Police"):
+        slug = re.sub(r"[^a-z0-9]+", "-", force.lower()).strip("-")
+        tables = built.parents[1] / "figures" / "2024-25" / "forces" / slug / "tables"
+        year = pd.read_csv(tables / "by-year.csv").set_index("financial_year").loc["2024/25"]
+        eight_22 = pd.read_csv(tables / "outcome-8-and-22.csv").set_index("financial_year").loc["2024/25"]
+        mine = rows[rows["force"] == force]
+        count = mine.loc[mine["outcome_type"] == "8", "count"].sum()
+        assert year["community_resolutions"] == count, force
+        assert year["share_of_assigned"] == pytest.approx(count / mine["count"].sum()), force
+        assert year["rate_per_1000_recorded"] == pytest.approx(count / offences[force] * 1000), force
+        assert eight_22["outcome_8"] == count, force
+        assert eight_22["outcome_22"] == mine.loc[mine["outcome_type"] == "22", "count"].sum(), force
+        page = (built / "forces" / f"{slug}.html").read_text(encoding="utf-8")
+        assert f"closed <strong>{int(count):,}</strong> sexual offences" in page and "SYNTHETIC" not in page

@@ -108,6 +108,15 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "outside_99_8": ("flag", "outside 99.8% limits"),
     "outside_adjusted_99_8": ("flag", "outside 99.8% limits allowing for over-dispersion"),
     "rankable": ("flag", "ranked"),
+    # a force's page beside England and Wales (notebooks/05_force_profile)
+    "england_and_wales_community_resolutions": ("count", "England and Wales: community resolutions"),
+    "england_and_wales_rate_per_1000_recorded": ("rate", "England and Wales: per 1,000 recorded"),
+    "england_and_wales_share_of_assigned": ("share", "England and Wales: share of assigned outcomes"),
+    "outcome_8": ("count", "community resolutions (outcome 8)"),
+    "outcome_22": ("count", "diversionary activity (outcome 22)"),
+    "share_of_force_outcomes": ("share", "share of the force's assigned outcomes"),
+    "share_of_national_outcomes": ("share", "England and Wales: share of assigned outcomes"),
+    "child_victim": ("flag", "victim a child by definition"),
     # change over time (stats/yearly_change.py)
     "comparison": ("text", "comparison"),
     "from_year": ("year", "from"),

@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.text import Text
+from matplotlib.ticker import MaxNLocator
 
 from crimeoutcomes.atomic import write_atomically
 from crimeoutcomes.config import SYNTHETIC_MARK
@@ -403,6 +404,8 @@ def bars(data, label: str, value: str, *, title: str, xlabel: str, missing_label
     axes.set_yticks(positions, [_shortened(name) for name in names], fontsize=8)
     axes.margins(x=0.08)
     axes.set_xlim(left=0)
+    # Counts: whole-number ticks (a force with two community resolutions is not read off 0.25 steps).
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set(title=title, xlabel=xlabel, ylabel="")
     return figure
 

@@ -21,7 +21,8 @@ def _percent(value) -> str:
     return "n/a" if value is None else f"{value:.2%}"
 
 
-def render_index(summary: dict, reports: Sequence[tuple[str, str]]) -> str:
+def render_index(summary: dict, reports: Sequence[tuple[str, str]], force_pages: Sequence[tuple[str, str]] = ()) -> str:
+    """``reports`` and ``force_pages``: (name, link) of each report and each force's page."""
     year, basis = summary["financial_year"], summary["count_basis"]
     synthetic = summary["synthetic"]
     sexual, everything = summary["sexual_offences"], summary["all_offences"]
@@ -59,14 +60,17 @@ def render_index(summary: dict, reports: Sequence[tuple[str, str]]) -> str:
         headline_rows=headline_rows,
         gaps=gaps,
         reports=list(reports),
+        force_pages=list(force_pages),
         caveats=caveats(summary),
         caveats_page=CAVEATS_PAGE,
         files=summary["sources"],
     )
 
 
-def write_index(summary: dict, reports: Sequence[tuple[str, str]], target: Path) -> Path:
-    return write_text_atomically(target, render_index(summary, reports))
+def write_index(
+    summary: dict, reports: Sequence[tuple[str, str]], target: Path, force_pages: Sequence[tuple[str, str]] = ()
+) -> Path:
+    return write_text_atomically(target, render_index(summary, reports, force_pages))
 
 
 def render_caveats_page(summary: dict) -> str:

@@ -11,8 +11,9 @@ writes its figures and tables under ``scratch/`` and says so at the top of the p
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from crimeoutcomes.data.source_files import SourceSet, chosen_year, from_folder,
 from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, year_slug
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.frames import to_pandas
+from crimeoutcomes.report.memo import memoised
 from crimeoutcomes.report.pages import render, synthetic_banner
 from crimeoutcomes.report.parameters import check_injected_parameters
 from crimeoutcomes.stats import measures
@@ -59,6 +61,7 @@ class Analysis:
     published: bool = False  # run by run_all.py into its staging folder (else figures go to scratch/)
     #: Where the caveats page is, from the page the notebook becomes ('../caveats.html' one folder down).
     caveats_page: str = "caveats.html"
+    subfolder: str = ""  # of the figures folder, for pages that share a notebook (forces/<force>)
 
     @property
     def synthetic(self) -> bool:
@@ -75,13 +78,31 @@ class Analysis:
     @property
     def figures_dir(self) -> Path:
         if self.published:
-            return config.figures_dir(self.synthetic, self.slug, self.output_root)
-        return self.output_root / SCRATCH / config.output_subdir(self.synthetic, self.slug)
+            return config.figures_dir(self.synthetic, self.slug, self.output_root) / self.subfolder
+        return self.output_root / SCRATCH / config.output_subdir(self.synthetic, self.slug) / self.subfolder
+
+    def for_force(self, force: str) -> Analysis:
+        """The same analysis for one force's page: its figures and tables go in a folder of their own
+        (forces/<force>/), so that no two pages' files share a name."""
+        from crimeoutcomes.report.force_pages import force_folder
+
+        if force not in self.forces:
+            near = difflib.get_close_matches(force, self.forces, n=1)
+            raise CrimeOutcomesError(
+                f"parameter force: {force!r} is not a force of the data"
+                + (f": did you mean {near[0]!r}?" if near else " (spell it as reference/forces.csv does)")
+            )
+        # the page is one folder down from the year's reports, so is the way to its caveats page
+        return replace(self, subfolder=force_folder(force), caveats_page=f"../{type(self).caveats_page}")
 
     @cached_property
     def collapsed(self) -> pl.DataFrame:
         """Force-quarters whose outcomes collapsed (``quality.collapsed_quarters``): every count that
         needs one is treated as missing."""
+        return self._collapsed()
+
+    @memoised
+    def _collapsed(self) -> pl.DataFrame:
         from crimeoutcomes.stats.quality import collapsed_quarters
 
         return collapsed_quarters(self.rows, self.count_basis, self.recorded_crime)
@@ -108,6 +129,7 @@ class Analysis:
             return measures.sexual_offences(rows) if offences == "sexual" else rows
         return rows.filter(pl.col("offence_code").is_in(list(offences)))
 
+    @memoised
     def totals(
         self,
         offences: Offences = "sexual",
@@ -124,6 +146,7 @@ class Analysis:
             )
         )
 
+    @memoised
     def force_totals(
         self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",), *, year: str | None = None
     ) -> pd.DataFrame:
@@ -167,6 +190,7 @@ class Analysis:
         """Per year and force, the community resolutions for ``offence_codes`` where there was one."""
         return to_pandas(measures.forces_with_community_resolutions(self.rows, self.count_basis, offence_codes))
 
+    @memoised
     def missing(self, offences: Offences = "sexual", *, year: str | None = None) -> pd.DataFrame:
         """Per force and year, the quarters missing or collapsed and why (``measures.gaps``)."""
         return to_pandas(measures.gaps(self._rows(offences, year), self.count_basis, collapsed=self.collapsed))
@@ -183,18 +207,21 @@ class Analysis:
 
         return count_trend(self.totals(offences))
 
+    @memoised
     def force_changes(self, offences: Offences = "sexual") -> pd.DataFrame:
         """Each force's change with 95% intervals; a year missing or collapsed is not compared."""
         from crimeoutcomes.stats.yearly_change import force_changes
 
         return force_changes(self.force_totals(offences))
 
+    @memoised
     def gaps(self) -> pd.DataFrame:
         """Every force-quarter left out of the rates in the years read, and why."""
         from crimeoutcomes.stats.quality import unusable_quarters
 
         return to_pandas(unusable_quarters(self.rows, self.count_basis, self.recorded_crime))
 
+    @memoised
     def compare_forces(self, pool_years: int = 1):
         """The fair comparison of forces over ``pool_years`` years ending with the chosen one
         (``comparison.compare_forces``), its tables in pandas."""
@@ -203,6 +230,24 @@ class Analysis:
         return compare_forces(
             self.rows, self.count_basis, pooled_years(self.years, self.financial_year, pool_years), self.recorded_crime
         )
+
+    @memoised
+    def outcome_type_totals(
+        self, types: Sequence[str], offences: Offences = "sexual", by: Sequence[str] = ("financial_year",)
+    ) -> pd.DataFrame:
+        """By force, the count of each outcome type of ``types`` (``outcome_8``, ``outcome_22`` ...): <NA>
+        where any quarter is missing or collapsed (``measures.outcome_type_totals``)."""
+        return to_pandas(
+            measures.outcome_type_totals(self._rows(offences), self.count_basis, types, by, collapsed=self.collapsed)
+        )
+
+    @memoised
+    def rates_by_year(self) -> pd.DataFrame:
+        """Each force's counts and three rates for sexual offences, each year on its own, on the quarters
+        that can be used (``comparison.rates_by_year``: a year's rows are the force comparison's for it)."""
+        from crimeoutcomes.stats.comparison import rates_by_year
+
+        return rates_by_year(self.rows, self.count_basis, self.years, self.recorded_crime)
 
     @cached_property
     def recorded_crime(self) -> pl.DataFrame | None:
@@ -341,7 +386,9 @@ class Analysis:
         )
         note = markers_html(found, self.caveats_page, "table")
         footnote = f'<p class="caveat-markers" data-table="{name}">{note}</p>' if note else ""
-        return HTML(scrolling(render_table(data, name, kinds=kinds, headings=headings), name) + footnote)
+        # data-csv: the CSV's place in the year's figures folder (a force page's are in forces/<force>/)
+        table = render_table(data, name, kinds=kinds, headings=headings, folder=self.subfolder)
+        return HTML(scrolling(table, name) + footnote)
 
     def save_table(self, frame, name: str):
         """Save ``frame``, unrounded, as tables/<name>.csv beside the figures without showing it (a

@@ -8,6 +8,7 @@ its executed copy (with the traceback) is kept in ``<reports>.failed/`` for debu
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import multiprocessing
 import os
@@ -29,7 +30,7 @@ from crimeoutcomes.data.source_files import SourceSet, chosen_year, obtain
 from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_financial_year, year_slug
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.locks import ADVICE, FolderNotWritable, check_writable, exclusive, is_not_writable, not_writable
-from crimeoutcomes.report import build_record, incremental
+from crimeoutcomes.report import build_record, force_pages, incremental
 from crimeoutcomes.report.parameters import assigned_names
 from crimeoutcomes.report.publish import publish, recover
 
@@ -158,7 +159,9 @@ def _local_kernel_manager():
     return LocalKernelManager
 
 
-def execute(notebook: Path, output: Path, parameters: dict, cwd: Path, progress: bool) -> None:
+def execute(notebook: Path, output: Path, parameters: dict, cwd: Path, progress: bool, kernel=None) -> None:
+    """Run ``notebook`` with papermill into ``output``; ``kernel``: a started kernel manager to run it
+    in (left running), else a kernel of its own."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -174,6 +177,7 @@ def execute(notebook: Path, output: Path, parameters: dict, cwd: Path, progress:
             request_save_on_cell_execute=False,
             execution_timeout=CELL_TIMEOUT_SECONDS,
             kernel_manager_class=_local_kernel_manager(),
+            **({} if kernel is None else {"km": kernel}),
         )
     except PapermillExecutionError as exc:
         # Papermill counts from 0 and includes the cell it injected after the parameters cell.
@@ -200,26 +204,36 @@ def _parameters_cell_index(notebook: Path) -> int:
 SYNTHETIC_TITLE = "SYNTHETIC DATA"
 
 
-def export_html(executed: Path, target: Path, title: str, synthetic: bool = False) -> Path:
-    """Self-contained HTML of the outputs only (figures embedded, no input cells, no scripts). Built
-    from the synthetic sample, the page title and the first heading say so."""
-    import nbformat
+@functools.cache
+def _html_exporter():
+    """One exporter per process: compiling its templates takes longer than exporting a page, and a
+    worker exports many (the force pages)."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(
+    return HTMLExporter(
         template_name="report",
         extra_template_basedirs=[str(TEMPLATES_DIR)],
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
+
+
+def export_html(executed: Path, target: Path, title: str, synthetic: bool = False, heading: str | None = None) -> Path:
+    """Self-contained HTML of the outputs only (figures embedded, no input cells, no scripts). Built
+    from the synthetic sample, the page title and the first heading say so. ``heading``, where given,
+    replaces the first heading (a force page is titled with its force)."""
+    import nbformat
+
+    exporter = _html_exporter()
     notebook = nbformat.read(executed, as_version=4)
     notebook.metadata["title"] = f"{SYNTHETIC_TITLE}: {title}" if synthetic else title
-    if synthetic:
-        for cell in notebook.cells:
-            if cell.cell_type == "markdown" and cell.source.startswith("# "):
-                cell.source = f"# {SYNTHETIC_TITLE}: {cell.source[2:]}"
-                break
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("# "):
+            first, _, rest = cell.source.partition("\n")
+            first = f"# {heading}" if heading else first
+            cell.source = (f"# {SYNTHETIC_TITLE}: {first[2:]}" if synthetic else first) + (f"\n{rest}" if rest else "")
+            break
     body, _ = exporter.from_notebook_node(notebook)
     return write_text_atomically(target, body)
 
@@ -248,8 +262,45 @@ def make_reproducible(executed: Path, staged: Sequence[Path], final_root: Path) 
     return write_text_atomically(executed, nbformat.writes(notebook) + "\n")
 
 
+@dataclass(frozen=True)
+class Job:
+    """One run of a notebook: a report, or one force's page of the force-page notebook."""
+
+    notebook: Path
+    force: str | None = None
+
+    @property
+    def executed(self) -> str:
+        """The executed notebook's name in the reports folder."""
+        return self.notebook.name if self.force is None else force_pages.executed_name(self.force)
+
+    @property
+    def html(self) -> str:
+        return html_name(self.notebook) if self.force is None else force_pages.page_name(self.force)
+
+    @property
+    def label(self) -> str:
+        return self.notebook.stem if self.force is None else f"{self.notebook.stem} ({self.force})"
+
+    @property
+    def folder(self) -> str:
+        """Its own output folder in the staging folder, so that what it made is known."""
+        return (
+            self.notebook.stem if self.force is None else f"{self.notebook.stem}/{force_pages.force_slug(self.force)}"
+        )
+
+
+def per_force(notebook: Path) -> bool:
+    """A notebook that takes a ``force`` parameter makes one page per force."""
+    return force_pages.FORCE_PARAMETER in declared_parameters(notebook)
+
+
+def jobs_of(notebook: Path, forces: Sequence[str]) -> list[Job]:
+    return [Job(notebook, force) for force in forces] if per_force(notebook) else [Job(notebook)]
+
+
 def _run_and_export(
-    notebook: Path,
+    job: Job,
     folder: Path,
     parameters: dict,
     cwd: Path,
@@ -257,14 +308,73 @@ def _run_and_export(
     staging_root: Path,
     final_root: Path,
     synthetic: bool,
+    kernel=None,
 ) -> float:
     """Execute one notebook into ``folder`` and export its HTML there; returns the seconds taken."""
     started = time.monotonic()
-    executed = folder / notebook.name
-    execute(notebook, executed, parameters, cwd=cwd, progress=progress)
+    executed = folder / job.executed
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    execute(job.notebook, executed, parameters, cwd=cwd, progress=progress, kernel=kernel)
     make_reproducible(executed, [Path(parameters["output_root"]), staging_root], final_root)
-    export_html(executed, folder / html_name(notebook), title_of(notebook), synthetic)
+    if job.force is None:
+        export_html(executed, folder / job.html, title_of(job.notebook), synthetic)
+    else:
+        title = force_pages.page_title(job.force)
+        export_html(executed, folder / job.html, title, synthetic, heading=title)
     return time.monotonic() - started
+
+
+#: A fresh namespace for the next page: what one page defined cannot leak into the next, and the
+#: cells count from 1 again (the executed notebook is the same as from a kernel of its own).
+_FRESH_NAMESPACE = "get_ipython().reset(new_session=True)\nimport matplotlib.pyplot\nmatplotlib.pyplot.close('all')"
+
+
+def _run_pages(
+    batch: list[Job],
+    folder: Path,
+    parameters: dict,
+    cwd: Path,
+    staging_root: Path,
+    final_root: Path,
+    synthetic: bool,
+) -> list[tuple[Job, float]]:
+    """Run force pages one after another in one kernel: a kernel starts and imports the analysis once
+    for the batch, not once per page (most of a page's time). Returns each page's seconds."""
+    manager = _local_kernel_manager()(kernel_name=ensure_kernel())
+    manager.start_kernel(cwd=str(cwd))
+    try:
+        done = []
+        for job in batch:
+            _fresh_namespace(manager)
+            done.append(
+                (
+                    job,
+                    _run_and_export(
+                        job, folder, parameters[job], cwd, False, staging_root, final_root, synthetic, manager
+                    ),
+                )
+            )
+        return done
+    finally:
+        manager.shutdown_kernel()
+
+
+def _fresh_namespace(manager) -> None:
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=CELL_TIMEOUT_SECONDS)
+        reply = client.execute_interactive(_FRESH_NAMESPACE, store_history=False, timeout=CELL_TIMEOUT_SECONDS)
+        if reply["content"]["status"] != "ok":
+            raise CrimeOutcomesError(f"the kernel could not be reset between force pages: {reply['content']}")
+    finally:
+        client.stop_channels()
+
+
+def _batches(runs: list[Job], jobs: int) -> list[list[Job]]:
+    """The force pages in batches (each one kernel), two per worker so that the workers finish together."""
+    size = max(1, -(-len(runs) // (2 * max(1, jobs))))
+    return [runs[i : i + size] for i in range(0, len(runs), size)]
 
 
 def _stage(final: Path, staging: Path, keep_existing: bool) -> Path:
@@ -318,6 +428,12 @@ def _recorded_parameters(parameters: dict) -> dict:
     return {k: v for k, v in parameters.items() if k not in _PLACE_PARAMETERS}
 
 
+def _pages_recorded(notebook: Path, forces: list[str] | None) -> dict:
+    """For the force-page notebook, which forces got a page (as the record keeps it: asking for
+    other forces re-runs it)."""
+    return {"force_pages": forces or "all"} if per_force(notebook) else {}
+
+
 def rebuild_command(analysis: Analysis, pool_years: int | None) -> str:
     return (
         f"python run_all.py --year {analysis.financial_year} --basis {analysis.count_basis} "
@@ -340,13 +456,15 @@ def run(
     package_dir: Path | None = None,
     base_url: str | None = None,
     log: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True),
+    forces: Sequence[str] | None = None,
 ) -> RunResult:
     """Build the reports of one year into ``out``, re-running only what changed.
 
     The year's build record (build.json) says what each output was made from; a notebook re-runs
     when its file, its parameters, the source files, the data folder or the package changed (or a
     file it made is missing or altered), and nothing runs when none did (``incremental``). ``force``
-    re-runs every notebook. ``package_dir`` is the package whose fingerprint the record keeps (this
+    re-runs every notebook. ``forces``: the forces that get a page (None: every force of the data).
+    ``package_dir`` is the package whose fingerprint the record keeps (this
     package; tests point it elsewhere). ``base_url`` stands in for GOV.UK when checking for new files.
 
     The data and parameters are checked before the output folder is touched. Then one run at a
@@ -356,13 +474,25 @@ def run(
     everything else it was built from is the same (else ``BuildMismatch``, nothing touched)."""
     every = notebooks(notebooks_dir)
     chosen = select_notebooks(only, notebooks_dir) if only else every
+    forces = force_pages.check_forces(forces)
     out = (Path(out) if out else config.project_root()).resolve()
     package_dir = Path(package_dir) if package_dir else PACKAGE_DIR
     try:
         sources = obtain(source, raw_dir, log=log, base_url=base_url)
         chosen_year(sources, financial_year)  # a year the folder does not hold stops here, before any lock
         if not only:
-            arguments = (sources, every, financial_year, count_basis, first_year, pool_years, out, package_dir, force)
+            arguments = (
+                sources,
+                every,
+                financial_year,
+                count_basis,
+                first_year,
+                pool_years,
+                out,
+                package_dir,
+                force,
+                forces,
+            )
             if (out / "reports").is_dir():  # a run under way is named, not reported as having nothing to do
                 with exclusive(out / "reports", f"the output folder {out}"):
                     the_plan, unchanged = _plan(*arguments)
@@ -399,6 +529,7 @@ def run(
                     pool_years,
                     log,
                     package_dir,
+                    forces,
                 )
             finally:
                 shutil.rmtree(staging_root, ignore_errors=True)
@@ -430,6 +561,7 @@ def _plan(
     out: Path,
     package_dir: Path,
     force: bool,
+    forces: list[str] | None = None,
 ) -> tuple[incremental.Plan | None, RunResult | None]:
     """What must re-run, from the build record alone (no data is loaded); and the published build
     itself where nothing must. (None, None) where the parameters need the full checks of a build."""
@@ -442,7 +574,10 @@ def _plan(
     figures = config.figures_dir(sources.synthetic, slug, out)
     wanted = _wanted_record(sources, year, years, count_basis, first_year, pool_years, package_dir, out)
     common = {"financial_year": year, "count_basis": count_basis, "first_year": normalise_financial_year(first_year)}
-    parameters = {n.name: _recorded_parameters(_notebook_parameters(n, common, pool_years)) for n in every}
+    parameters = {
+        n.name: _recorded_parameters(_notebook_parameters(n, common, pool_years)) | _pages_recorded(n, forces)
+        for n in every
+    }
     try:
         existing = build_record.read_record(reports)
     except CrimeOutcomesError:
@@ -455,7 +590,7 @@ def _plan(
         reports_dir=reports,
         figures_dir=figures,
         summary=summary,
-        html=[reports / html_name(n) for n in every],
+        html=[reports / html_name(n) for n in every if not per_force(n)],
         rebuilt=False,
     )
 
@@ -518,6 +653,7 @@ def _build(
     pool_years: int | None,
     log: Callable[[str], None],
     package_dir: Path = PACKAGE_DIR,
+    forces: list[str] | None = None,
 ) -> RunResult:
     from crimeoutcomes.atomic import write_json
     from crimeoutcomes.report.index_page import CAVEATS_PAGE, write_caveats_page, write_index
@@ -576,41 +712,76 @@ def _build(
     progress = sys.stderr.isatty() and jobs == 1  # per-cell bars only where they cannot interleave
     failures = []
     roots, parameters = {}, {}
-    for notebook in chosen:
-        # Each notebook writes into a marked folder of its own, so that what it made is known.
-        roots[notebook] = staging_root / "notebooks" / notebook.stem
-        roots[notebook].mkdir(parents=True)
-        (roots[notebook] / BUILD_MARKER).write_text("written by run_all.py\n", encoding="utf-8")
-        parameters[notebook] = _notebook_parameters(
-            notebook, {**common, "output_root": str(roots[notebook])}, pool_years
+    runs = [job for notebook in chosen for job in jobs_of(notebook, forces or analysis.forces)]
+    for job in runs:
+        # Each run writes into a marked folder of its own, so that what it made is known.
+        roots[job] = staging_root / "notebooks" / job.folder
+        roots[job].mkdir(parents=True)
+        (roots[job] / BUILD_MARKER).write_text("written by run_all.py\n", encoding="utf-8")
+        parameters[job] = _notebook_parameters(
+            job.notebook,
+            {**common, "output_root": str(roots[job])}
+            | ({} if job.force is None else {force_pages.FORCE_PARAMETER: job.force}),
+            pool_years,
         )
+    seconds: dict[Job, float] = {}
     # The notebooks are independent (each reads the cached data itself), so they can run side by side,
     # each from its own process (papermill's kernel clients are not safe to share between threads).
+    reports_run = [job for job in runs if job.force is None]
+    page_batches = _batches([job for job in runs if job.force is not None], jobs)
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
         running = {}
-        for number, notebook in enumerate(chosen, 1):
-            log(f"[{number}/{len(chosen)}] {notebook.stem}: running")
+        # One line per notebook (a batch of force pages counts as its notebook), so 44 pages do not flood the log.
+        label = {}
+        for job in reports_run:
+            label[job] = f"[{chosen.index(job.notebook) + 1}/{len(chosen)}] {job.label}"
+            log(f"{label[job]}: running")
             running[
                 pool.submit(
                     _run_and_export,
-                    notebook,
+                    job,
                     stage_reports,
-                    parameters[notebook],
+                    parameters[job],
                     cwd,
                     progress,
                     staging_root,
                     out,
                     analysis.synthetic,
                 )
-            ] = (number, notebook)
+            ] = [job]
+        for batch in page_batches:
+            label[batch[0]] = (
+                f"[{chosen.index(batch[0].notebook) + 1}/{len(chosen)}] {batch[0].notebook.stem}: "
+                f"{len(batch)} force page{'s' if len(batch) > 1 else ''}, {batch[0].force} to {batch[-1].force}"
+            )
+            log(f"{label[batch[0]]}: running")
+            running[
+                pool.submit(
+                    _run_pages,
+                    batch,
+                    stage_reports,
+                    {job: parameters[job] for job in batch},
+                    cwd,
+                    staging_root,
+                    out,
+                    analysis.synthetic,
+                )
+            ] = batch
         for future in as_completed(running):
-            number, notebook = running[future]
             try:
-                log(f"[{number}/{len(chosen)}] {notebook.stem}: done in {future.result():.1f} s")
+                result = future.result()
             except NotebookFailed as exc:
                 failures.append(exc)
                 for pending in running:
                     pending.cancel()
+                continue
+            done = [(running[future][0], result)] if isinstance(result, float) else result
+            seconds.update(done)
+            took = sum(s for _, s in done)
+            log(
+                f"{label[done[0][0]]}: done in {took:.1f} s"
+                + (f" ({took / len(done):.1f} s a page)" if len(done) > 1 or done[0][0].force else "")
+            )
     if failures:
         kept = reports.with_name(f"{reports.name}.failed")
         shutil.rmtree(kept, ignore_errors=True)
@@ -621,21 +792,35 @@ def _build(
             + f"\nThe executed notebook is kept in {kept}; the reports in {reports} were left as "
             "they were."
         )
+    pages = [job for job in runs if job.force is not None]
+    if pages:
+        log(f"Force pages: {len(pages)}, {sum(seconds[j] for j in pages) / len(pages):.1f} s each on average")
     subdir = config.output_subdir(analysis.synthetic, analysis.slug)
-    for notebook in chosen:
-        made = _gather_figures(roots[notebook], stage_figures, subdir)
-        made.update(build_record.output_records(stage_reports, [notebook.name, html_name(notebook)]))
+    for job in runs:
+        made = _gather_figures(roots[job], stage_figures, subdir)
+        made.update(build_record.output_records(stage_reports, [job.executed, job.html]))
+        # The record keeps the notebook's parameters as for one run: the force is in each output's name.
         build_record.add_notebook(
             record,
-            notebook,
-            {k: v for k, v in parameters[notebook].items() if k not in ("data_folder", "output_root")},
+            job.notebook,
+            {
+                k: v
+                for k, v in parameters[job].items()
+                if k not in ("data_folder", "output_root", force_pages.FORCE_PARAMETER)
+            }
+            | _pages_recorded(job.notebook, forces),
             made,
         )
-    html = [stage_reports / html_name(notebook) for notebook in chosen]
+    html = [stage_reports / job.html for job in runs]
     summary = build_summary(analysis, pool_years=pool_years or 1)
     write_json(summary, stage_reports / "summary.json")
-    reports_listed = [(title_of(nb), html_name(nb)) for nb in every if (stage_reports / html_name(nb)).is_file()]
-    write_index(summary, reports_listed, stage_reports / "index.html")
+    reports_listed = [
+        (title_of(nb), html_name(nb)) for nb in every if not per_force(nb) and (stage_reports / html_name(nb)).is_file()
+    ]
+    force_links = [
+        (force, href) for force, href in force_pages.links(analysis.forces) if (stage_reports / href).is_file()
+    ]
+    write_index(summary, reports_listed, stage_reports / "index.html", force_links)
     write_caveats_page(summary, stage_reports / CAVEATS_PAGE)
     build_record.add_run_all_outputs(record, stage_reports, ["summary.json", "index.html", CAVEATS_PAGE])
     build_record.write_record(record, stage_reports)
@@ -643,4 +828,9 @@ def _build(
     publish(stage_figures, figures)
     shutil.rmtree(reports.with_name(f"{reports.name}.failed"), ignore_errors=True)
     log(f"Reports: {reports / 'index.html'}\nFigures: {figures}")
-    return RunResult(reports_dir=reports, figures_dir=figures, summary=summary, html=[reports / p.name for p in html])
+    return RunResult(
+        reports_dir=reports,
+        figures_dir=figures,
+        summary=summary,
+        html=[reports / p.relative_to(stage_reports) for p in html],
+    )

@@ -14,7 +14,7 @@ from crimeoutcomes import config
 from crimeoutcomes.atomic import write_text_atomically
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.locks import exclusive
-from crimeoutcomes.report import build_record
+from crimeoutcomes.report import build_record, force_pages
 from crimeoutcomes.report.pages import BANNER, render
 from crimeoutcomes.report.publish import publish, recover
 
@@ -88,9 +88,25 @@ def _copy_year(year: BuiltYear, staging: Path) -> None:
         (figures / "tables").mkdir()
         for path in tables:
             shutil.copy2(path, figures / "tables" / path.name)
+    _copy_force_pages(year, folder)
     write_text_atomically(
         figures / "index.html", _figures_page(year, sorted({p.stem for p in files}), [p.name for p in tables])
     )
+
+
+def _copy_force_pages(year: BuiltYear, folder: Path) -> None:
+    """The force pages (forces/<force>.html) and their figures and tables (figures/forces/<force>/)."""
+    pages = sorted((year.folder / force_pages.FOLDER).glob("*.html"))
+    if pages:
+        (folder / force_pages.FOLDER).mkdir()
+    for path in pages:
+        shutil.copy2(path, folder / force_pages.FOLDER / path.name)
+    figures = year.figures / force_pages.FOLDER
+    for path in sorted(figures.rglob("*")) if figures.is_dir() else []:
+        if path.is_file() and path.suffix in FIGURE_SUFFIXES:
+            target = folder / "figures" / path.relative_to(year.figures)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
 
 
 def _year_rows(years: list[BuiltYear]) -> list[dict]:

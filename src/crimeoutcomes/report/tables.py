@@ -105,7 +105,12 @@ def _header(shown: list[Shown], e) -> str:
 
 
 def render_table(
-    frame, name: str, *, kinds: Mapping[str, str] | None = None, headings: Mapping[str, str] | None = None
+    frame,
+    name: str,
+    *,
+    kinds: Mapping[str, str] | None = None,
+    headings: Mapping[str, str] | None = None,
+    folder: str = "",
 ) -> str:
     data = as_pandas(frame)
     e = html.escape
@@ -114,8 +119,9 @@ def render_table(
         "<tr>" + "".join(f'<td class="{_class(c)}"{_names(c, e)}>{e(_cell(row, c))}</td>' for c in shown) + "</tr>"
         for row in data.to_dict("records")
     )
+    csv = f"{folder}/tables/{name}.csv" if folder else f"tables/{name}.csv"
     return (
-        f'<table class="report-table" id="table-{e(name)}" data-csv="tables/{e(name)}.csv">'
+        f'<table class="report-table" id="table-{e(name)}" data-csv="{e(csv)}">'
         f"<thead>{_header(shown, e)}</thead><tbody>{body}</tbody></table>"
     )
 

@@ -153,10 +153,12 @@ def _with_rate(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def compare_forces(
+def force_rates(
     outcomes: pl.DataFrame, count_basis: str, years: Sequence[str], recorded_crime: pl.DataFrame | None = None
-) -> ForceComparison:
-    """The comparison for ``years`` pooled (one or more financial years)."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """One row per force for ``years`` pooled: the counts and the three rates with intervals, on the
+    quarters that can be used (the table of ``compare_forces`` before the offence mix); with the
+    quarters left out and the usable rows."""
     window = outcomes.filter(pl.col("financial_year").is_in(list(years)))
     left_out = unusable_quarters(window, count_basis, recorded_crime)
     usable = sexual_offences(window).join(left_out.select(FORCE_QUARTER), on=FORCE_QUARTER, how="anti")
@@ -179,8 +181,40 @@ def compare_forces(
         _with_rate(table)
         .pipe(with_share, name="share_of_assigned")
         .pipe(with_share, denominator=CHARGES_AND_OUT_OF_COURT, name="share_of_charges_and_out_of_court")
-        .join(_expected_from_mix(rows), on="force", how="left")
         .join(_left_out_notes(left_out), on="force", how="left")
+    )
+    return table, left_out, rows
+
+
+def national_rate(table: pd.DataFrame) -> float:
+    """Community resolutions per 1,000 recorded offences over the forces that have a rate (the same
+    quarters in numerator and denominator): the England and Wales line beside the forces' rates."""
+    with_rate = table.dropna(subset=["rate_per_1000_recorded"])
+    offences = with_rate[RECORDED_OFFENCES].sum()
+    return float(with_rate[COMMUNITY_RESOLUTIONS].sum() / offences * PER_OFFENCES) if offences else float("nan")
+
+
+def rates_by_year(
+    outcomes: pl.DataFrame, count_basis: str, years: Sequence[str], recorded_crime: pl.DataFrame | None = None
+) -> pd.DataFrame:
+    """``force_rates`` of each year on its own, one row per force and year (a year's rows are those
+    of ``compare_forces`` for that year alone)."""
+    frames = [
+        force_rates(outcomes, count_basis, [year], recorded_crime)[0].with_columns(financial_year=pl.lit(year))
+        for year in years
+    ]
+    table = to_pandas(pl.concat(frames, how="diagonal_relaxed")) if frames else pd.DataFrame()
+    return table[["financial_year", *[c for c in table.columns if c != "financial_year"]]]
+
+
+def compare_forces(
+    outcomes: pl.DataFrame, count_basis: str, years: Sequence[str], recorded_crime: pl.DataFrame | None = None
+) -> ForceComparison:
+    """The comparison for ``years`` pooled (one or more financial years)."""
+    table, left_out, rows = force_rates(outcomes, count_basis, years, recorded_crime)
+    table = (
+        table.join(_expected_from_mix(rows), on="force", how="left")
+        .select(*[c for c in table.columns if c != "quarters_left_out"], EXPECTED, "quarters_left_out")
         .with_columns(rankable=pl.col(ASSIGNED_OUTCOMES).fill_null(0) >= MIN_OUTCOMES_TO_RANK)
         .sort("force")
     )

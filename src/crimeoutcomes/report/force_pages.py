@@ -1,0 +1,101 @@
+"""The force pages: one page per force, made by the notebook that takes a ``force`` parameter.
+
+run_all runs that notebook once per force (the 43 territorial forces and British Transport Police)
+into ``forces/<force-slug>.html`` beside the other reports; its figures and tables go in
+``forces/<force-slug>/`` of the figures folder. The index and the force comparison link to them.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+FORCE_PARAMETER = "force"
+FOLDER = "forces"
+PAGE_TITLE = "community resolutions for sexual offences"
+
+
+def check_forces(forces: Sequence[str] | None) -> list[str] | None:
+    """The forces asked for a page, in the reference order; an unknown name is an error that names
+    the nearest known one. None: every force."""
+    if not forces:
+        return None
+    import difflib
+
+    from crimeoutcomes.data.codes import forces as known
+    from crimeoutcomes.errors import CrimeOutcomesError
+
+    for force in forces:
+        if force not in known():
+            near = difflib.get_close_matches(force, known(), n=1)
+            raise CrimeOutcomesError(
+                f"--forces: {force!r} is not a force"
+                + (f": did you mean {near[0]!r}?" if near else " (spell it as reference/forces.csv does)")
+            )
+    return [f for f in known() if f in set(forces)]
+
+
+def force_slug(force: str) -> str:
+    """'Avon and Somerset' -> 'avon-and-somerset'; "Devon & Cornwall" -> 'devon-cornwall'."""
+    slug = re.sub(r"[^a-z0-9]+", "-", force.lower()).strip("-")
+    if not slug:
+        raise ValueError(f"force name {force!r} gives no file name")
+    return slug
+
+
+def force_folder(force: str) -> str:
+    """Where a force page's figures and tables go, inside the year's figures folder."""
+    return f"{FOLDER}/{force_slug(force)}"
+
+
+def page_name(force: str) -> str:
+    """The force's page, relative to the year's reports folder."""
+    return f"{FOLDER}/{force_slug(force)}.html"
+
+
+def executed_name(force: str) -> str:
+    """The force's executed notebook, relative to the year's reports folder."""
+    return f"{FOLDER}/{force_slug(force)}.ipynb"
+
+
+def reader_name(force: str) -> str:
+    """The force as a sentence names it: 'London, City of' (the files' index form) -> 'City of London'."""
+    last, comma, first = force.partition(", ")
+    return f"{first} {last}" if comma else force
+
+
+def page_title(force: str) -> str:
+    return f"{reader_name(force)}: {PAGE_TITLE}"
+
+
+def links(forces: Sequence[str], prefix: str = "") -> list[tuple[str, str]]:
+    """(force, href) of each force's page; ``prefix`` is the path to the year's reports folder."""
+    return [(reader_name(force), prefix + page_name(force)) for force in forces]
+
+
+def links_html(forces: Sequence[str], prefix: str = "") -> str:
+    """The force pages as a list of links, in columns where the page is wide (for a notebook)."""
+    items = "".join(
+        f'<li><a href="{html.escape(href)}">{html.escape(force)}</a></li>' for force, href in links(forces, prefix)
+    )
+    return f'<ul class="force-pages" style="columns: 16em; padding-left: 1.2em">{items}</ul>'
+
+
+def say(value, kind: str) -> str:
+    """A number in prose, formatted as its kind is in tables ('n/a' where it is missing)."""
+    import pandas as pd
+
+    from crimeoutcomes.report.columns import KINDS, MISSING
+
+    return MISSING if pd.isna(value) else KINDS[kind].format(value)
+
+
+def marker_links(caveats) -> str:
+    """'Caveats [1] [7]' under a chart or table, each marker a link to its caveat in the page's list
+    (``caveats.caveats_html`` gives each item the id caveat-N); '' where none applies."""
+    found = list(caveats)
+    if not found:
+        return ""
+    links = " ".join(f'<a href="#caveat-{c.number}">{html.escape(c.marker)}</a>' for c in found)
+    return f'<p class="caveat-markers">Caveats {links}: listed at the end of the page.</p>'

@@ -1,0 +1,71 @@
+"""The costly ``Analysis`` calls kept on disk, so that the 44 force pages of a build make each
+all-force computation (the comparison, the totals by force, the gaps) once and read it after.
+
+A result is keyed by the call (method and arguments), the year, basis and trend window, the
+sha256 of every source file read and the package's own fingerprint: a changed file or a changed
+line of code is another key, never a stale result. Written under a temporary name and renamed (two
+pages may compute the same call side by side); a file that cannot be read is computed again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import pickle
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crimeoutcomes import config
+from crimeoutcomes.atomic import write_atomically
+from crimeoutcomes.data.digests import sha256 as remembered_sha256
+
+if TYPE_CHECKING:
+    from crimeoutcomes.report.notebook import Analysis
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+MEMO_FOLDER = "analysis"
+
+
+@functools.cache
+def _package() -> str:
+    from crimeoutcomes.report.build_record import package_fingerprint
+
+    return package_fingerprint(PACKAGE_DIR)
+
+
+def memo_key(analysis: Analysis, name: str, args: tuple, kwargs: dict) -> str:
+    years = analysis.years
+    sources = [p for y, p in sorted(analysis.sources.outcomes.items()) if y in years]
+    if analysis.sources.recorded_crime is not None:
+        sources.append(analysis.sources.recorded_crime)
+    described = {
+        "call": [name, repr(args), repr(sorted(kwargs.items()))],
+        "window": [analysis.financial_year, analysis.count_basis, analysis.first_year],
+        "sources": [remembered_sha256(p) for p in sources],
+        "package": _package(),
+    }
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
+
+
+def memoised(method):
+    """Decorate an ``Analysis`` method whose result depends only on the analysis and its arguments."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        path = (
+            config.cache_dir()
+            / MEMO_FOLDER
+            / f"{method.__name__}-{memo_key(self, method.__name__, args, kwargs)}.pickle"
+        )
+        if path.is_file():
+            try:
+                return pickle.loads(path.read_bytes())
+            except Exception:
+                path.unlink(missing_ok=True)  # damaged or from another version of a library: compute it again
+        result = method(self, *args, **kwargs)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, lambda tmp: Path(tmp).write_bytes(pickle.dumps(result)))
+        return result
+
+    return wrapper

@@ -1,0 +1,116 @@
+"""The force pages on the session's sample build: one page per force, linked from the index and from
+report 02, headline numbers against independent sums of the generator's rows (plain pandas), and
+every caveat of the reference file on exactly the pages its scope names."""
+
+import csv
+import re
+
+import pandas as pd
+import pytest
+from conftest import VINTAGES
+
+from crimeoutcomes.data import codes
+from crimeoutcomes.synthetic import sample
+
+YEAR = VINTAGES[-1]
+
+
+def slug(force: str) -> str:
+    # Written out here rather than imported: a page named differently from the link fails both.
+    return re.sub(r"[^a-z0-9]+", "-", force.lower()).strip("-")
+
+
+def table(built, force: str, name: str) -> pd.DataFrame:
+    frame = pd.read_csv(built["figures"] / "forces" / slug(force) / "tables" / f"{name}.csv", dtype={"data": str})
+    assert (frame["data"] == "SYNTHETIC DATA").all()  # the mark travels with the numbers
+    return frame.drop(columns="data")
+
+
+@pytest.fixture(scope="module")
+def rows():
+    """The generator's 2024/25 rows, sexual offences, closed basis: one row per force, quarter, code, type."""
+    data = sample.outcomes_truth(YEAR).to_pandas()
+    data = data[(data["offence_group"] == "Sexual offences") & (data["outcome_type"].astype(str) != "0")]
+    data = data[~(data["offence_code_expired"].fillna(False).astype(bool) & data["closed"].isna())]
+    return data.assign(outcome_type=data["outcome_type"].astype(str), count=data["closed"].astype(float))
+
+
+@pytest.fixture(scope="module")
+def recorded():
+    crime = sample.recorded_crime_truth([YEAR]).to_pandas()
+    return crime[crime["offence_group"] == "Sexual offences"]
+
+
+def test_every_force_has_a_page_linked_from_the_index_and_report_02(built):
+    index = (built["reports"] / "index.html").read_text(encoding="utf-8")
+    comparison = (built["reports"] / "02-force-comparison.html").read_text(encoding="utf-8")
+    pages = sorted(p.name for p in (built["reports"] / "forces").glob("*.html"))
+    assert pages == sorted(f"{slug(f)}.html" for f in codes.forces()) and len(pages) == 44
+    for force in codes.forces():
+        href = f'href="forces/{slug(force)}.html"'
+        assert href in index and href in comparison, force
+        page = (built["reports"] / "forces" / f"{slug(force)}.html").read_text(encoding="utf-8")
+        name = " ".join(reversed(force.split(", ")))  # "London, City of" is "City of London" in a sentence
+        assert f"<title>SYNTHETIC DATA: {name}: community resolutions" in page
+        assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page
+    figures = list((built["figures"] / "forces").rglob("*.png"))
+    assert figures and all(p.parent.parent.name == "forces" for p in figures)  # one folder per force
+
+
+def test_headline_numbers_equal_independent_sums_of_the_sample_rows(built, rows, recorded):
+    collapsed = sample._collapsed(YEAR)
+    for force in codes.forces():
+        mine = rows[rows["force"] == force]
+        gone = set(collapsed.get(force, [])) | set(mine.loc[mine["count"].isna(), "quarter"])
+        usable = mine[~mine["quarter"].isin(gone)]
+        year = table(built, force, "by-year").set_index("financial_year").loc[YEAR]
+        eight_22 = table(built, force, "outcome-8-and-22").set_index("financial_year").loc[YEAR]
+        page = (built["reports"] / "forces" / f"{slug(force)}.html").read_text(encoding="utf-8")
+        count = usable.loc[usable["outcome_type"] == "8", "count"].sum()
+        if gone:  # a quarter left out: no count for the year (never a part-year count, never 0)
+            assert pd.isna(year["community_resolutions"]), force
+            assert pd.isna(eight_22["outcome_8"]) and pd.isna(eight_22["outcome_22"]), force
+            assert "closed <strong>" not in page, force
+            words = "<strong>no figure is given</strong>" if usable.empty else "is <strong>not given</strong>"
+            assert words in page, force
+        else:
+            assert year["community_resolutions"] == count, force
+            for kind in ("8", "22"):
+                assert eight_22[f"outcome_{kind}"] == mine.loc[mine["outcome_type"] == kind, "count"].sum(), force
+            assert f"closed <strong>{int(count):,}</strong> sexual offences" in page, force
+        if usable.empty:
+            assert pd.isna(year["share_of_assigned"]) and pd.isna(year["rate_per_1000_recorded"]), force
+            continue
+        offences = recorded[(recorded["force"] == force) & ~recorded["quarter"].isin(gone)]
+        assert year["share_of_assigned"] == pytest.approx(count / usable["count"].sum()), force
+        assert year["rate_per_1000_recorded"] == pytest.approx(count / offences["offences"].sum() * 1000), force
+
+
+def _caveats_by_force() -> dict[str, set[str]]:
+    """Caveat numbers whose scope takes in each force in the years read, read straight from the file."""
+    from crimeoutcomes.config import REFERENCE_DIR
+
+    read = {int(year[:4]) for year in VINTAGES}  # the sample's years are not contiguous
+    first, last = min(read), max(read)
+    wanted: dict[str, set[str]] = {f: set() for f in codes.forces()}
+    with open(REFERENCE_DIR / "caveats.csv", newline="", encoding="utf-8") as handle:
+        for number, row in enumerate(csv.DictReader(handle), start=1):
+            years = set()
+            for item in filter(None, (i.strip() for i in row["financial_years"].split(";"))):
+                start, dash, end = item.partition("-")
+                low = int(start[:4]) if start else first
+                high = (int(end[:4]) if end else last) if dash else low
+                years |= set(range(low, high + 1))
+            if row["financial_years"].strip() and not years & read:
+                continue
+            named = {f.strip() for f in row["forces"].split(";") if f.strip()}
+            for force in named or codes.forces():
+                wanted[force].add(str(number))
+    return wanted
+
+
+def test_every_caveat_is_on_the_pages_its_scope_names_and_no_other(built):
+    for force, numbers in _caveats_by_force().items():
+        page = (built["reports"] / "forces" / f"{slug(force)}.html").read_text(encoding="utf-8")
+        listed = set(re.findall(r'<li id="caveat-(\d+)"', page))
+        assert listed == numbers, force
