@@ -162,7 +162,7 @@ def test_every_output_of_the_build_agrees_with_its_record_and_basis(build_2019):
     }
     assert summary["count_basis"] == record["parameters"]["count_basis"] and summary["financial_year"] == YEAR
     assert build_record.check_files(reports, figures, record) == []
-    on_disk = {p.relative_to(reports).as_posix() for p in reports.iterdir() if p.is_file()} - {"build.json"}
+    on_disk = {p.relative_to(reports).as_posix() for p in reports.rglob("*") if p.is_file()} - {"build.json"}
     on_disk |= {"figures/" + p.relative_to(figures).as_posix() for p in figures.rglob("*") if p.is_file()}
     assert on_disk == set(record["outputs"])  # nothing published that the record does not account for
     assert {s["sha256"] for s in record["sources"]} == {s["sha256"] for s in summary["sources"]}

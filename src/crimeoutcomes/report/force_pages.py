@@ -89,13 +89,3 @@ def say(value, kind: str) -> str:
     from crimeoutcomes.report.columns import KINDS, MISSING
 
     return MISSING if pd.isna(value) else KINDS[kind].format(value)
-
-
-def marker_links(caveats) -> str:
-    """'Caveats [1] [7]' under a chart or table, each marker a link to its caveat in the page's list
-    (``caveats.caveats_html`` gives each item the id caveat-N); '' where none applies."""
-    found = list(caveats)
-    if not found:
-        return ""
-    links = " ".join(f'<a href="#caveat-{c.number}">{html.escape(c.marker)}</a>' for c in found)
-    return f'<p class="caveat-markers">Caveats {links}: listed at the end of the page.</p>'

@@ -155,6 +155,7 @@ class Analysis:
             measures.force_totals(self._rows(offences, year), self.count_basis, by, collapsed=self.collapsed)
         )
 
+    @memoised
     def outcome_totals(
         self,
         offences: Offences = "sexual",
@@ -229,16 +230,6 @@ class Analysis:
 
         return compare_forces(
             self.rows, self.count_basis, pooled_years(self.years, self.financial_year, pool_years), self.recorded_crime
-        )
-
-    @memoised
-    def outcome_type_totals(
-        self, types: Sequence[str], offences: Offences = "sexual", by: Sequence[str] = ("financial_year",)
-    ) -> pd.DataFrame:
-        """By force, the count of each outcome type of ``types`` (``outcome_8``, ``outcome_22`` ...): <NA>
-        where any quarter is missing or collapsed (``measures.outcome_type_totals``)."""
-        return to_pandas(
-            measures.outcome_type_totals(self._rows(offences), self.count_basis, types, by, collapsed=self.collapsed)
         )
 
     @memoised

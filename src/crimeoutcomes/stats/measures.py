@@ -203,40 +203,6 @@ def force_totals(
     )
 
 
-@pandas_api
-def outcome_type_totals(
-    outcomes: pl.DataFrame,
-    count_basis: str,
-    types: Sequence[str],
-    by: Sequence[str] = ("financial_year",),
-    collapsed: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """By force (and ``by``), the count of each outcome type of ``types`` in a column ``outcome_<type>``
-    (outcome 8 beside 22, say): NA, never 0, where any quarter of the force's data is missing or
-    (given ``collapsed``) collapsed, as in ``force_totals``."""
-    keys = ["force", *by]
-    names = [f"outcome_{t}" for t in types]
-    frame = force_totals(outcomes, count_basis, by, collapsed).select(*keys, "quarters_missing")
-    counts = (
-        countable(outcomes, count_basis)
-        .group_by(keys)
-        .agg(
-            [
-                pl.col("count").filter(pl.col("outcome_type") == t).sum().cast(pl.Int64).alias(n)
-                for t, n in zip(types, names)
-            ]
-        )
-    )
-    has_gap = pl.col("quarters_missing").is_not_null()
-    return (
-        frame.join(counts, on=keys, how="left")
-        .with_columns([pl.when(has_gap).then(None).otherwise(pl.col(n).fill_null(0)).alias(n) for n in names])
-        .select(*keys, *names, "quarters_missing")
-        .sort([*by, "force"])
-    )
-
-
-@pandas_api
 def with_share(
     frame: pl.DataFrame,
     numerator: str = COMMUNITY_RESOLUTIONS,
