@@ -44,6 +44,9 @@ class Runs:
             str(out or self.out),
             "--jobs",
             "2",
+            # One force page stands for the 44 (they are staged and published as the reports are).
+            "--forces",
+            "Kent",
             *extra,
         ]
 

@@ -428,6 +428,20 @@ class Analysis:
         )
         return ShownFigure(png, alt, name, markers_html(found, self.caveats_page))
 
+    def save_trend(self, figure, name: str, data, alt: str | None = None, **scope):
+        """A chart over the years read, saved and shown as ``save_figure`` does; where only one year is
+        read, a line over the years would be a single point, so the chart is left out and says why."""
+        if len(self.years) > 1:
+            return self.save_figure(figure, name, data, alt, **scope)
+        import matplotlib.pyplot as plt
+        from IPython.display import Markdown
+
+        plt.close(figure)
+        return Markdown(
+            f"*Only {self.financial_year} was read, so there is no line over the years to draw here; "
+            "the year's figures are in the key findings and the tables of this report.*"
+        )
+
 
 @dataclass(frozen=True)
 class ShownFigure:
