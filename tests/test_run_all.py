@@ -73,7 +73,10 @@ def test_progress_names_each_notebook_without_flooding_the_log(built):
     for number, stem in enumerate(stems, 1):
         assert any(line.startswith(f"[{number}/{len(stems)}] {stem}: ") and ": done in" in line for line in lines)
     assert sum("force pages" in line and ": done in" in line for line in lines) >= 2
-    assert len(lines) < 30
+    # run_all's own progress lines (a library's one-off warning, such as a fresh environment's font
+    # cache being built in each kernel, is not run_all flooding the log): a line a page would be 96.
+    progress = [line for line in lines if re.match(r"\[\d+/\d+\] ", line)]
+    assert len(progress) < 30, progress
 
 
 def test_summary_matches_independent_sums_of_the_sample(built, expected):

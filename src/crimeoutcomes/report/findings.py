@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from crimeoutcomes.report import headlines
+from crimeoutcomes.stats import reconcile
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
@@ -207,14 +208,8 @@ def child_victim(by_code_year: pd.DataFrame, by_force: pd.DataFrame, child_rape:
 #: The start of the reason ``stats.reconcile`` gives where another release could explain the gap.
 RELEASE_REASON = "release: another release"
 
-#: The statuses in reading order, as ``stats.reconcile`` writes them.
-STATUSES = (
-    "reproduced",
-    "reproduced with a different grouping or window",
-    "differs",
-    "not reproducible",
-    "not in the files read",
-)
+#: The statuses of real data in reading order, as ``stats.reconcile`` writes them.
+STATUSES = tuple(status for status in reconcile.STATUSES if status != reconcile.SYNTHETIC)
 
 
 def largest_gap(figures: pd.DataFrame) -> pd.Series | None:
