@@ -27,7 +27,7 @@ reports: $(STAMP)
 site: $(STAMP)
 	$(PY) -m crimeoutcomes site
 
-## review: a contact sheet per year built (figures/<slug>/review.html): every figure side by side, for reviewers
+## review: a contact sheet per year built (scratch/<slug>/review.html): every figure side by side, for reviewers
 review: $(STAMP)
 	$(PY) -m crimeoutcomes review
 

@@ -219,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     review = commands.add_parser(
         "review",
         help="a contact sheet of every figure of a build, for reviewers",
-        description="Write figures/<slug>/review.html: every figure (PNG) of a build side by side, with its "
+        description="Write scratch/<slug>/review.html: every figure (PNG) of a build side by side, with its "
         "notebook and CSV.",
     )
     review.add_argument(

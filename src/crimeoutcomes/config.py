@@ -58,6 +58,10 @@ def output_subdir(synthetic: bool, slug: str) -> Path:
     return Path("sample", slug) if synthetic else Path(slug)
 
 
+#: Where a notebook run outside run_all.py, and a reviewer's contact sheet, write: never published.
+SCRATCH = "scratch"
+
+
 def reports_dir(synthetic: bool, slug: str, root: Path | None = None) -> Path:
     return (root or project_root()) / "reports" / output_subdir(synthetic, slug)
 

@@ -47,7 +47,6 @@ PROVENANCE_FIELDS = ("title", "url", "release", "release_date", "retrieved_at", 
 #: run_all.py writes this file into the output folder of each notebook it runs: its presence is what
 #: lets a notebook write where run_all will publish from.
 BUILD_MARKER = ".run_all-build"
-SCRATCH = "scratch"
 
 
 @dataclass
@@ -79,7 +78,7 @@ class Analysis:
     def figures_dir(self) -> Path:
         if self.published:
             return config.figures_dir(self.synthetic, self.slug, self.output_root) / self.subfolder
-        return self.output_root / SCRATCH / config.output_subdir(self.synthetic, self.slug) / self.subfolder
+        return self.output_root / config.SCRATCH / config.output_subdir(self.synthetic, self.slug) / self.subfolder
 
     def for_force(self, force: str) -> Analysis:
         """The same analysis for one force's page: its figures and tables go in a folder of their own

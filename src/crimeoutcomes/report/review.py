@@ -1,8 +1,8 @@
 """The contact sheet of a build: one page with every figure (PNG) of a year's reports side by side,
 each with its name, the notebook that drew it and its CSV, so a reviewer sees them all at once.
 
-Written to figures/<slug>/review.html beside the images it shows (the site copies no HTML from the
-figures folder, so it stays a reviewer's page). Which notebook drew a figure is read from the build
+Written to scratch/<slug>/review.html, outside the published reports/ and figures/ (only run_all.py
+writes there), its images linked from the figures folder. Which notebook drew a figure is read from the build
 record (build.json); the page carries no date, so the same build gives the same bytes."""
 
 from __future__ import annotations
@@ -20,13 +20,17 @@ from crimeoutcomes.report.pages import BANNER, render
 REVIEW_PAGE = "review.html"
 
 
-def figures_folder(build: Path) -> Path:
-    """reports/<slug> (or reports/sample/<slug>) -> figures/<slug> (figures/sample/<slug>)."""
+def _beside(build: Path, folder: str) -> Path:
+    """reports/<slug> (or reports/sample/<slug>) -> <folder>/<slug> (<folder>/sample/<slug>)."""
     parts = build.resolve().parts
     if "reports" not in parts:
         raise CrimeOutcomesError(f"{build} is not a build folder under reports/ (e.g. reports/2024-25)")
     at = len(parts) - 1 - parts[::-1].index("reports")
-    return Path(*parts[:at], "figures", *parts[at + 1 :])
+    return Path(*parts[:at], folder, *parts[at + 1 :])
+
+
+def figures_folder(build: Path) -> Path:
+    return _beside(build, "figures")
 
 
 def _summary(build: Path) -> dict:
@@ -77,9 +81,9 @@ def render_review(build: Path, target: Path) -> str:
 
 
 def write_review(build: Path, target: Path | None = None) -> Path:
-    """Write the contact sheet of ``build`` (default figures/<slug>/review.html) and return its path."""
+    """Write the contact sheet of ``build`` (default scratch/<slug>/review.html) and return its path."""
     build = Path(build)
-    target = Path(target) if target else figures_folder(build) / REVIEW_PAGE
+    target = Path(target) if target else _beside(build, config.SCRATCH) / REVIEW_PAGE
     return write_text_atomically(target, render_review(build, target))
 
 
