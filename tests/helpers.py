@@ -87,4 +87,4 @@ def outcomes_table(rows):
         offence_subgroup=pl.lit("Other sexual offences"),
         outcome_description=pl.lit(""),
         outcome_group=pl.lit(""),
-    ).select(list(OUTCOMES_COLUMNS))
+    ).select([pl.col(c).cast(t) for c, t in OUTCOMES_COLUMNS.items()])  # the reader's types

@@ -44,3 +44,25 @@ def test_figure_helpers_take_pandas_and_never_draw_missing_as_zero():
     axes = figure.axes[0]
     assert len(axes.patches) == 1 and axes.patches[0].get_width() == pytest.approx(4)
     assert sorted(t.get_text() for t in axes.texts) == [" no data", "4"]  # Essex says "no data", never 0
+
+
+def test_dictionary_encoded_descriptions_reach_pandas_as_plain_text_would():
+    """The tidy table holds the descriptions as polars Categoricals (schema.DESCRIPTIONS), whose
+    categories are in the order first seen; pandas must get the same frame, categories sorted, as
+    from text, and the trip back must give the tidy table's types."""
+    import polars as pl
+
+    from crimeoutcomes.data.schema import DESCRIPTIONS, OUTCOMES_COLUMNS
+    from crimeoutcomes.frames import to_polars
+
+    rows = [
+        ("2024/25", 1, "Kent", "49", "Theft offences", False, "8", 40, 40, None),
+        ("2024/25", 1, "Kent", "20A", S, False, "8", 2, 2, None),
+        ("2024/25", 2, "Essex", "20A", S, False, "15", 1, 1, None),
+    ]
+    encoded = outcomes_table(rows)
+    assert all(encoded.schema[c] == pl.Categorical for c in DESCRIPTIONS)
+    as_text = to_pandas(encoded.cast({pl.Categorical: pl.String}))
+    pd.testing.assert_frame_equal(to_pandas(encoded), as_text)
+    assert list(to_pandas(encoded)["offence_group"].cat.categories) == sorted({S, "Theft offences"})
+    assert dict(to_polars(as_text).schema) == OUTCOMES_COLUMNS

@@ -16,6 +16,8 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 
+from crimeoutcomes.data.schema import DESCRIPTIONS
+
 #: Text columns with few distinct values: categories in pandas.
 CATEGORICAL = (
     "financial_year",
@@ -45,6 +47,9 @@ def _pandas_type(arrow_type: pa.DataType):
 
 def to_pandas(frame: pl.DataFrame) -> pd.DataFrame:
     """polars -> pandas with the API's dtypes (see the module's docstring)."""
+    # polars' categories reach pandas in the order they were first seen: as text they come back
+    # below as categories in sorted order, the same whichever way the engine held them.
+    frame = frame.with_columns(pl.col(pl.Categorical).cast(pl.String))
     keys = [c for c in CATEGORICAL if c in frame.columns and frame.schema[c] == pl.String]
     data = frame.to_arrow().to_pandas(types_mapper=_pandas_type)
     for column in keys:
@@ -54,11 +59,12 @@ def to_pandas(frame: pl.DataFrame) -> pd.DataFrame:
 
 def to_polars(frame: pd.DataFrame) -> pl.DataFrame:
     """pandas -> polars for the engine: categories back to plain text (polars will not join a
-    categorical column with a text one), nullable integers kept as integers."""
+    categorical column with a text one), but the descriptions dictionary-encoded as the tidy table
+    holds them (``schema.DESCRIPTIONS``); nullable integers kept as integers."""
     data = pl.from_pandas(frame, include_index=False)
     return data.with_columns(
         [pl.col(c).cast(pl.String) for c, t in data.schema.items() if t in (pl.Categorical,) or isinstance(t, pl.Enum)]
-    )
+    ).with_columns([pl.col(c).cast(pl.Categorical) for c in DESCRIPTIONS if c in data.columns])
 
 
 def as_pandas(frame) -> pd.DataFrame:

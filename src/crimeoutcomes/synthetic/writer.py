@@ -89,10 +89,13 @@ def _text_values(table: pl.DataFrame):
 
 
 def _split_mixed(table: pl.DataFrame) -> pl.DataFrame:
-    """Struct columns from mixed_cells() -> '<name>\x00n' (numbers) and '<name>\x00t' (texts)."""
+    """Struct columns from mixed_cells() -> '<name>\x00n' (numbers) and '<name>\x00t' (texts);
+    dictionary-encoded text (the tidy table's descriptions) as plain text."""
     out = []
     for name, dtype in table.schema.items():
-        if isinstance(dtype, pl.Struct):
+        if dtype == pl.Categorical:
+            out.append(pl.col(name).cast(pl.String))
+        elif isinstance(dtype, pl.Struct):
             out += [
                 pl.col(name).struct.field("number").alias(f"{name}\x00n"),
                 pl.col(name).struct.field("text").alias(f"{name}\x00t"),
