@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.report.columns import KINDS, MISSING, formatted, heading, kind_of
+from crimeoutcomes.report.columns import KINDS, MISSING, _fixed, formatted, heading, kind_of
 from crimeoutcomes.report.tables import render_table, scrolling
 
 
@@ -186,3 +186,53 @@ def test_a_table_ending_with_an_interval_spans_to_its_last_column():
     frame = pd.DataFrame({"force": ["Kent"], "ratio": [1.5], "ratio_low": [1.1], "ratio_high": [2.25]})
     head = render_table(frame, "t4").split("<tbody>")[0]
     assert '<tr class="spanners"><td></td><th scope="colgroup" colspan="2" class="spanner">rate ratio</th></tr>' in head
+
+
+def test_fixed_formats_with_its_decimals_suffix_and_sign():
+    # _fixed builds KINDS at import, before a mutant is switched on: called here directly.
+    assert _fixed(0)(12345) == "12,345" and _fixed(0)(-150) == "-150"
+    assert _fixed(2)(1234.5) == "1,234.50"
+    assert _fixed(1, "%", sign=True)(12.34) == "+12.3%" and _fixed(1, "%", sign=True)(-5.0) == "-5.0%"
+    assert _fixed(1, sign=True)(0.04) == "+0.0"
+
+
+def test_an_unknown_kind_names_the_kinds_there_are():
+    with pytest.raises(
+        CrimeOutcomesError,
+        match=r"column 'x': unknown kind 'bogus' \(kinds: count, expected, number, rate, share, ratio, limit, "
+        r"percent_change, p_value, flag, year, text\)$",
+    ):
+        kind_of("x", True, {"x": "bogus"})
+
+
+def test_a_value_with_only_one_end_of_its_interval_is_not_merged():
+    frame = pd.DataFrame({"force": ["Kent"], "ratio": [1.5], "ratio_low": [1.1]})
+    html = render_table(frame, "t5")
+    assert "data-columns" not in html and "spanner" not in html
+    assert html.split("<tbody>")[1] == (
+        '<tr><td class="text">Kent</td><td class="number">1.50</td><td class="number">1.10</td></tr></tbody></table>'
+    )
+
+
+def test_a_value_written_as_text_is_not_merged_with_its_interval():
+    # A ratio written as published ('<0.5'): text, shown as it is; the limits beside it stay columns of their own.
+    frame = pd.DataFrame({"ratio": ["<0.5"], "ratio_low": [0.1], "ratio_high": [0.45]})
+    html = render_table(frame, "t6")
+    assert "data-columns" not in html and "spanner" not in html
+    assert html.split("<tbody>")[1] == (
+        '<tr><td class="text">&lt;0.5</td><td class="number">0.10</td><td class="number">0.45</td></tr></tbody></table>'
+    )
+
+
+def test_the_callers_heading_is_the_spanner_of_a_value_with_its_interval():
+    frame = pd.DataFrame({"share": [0.25], "share_low": [0.1], "share_high": [0.4]})
+    html = render_table(
+        frame, "t7", kinds={"share_low": "share", "share_high": "share"}, headings={"share": "share of all crime"}
+    )
+    assert '<th scope="colgroup" colspan="2" class="spanner">share of all crime</th>' in html
+
+
+def test_the_csv_named_by_a_table_is_in_its_folder():
+    frame = pd.DataFrame({"force": ["Kent"]})
+    assert 'data-csv="forces/kent/tables/t8.csv"' in render_table(frame, "t8", folder="forces/kent")
+    assert 'data-csv="tables/t8.csv"' in render_table(frame, "t8")

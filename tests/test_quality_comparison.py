@@ -363,3 +363,43 @@ def test_unusable_quarters_use_the_recorded_crime_when_given():
     kent = pl.col("force") == "Kent"
     assert quality.unusable_quarters(outcomes_table(_assigned_rows()), "closed", crime).filter(kent).height == 0
     assert quality.unusable_quarters(outcomes_table(_assigned_rows()), "closed").filter(kent).height == 1
+
+
+def test_collapse_scores_a_quarter_of_one_crime_and_leaves_out_one_of_none():
+    # Quarter 3: Kent 0 outcomes for 1 recorded crime, 0% of the nation's (0 + 100) / 1,001: collapsed.
+    # Quarter 4: Essex 500 outcomes for no recorded crime is left out, so the nation is Kent's own
+    # 100 / 1,000 and Kent stands at 100% (counting Essex's 500 would put Kent at 100 / 600 = 16.7%).
+    assigned = {"Kent": [100, 100, 0, 100], "Essex": [100, 100, 100, 500]}
+    crime = _crime({"Kent": [1000, 1000, 1, 1000], "Essex": [1000, 1000, 1000, 0]})
+    found = quality.collapsed_quarters(outcomes_table(_assigned_rows(assigned)), "closed", crime)
+    assert found.rows() == [
+        (Y, 3, "Kent", "outcomes collapsed: 0 assigned outcomes for 1 recorded crimes, 0.0% of the national rate")
+    ]
+
+
+def test_collapse_without_recorded_crime_takes_shares_within_the_same_years_quarter():
+    # Quarter 3 of two years: earlier Kent 1,000 and Essex 1,000 (shares 0.5, 0.5); this year Kent 10 and
+    # Essex 100 (shares 10/110, 100/110). Kent this year: (10/110) / 0.5 = 18.2% of its best: collapsed;
+    # Essex's earlier 0.5 is 55% of its best (100/110). Pooling both years' quarter 3 would make Kent
+    # 1% and Essex 10% of their best.
+    rows = []
+    for year, counts in ((EARLIER, {"Kent": 1000, "Essex": 1000}), (Y, {"Kent": 10, "Essex": 100})):
+        for force, n in counts.items():
+            rows.append((year, 3, force, "20A", S, False, "8", n, n, None))
+    found = quality.collapsed_quarters(outcomes_table(rows), "closed")
+    assert found.rows() == [
+        (Y, 3, "Kent", "outcomes collapsed: 10 assigned outcomes, 18.2% of the force's best quarter")
+    ]
+
+
+def test_a_quarter_at_exactly_the_collapse_threshold_is_not_collapsed():
+    # Kent's quarter 3: 1 of the quarter's 8 outcomes (share 0.125) against its best share 100 / 200 = 0.5:
+    # exactly 25% (all these are exact binary fractions), not below it.
+    assert COLLAPSE_THRESHOLD == 0.25  # the counts below are built on it
+    assigned = {"Kent": [100, 100, 1, 100], "Essex": [100, 100, 7, 100]}
+    found = quality.collapsed_quarters(outcomes_table(_assigned_rows(assigned)), "closed")
+    assert found.height == 0
+    below = {"Kent": [100, 100, 1, 100], "Essex": [100, 100, 8, 100]}  # 1/9 / 0.5 = 22.2%
+    assert quality.collapsed_quarters(outcomes_table(_assigned_rows(below)), "closed").select(
+        "quarter", "force"
+    ).rows() == [(3, "Kent")]

@@ -940,3 +940,30 @@ def test_flagged_keeps_the_table_order_among_equal_p_values():
         }
     )
     assert flagged(table)["unit"].tolist() == units[20:] + units[:20]
+
+
+def test_a_unit_on_an_adjusted_limit_clipped_at_the_end_of_the_range_is_not_beyond_it():
+    # Very over-dispersed shares: the adjusted 99.8% limits reach past 0 and 1 on the arcsine scale
+    # and are clipped to 0% and 100%. A unit with no events (0%) or all events (100%) lies on that
+    # limit, not beyond it, so it is not flagged after allowing for over-dispersion, though the
+    # exact limits flag it.
+    frame = pd.DataFrame(
+        {
+            "unit": list("abcdefgh"),
+            "events": [0, 30, 5, 60, 100, 12, 40, 200],
+            "n": [400, 500, 300, 600, 100, 450, 350, 200],
+        }
+    )
+    table = funnel_table(frame, replicates=99, rank_draws=200).set_index("unit")
+    assert table["over_dispersed"].all()
+    target = table["target"].iloc[0]
+    theta = math.asin(math.sqrt(target))
+    z = norm.ppf(1 - 0.001)
+    tau2 = table["tau2"].iloc[0]
+    for unit, value, exact, limit in (("a", 0.0, "low", "adj_lower_99_8"), ("h", 1.0, "high", "adj_upper_99_8")):
+        n = frame.set_index("unit").loc[unit, "n"]
+        spread = z * math.sqrt(0.25 / n + tau2)
+        assert theta - spread < 0 and theta + spread > math.pi / 2  # past both ends: clipped
+        assert table.loc[unit, "value"] == value and table.loc[unit, limit] == value
+        assert table.loc[unit, "outside_99_8"] == exact
+        assert table.loc[unit, "outside_adjusted_99_8"] == ""

@@ -188,3 +188,57 @@ def test_a_trend_with_no_detectable_change_says_so_with_its_interval():
     assert fit["change"] == (
         f"no change detectable ({direction} {abs(p):.1f}% a year, 95% CI down {-low:.1f}% to up {high:.1f}%)"
     )
+
+
+def test_force_changes_come_in_force_order_whatever_the_input_order():
+    by_force = pd.DataFrame(
+        {
+            "force": ["Kent", "Kent", "Essex", "Essex", "Dorset", "Dorset"],
+            "financial_year": ["2023/24", "2024/25"] * 3,
+            "community_resolutions": [10, 20, 8, 4, 5, 5],
+        }
+    )
+    changes = yearly_change.force_changes(by_force)
+    assert changes["force"].tolist() == ["Dorset", "Essex", "Kent"]
+    assert changes["ratio"].tolist() == pytest.approx([1.0, 0.5, 2.0])  # 5 -> 5, 8 -> 4, 10 -> 20
+
+
+def test_a_force_with_no_row_for_a_year_is_not_compared_across_it():
+    # Essex has no row at all for 2023/24 (not a NA count): its year-on-year changes touching that
+    # year are not like for like; first to last (4 -> 8) still is.
+    by_force = pd.DataFrame(
+        {
+            "force": ["Kent"] * 3 + ["Essex"] * 2,
+            "financial_year": ["2022/23", "2023/24", "2024/25", "2022/23", "2024/25"],
+            "community_resolutions": [10, 20, 5, 4, 8],
+        }
+    )
+    essex = yearly_change.force_changes(by_force).query("force == 'Essex'")
+    assert essex[["comparison", "from_year", "to_year"]].values.tolist() == [
+        ["year_on_year", "2022/23", "2023/24"],
+        ["year_on_year", "2023/24", "2024/25"],
+        ["first_to_last", "2022/23", "2024/25"],
+    ]
+    assert essex["change"].tolist()[:2] == [yearly_change.NOT_LIKE_FOR_LIKE] * 2
+    assert essex["ratio"].isna().tolist() == [True, True, False] and essex["ratio"].iloc[2] == pytest.approx(2.0)
+
+
+def test_force_changes_of_a_single_year_are_empty_with_every_column():
+    by_force = pd.DataFrame(
+        {"force": ["Kent", "Essex"], "financial_year": ["2024/25"] * 2, "community_resolutions": [3, 4]}
+    )
+    changes = yearly_change.force_changes(by_force)
+    assert len(changes) == 0 and list(changes.columns) == ["force", *yearly_change.CHANGE_COLUMNS]
+
+
+def test_force_change_table_lists_every_force_even_with_nothing_to_compare():
+    by_force = pd.DataFrame(
+        {
+            "force": ["Kent", "Kent", "Essex", "Essex"],
+            "financial_year": ["2023/24", "2024/25"] * 2,
+            "community_resolutions": [10, 20, 8, 4],
+        }
+    )
+    changes = yearly_change.force_changes(by_force)
+    first = yearly_change.force_change_table(changes, "2023/24")  # the first year read: no change into it
+    assert first["force"].tolist() == ["Essex", "Kent"] and list(first.columns) == ["force"]
