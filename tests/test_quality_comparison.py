@@ -11,7 +11,7 @@ import pytest
 from helpers import outcomes_table
 from scipy.stats import beta, chi2
 
-from crimeoutcomes.config import COLLAPSE_THRESHOLD
+from crimeoutcomes.config import COLLAPSE_THRESHOLD, MIN_OUTCOMES_TO_RANK
 from crimeoutcomes.data.codes import forces
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.stats import comparison, funnel_curves, quality
@@ -403,3 +403,142 @@ def test_a_quarter_at_exactly_the_collapse_threshold_is_not_collapsed():
     assert quality.collapsed_quarters(outcomes_table(_assigned_rows(below)), "closed").select(
         "quarter", "force"
     ).rows() == [(3, "Kent")]
+
+
+# --- each year's force rates and the national rate, worked by hand --------------------------------------
+
+Y0 = "2023/24"
+VIOLENCE = "Violence against the person"
+BY_YEAR_ROWS = [
+    # 2023/24 quarter 1: Kent 4 community resolutions of 20 assigned, Essex 1 of 10 (type 15 is assigned too)
+    (Y0, 1, "Kent", "X", S, False, "8", 4, 4, None),
+    (Y0, 1, "Kent", "X", S, False, "1", 16, 16, None),
+    (Y0, 1, "Essex", "X", S, False, "8", 1, 1, None),
+    (Y0, 1, "Essex", "X", S, False, "15", 9, 9, None),
+    # quarter 2: Kent none of 20; Essex not provided (left out, with its recorded crimes)
+    (Y0, 2, "Kent", "X", S, False, "8", 0, 0, None),
+    (Y0, 2, "Kent", "X", S, False, "1", 20, 20, None),
+    (Y0, 2, "Essex", "X", S, False, "8", None, None, NOT_PROVIDED),
+    # 2024/25 quarter 1 only: Kent 6 of 30, Essex 2 of 20
+    (Y, 1, "Kent", "X", S, False, "8", 6, 6, None),
+    (Y, 1, "Kent", "X", S, False, "1", 24, 24, None),
+    (Y, 1, "Essex", "X", S, False, "8", 2, 2, None),
+    (Y, 1, "Essex", "X", S, False, "1", 18, 18, None),
+]
+
+
+def _by_year_crime():
+    rows = [
+        (Y0, 1, "Kent", S, 2000),
+        (Y0, 2, "Kent", S, 2000),
+        (Y0, 1, "Essex", S, 1000),
+        (Y0, 2, "Essex", S, 1000),  # its quarter is left out: so are these
+        (Y, 1, "Kent", S, 3000),
+        (Y, 1, "Essex", S, 2000),
+        (Y0, 1, "Kent", VIOLENCE, 99_999),  # another offence group: never a denominator here
+        (Y, 1, "Essex", VIOLENCE, 99_999),
+        ("2022/23", 1, "Kent", S, 77_777),  # a year not asked for
+    ]
+    names = ["financial_year", "quarter", "force", "offence_group", "offences"]
+    return pl.DataFrame([dict(zip(names, r)) for r in rows], schema_overrides={"quarter": pl.Int8})
+
+
+def test_rates_by_year_give_each_year_on_its_own_by_hand():
+    table = comparison.rates_by_year(outcomes_table(BY_YEAR_ROWS), "recorded", [Y0, Y], _by_year_crime())
+    assert table.columns[0] == "financial_year" and table.columns.tolist().count("financial_year") == 1
+    assert {"rate_per_1000_recorded", "share_of_assigned", "quarters_left_out"} <= set(table.columns)
+    assert len(table) == 2 * len(forces())  # every force, each year
+    got = table.set_index(["financial_year", "force"])
+    expected = {  # community resolutions, assigned, offences, rate per 1,000 offences
+        (Y0, "Kent"): (4, 40, 4000, 1.0),
+        (Y0, "Essex"): (1, 10, 1000, 1.0),  # quarter 2 out of numerator and denominator alike
+        (Y, "Kent"): (6, 30, 3000, 2.0),
+        (Y, "Essex"): (2, 20, 2000, 1.0),
+    }
+    for key, (cr, assigned, offences, rate) in expected.items():
+        row = got.loc[key]
+        assert (row["community_resolutions"], row["assigned_outcomes"], row["recorded_offences"]) == (
+            cr,
+            assigned,
+            offences,
+        )
+        assert row["rate_per_1000_recorded"] == pytest.approx(rate)
+        assert row["share_of_assigned"] == pytest.approx(cr / assigned)
+    assert (
+        got.loc[(Y0, "Essex"), "quarters_left_out"]
+        == "2023/24 Q2 (data missing); 2023/24 Q3, 2023/24 Q4 (data missing)"
+    )
+    assert got.loc[(Y, "Kent"), "quarters_left_out"] == "2024/25 Q2, 2024/25 Q3, 2024/25 Q4 (data missing)"
+    assert got.loc[(Y, "Dorset"), ["community_resolutions", "recorded_offences"]].isna().all()
+    # the England and Wales line of each year: its forces' sums, 5 / 5,000 and 8 / 5,000 per 1,000
+    assert comparison.national_rate(table[table["financial_year"] == Y0]) == pytest.approx(1.0)
+    assert comparison.national_rate(table[table["financial_year"] == Y]) == pytest.approx(1.6)
+
+
+def test_national_rate_sums_the_forces_that_have_a_rate():
+    table = pd.DataFrame(
+        {
+            "force": ["A", "B", "C", "D"],
+            "community_resolutions": [6, 2, np.nan, 3],
+            "recorded_offences": [3000, 2000, 500, 0],
+            "rate_per_1000_recorded": [2.0, 1.0, np.nan, np.nan],  # C: no outcomes; D: no offences
+            "quarters_left_out": ["2024/25 Q2 (data missing)", None, None, None],  # a note NA is no gap
+        }
+    )
+    assert comparison.national_rate(table) == pytest.approx((6 + 2) / (3000 + 2000) * 1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no force with a rate: NaN, and no 0 / 0
+        assert math.isnan(comparison.national_rate(table[table["force"].isin(["C", "D"])]))
+
+
+def test_dispersion_of_a_funnel_of_one_force():
+    assert comparison.ForceComparison.dispersion(_funnel_frame("share").iloc[[4]])["phi"] == 3.5
+
+
+def test_flags_at_the_95_level():
+    frame = _funnel_frame("ratio").assign(outside_95=["high", "", "low", "", "low"], outside_adjusted_95="")
+    assert comparison.flags(frame, level="95")["force"].tolist() == ["A", "E", "C"]  # p two-sided 2e-6, 2e-4, 1
+
+
+def test_compare_forces_when_no_quarter_can_be_used():
+    rows = [(Y, q, "Kent", "X", S, False, "8", None, None, NOT_PROVIDED) for q in (1, 2, 3, 4)]
+    result = comparison.compare_forces(outcomes_table(rows), "recorded", (Y,))
+    assert result.years == [Y]
+    assert len(result.table) == len(forces()) and result.table["expected_community_resolutions"].isna().all()
+    assert not result.table["rankable"].any() and len(result.funnel) == 0 and len(result.mix) == 0
+    assert result.table["recorded_offences"].dtype == result.table["assigned_outcomes"].dtype  # a count, NA
+
+
+def test_compare_forces_ranks_a_force_from_the_minimum_and_leaves_a_zero_expected_off_the_mix():
+    n = MIN_OUTCOMES_TO_RANK
+    rows = [
+        # Kent: n assigned outcomes of code X, one a community resolution: just enough to rank
+        (Y, 1, "Kent", "X", S, False, "8", 1, 1, None),
+        (Y, 1, "Kent", "X", S, False, "1", n - 1, n - 1, None),
+        # Essex: 10 outcomes of code Y, which no force resolves in the community: expected 0
+        (Y, 1, "Essex", "Y", S, False, "1", 10, 10, None),
+        # Dorset: one fewer than the minimum, of code Z (Kent's X is benchmarked on its own rate: 1 / n)
+        (Y, 1, "Dorset", "Z", S, False, "1", n - 1, n - 1, None),
+    ]
+    crime = pl.DataFrame(
+        {"financial_year": [Y] * 3, "quarter": [1] * 3, "force": ["Kent", "Essex", "Dorset"], "offence_group": [S] * 3},
+        schema_overrides={"quarter": pl.Int8},
+    ).with_columns(offences=pl.Series([1, 100, 100]))  # Kent: one offence recorded, a rate all the same
+    result = comparison.compare_forces(outcomes_table(rows), "recorded", [Y], crime)
+    table = result.table.set_index("force")
+    assert table.loc[["Kent", "Essex", "Dorset"], "rankable"].tolist() == [True, True, False]
+    assert table.loc["Essex", "expected_community_resolutions"] == 0
+    assert table.loc["Kent", "expected_community_resolutions"] == pytest.approx(1.0)
+    assert set(result.funnel["force"]) == {"Kent", "Essex"} and result.mix["force"].tolist() == ["Kent"]
+    assert table.loc["Kent", "rate_per_1000_recorded"] == pytest.approx(1 / 1 * 1000)
+
+
+def test_compare_forces_leaves_out_the_quarters_judged_on_recorded_crime():
+    # Kent's quarter 3: 10 outcomes for 100 crimes, the nation's rate, so it is used (without the
+    # crimes it would be a collapse): 310 outcomes for 3,100 crimes, 100 per 1,000.
+    crime = _crime({"Kent": [1000, 1000, 100, 1000], "Essex": [1000] * 4})
+    result = comparison.compare_forces(outcomes_table(_assigned_rows()), "closed", [Y], crime)
+    kent = result.table.set_index("force").loc["Kent"]
+    assert (kent["assigned_outcomes"], kent["recorded_offences"]) == (310, 3100)
+    assert kent["rate_per_1000_recorded"] == pytest.approx(100.0)
+    assert pd.isna(kent["quarters_left_out"])
