@@ -542,3 +542,22 @@ def test_compare_forces_leaves_out_the_quarters_judged_on_recorded_crime():
     assert (kent["assigned_outcomes"], kent["recorded_offences"]) == (310, 3100)
     assert kent["rate_per_1000_recorded"] == pytest.approx(100.0)
     assert pd.isna(kent["quarters_left_out"])
+
+
+def test_a_force_year_left_out_of_an_annual_year_is_left_out_of_its_rate():
+    """The 2006-2014 archive is annual: no quarter (null). A force-year with a count not provided is
+    left out, and none of its rows may still be counted (a join on a null quarter matches nothing
+    unless nulls are equal)."""
+    old = "2012/13"
+    rows = [
+        (old, None, "Kent", "20A", S, False, "8", 2, 2, None),
+        (old, None, "Kent", "20A", S, False, "15", 8, 8, None),
+        (old, None, "Essex", "20A", S, False, "8", 5, 5, None),
+        (old, None, "Essex", "20A", S, False, "15", None, None, NOT_PROVIDED),
+    ]
+    rates, left_out, usable = comparison.force_rates(outcomes_table(rows), "recorded", [old])
+    by_force = rates.to_pandas().set_index("force")
+    assert (by_force.loc["Kent", "community_resolutions"], by_force.loc["Kent", "assigned_outcomes"]) == (2, 10)
+    assert "Essex" in left_out["force"].to_list() and "Kent" not in left_out["force"].to_list()
+    assert usable.filter(pl.col("force") == "Essex").height == 0
+    assert pd.isna(by_force.loc["Essex", "community_resolutions"])  # never 5 of 5

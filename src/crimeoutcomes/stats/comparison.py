@@ -161,7 +161,11 @@ def force_rates(
     quarters left out and the usable rows."""
     window = outcomes.filter(pl.col("financial_year").is_in(list(years)))
     left_out = unusable_quarters(window, count_basis, recorded_crime)
-    usable = sexual_offences(window).join(left_out.select(FORCE_QUARTER), on=FORCE_QUARTER, how="anti")
+    # nulls equal: an annual year (the 2006-2014 archive) has no quarter, and its left-out force-years
+    # must match too
+    usable = sexual_offences(window).join(
+        left_out.select(FORCE_QUARTER), on=FORCE_QUARTER, how="anti", nulls_equal=True
+    )
     rows = countable(usable, count_basis)
     forces = pl.DataFrame({"force": all_forces(outcomes)})
     table = forces.join(rows.group_by("force").agg(measure_sums(complete=False)), on="force", how="left")
@@ -170,7 +174,7 @@ def force_rates(
             recorded_crime.filter(
                 pl.col("financial_year").is_in(list(years)) & (pl.col("offence_group") == SEXUAL_OFFENCES_GROUP)
             )
-            .join(left_out.select(FORCE_QUARTER), on=FORCE_QUARTER, how="anti")
+            .join(left_out.select(FORCE_QUARTER), on=FORCE_QUARTER, how="anti", nulls_equal=True)
             .group_by("force")
             .agg(pl.col("offences").sum().alias(RECORDED_OFFENCES))
         )

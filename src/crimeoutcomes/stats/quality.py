@@ -71,7 +71,9 @@ def unusable_quarters(
         .filter(pl.col("missing"))
         .select(*FORCE_QUARTER, reason=pl.lit("data missing: ") + pl.col("note").fill_null("no marker"))
     )
-    collapsed = collapsed_quarters(outcomes, count_basis, recorded_crime).join(missing, on=FORCE_QUARTER, how="anti")
+    collapsed = collapsed_quarters(outcomes, count_basis, recorded_crime).join(
+        missing, on=FORCE_QUARTER, how="anti", nulls_equal=True
+    )
     return pl.concat([missing, collapsed]).sort(FORCE_QUARTER)
 
 
