@@ -66,3 +66,20 @@ def test_dictionary_encoded_descriptions_reach_pandas_as_plain_text_would():
     pd.testing.assert_frame_equal(to_pandas(encoded), as_text)
     assert list(to_pandas(encoded)["offence_group"].cat.categories) == sorted({S, "Theft offences"})
     assert dict(to_polars(as_text).schema) == OUTCOMES_COLUMNS
+
+
+def test_the_same_files_loaded_twice_give_the_same_table_without_reading_again(tmp_path, monkeypatch):
+    """Force pages in one kernel each load the same years: the second load is the first's table, and
+    a file whose bytes change is read again."""
+    from crimeoutcomes.data import load
+    from crimeoutcomes.synthetic.sample import write_outcomes_workbook
+
+    path, cache = tmp_path / "outcomes.xlsx", tmp_path / "cache"
+    write_outcomes_workbook(path, "2024/25")
+    first = load.load_outcomes([path], cache_dir=cache)
+    reads, read = [], load.load_table
+    monkeypatch.setattr(load, "load_table", lambda *a, **k: reads.append(a) or read(*a, **k))
+    assert load.load_outcomes([path], cache_dir=cache) is first and reads == []
+    write_outcomes_workbook(path, "2023/24")  # other bytes in the same file: read again
+    again = load.load_outcomes([path], cache_dir=cache)
+    assert len(reads) == 1 and again["financial_year"].unique().to_list() == ["2023/24"]
