@@ -87,6 +87,8 @@ def load_outcomes(
     cached are first parsed into the cache by a worker process, see ``fill_cache``)."""
     if use_cache:
         fill_cache(files, OUTCOMES, cache_dir=cache_dir)
+    key = None
+    if use_cache and all(Path(f).is_file() for f in files):  # a missing file: the parser names it below
         key = (str(cache_dir), *sha256_of([Path(f) for f in files], cache_dir).values())
         if key in _LAST_LOADED:
             return _LAST_LOADED[key]
@@ -104,7 +106,7 @@ def load_outcomes(
     if not frames:
         raise CrimeOutcomesError("no outcomes files given")
     table = pl.concat(frames, how="vertical")
-    if use_cache:
+    if key is not None:
         _LAST_LOADED.clear()  # one table held, not one a call
         _LAST_LOADED[key] = table
     return table
