@@ -421,3 +421,38 @@ def test_counts_left_outside_0_to_n_by_corrections_get_the_interval_of_the_neare
         warnings.simplefilter("error")  # 1 of 0: NA, without a RuntimeWarning
         shares = m.with_share(frame)
     assert shares.select("share", "share_low", "share_high").row(0) == (None, None, None)
+
+
+def test_a_bad_basis_error_lists_the_bases_by_name():
+    with pytest.raises(CrimeOutcomesError) as error:
+        m.check_basis("opened")
+    assert str(error.value) == "count_basis must be one of closed, recorded, not 'opened'"
+
+
+def test_a_count_missing_where_the_file_gives_no_expired_flag_is_a_gap_not_an_expired_code():
+    rows = [
+        (Y, 1, "Kent", "20A", S, None, "8", None, None, NOT_PROVIDED),  # no flag: a gap, kept as NA
+        (Y, 1, "Kent", "20A", S, None, "1", 5, 5, None),
+    ]
+    assert m.countable(table(rows), "recorded")["count"].to_list() == [None, 5]
+    cells = m.coverage(table(rows), "recorded").rows_by_key(["force", "quarter"], named=True, unique=True)
+    assert cells[("Kent", 1)]["missing"] and cells[("Kent", 1)]["note"] == NOT_PROVIDED
+
+
+def test_force_totals_list_every_missing_quarter_and_a_code_a_complete_force_lacks_is_zero():
+    gaps = {"Kent": [1, None, None, 1], "Essex": [1, 1, 1, 1]}  # Kent's quarters 2 and 3 not provided
+    yearly = m.force_totals(table(_rows(gaps, gaps)), "closed").rows_by_key("force", named=True, unique=True)
+    assert yearly["Kent"]["quarters_missing"] == "2, 3" and yearly["Kent"]["community_resolutions"] is None
+    assert yearly["Essex"]["community_resolutions"] == 4 and yearly["Essex"]["quarters_missing"] is None
+    plain = m.force_totals(table(QROWS), "closed", by=("financial_year", "offence_code"))
+    assert plain.filter(pl.col("force") == "Essex")["community_resolutions"].to_list() == [None]  # its gap
+    # Essex, complete, has no rows for code 19C (Kent's, in quarter 1 only): 0 there, neither NA nor more
+    complete = {"Kent": [3, 1, 4, 1], "Essex": [5, 2, 9, 2]}
+    rows = [*_rows(complete, complete), (Y, 1, "Kent", "19C", S, False, "8", 6, 5, None)]
+    cells = m.force_totals(table(rows), "closed", by=("financial_year", "offence_code")).rows_by_key(
+        ["force", "offence_code"], named=True, unique=True
+    )
+    assert cells[("Essex", "19C")]["community_resolutions"] == 0
+    assert cells[("Essex", "19C")]["assigned_outcomes"] == 0 and cells[("Essex", "19C")]["quarters_missing"] is None
+    assert cells[("Kent", "19C")]["community_resolutions"] == 5
+    assert cells[("Essex", "20A")]["community_resolutions"] == 5 + 2 + 9 + 2
