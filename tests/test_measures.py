@@ -2,6 +2,7 @@
 scipy.stats."""
 
 import math
+import warnings
 
 import numpy as np
 import polars as pl
@@ -312,3 +313,146 @@ def test_a_year_without_quarters_is_one_period_and_can_be_collapsed():
     flagged = m.coverage(table(rows), "closed", collapsed).rows_by_key("force", named=True, unique=True)
     assert flagged["Essex"]["missing"] and flagged["Essex"]["note"] == m.COLLAPSED_NOTE
     assert not flagged["Kent"]["missing"]
+
+
+# --- issue 19: tests for surviving mutants ----------------------------------------------------------
+
+
+def test_a_year_with_every_force_quarter_provided_keeps_its_totals_with_no_gaps():
+    rows = [(Y, q, f, "20A", S, False, "8", q, 1, None) for f in forces() for q in (1, 2, 3, 4)]
+    yearly = m.national_totals(table(rows), "recorded")
+    assert yearly.rows(named=True) == [
+        {
+            "financial_year": Y,
+            "community_resolutions": len(forces()) * (1 + 2 + 3 + 4),
+            "charges_and_out_of_court": len(forces()) * 10,
+            "assigned_outcomes": len(forces()) * 10,
+            "force_quarters_missing": 0,
+        }
+    ]
+    by_quarter = m.national_totals(table(rows), "closed", by=("financial_year", "quarter"))
+    assert by_quarter["community_resolutions"].to_list() == [len(forces())] * 4
+    assert by_quarter["force_quarters_missing"].to_list() == [0, 0, 0, 0]
+
+
+def test_gaps_come_by_year_then_force_and_name_every_reason():
+    rows = [
+        # Kent: quarter 1 not provided (the marker), quarters 2-4 no rows at all; Essex complete.
+        (EARLIER, 1, "Kent", "20A", S, False, "8", None, None, NOT_PROVIDED),
+        *[(EARLIER, q, "Essex", "20A", S, False, "8", 1, 1, None) for q in (1, 2, 3, 4)],
+        *[(Y, q, f, "20A", S, False, "8", 1, 1, None) for q in (1, 2, 3, 4) for f in ("Kent", "Essex")],
+    ]
+    gaps = m.gaps(table(rows), "closed")
+    keys = gaps.select("financial_year", "force").rows()
+    others = sorted(set(forces()) - {"Kent", "Essex"})
+    assert keys == [(EARLIER, f) for f in sorted([*others, "Kent"])] + [(Y, f) for f in others]
+    kent = gaps.filter((pl.col("financial_year") == EARLIER) & (pl.col("force") == "Kent")).row(0, named=True)
+    assert kent["quarters_missing"] == "1, 2, 3, 4"
+    assert kent["marker"] == "N/A - data not provided; no rows for this force and quarter"
+
+
+def test_a_share_of_one_in_one_and_a_share_of_nothing_is_silent():
+    frame = pl.DataFrame({"community_resolutions": [1, 0, 0], "assigned_outcomes": [1, 1, 0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 0 of 0 is NA, without a RuntimeWarning in the notebooks
+        shares = m.with_share(frame)
+    assert shares["share"].to_list() == [1.0, 0.0, None]
+    # one in one: [0.025 ** (1 / 1), 1]; none in one: [0, 1 - 0.025]
+    assert shares["share_low"].to_list()[:2] == pytest.approx([0.025, 0.0])
+    assert shares["share_high"].to_list()[:2] == pytest.approx([1.0, 0.975])
+    assert shares["share_low"][2] is None and shares["share_high"][2] is None
+
+
+def test_offence_code_totals_carry_each_codes_subgroup():
+    rows = [
+        (Y, 1, "Kent", "19C", S, False, "8", 2, 1, None),
+        (Y, 1, "Kent", "20A", S, False, "8", 5, 4, None),
+    ]
+    frame = table(rows)
+    subgroup = frame.schema["offence_subgroup"]
+    frame = frame.with_columns(
+        offence_subgroup=pl.when(pl.col("offence_code") == "19C")
+        .then(pl.lit("Rape offences"))
+        .otherwise(pl.lit("Other sexual offences"))
+        .cast(subgroup)
+    )
+    by_code = m.offence_code_totals(frame, "recorded")
+    assert by_code.select(
+        "offence_code", pl.col("offence_subgroup").cast(pl.String), "community_resolutions"
+    ).rows() == [("19C", "Rape offences", 2), ("20A", "Other sexual offences", 5)]
+
+
+def test_forces_with_community_resolutions_come_by_year_then_force():
+    rows = [
+        (year, 1, force, "20A", S, False, "8", n, n, None)
+        for year, n in ((Y, 2), (EARLIER, 1))
+        for force in ("Kent", "Essex", "Dorset")
+    ]
+    found = m.forces_with_community_resolutions(table(rows), "closed", ["20A"])
+    assert found.select("financial_year", "force", "community_resolutions").rows() == [
+        (EARLIER, "Dorset", 1),
+        (EARLIER, "Essex", 1),
+        (EARLIER, "Kent", 1),
+        (Y, "Dorset", 2),
+        (Y, "Essex", 2),
+        (Y, "Kent", 2),
+    ]
+
+
+def test_on_both_bases_keeps_a_row_only_one_basis_counts():
+    rows = [
+        (Y, 1, "Kent", "20A", S, False, "8", 3, 2, None),
+        # an expired code with a recorded count but the marker for closed: counted on the recorded basis only
+        (Y, 1, "Kent", "20", S, True, "8", 4, None, "N/A - Offence code expired"),
+    ]
+    both = m.on_both_bases(table(rows), by=("financial_year", "offence_code"))
+    assert both.select("offence_code", "recorded").rows() == [("20", 4), ("20A", 3)]
+    assert both.filter(pl.col("offence_code") == "20A")["closed"].to_list() == [2]
+
+
+def test_counts_left_outside_0_to_n_by_corrections_get_the_interval_of_the_nearest_possible_count():
+    # Negative counts (published corrections) are kept, so a pooled numerator can fall below 0 or above
+    # its denominator, and a denominator can be 0 under a numerator that is not.
+    low, high = m.exact_interval([-1, 12], [10, 10])
+    assert (low[0], high[0]) == pytest.approx((0.0, 1 - 0.025 ** (1 / 10)))  # as for 0 in 10
+    assert (low[1], high[1]) == pytest.approx((0.025 ** (1 / 10), 1.0))  # as for 10 in 10
+    frame = pl.DataFrame({"community_resolutions": [1], "assigned_outcomes": [0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 1 of 0: NA, without a RuntimeWarning
+        shares = m.with_share(frame)
+    assert shares.select("share", "share_low", "share_high").row(0) == (None, None, None)
+
+
+def test_a_bad_basis_error_lists_the_bases_by_name():
+    with pytest.raises(CrimeOutcomesError) as error:
+        m.check_basis("opened")
+    assert str(error.value) == "count_basis must be one of closed, recorded, not 'opened'"
+
+
+def test_a_count_missing_where_the_file_gives_no_expired_flag_is_a_gap_not_an_expired_code():
+    rows = [
+        (Y, 1, "Kent", "20A", S, None, "8", None, None, NOT_PROVIDED),  # no flag: a gap, kept as NA
+        (Y, 1, "Kent", "20A", S, None, "1", 5, 5, None),
+    ]
+    assert m.countable(table(rows), "recorded")["count"].to_list() == [None, 5]
+    cells = m.coverage(table(rows), "recorded").rows_by_key(["force", "quarter"], named=True, unique=True)
+    assert cells[("Kent", 1)]["missing"] and cells[("Kent", 1)]["note"] == NOT_PROVIDED
+
+
+def test_force_totals_list_every_missing_quarter_and_a_code_a_complete_force_lacks_is_zero():
+    gaps = {"Kent": [1, None, None, 1], "Essex": [1, 1, 1, 1]}  # Kent's quarters 2 and 3 not provided
+    yearly = m.force_totals(table(_rows(gaps, gaps)), "closed").rows_by_key("force", named=True, unique=True)
+    assert yearly["Kent"]["quarters_missing"] == "2, 3" and yearly["Kent"]["community_resolutions"] is None
+    assert yearly["Essex"]["community_resolutions"] == 4 and yearly["Essex"]["quarters_missing"] is None
+    plain = m.force_totals(table(QROWS), "closed", by=("financial_year", "offence_code"))
+    assert plain.filter(pl.col("force") == "Essex")["community_resolutions"].to_list() == [None]  # its gap
+    # Essex, complete, has no rows for code 19C (Kent's, in quarter 1 only): 0 there, neither NA nor more
+    complete = {"Kent": [3, 1, 4, 1], "Essex": [5, 2, 9, 2]}
+    rows = [*_rows(complete, complete), (Y, 1, "Kent", "19C", S, False, "8", 6, 5, None)]
+    cells = m.force_totals(table(rows), "closed", by=("financial_year", "offence_code")).rows_by_key(
+        ["force", "offence_code"], named=True, unique=True
+    )
+    assert cells[("Essex", "19C")]["community_resolutions"] == 0
+    assert cells[("Essex", "19C")]["assigned_outcomes"] == 0 and cells[("Essex", "19C")]["quarters_missing"] is None
+    assert cells[("Kent", "19C")]["community_resolutions"] == 5
+    assert cells[("Essex", "20A")]["community_resolutions"] == 5 + 2 + 9 + 2
