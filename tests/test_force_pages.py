@@ -114,3 +114,37 @@ def test_every_caveat_is_on_the_pages_its_scope_names_and_no_other(built):
         page = (built["reports"] / "forces" / f"{slug(force)}.html").read_text(encoding="utf-8")
         listed = set(re.findall(r'<li id="caveat-(\d+)"', page))
         assert listed == numbers, force
+
+
+def test_child_victim_and_offence_mix_tables_equal_independent_sums_of_the_sample_rows(built, rows):
+    """Each page's child-victim row for the year and its offence mix, against plain-pandas sums of
+    the generator's rows: counts, the force's shares, and the national share of each code."""
+    collapsed = sample._collapsed(YEAR)
+    child_codes = {o.code for o in codes.child_victim_offences()}
+    national = rows.groupby("offence_code")["count"].sum()
+    checked = 0
+    for force in codes.forces():
+        mine = rows[rows["force"] == force]
+        gone = set(collapsed.get(force, [])) | set(mine.loc[mine["count"].isna(), "quarter"])
+        child = table(built, force, "child-victim").set_index("financial_year").loc[YEAR]
+        mix_file = built["figures"] / "forces" / slug(force) / "tables" / "offence-mix.csv"
+        if gone:  # a part year: no count, and no breakdown by code
+            assert pd.isna(child["community_resolutions"]) and pd.isna(child["assigned_outcomes"]), force
+            assert not mix_file.is_file(), force
+            continue
+        of_children = mine[mine["offence_code"].isin(child_codes)]
+        assert child["community_resolutions"] == of_children.loc[of_children["outcome_type"] == "8", "count"].sum()
+        assert child["assigned_outcomes"] == of_children["count"].sum(), force
+        mix = table(built, force, "offence-mix").set_index("offence_code")
+        by_code = mine.groupby("offence_code")["count"].sum()
+        by_code = by_code[by_code > 0]
+        assert sorted(mix.index) == sorted(by_code.index), force
+        assert (mix["assigned_outcomes"] == by_code.reindex(mix.index)).all(), force
+        eights = mine[mine["outcome_type"] == "8"].groupby("offence_code")["count"].sum()
+        assert (mix["community_resolutions"] == eights.reindex(mix.index).fillna(0)).all(), force
+        assert mix["share_of_force_outcomes"].to_numpy() == pytest.approx((by_code / by_code.sum())[mix.index])
+        expected = (national / national.sum())[mix.index].to_numpy()
+        assert mix["share_of_national_outcomes"].to_numpy() == pytest.approx(expected), force
+        assert (mix["child_victim"] == mix.index.isin(child_codes)).all(), force
+        checked += 1
+    assert checked >= 30  # most forces have a full year in the sample
