@@ -7,16 +7,12 @@ its executed copy (with the traceback) is kept in ``<reports>.failed/`` for debu
 
 from __future__ import annotations
 
-import ast
-import functools
 import json
 import multiprocessing
 import os
 import re
 import shutil
 import sys
-import tempfile
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -25,13 +21,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crimeoutcomes import config
-from crimeoutcomes.atomic import write_text_atomically
 from crimeoutcomes.data.source_files import SourceSet, chosen_year, obtain
 from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_financial_year, year_slug
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.locks import ADVICE, FolderNotWritable, check_writable, exclusive, is_not_writable, not_writable
+from crimeoutcomes.locks import check_writable, exclusive, is_not_writable, not_writable
 from crimeoutcomes.report import build_record, force_pages, incremental
-from crimeoutcomes.report.parameters import assigned_names
+from crimeoutcomes.report.execute import (  # noqa: F401 - KERNEL_NAME, check_parameters: the runner's API
+    KERNEL_NAME,
+    NotebookFailed,
+    check_parameters,
+    declared_parameters,
+    ensure_kernel,
+)
+from crimeoutcomes.report.export import export_html, html_name, make_reproducible, title_of  # noqa: F401
+from crimeoutcomes.report.jobs import Job, batches, jobs_of, per_force, run_and_export, run_pages
 from crimeoutcomes.report.publish import publish, recover
 
 if TYPE_CHECKING:
@@ -41,16 +44,9 @@ if TYPE_CHECKING:
 # import: they are imported where a notebook is run or a summary written, so that a run with nothing
 # to do stays quick.
 
-KERNEL_NAME = "crimeoutcomes"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the whole package: every file of it can change a report
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 _NOTEBOOK_NAME = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
-CELL_TIMEOUT_SECONDS = 1800
 STAGING_PREFIX = ".staging-"
-
-
-class NotebookFailed(CrimeOutcomesError):
-    """A notebook raised: names it, the cell, the error, and where the executed copy was kept."""
 
 
 class BuildMismatch(CrimeOutcomesError):
@@ -92,291 +88,6 @@ def select_notebooks(names: Sequence[str] | None, folder: Path | None = None) ->
     return sorted(set(chosen))
 
 
-def html_name(notebook: Path) -> str:
-    """01_national_totals.ipynb -> 01-national-totals.html"""
-    return notebook.stem.replace("_", "-") + ".html"
-
-
-def title_of(notebook: Path) -> str:
-    """The notebook's first heading, else its file name."""
-    import nbformat
-
-    for cell in nbformat.read(notebook, as_version=4).cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return notebook.stem
-
-
-def ensure_kernel() -> str:
-    """A kernel named ``crimeoutcomes`` that runs this very Python, installed into its environment."""
-    from ipykernel.kernelspec import install
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
-        if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
-            return KERNEL_NAME
-    except NoSuchKernel:
-        pass
-    install(kernel_name=KERNEL_NAME, display_name="Python (crimeoutcomes)", prefix=sys.prefix)
-    return KERNEL_NAME
-
-
-def check_parameters(notebook: Path, parameters: dict) -> None:
-    """Papermill only warns about parameters a notebook does not declare; here that is an error."""
-    import papermill
-
-    declared = set(papermill.inspect_notebook(str(notebook)))
-    if not declared:
-        raise CrimeOutcomesError(f"{notebook.name} has no cell tagged 'parameters'")
-    unknown = sorted(set(parameters) - declared)
-    if unknown:
-        raise CrimeOutcomesError(
-            f"{notebook.name} does not take the parameter(s) {', '.join(unknown)} "
-            f"(it takes {', '.join(sorted(declared))})"
-        )
-
-
-def _local_kernel_manager():
-    """A kernel manager that talks to its kernel over local IPC sockets rather than plain-text TCP,
-    each under a name of its own (jupyter_client's default name would be shared by parallel kernels)."""
-    from jupyter_client.manager import KernelManager
-    from traitlets import CaselessStrEnum, Float, default
-
-    class LocalKernelManager(KernelManager):
-        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc" if os.name == "posix" else "tcp")
-        # Room for a busy machine to end a kernel politely before it is interrupted (which it logs).
-        shutdown_wait_time = Float(30.0)
-
-        @default("ip")
-        def _unique_ip(self):
-            if self.transport != "ipc":
-                return "127.0.0.1"
-            return os.path.join(tempfile.gettempdir(), f"crimeoutcomes-kernel-{uuid.uuid4().hex}-ipc")
-
-    return LocalKernelManager
-
-
-def execute(notebook: Path, output: Path, parameters: dict, cwd: Path, progress: bool, kernel=None) -> None:
-    """Run ``notebook`` with papermill into ``output``; ``kernel``: a started kernel manager to run it
-    in (left running), else a kernel of its own."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    check_parameters(notebook, parameters)
-    try:
-        papermill.execute_notebook(
-            str(notebook),
-            str(output),
-            parameters=parameters,
-            kernel_name=ensure_kernel(),
-            cwd=str(cwd),
-            progress_bar=progress,
-            request_save_on_cell_execute=False,
-            execution_timeout=CELL_TIMEOUT_SECONDS,
-            kernel_manager_class=_local_kernel_manager(),
-            **({} if kernel is None else {"km": kernel}),
-        )
-    except PapermillExecutionError as exc:
-        # Papermill counts from 0 and includes the cell it injected after the parameters cell.
-        position = exc.cell_index + (0 if exc.cell_index <= _parameters_cell_index(notebook) else -1) + 1
-        code = re.search(r"\[Errno (\d+)\]", exc.evalue or "")
-        if code and int(code.group(1)) in ADVICE:  # the notebook could not save a figure: say so plainly
-            raise FolderNotWritable(
-                f"notebook {notebook.name} could not write its output: {ADVICE[int(code.group(1))]} ({exc.evalue})"
-            ) from None
-        first_line = next((line for line in (exc.source or "").splitlines() if line.strip()), "")
-        raise NotebookFailed(
-            f"notebook {notebook.name} failed in cell {position} (counting from 1, as saved; "
-            f"it begins {first_line.strip()[:80]!r}): {exc.ename}: {exc.evalue}"
-        ) from None
-
-
-def _parameters_cell_index(notebook: Path) -> int:
-    import nbformat
-
-    cells = nbformat.read(notebook, as_version=4).cells
-    return next((i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])), len(cells))
-
-
-SYNTHETIC_TITLE = "SYNTHETIC DATA"
-
-
-@functools.cache
-def _html_exporter():
-    """One exporter per process: compiling its templates takes longer than exporting a page, and a
-    worker exports many (the force pages)."""
-    from nbconvert import HTMLExporter
-
-    return HTMLExporter(
-        template_name="report",
-        extra_template_basedirs=[str(TEMPLATES_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-
-
-def export_html(executed: Path, target: Path, title: str, synthetic: bool = False, heading: str | None = None) -> Path:
-    """Self-contained HTML of the outputs only (figures embedded, no input cells, no scripts). Built
-    from the synthetic sample, the page title and the first heading say so. ``heading``, where given,
-    replaces the first heading (a force page is titled with its force)."""
-    import nbformat
-
-    exporter = _html_exporter()
-    notebook = nbformat.read(executed, as_version=4)
-    notebook.metadata["title"] = f"{SYNTHETIC_TITLE}: {title}" if synthetic else title
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown" and cell.source.startswith("# "):
-            first, _, rest = cell.source.partition("\n")
-            first = f"# {heading}" if heading else first
-            cell.source = (f"# {SYNTHETIC_TITLE}: {first[2:]}" if synthetic else first) + (f"\n{rest}" if rest else "")
-            break
-    body, _ = exporter.from_notebook_node(notebook)
-    return write_text_atomically(target, body)
-
-
-_CLOCK_FIELDS = ("start_time", "end_time", "duration")
-
-
-def make_reproducible(executed: Path, staged: Sequence[Path], final_root: Path) -> Path:
-    """Take out of an executed notebook what changes from one run to the next: papermill's and
-    the kernel's clock times, the random id of the injected cell, and the names of the staging
-    folders ``staged`` (the notebook names the folder it will be published in)."""
-    import nbformat
-
-    text = executed.read_text(encoding="utf-8")
-    for folder in sorted({str(p) for p in staged}, key=len, reverse=True):  # the innermost first
-        text = text.replace(folder, str(final_root))
-    notebook = nbformat.reads(text, as_version=4)
-    for key in _CLOCK_FIELDS:
-        notebook.metadata.get("papermill", {}).pop(key, None)
-    for cell in notebook.cells:
-        cell.metadata.pop("execution", None)
-        for key in _CLOCK_FIELDS:
-            cell.metadata.get("papermill", {}).pop(key, None)
-        if "injected-parameters" in cell.metadata.get("tags", []):
-            cell.id = "injected-parameters"
-    return write_text_atomically(executed, nbformat.writes(notebook) + "\n")
-
-
-@dataclass(frozen=True)
-class Job:
-    """One run of a notebook: a report, or one force's page of the force-page notebook."""
-
-    notebook: Path
-    force: str | None = None
-
-    @property
-    def executed(self) -> str:
-        """The executed notebook's name in the reports folder."""
-        return self.notebook.name if self.force is None else force_pages.executed_name(self.force)
-
-    @property
-    def html(self) -> str:
-        return html_name(self.notebook) if self.force is None else force_pages.page_name(self.force)
-
-    @property
-    def label(self) -> str:
-        return self.notebook.stem if self.force is None else f"{self.notebook.stem} ({self.force})"
-
-    @property
-    def folder(self) -> str:
-        """Its own output folder in the staging folder, so that what it made is known."""
-        return (
-            self.notebook.stem if self.force is None else f"{self.notebook.stem}/{force_pages.force_slug(self.force)}"
-        )
-
-
-def per_force(notebook: Path) -> bool:
-    """A notebook that takes a ``force`` parameter makes one page per force."""
-    return force_pages.FORCE_PARAMETER in declared_parameters(notebook)
-
-
-def jobs_of(notebook: Path, forces: Sequence[str]) -> list[Job]:
-    return [Job(notebook, force) for force in forces] if per_force(notebook) else [Job(notebook)]
-
-
-def _run_and_export(
-    job: Job,
-    folder: Path,
-    parameters: dict,
-    cwd: Path,
-    progress: bool,
-    staging_root: Path,
-    final_root: Path,
-    synthetic: bool,
-    kernel=None,
-) -> float:
-    """Execute one notebook into ``folder`` and export its HTML there; returns the seconds taken."""
-    started = time.monotonic()
-    executed = folder / job.executed
-    executed.parent.mkdir(parents=True, exist_ok=True)
-    execute(job.notebook, executed, parameters, cwd=cwd, progress=progress, kernel=kernel)
-    make_reproducible(executed, [Path(parameters["output_root"]), staging_root], final_root)
-    if job.force is None:
-        export_html(executed, folder / job.html, title_of(job.notebook), synthetic)
-    else:
-        title = force_pages.page_title(job.force)
-        export_html(executed, folder / job.html, title, synthetic, heading=title)
-    return time.monotonic() - started
-
-
-#: A fresh namespace for the next page: what one page defined cannot leak into the next, and the
-#: cells count from 1 again (the executed notebook is the same as from a kernel of its own).
-_FRESH_NAMESPACE = "get_ipython().reset(new_session=True)\nimport matplotlib.pyplot\nmatplotlib.pyplot.close('all')"
-
-
-def _run_pages(
-    batch: list[Job],
-    folder: Path,
-    parameters: dict,
-    cwd: Path,
-    staging_root: Path,
-    final_root: Path,
-    synthetic: bool,
-) -> list[tuple[Job, float]]:
-    """Run force pages one after another in one kernel: a kernel starts and imports the analysis once
-    for the batch, not once per page (most of a page's time). Returns each page's seconds."""
-    manager = _local_kernel_manager()(kernel_name=ensure_kernel())
-    manager.start_kernel(cwd=str(cwd))
-    try:
-        done = []
-        for job in batch:
-            _fresh_namespace(manager)
-            done.append(
-                (
-                    job,
-                    _run_and_export(
-                        job, folder, parameters[job], cwd, False, staging_root, final_root, synthetic, manager
-                    ),
-                )
-            )
-        return done
-    finally:
-        manager.shutdown_kernel()
-
-
-def _fresh_namespace(manager) -> None:
-    client = manager.client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=CELL_TIMEOUT_SECONDS)
-        reply = client.execute_interactive(_FRESH_NAMESPACE, store_history=False, timeout=CELL_TIMEOUT_SECONDS)
-        if reply["content"]["status"] != "ok":
-            raise CrimeOutcomesError(f"the kernel could not be reset between force pages: {reply['content']}")
-    finally:
-        client.stop_channels()
-
-
-def _batches(runs: list[Job], jobs: int) -> list[list[Job]]:
-    """The force pages in batches (each one kernel), two per worker so that the workers finish together."""
-    size = max(1, -(-len(runs) // (2 * max(1, jobs))))
-    return [runs[i : i + size] for i in range(0, len(runs), size)]
-
-
 def _stage(final: Path, staging: Path, keep_existing: bool) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     if keep_existing and final.is_dir():
@@ -395,20 +106,6 @@ def _stage(final: Path, staging: Path, keep_existing: bool) -> Path:
 def _staging_root(reports_root: Path) -> Path:
     """A folder of this run's own: a run killed earlier may have left a worker still writing to its own."""
     return reports_root / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-
-
-def declared_parameters(notebook: Path) -> list[str]:
-    """The names the notebook's cell tagged 'parameters' assigns (read as JSON: papermill is slow to import)."""
-    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
-    for cell in cells:
-        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
-            source = "".join(cell.get("source", ""))
-            try:
-                ast.parse(source)
-            except SyntaxError as exc:
-                raise CrimeOutcomesError(f"{notebook.name}: its parameters cell is not valid Python ({exc})") from None
-            return assigned_names(source)
-    return []
 
 
 def _notebook_parameters(notebook: Path, common: dict, pool_years: int | None) -> dict:
@@ -728,7 +425,7 @@ def _build(
     # The notebooks are independent (each reads the cached data itself), so they can run side by side,
     # each from its own process (papermill's kernel clients are not safe to share between threads).
     reports_run = [job for job in runs if job.force is None]
-    page_batches = _batches([job for job in runs if job.force is not None], jobs)
+    page_batches = batches([job for job in runs if job.force is not None], jobs)
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
         running = {}
         # One line per notebook (a batch of force pages counts as its notebook), so 44 pages do not flood the log.
@@ -738,7 +435,7 @@ def _build(
             log(f"{label[job]}: running")
             running[
                 pool.submit(
-                    _run_and_export,
+                    run_and_export,
                     job,
                     stage_reports,
                     parameters[job],
@@ -757,7 +454,7 @@ def _build(
             log(f"{label[batch[0]]}: running")
             running[
                 pool.submit(
-                    _run_pages,
+                    run_pages,
                     batch,
                     stage_reports,
                     {job: parameters[job] for job in batch},

@@ -1,0 +1,154 @@
+"""Run one notebook with papermill: in a kernel of its own, or in a kernel a batch of force pages
+shares (reset between pages). A failure names the notebook, the cell (counting as saved) and the error."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.locks import ADVICE, FolderNotWritable
+from crimeoutcomes.report.parameters import assigned_names
+
+KERNEL_NAME = "crimeoutcomes"
+CELL_TIMEOUT_SECONDS = 1800
+
+
+class NotebookFailed(CrimeOutcomesError):
+    """A notebook raised: names it, the cell, the error, and where the executed copy was kept."""
+
+
+def ensure_kernel() -> str:
+    """A kernel named ``crimeoutcomes`` that runs this very Python, installed into its environment."""
+    from ipykernel.kernelspec import install
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
+            return KERNEL_NAME
+    except NoSuchKernel:
+        pass
+    install(kernel_name=KERNEL_NAME, display_name="Python (crimeoutcomes)", prefix=sys.prefix)
+    return KERNEL_NAME
+
+
+def check_parameters(notebook: Path, parameters: dict) -> None:
+    """Papermill only warns about parameters a notebook does not declare; here that is an error."""
+    import papermill
+
+    declared = set(papermill.inspect_notebook(str(notebook)))
+    if not declared:
+        raise CrimeOutcomesError(f"{notebook.name} has no cell tagged 'parameters'")
+    unknown = sorted(set(parameters) - declared)
+    if unknown:
+        raise CrimeOutcomesError(
+            f"{notebook.name} does not take the parameter(s) {', '.join(unknown)} "
+            f"(it takes {', '.join(sorted(declared))})"
+        )
+
+
+def _local_kernel_manager():
+    """A kernel manager that talks to its kernel over local IPC sockets rather than plain-text TCP,
+    each under a name of its own (jupyter_client's default name would be shared by parallel kernels)."""
+    from jupyter_client.manager import KernelManager
+    from traitlets import CaselessStrEnum, Float, default
+
+    class LocalKernelManager(KernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc" if os.name == "posix" else "tcp")
+        # Room for a busy machine to end a kernel politely before it is interrupted (which it logs).
+        shutdown_wait_time = Float(30.0)
+
+        @default("ip")
+        def _unique_ip(self):
+            if self.transport != "ipc":
+                return "127.0.0.1"
+            return os.path.join(tempfile.gettempdir(), f"crimeoutcomes-kernel-{uuid.uuid4().hex}-ipc")
+
+    return LocalKernelManager
+
+
+def execute(notebook: Path, output: Path, parameters: dict, cwd: Path, progress: bool, kernel=None) -> None:
+    """Run ``notebook`` with papermill into ``output``; ``kernel``: a started kernel manager to run it
+    in (left running), else a kernel of its own."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    check_parameters(notebook, parameters)
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            kernel_name=ensure_kernel(),
+            cwd=str(cwd),
+            progress_bar=progress,
+            request_save_on_cell_execute=False,
+            execution_timeout=CELL_TIMEOUT_SECONDS,
+            kernel_manager_class=_local_kernel_manager(),
+            **({} if kernel is None else {"km": kernel}),
+        )
+    except PapermillExecutionError as exc:
+        # Papermill counts from 0 and includes the cell it injected after the parameters cell.
+        position = exc.cell_index + (0 if exc.cell_index <= _parameters_cell_index(notebook) else -1) + 1
+        code = re.search(r"\[Errno (\d+)\]", exc.evalue or "")
+        if code and int(code.group(1)) in ADVICE:  # the notebook could not save a figure: say so plainly
+            raise FolderNotWritable(
+                f"notebook {notebook.name} could not write its output: {ADVICE[int(code.group(1))]} ({exc.evalue})"
+            ) from None
+        first_line = next((line for line in (exc.source or "").splitlines() if line.strip()), "")
+        raise NotebookFailed(
+            f"notebook {notebook.name} failed in cell {position} (counting from 1, as saved; "
+            f"it begins {first_line.strip()[:80]!r}): {exc.ename}: {exc.evalue}"
+        ) from None
+
+
+def _parameters_cell_index(notebook: Path) -> int:
+    import nbformat
+
+    cells = nbformat.read(notebook, as_version=4).cells
+    return next((i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])), len(cells))
+
+
+def declared_parameters(notebook: Path) -> list[str]:
+    """The names the notebook's cell tagged 'parameters' assigns (read as JSON: papermill is slow to import)."""
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    for cell in cells:
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = "".join(cell.get("source", ""))
+            try:
+                ast.parse(source)
+            except SyntaxError as exc:
+                raise CrimeOutcomesError(f"{notebook.name}: its parameters cell is not valid Python ({exc})") from None
+            return assigned_names(source)
+    return []
+
+
+#: A fresh namespace for the next page: what one page defined cannot leak into the next, and the
+#: cells count from 1 again (the executed notebook is the same as from a kernel of its own).
+_FRESH_NAMESPACE = "get_ipython().reset(new_session=True)\nimport matplotlib.pyplot\nmatplotlib.pyplot.close('all')"
+
+
+def shared_kernel(cwd: Path):
+    """A started kernel for a batch of pages (the caller shuts it down)."""
+    manager = _local_kernel_manager()(kernel_name=ensure_kernel())
+    manager.start_kernel(cwd=str(cwd))
+    return manager
+
+
+def fresh_namespace(manager) -> None:
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=CELL_TIMEOUT_SECONDS)
+        reply = client.execute_interactive(_FRESH_NAMESPACE, store_history=False, timeout=CELL_TIMEOUT_SECONDS)
+        if reply["content"]["status"] != "ok":
+            raise CrimeOutcomesError(f"the kernel could not be reset between force pages: {reply['content']}")
+    finally:
+        client.stop_channels()
