@@ -692,10 +692,13 @@ def test_coverage_names_the_forces_missing_on_the_best_basis(tmp_path):
         }
     )
     rows = [_row("x", "2024/25", EW, SEX, "count", 30, "exact")]
-    figures = _figures(tmp_path, _hand_table(), rows, unusable=unusable)
-    assert figures.loc["x", "reasons"] == (
+    expected = (
         "the closed basis, which the files read do not hold; coverage: data missing or collapsed for A, B in 2024/25"
     )
+    assert _figures(tmp_path, _hand_table(), rows, unusable=unusable).loc["x", "reasons"] == expected
+    # the same table given as polars (quality.unusable_quarters' own type)
+    as_polars = _figures(tmp_path, _hand_table(), rows, unusable=pl.from_pandas(unusable))
+    assert as_polars.loc["x", "reasons"] == expected
 
 
 def test_a_share_with_nothing_to_divide_by(tmp_path):
@@ -768,3 +771,47 @@ def test_a_lower_bound_met_only_with_equality_is_not_met(tmp_path):
         "at most 25.0% in the files read against more than 25.0% published; "
         "a different offence set or counting rule: 0.0% fewer published than the nearest (closed basis)"
     )
+
+
+def test_fits_a_whole_figure_to_its_precision_and_lower_bounds_above_it():
+    assert reconcile.fits(10, "exact", 10.2) and not reconcile.fits(10, "exact", 10.6)  # "10 a week" from 10.2
+    assert reconcile.fits(0.4, "approx", 0.448) and reconcile.fits(0.4, "approx", 0.352)  # within 0.05
+    assert reconcile.fits(5, "at least", 7) and not reconcile.fits(5, "at least", 4.9)
+
+
+def test_figures_are_written_as_published():
+    def text(bound, unit, figure):
+        return reconcile.published_text({"bound": bound, "unit": unit, "figure": figure})
+
+    assert text("approx", "count", 6800.0) == "about 6,800"
+    assert text("at least", "count", 5.0) == "at least 5"
+    assert text("exact", "annual_mean", 530.0) == "530 a year"
+
+
+def test_the_first_reading_area_source_and_every_candidates_difference(tmp_path):
+    rows = [_row("x", "2023/24|2024/25", "A;B", SEX, "count", 26, "exact")]  # windows written without spaces
+    result = reconcile.reconcile(_hand_table(), None, {}, _published(tmp_path, rows))
+    row = result.figures.iloc[0]
+    assert (row["window"], row["area"], row["ours_from"]) == ("2023/24", "A, B", "Home Office open data")
+    assert row["status"] == "reproduced with a different grouping or window" and row["best_ours"] == 26
+    assert result.synthetic is False
+    assert list(result.candidates.columns) == [
+        "id",
+        "window",
+        "offences",
+        "basis",
+        "ours",
+        "difference",
+        "fits",
+        "why_not",
+    ]
+    difference = result.candidates.set_index(["window", "basis"])["difference"]
+    # 26 published against 2023/24 closed 16 and recorded 15, 2024/25 recorded 26 (closed not held)
+    assert difference[("2023/24", "closed")] == 10 and difference[("2023/24", "recorded")] == 11
+    assert difference[("2024/25", "recorded")] == 0 and pd.isna(difference[("2024/25", "closed")])
+    assert reconcile.reconcile(_hand_table(), None, {}, _published(tmp_path, rows), synthetic=True).synthetic is True
+
+
+def test_the_reference_table_is_read_when_none_is_given():
+    result = reconcile.reconcile(_hand_table(), None, {})
+    assert result.figures["id"].tolist() == reconcile.published_figures()["id"].tolist()
