@@ -422,3 +422,396 @@ def test_every_row_of_the_shared_list_has_its_line(sample_with_86):
     result = reconcile.reconcile(sample_with_86, None, {}, synthetic=True)
     assert result.figures["id"].tolist() == ours["id"].tolist()
     assert set(result.figures["reasons"]) == {"synthetic"}
+
+
+# --- wording and statuses of report 04 on small hand-made cases (issue 19) ---------------------------
+
+
+def _tidy(cells, expired=()) -> pl.DataFrame:
+    """cells: (year, force, group, code, outcome type, recorded, closed); codes in ``expired`` marked expired."""
+    return pl.DataFrame(
+        cells,
+        schema=["financial_year", "force", "offence_group", "offence_code", "outcome_type", "recorded", "closed"],
+        orient="row",
+    ).with_columns(
+        offence_code_expired=pl.col("offence_code").is_in(list(expired)),
+        recorded=pl.col("recorded").cast(pl.Int64),
+        closed=pl.col("closed").cast(pl.Int64),
+    )
+
+
+def _figures(tmp_path, table, rows, releases=None, unusable=None) -> pd.DataFrame:
+    published = _published(tmp_path, rows)
+    return reconcile.reconcile(table, unusable, releases or {}, published).figures.set_index("id")
+
+
+def _row(fid, windows, area, offences, unit, figure, bound, caveats=""):
+    return f"{fid},1,{windows},r,x,{area},{offences},{unit},{figure},{bound},{caveats},p,u"
+
+
+EW = "England and Wales"
+SEX = "group:Sexual offences"
+
+
+def test_several_codes_are_written_codes_with_commas():
+    assert reconcile.offence_words(reconcile.parse_offences("codes:19D;19E")[0]) == "codes 19D, 19E"
+    assert reconcile.offence_words(reconcile.parse_offences("codes:86")[0]) == "code 86"
+    assert reconcile.offence_words(reconcile.parse_offences(f"{SEX} + codes:86;19D")[0]) == (
+        "Sexual offences group + codes 86, 19D"
+    )
+
+
+def test_a_pandas_outcomes_table_gives_the_same_figures(tmp_path):
+    from crimeoutcomes.frames import to_pandas
+
+    table = to_pandas(_hand_table())  # the API's pandas types (nullable integers)
+    figures = _figures(tmp_path, table, [_row("x", "2023/24", EW, SEX, "count", 16, "exact")])
+    # 2023/24 community resolutions (type 8), sexual offences: closed 12 + 4, recorded 10 + 5
+    assert (figures.loc["x", "ours_closed"], figures.loc["x", "ours_recorded"]) == (16, 15)
+    assert figures.loc["x", "status"] == "reproduced"
+
+
+def test_an_expired_codes_counts_are_kept_on_the_basis_that_holds_them(tmp_path):
+    table = _tidy(
+        [
+            ("2023/24", "A", "Sexual offences", "19E", "8", 10, 12),
+            ("2023/24", "A", "Sexual offences", "19A", "8", 4, None),  # expired: a recorded count, no closed one
+        ],
+        expired=["19A"],
+    )
+    figures = _figures(tmp_path, table, [_row("x", "2023/24", EW, SEX, "count", 14, "exact")])
+    assert (figures.loc["x", "ours_recorded"], figures.loc["x", "ours_closed"]) == (14, 12)
+    assert figures.loc["x", "status"] == "reproduced"
+
+
+def test_out_of_court_share_of_assigned_outcomes(tmp_path):
+    cells = [  # community resolution 10, caution (3) 6, charge (1) 20, type 14 4, not yet assigned 100
+        ("2023/24", "A", "Sexual offences", "19E", t, n, n) for t, n in (("8", 10), ("3", 6), ("1", 20), ("14", 4))
+    ]
+    cells.append(("2023/24", "A", "Sexual offences", "19E", "0", 100, 100))
+    figures = _figures(tmp_path, _tidy(cells), [_row("x", "2023/24", EW, SEX, "pct_assigned_ooc", 40, "exact")])
+    # out of court (8 and 3): 16 of 40 assigned = 40%
+    assert figures.loc["x", "ours_recorded"] == pytest.approx(40) and figures.loc["x", "ours_closed"] == pytest.approx(
+        40
+    )
+    assert (
+        figures.loc["x", "status"] == "reproduced"
+        and figures.loc["x", "reasons"] == "matches the closed and recorded basis"
+    )
+
+
+def test_what_the_files_do_not_hold_is_named_in_full(tmp_path):
+    rows = [
+        _row("years", "2030/31-2031/32", EW, SEX, "count", 5, "exact"),
+        _row("codes", "2023/24", EW, "codes:98;99", "count", 5, "exact"),
+        _row("forces", "2023/24", "C;D", "codes:19E", "count", 5, "exact"),
+        _row("window", "2023/24 | 2030/31", EW, SEX, "count", 40, "exact"),
+    ]
+    figures = _figures(tmp_path, _hand_table(), rows)
+    for fid, why in (
+        ("years", "2030/31, 2031/32 not in the files read"),
+        ("codes", "code 98, 99 not in the files read"),
+        ("forces", "C, D not in the files read"),
+    ):
+        assert figures.loc[fid, "status"] == "not in the files read"
+        assert figures.loc[fid, "fit"] == f"nothing to compare: {why}"
+        assert figures.loc[fid, "reasons"] == why
+    # ours on the first window differs by 24 of 40; the other window cannot be checked
+    assert figures.loc["window", "status"] == "differs"
+    assert figures.loc["window", "reasons"] == (
+        "another window or grouping, which the files read cannot check: 2030/31 not in the files read"
+    )
+
+
+def test_rates_over_a_run_of_years_and_revisions_in_their_unit(tmp_path):
+    table = _tidy(  # the recorded basis only, 510 + 530 community resolutions
+        [
+            ("2023/24", "A", "Sexual offences", "19E", "8", 510, None),
+            ("2024/25", "A", "Sexual offences", "19E", "8", 530, None),
+        ]
+    )
+    rows = [
+        _row("week", "2023/24-2024/25", EW, SEX, "per_week", 10.3, "exact"),
+        _row("mean", "2023/24-2024/25", EW, SEX, "annual_mean", 530, "exact"),
+    ]
+    result = reconcile.reconcile(table, None, {"2023/24": "r1", "2024/25": "r2"}, _published(tmp_path, rows))
+    figures = result.figures.set_index("id")
+    # 1,040 over 2 x 52 weeks = 10.0 a week; 1,040 over 2 years = 520 a year
+    assert figures.loc["week", "ours_recorded"] == pytest.approx(10.0)
+    assert figures.loc["mean", "ours_recorded"] == pytest.approx(520)
+    closed = "the closed basis, which the files read do not hold"
+    assert figures.loc["week", "status"] == "differs"
+    assert figures.loc["week", "fit"] == (
+        "2023/24 to 2024/25, Sexual offences group, recorded basis: 10 (0.3 below the figure, 2.9%)"
+    )
+    assert figures.loc["week", "reasons"] == (
+        "release: another release of the file (0.3, 2.9% from the recorded basis of release r1, r2, the size of "
+        f"revisions between releases); {closed}"
+    )
+    assert figures.loc["mean", "fit"] == (
+        "2023/24 to 2024/25, Sexual offences group, recorded basis: 520 (10 below the figure, 1.9%)"
+    )
+    assert figures.loc["mean", "reasons"] == (
+        "release: another release of the file (10, 1.9% from the recorded basis of release r1, r2, the size of "
+        f"revisions between releases); {closed}"
+    )
+    why = result.candidates.set_index(["id", "basis"])["why_not"]
+    assert why[("week", "closed")] == "the closed basis is not in the files read for 2023/24, 2024/25"
+
+
+def test_a_revision_of_exactly_the_tolerance_and_assigned_outcomes(tmp_path):
+    table = _tidy(
+        [
+            ("2023/24", "A", "Sexual offences", "19E", "8", 19, 19),
+            ("2023/24", "A", "Sexual offences", "19E", "1", 27, 27),
+        ]
+    )
+    rows = [
+        _row("edge", "2023/24", EW, SEX, "count", 20, "exact"),  # 1 of 20: exactly 5%
+        _row("assigned", "2023/24", EW, SEX, "assigned", 48, "exact"),  # 46 assigned: 2 of 48
+    ]
+    figures = _figures(tmp_path, table, rows, {"2023/24": "r1"})
+    assert figures.loc["edge", "status"] == "differs"
+    assert figures.loc["edge", "fit"] == "2023/24, Sexual offences group, closed basis: 19 (1 below the figure, 5.0%)"
+    assert figures.loc["edge", "reasons"] == (
+        "release: another release of the file (1, 5.0% from the closed basis of release r1, the size of "
+        "revisions between releases)"
+    )
+    assert figures.loc["assigned", "reasons"] == (
+        "release: another release of the file (2, 4.2% from the closed basis of release r1, the size of "
+        "revisions between releases)"
+    )
+
+
+def test_caveats_that_block_and_caveats_that_only_qualify(tmp_path):
+    rows = [
+        _row("loose", "2023/24", EW, SEX, "count", 16, "exact", "year_reading"),
+        _row("moj-absent", "2030/31 | 2031/32", EW, SEX, "count", 16, "exact", "moj;year_reading"),
+    ]
+    figures = _figures(tmp_path, _hand_table(), rows)
+    loose = figures.loc["loose"]
+    assert loose["status"] == "reproduced"
+    assert loose["reasons"] == "matches the closed basis; the year is our reading of undated or loose wording"
+    row = figures.loc["moj-absent"]
+    assert row["status"] == "not reproducible"
+    assert row["fit"] == "nothing to compare: 2030/31 not in the files read; 2031/32 not in the files read"
+    assert row["reasons"] == (
+        "a Ministry of Justice series (offenders dealt with, its own offence grouping), not the Home Office "
+        "outcomes data; 2030/31 not in the files read; 2031/32 not in the files read; the year is our reading "
+        "of undated or loose wording"
+    )
+
+
+def test_the_nearest_candidate_and_the_next_one(tmp_path):
+    rows = [
+        # nothing fits 30: 2024/25 recorded 26 is nearest, 2023/24 closed 16 next
+        _row("nearest", "2023/24 | 2024/25", EW, SEX, "count", 30, "exact"),
+        # 16 fits the group on the closed basis; with code 86 recorded 22 is nearer than closed 23
+        _row("next", "2023/24", EW, f"{SEX} | {SEX} + codes:86", "count", 16, "exact"),
+        # more than 10: both bases of 2023/24 fit, and 2024/25 recorded 26 too
+        _row("bases", "2023/24 | 2024/25", EW, SEX, "count", 10, "more than"),
+    ]
+    figures = _figures(tmp_path, _hand_table(), rows)
+    nearest = figures.loc["nearest"]
+    assert (nearest["status"], nearest["best_window"], nearest["best_basis"]) == ("differs", "2024/25", "recorded")
+    assert nearest["fit"] == (
+        "2024/25, Sexual offences group, recorded basis: 26 (4 below the figure, 13.3%); "
+        "next: 2023/24, Sexual offences group, closed basis 16"
+    )
+    assert figures.loc["next", "fit"] == (
+        "2023/24, Sexual offences group, closed basis: 16; next: 2023/24, Sexual offences group + code 86, "
+        "recorded basis 22"
+    )
+    bases = figures.loc["bases"]
+    assert bases["status"] == "reproduced" and bases["reasons"] == "consistent with the closed and recorded basis"
+    assert bases["fit"] == (
+        "2023/24, Sexual offences group: closed 16, recorded 15; next: 2024/25, Sexual offences group, "
+        "recorded basis 26"
+    )
+
+
+def test_shares_are_written_as_shares_in_every_sentence(tmp_path):
+    rows = [
+        _row("fit", "2023/24", EW, SEX, "pct_assigned", 30, "more than"),
+        _row("short", "2023/24 | 2024/25", EW, SEX, "pct_assigned", 50, "at least"),
+        _row("differs", "2023/24", EW, SEX, "pct_assigned", 50, "exact"),
+    ]
+    figures = _figures(tmp_path, _hand_table(), rows)
+    # 2023/24: closed 16 of 46 = 34.8%, recorded 15 of 45 = 33.3%; 2024/25 recorded 26 of 66 = 39.4%
+    assert figures.loc["fit", "fit"] == "2023/24, Sexual offences group: closed 34.8%, recorded 33.3%"
+    short = figures.loc["short"]
+    assert short["fit"] == (
+        "2024/25, Sexual offences group, recorded basis: 39.4% (10.6% below the figure, 21.2%); "
+        "next: 2023/24, Sexual offences group, closed basis 34.8%"
+    )
+    assert short["reasons"] == (
+        "at most 39.4% in the files read against at least 50.0% published; "
+        "the closed basis, which the files read do not hold"
+    )
+    differs = figures.loc["differs"]
+    assert differs["fit"] == "2023/24, Sexual offences group, closed basis: 34.8% (15.2% below the figure, 30.4%)"
+    assert differs["reasons"] == (
+        "a different offence set or counting rule: 15.2% more published than the nearest (closed basis)"
+    )
+
+
+def test_bounds_not_met_and_the_direction_of_a_difference(tmp_path):
+    rows = [
+        _row("short", "2023/24", EW, SEX, "count", 20, "at least"),
+        _row("zero", "2023/24", EW, SEX, "count", 0, "exact"),
+        _row("week", "2023/24", EW, SEX, "per_week", 1.2, "exact"),  # closed 16 / 52 = 0.31
+    ]
+    figures = _figures(tmp_path, _hand_table(), rows)
+    assert figures.loc["short", "reasons"] == (
+        "at most 16 in the files read against at least 20 published; "
+        "a different offence set or counting rule: 4 more published than the nearest (closed basis)"
+    )
+    zero = figures.loc["zero"]
+    assert zero["status"] == "differs"
+    assert zero["fit"] == "2023/24, Sexual offences group, recorded basis: 15 (15 above the figure)"
+    assert (
+        zero["reasons"]
+        == "a different offence set or counting rule: 15 fewer published than the nearest (recorded basis)"
+    )
+    week = figures.loc["week"]
+    assert week["fit"] == "2023/24, Sexual offences group, closed basis: 0.3 (0.9 below the figure, 74.4%)"
+    assert (
+        week["reasons"]
+        == "a different offence set or counting rule: 0.9 more published than the nearest (closed basis)"
+    )
+
+
+def test_coverage_names_the_forces_missing_on_the_best_basis(tmp_path):
+    unusable = pd.DataFrame(
+        {
+            "financial_year": ["2024/25", "2024/25", "2024/25", "2023/24"],
+            "quarter": [1, 2, 1, 1],
+            "force": ["A", "B", "C", "D"],
+            "basis": ["recorded", "recorded", "closed", "recorded"],
+            "reason": ["data missing: x"] * 4,
+        }
+    )
+    rows = [_row("x", "2024/25", EW, SEX, "count", 30, "exact")]
+    expected = (
+        "the closed basis, which the files read do not hold; coverage: data missing or collapsed for A, B in 2024/25"
+    )
+    assert _figures(tmp_path, _hand_table(), rows, unusable=unusable).loc["x", "reasons"] == expected
+    # the same table given as polars (quality.unusable_quarters' own type)
+    as_polars = _figures(tmp_path, _hand_table(), rows, unusable=pl.from_pandas(unusable))
+    assert as_polars.loc["x", "reasons"] == expected
+
+
+def test_a_share_with_nothing_to_divide_by(tmp_path):
+    table = _tidy(
+        [
+            ("2023/24", "A", "Sexual offences", "19E", "8", 10, 10),
+            ("2023/24", "A", "Misc", "99", "0", 5, 5),  # code 99: only outcomes not yet assigned
+        ]
+    )
+    result = reconcile.reconcile(
+        table, None, {}, _published(tmp_path, [_row("x", "2023/24", EW, "codes:99", "pct_assigned", 10, "exact")])
+    )
+    row = result.figures.iloc[0]
+    assert row["status"] == "not in the files read" and row["fit"] == "nothing to compare: no outcomes to divide by"
+    assert set(result.candidates["why_not"]) == {"no outcomes to divide by"}
+
+
+def test_the_notebook_entry_point_uses_recorded_crime_and_the_synthetic_flag(tmp_path):
+    from types import SimpleNamespace
+
+    from helpers import outcomes_table
+
+    rows = [  # Kent 1,000 community resolutions a quarter, Essex 100, recorded basis only
+        *[
+            ("2024/25", q, f, "19E", "Sexual offences", False, "8", n, None, None)
+            for q in (1, 2, 3, 4)
+            for f, n in (("Kent", 1000), ("Essex", 100))
+        ]
+    ]
+    crimes = pl.DataFrame(  # Essex's quarter 2: 100 outcomes for 10,000 crimes, a fifth of the national rate
+        [("2024/25", q, f, c) for q in (1, 2, 3, 4) for f, c in (("Kent", 2000), ("Essex", 10000 if q == 2 else 200))],
+        schema={"financial_year": pl.String, "quarter": pl.Int8, "force": pl.String, "offences": pl.Int64},
+        orient="row",
+    )
+    published = _published(tmp_path, [_row("essex", "2024/25", "Essex", "codes:19E", "count", 410, "exact")])
+    analysis = SimpleNamespace(
+        rows=outcomes_table(rows), recorded_crime=crimes, releases=lambda: {"2024/25": "r9"}, synthetic=False
+    )
+    essex = reconcile.reconciliation(analysis, published).figures.iloc[0]
+    assert essex["status"] == "differs" and essex["ours_recorded"] == 400
+    assert "coverage: data missing or collapsed for Essex in 2024/25" in essex["reasons"]
+    analysis.synthetic = True
+    figure = reconcile.reconciliation(analysis, published).figures.iloc[0]
+    assert (figure["status"], figure["reasons"]) == ("synthetic", "synthetic")
+    # a file whose counts are all missing: no basis held, nothing to compare, no coverage table
+    empty = [
+        ("2024/25", q, "Essex", "19E", "Sexual offences", False, "8", None, None, "N/A - data not provided")
+        for q in (1, 2, 3, 4)
+    ]
+    analysis = SimpleNamespace(rows=outcomes_table(empty), recorded_crime=None, releases=lambda: {}, synthetic=False)
+    figure = reconcile.reconciliation(analysis, published).figures.iloc[0]
+    assert figure["status"] == "not in the files read"
+    assert figure["fit"] == (
+        "nothing to compare: the closed basis is not in the files read for 2024/25; "
+        "the recorded basis is not in the files read for 2024/25"
+    )
+
+
+def test_a_lower_bound_met_only_with_equality_is_not_met(tmp_path):
+    table = _tidy(  # 1 community resolution of 4 assigned outcomes: 25% on both bases
+        [
+            ("2023/24", "A", "Sexual offences", "19E", "8", 1, 1),
+            ("2023/24", "A", "Sexual offences", "19E", "1", 3, 3),
+        ]
+    )
+    figures = _figures(tmp_path, table, [_row("x", "2023/24", EW, SEX, "pct_assigned", 25, "more than")])
+    row = figures.loc["x"]
+    assert row["status"] == "differs" and row["fit"] == "2023/24, Sexual offences group, closed basis: 25.0%"
+    assert row["reasons"] == (
+        "at most 25.0% in the files read against more than 25.0% published; "
+        "a different offence set or counting rule: 0.0% fewer published than the nearest (closed basis)"
+    )
+
+
+def test_fits_a_whole_figure_to_its_precision_and_lower_bounds_above_it():
+    assert reconcile.fits(10, "exact", 10.2) and not reconcile.fits(10, "exact", 10.6)  # "10 a week" from 10.2
+    assert reconcile.fits(0.4, "approx", 0.448) and reconcile.fits(0.4, "approx", 0.352)  # within 0.05
+    assert reconcile.fits(5, "at least", 7) and not reconcile.fits(5, "at least", 4.9)
+
+
+def test_figures_are_written_as_published():
+    def text(bound, unit, figure):
+        return reconcile.published_text({"bound": bound, "unit": unit, "figure": figure})
+
+    assert text("approx", "count", 6800.0) == "about 6,800"
+    assert text("at least", "count", 5.0) == "at least 5"
+    assert text("exact", "annual_mean", 530.0) == "530 a year"
+
+
+def test_the_first_reading_area_source_and_every_candidates_difference(tmp_path):
+    rows = [_row("x", "2023/24|2024/25", "A;B", SEX, "count", 26, "exact")]  # windows written without spaces
+    result = reconcile.reconcile(_hand_table(), None, {}, _published(tmp_path, rows))
+    row = result.figures.iloc[0]
+    assert (row["window"], row["area"], row["ours_from"]) == ("2023/24", "A, B", "Home Office open data")
+    assert row["status"] == "reproduced with a different grouping or window" and row["best_ours"] == 26
+    assert result.synthetic is False
+    assert list(result.candidates.columns) == [
+        "id",
+        "window",
+        "offences",
+        "basis",
+        "ours",
+        "difference",
+        "fits",
+        "why_not",
+    ]
+    difference = result.candidates.set_index(["window", "basis"])["difference"]
+    # 26 published against 2023/24 closed 16 and recorded 15, 2024/25 recorded 26 (closed not held)
+    assert difference[("2023/24", "closed")] == 10 and difference[("2023/24", "recorded")] == 11
+    assert difference[("2024/25", "recorded")] == 0 and pd.isna(difference[("2024/25", "closed")])
+    assert reconcile.reconcile(_hand_table(), None, {}, _published(tmp_path, rows), synthetic=True).synthetic is True
+
+
+def test_the_reference_table_is_read_when_none_is_given():
+    result = reconcile.reconcile(_hand_table(), None, {})
+    assert result.figures["id"].tolist() == reconcile.published_figures()["id"].tolist()
