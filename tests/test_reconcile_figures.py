@@ -471,6 +471,22 @@ def test_a_pandas_outcomes_table_gives_the_same_figures(tmp_path):
     assert figures.loc["x", "status"] == "reproduced"
 
 
+def test_a_plain_pandas_table_with_a_missing_count_gives_the_same_figures(tmp_path):
+    """polars' own to_pandas gives float counts with NaN where one is missing (no nullable integers):
+    they are whole numbers again before the two bases are stacked."""
+    table = _tidy(
+        [
+            ("2023/24", "A", "Sexual offences", "19E", "8", 10, 12),
+            ("2023/24", "A", "Sexual offences", "19A", "8", 4, None),  # expired: a recorded count, no closed one
+        ],
+        expired=["19A"],
+    )
+    plain = table.to_pandas()
+    assert str(plain["closed"].dtype) == "float64"  # the case: NaN for the missing count
+    figures = _figures(tmp_path, plain, [_row("x", "2023/24", EW, SEX, "count", 14, "exact")])
+    assert (figures.loc["x", "ours_recorded"], figures.loc["x", "ours_closed"]) == (14, 12)
+
+
 def test_an_expired_codes_counts_are_kept_on_the_basis_that_holds_them(tmp_path):
     table = _tidy(
         [
@@ -769,7 +785,7 @@ def test_a_lower_bound_met_only_with_equality_is_not_met(tmp_path):
     assert row["status"] == "differs" and row["fit"] == "2023/24, Sexual offences group, closed basis: 25.0%"
     assert row["reasons"] == (
         "at most 25.0% in the files read against more than 25.0% published; "
-        "a different offence set or counting rule: 0.0% fewer published than the nearest (closed basis)"
+        "a different offence set or counting rule: the nearest equals the published bound (closed basis)"
     )
 
 

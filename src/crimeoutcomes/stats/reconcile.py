@@ -31,6 +31,7 @@ from crimeoutcomes.config import REFERENCE_DIR, REVISION_TOLERANCE
 from crimeoutcomes.data.codes import COMMUNITY_RESOLUTION, NOT_YET_ASSIGNED
 from crimeoutcomes.data.schema import COUNT_BASES
 from crimeoutcomes.data.years import financial_years_between
+from crimeoutcomes.frames import as_polars
 
 PUBLISHED_FIGURES = REFERENCE_DIR / "published_figures.csv"
 ENGLAND_AND_WALES = "England and Wales"
@@ -178,7 +179,12 @@ class Cells:
 
 
 def _as_polars(outcomes) -> pl.DataFrame:
-    return outcomes if isinstance(outcomes, pl.DataFrame) else pl.from_pandas(outcomes)
+    """polars as it is; pandas through the bridge, with the counts as whole numbers again (a plain
+    pandas table holds counts with a gap as floats, which would not stack with the other basis)."""
+    if isinstance(outcomes, pl.DataFrame):
+        return outcomes
+    frame = as_polars(outcomes)
+    return frame.with_columns(pl.col(c).cast(pl.Int64) for c in COUNT_BASES if c in frame.columns)
 
 
 def aggregate(outcomes) -> Cells:
@@ -426,10 +432,13 @@ def assess(figure: dict, tried: pd.DataFrame, unusable: pd.DataFrame | None, rel
         if gaps and not blocking:
             reasons.append(f"coverage: data missing or collapsed for {', '.join(gaps)} in {best['window']}")
         if result["status"] == "differs" and len(reasons) == (1 if bound in ("at least", "more than") else 0):
-            reasons.append(
-                f"a different offence set or counting rule: {_number(abs(gap), unit)} "
-                f"{'more' if gap > 0 else 'fewer'} published than the nearest ({best['basis']} basis)"
+            # a gap of 0 that still differs: a "more than" bound equal to ours
+            difference = (
+                f"{_number(abs(gap), unit)} {'more' if gap > 0 else 'fewer'} published than the nearest"
+                if gap
+                else "the nearest equals the published bound"
             )
+            reasons.append(f"a different offence set or counting rule: {difference} ({best['basis']} basis)")
     result["reasons"] = "; ".join(dict.fromkeys(reasons + other))
     return result
 
