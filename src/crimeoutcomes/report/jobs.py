@@ -1,4 +1,4 @@
-"""The runs of a build: one a report, and one a force for the force-page notebook; how the pages are
+"""The runs of a build: one a report, and one a force for the force-page notebook; how they are
 batched (one kernel a batch), and one run executed and exported."""
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def run_and_export(
     return time.monotonic() - started
 
 
-def run_pages(
+def run_batch(
     batch: list[Job],
     folder: Path,
     parameters: dict,
@@ -83,9 +83,11 @@ def run_pages(
     staging_root: Path,
     final_root: Path,
     synthetic: bool,
+    progress: bool = False,
 ) -> list[tuple[Job, float]]:
-    """Run force pages one after another in one kernel: a kernel starts and imports the analysis once
-    for the batch, not once per page (most of a page's time). Returns each page's seconds."""
+    """Run reports and force pages one after another in one kernel, reset between runs: a kernel
+    starts and imports the analysis once for the batch, not once per run (as long as a force page).
+    Returns each run's seconds."""
     manager = shared_kernel(cwd)
     try:
         done = []
@@ -95,7 +97,7 @@ def run_pages(
                 (
                     job,
                     run_and_export(
-                        job, folder, parameters[job], cwd, False, staging_root, final_root, synthetic, manager
+                        job, folder, parameters[job], cwd, progress, staging_root, final_root, synthetic, manager
                     ),
                 )
             )
@@ -105,6 +107,12 @@ def run_pages(
 
 
 def batches(runs: list[Job], jobs: int) -> list[list[Job]]:
-    """The force pages in batches (each one kernel), two per worker so that the workers finish together."""
-    size = max(1, -(-len(runs) // (2 * max(1, jobs))))
-    return [runs[i : i + size] for i in range(0, len(runs), size)]
+    """Every run in batches, each one kernel: two batches per worker, so that the workers finish
+    together. The reports are dealt out first, one a batch in turn (a report takes several pages'
+    time), then the force pages, in order, the same number to each batch."""
+    reports = [job for job in runs if job.force is None]
+    pages = [job for job in runs if job.force is not None]
+    count = 2 * max(1, jobs)
+    size = -(-len(pages) // count)
+    made = [reports[i::count] + pages[i * size : (i + 1) * size] for i in range(count)]
+    return [batch for batch in made if batch]

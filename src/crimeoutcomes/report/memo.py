@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from crimeoutcomes import config
 from crimeoutcomes.atomic import write_atomically
-from crimeoutcomes.data.digests import sha256 as remembered_sha256
+from crimeoutcomes.data.digests import sha256_of
 
 if TYPE_CHECKING:
     from crimeoutcomes.report.notebook import Analysis
@@ -39,10 +39,11 @@ def memo_key(analysis: Analysis, name: str, args: tuple, kwargs: dict) -> str:
     sources = [p for y, p in sorted(analysis.sources.outcomes.items()) if y in years]
     if analysis.sources.recorded_crime is not None:
         sources.append(analysis.sources.recorded_crime)
+    digests = sha256_of(sources)  # one read of the digest memo for all the files, not one a file
     described = {
         "call": [name, repr(args), repr(sorted(kwargs.items()))],
         "window": [analysis.financial_year, analysis.count_basis, analysis.first_year],
-        "sources": [remembered_sha256(p) for p in sources],
+        "sources": [digests[p] for p in sources],
         "package": _package(),
     }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()

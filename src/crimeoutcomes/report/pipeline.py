@@ -34,7 +34,7 @@ from crimeoutcomes.report.execute import (  # noqa: F401 - KERNEL_NAME, check_pa
     ensure_kernel,
 )
 from crimeoutcomes.report.export import export_html, html_name, make_reproducible, title_of  # noqa: F401
-from crimeoutcomes.report.jobs import Job, batches, jobs_of, per_force, run_and_export, run_pages
+from crimeoutcomes.report.jobs import Job, batches, jobs_of, per_force, run_batch
 from crimeoutcomes.report.publish import publish, recover
 
 if TYPE_CHECKING:
@@ -424,37 +424,25 @@ def _build(
     seconds: dict[Job, float] = {}
     # The notebooks are independent (each reads the cached data itself), so they can run side by side,
     # each from its own process (papermill's kernel clients are not safe to share between threads).
-    reports_run = [job for job in runs if job.force is None]
-    page_batches = batches([job for job in runs if job.force is not None], jobs)
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
         running = {}
-        # One line per notebook (a batch of force pages counts as its notebook), so 44 pages do not flood the log.
+        # One line per report and one per batch of force pages (as one notebook), so 44 pages do not flood the log.
         label = {}
-        for job in reports_run:
-            label[job] = f"[{chosen.index(job.notebook) + 1}/{len(chosen)}] {job.label}"
-            log(f"{label[job]}: running")
-            running[
-                pool.submit(
-                    run_and_export,
-                    job,
-                    stage_reports,
-                    parameters[job],
-                    cwd,
-                    progress,
-                    staging_root,
-                    out,
-                    analysis.synthetic,
+        for batch in batches(runs, jobs):
+            pages = [job for job in batch if job.force is not None]
+            for job in batch:
+                if job.force is None:
+                    label[job] = f"[{chosen.index(job.notebook) + 1}/{len(chosen)}] {job.label}"
+                    log(f"{label[job]}: running")
+            if pages:
+                label[pages[0]] = (
+                    f"[{chosen.index(pages[0].notebook) + 1}/{len(chosen)}] {pages[0].notebook.stem}: "
+                    f"{len(pages)} force page{'s' if len(pages) > 1 else ''}, {pages[0].force} to {pages[-1].force}"
                 )
-            ] = [job]
-        for batch in page_batches:
-            label[batch[0]] = (
-                f"[{chosen.index(batch[0].notebook) + 1}/{len(chosen)}] {batch[0].notebook.stem}: "
-                f"{len(batch)} force page{'s' if len(batch) > 1 else ''}, {batch[0].force} to {batch[-1].force}"
-            )
-            log(f"{label[batch[0]]}: running")
+                log(f"{label[pages[0]]}: running")
             running[
                 pool.submit(
-                    run_pages,
+                    run_batch,
                     batch,
                     stage_reports,
                     {job: parameters[job] for job in batch},
@@ -462,6 +450,7 @@ def _build(
                     staging_root,
                     out,
                     analysis.synthetic,
+                    progress,
                 )
             ] = batch
         for future in as_completed(running):
@@ -472,13 +461,14 @@ def _build(
                 for pending in running:
                     pending.cancel()
                 continue
-            done = [(running[future][0], result)] if isinstance(result, float) else result
-            seconds.update(done)
-            took = sum(s for _, s in done)
-            log(
-                f"{label[done[0][0]]}: done in {took:.1f} s"
-                + (f" ({took / len(done):.1f} s a page)" if len(done) > 1 or done[0][0].force else "")
-            )
+            seconds.update(result)
+            for job, took in result:
+                if job.force is None:
+                    log(f"{label[job]}: done in {took:.1f} s")
+            pages = [(job, took) for job, took in result if job.force is not None]
+            if pages:
+                took = sum(s for _, s in pages)
+                log(f"{label[pages[0][0]]}: done in {took:.1f} s ({took / len(pages):.1f} s a page)")
     if failures:
         kept = reports.with_name(f"{reports.name}.failed")
         shutil.rmtree(kept, ignore_errors=True)
