@@ -128,3 +128,25 @@ def test_points_place_one_marker_per_known_value():
         "The plotted numbers are in p.csv, saved beside the figure."
     )
     plt.close(figure)
+
+
+def test_names_on_a_crowded_funnel_land_in_the_same_place_however_busy_the_machine(monkeypatch):
+    """Names that cannot all be set apart (twelve at one point on the axis' edge) are placed by a
+    fixed number of adjustText steps: a clock that runs fast, as on a loaded machine, moves none."""
+    import adjustText
+
+    def placed():
+        figure, axes = plots.new_figure()
+        axes.set(xlim=(0, 10), ylim=(0, 10))
+        names = [f"Force number {i}" for i in range(12)]
+        plots.name_points(axes, names, [5.0] * 12, [0.0] * 12, [5.0] * 12, [0.0] * 12)
+        where = [text.get_position() for text in axes.texts]
+        plt.close(figure)
+        return where
+
+    quiet = placed()
+    ticks = iter(range(0, 10**6, 5))  # each look at the clock five seconds on
+    monkeypatch.setattr(adjustText, "timer", lambda: float(next(ticks)))
+    busy = placed()
+    assert len(quiet) == 12 and busy == quiet
+    assert len({round(y, 6) for _, y in quiet}) > 1  # the names were moved: the steps did run
