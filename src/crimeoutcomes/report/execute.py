@@ -1,5 +1,5 @@
-"""Run one notebook with papermill: in a kernel of its own, or in a kernel a batch of force pages
-shares (reset between pages). A failure names the notebook, the cell (counting as saved) and the error."""
+"""Run one notebook with papermill: in a kernel of its own, or in a kernel a batch of runs shares
+(reset between runs). A failure names the notebook, the cell (counting as saved) and the error."""
 
 from __future__ import annotations
 
