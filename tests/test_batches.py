@@ -25,7 +25,7 @@ def test_every_run_once_reports_dealt_first_pages_in_order(tmp_path, jobs, repor
     runs += [Job(tmp_path / "05_page.ipynb", f"Force {i:02d}") for i in range(pages)]
     made = batches(runs, jobs)
     assert sorted(job.label for batch in made for job in batch) == sorted(job.label for job in runs)
-    assert all(made) and len(made) <= 2 * jobs
+    assert all(made) and len(made) <= (1 if jobs == 1 else 2 * jobs)
     for batch in made:  # a batch's reports come before its pages
         kinds = [job.force is None for job in batch]
         assert kinds == sorted(kinds, reverse=True)
@@ -50,17 +50,21 @@ def outputs_text(executed):
 
 def test_a_run_in_a_shared_kernel_starts_afresh(tmp_path):
     """A report then a force page in one kernel: the page cannot see the report's names or figures,
-    gets none of its output (even a print at its very end), and its cells count from 1 again."""
+    what the report held in a reference cycle is freed (not frozen alive by the reset's
+    ``gc.freeze``), and the page's cells count from 1 again."""
     report = notebook(
         tmp_path / "01_report.ipynb",
         'output_root = ""',
-        "import matplotlib.pyplot as plt\nleft_behind = 1\nplt.figure()",
-        "print('from the report')",
+        "left_behind = 1",
+        "import builtins, weakref\nclass Cycle: pass\nheld = Cycle()\nheld.me = held\n"
+        "builtins.probe = weakref.ref(held)",
+        # last, a figure left open: drawn with Agg, which (unlike the inline backend) closes nothing itself
+        "print('from the report')\nimport matplotlib.pyplot as plt\nplt.switch_backend('agg')\nfigure = plt.figure()",
     )
     page = notebook(
         tmp_path / "05_page.ipynb",
         'output_root = ""\nforce = ""',
-        "import matplotlib.pyplot as plt\nprint('left_behind' in dir(), plt.get_fignums(), force)",
+        "import matplotlib.pyplot as plt\nprint('left_behind' in dir(), plt.get_fignums(), probe() is None, force)",
         "print('the page')",
     )
     jobs = [Job(report), Job(page, "Kent")]
@@ -73,7 +77,7 @@ def test_a_run_in_a_shared_kernel_starts_afresh(tmp_path):
     assert [job for job, _ in done] == jobs and all(seconds > 0 for _, seconds in done)
     assert "from the report" in outputs_text(folder / "01_report.ipynb")[-1]
     page_outputs = outputs_text(folder / jobs[1].executed)
-    assert page_outputs[-2].strip() == "False [] Kent"
+    assert page_outputs[-2].strip() == "False [] True Kent"
     assert not any("from the report" in text for text in page_outputs)
     assert page_outputs[-1].strip() == "the page"
     # the parameters cell, the injected one, then the two cells: counted from 1, as in a kernel of its own

@@ -97,7 +97,15 @@ def run_batch(
                 (
                     job,
                     run_and_export(
-                        job, folder, parameters[job], cwd, progress, staging_root, final_root, synthetic, manager
+                        job,
+                        folder,
+                        parameters[job],
+                        cwd,
+                        progress and job.force is None,  # a bar per cell of a report, none per force page
+                        staging_root,
+                        final_root,
+                        synthetic,
+                        manager,
                     ),
                 )
             )
@@ -107,12 +115,12 @@ def run_batch(
 
 
 def batches(runs: list[Job], jobs: int) -> list[list[Job]]:
-    """Every run in batches, each one kernel: two batches per worker, so that the workers finish
-    together. The reports are dealt out first, one a batch in turn (a report takes several pages'
-    time), then the force pages, in order, the same number to each batch."""
+    """Every run in batches, each one kernel: one batch for one worker, else two per worker, so that
+    the workers finish together. The reports are dealt out first, one a batch in turn, then the
+    force pages, in order, the same number to each batch."""
     reports = [job for job in runs if job.force is None]
     pages = [job for job in runs if job.force is not None]
-    count = 2 * max(1, jobs)
+    count = 1 if jobs <= 1 else 2 * jobs
     size = -(-len(pages) // count)
     made = [reports[i::count] + pages[i * size : (i + 1) * size] for i in range(count)]
     return [batch for batch in made if batch]

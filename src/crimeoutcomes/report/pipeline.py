@@ -461,6 +461,10 @@ def _build(
                 for pending in running:
                     pending.cancel()
                 continue
+            except BaseException:  # another error (a folder not writable): stop what has not started
+                for pending in running:
+                    pending.cancel()
+                raise
             seconds.update(result)
             for job, took in result:
                 if job.force is None:
