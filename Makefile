@@ -63,7 +63,7 @@ browser:
 sample: $(STAMP)
 	$(PY) -m crimeoutcomes sample --out data/sample
 
-## bench: the speed and memory figures of the README (reader, all years, reports); about an hour with pandas.
+## bench: the speed and memory figures of docs/benchmarks.md (reader, all years, reports); about an hour with pandas.
 ## `make bench QUICK=1`: no pandas, 4 full-size years instead of 12, reports at --jobs 2 only; each ratio the
 ## median of 3 alternated runs
 BENCH_READ := $(if $(QUICK),--skip-pandas --repeat 3,)
@@ -81,7 +81,7 @@ clean:
 ## pyproject.toml), not part of `make test`/CI. MUTANTS narrows it to some modules, e.g.
 ## `make mutation MUTANTS='crimeoutcomes.stats.change.*'`; MUTATION_JOBS sets the workers (default 1, since
 ## the machine is shared). The stats modules take about 50 minutes with one worker. The score is in the
-## README (Tests); `mutmut results` lists survivors, `mutmut show NAME` shows one.
+## docs/testing.md (Mutation score); `mutmut results` lists survivors, `mutmut show NAME` shows one.
 MUTATION_JOBS ?= 1
 MUTANTS ?=
 mutation: $(STAMP)

@@ -2,7 +2,7 @@
 
 Input: one row per force x quarter x offence code x outcome type with the columns force,
 quarter, offence_group, offence_code, outcome_type (text), expired (bool) and count (float, NaN
-where the data was not provided). The rules, as the README states them: outcome type 0 and
+where the data was not provided). The rules, as the README's Definitions state them: outcome type 0 and
 expired codes count nothing; a force with any NaN count in the year, or with a quarter whose
 outcomes collapsed (``collapsed``: force -> quarters, as the generator planted them), is null;
 national totals add what the file holds.

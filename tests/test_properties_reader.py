@@ -6,7 +6,8 @@ data-sheet spelling of any year after Cover_sheet, Notes and a Pivot of bare fig
 or the older header wording, in any case, with NBSP and spaces around; up to three title rows
 above the header; the columns in any order, with unknown extra columns; markers in any case;
 offence codes that look like numbers stored as number cells; xlsx or ods. The expected tidy table
-is written out from the README's contract, not from the reader. 25 examples.
+is written out from the tidy tables' contract (docs/usage.md, The tidy tables), not from the
+reader. 25 examples.
 """
 
 import polars as pl
@@ -152,7 +153,7 @@ def _marker(value):
 
 
 def expected_table(layout):
-    """The tidy rows the README's contract promises for the rows intended."""
+    """The tidy rows the contract (docs/usage.md, The tidy tables) promises for the rows intended."""
     out = []
     for r in layout["rows"]:
         recorded_marker, closed_marker = _marker(r["recorded"]), _marker(r["closed"])
