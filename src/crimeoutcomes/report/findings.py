@@ -73,6 +73,18 @@ def national(totals: pd.DataFrame, changes: pd.DataFrame, trend: dict, all_crime
 
 
 # -- 02 force comparison ---------------------------------------------------------------------------
+def chance_flags(expected: float) -> str:
+    """How many flags chance alone would give, as the key findings and the page's body both say it.
+
+    The exact tests flag a force only where the attained chance is within the level, so at real
+    sizes the sum of each force's chance of a flag (~0.05 at 99.8% for 44 forces) is below the
+    nominal 44 x 0.002 = 0.088: one significant figure keeps that visible (one decimal would round
+    0.05 up to 0.1)."""
+    if expected < 0.01:
+        return "fewer than 0.01"
+    return f"about {expected:.1f}" if expected >= 1 else f"about {float(f'{expected:.1g}'):g}"
+
+
 def _flag_sentence(what: str, frame: pd.DataFrame, fc, limits: str) -> str:
     """How many forces lie outside the 99.8% limits, how many chance alone would put there, and the
     forces still outside once over-dispersion is allowed for (named only then)."""
@@ -80,7 +92,7 @@ def _flag_sentence(what: str, frame: pd.DataFrame, fc, limits: str) -> str:
     outside, adjusted = fc.outside(frame), fc.outside(frame, adjusted=True)
     text = (
         f"{what}: {len(outside):,} of {spread['units']:,} forces {'lies' if len(outside) == 1 else 'lie'} outside "
-        f"the 99.8% {limits} limits (chance alone would put about {spread['expected_flags_99_8']:.1f} there). "
+        f"the 99.8% {limits} limits (chance alone would put {chance_flags(spread['expected_flags_99_8'])} there). "
     )
     if not spread["over_dispersed"]:
         return text + (

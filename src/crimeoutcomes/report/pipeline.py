@@ -34,7 +34,7 @@ from crimeoutcomes.report.execute import (  # noqa: F401 - KERNEL_NAME, check_pa
     ensure_kernel,
 )
 from crimeoutcomes.report.export import export_html, html_name, make_reproducible, title_of  # noqa: F401
-from crimeoutcomes.report.jobs import Job, batches, jobs_of, per_force, run_batch
+from crimeoutcomes.report.jobs import Job, batches, jobs_of, links_to_force_pages, per_force, run_batch
 from crimeoutcomes.report.publish import publish, recover
 
 if TYPE_CHECKING:
@@ -126,9 +126,16 @@ def _recorded_parameters(parameters: dict) -> dict:
 
 
 def _pages_recorded(notebook: Path, forces: list[str] | None) -> dict:
-    """For the force-page notebook, which forces got a page (as the record keeps it: asking for
-    other forces re-runs it)."""
-    return {"force_pages": forces or "all"} if per_force(notebook) else {}
+    """For the force-page notebook, which forces got a page, and for a notebook that links to the
+    force pages, which it linked to (as the record keeps it: other forces re-run both)."""
+    linked = "all" if forces is None else forces  # [] for a build with no force page
+    return {"force_pages": linked} if per_force(notebook) or links_to_force_pages(notebook) else {}
+
+
+def _forces_linked(pages: list[str], every_force: list[str]) -> list[str] | None:
+    """The forces whose page the build publishes, as ``_pages_recorded`` takes them (None: every force)."""
+    linked = [force for force in every_force if force_pages.page_name(force) in set(pages)]
+    return None if linked == every_force else linked
 
 
 def rebuild_command(analysis: Analysis, pool_years: int | None) -> str:
@@ -339,6 +346,14 @@ def _gather_figures(notebook_root: Path, stage_figures: Path, subdir: Path) -> d
     return moved
 
 
+def _published_pages(stage_reports: Path, runs: list[Job], always: Sequence[str]) -> list[str]:
+    """The pages the build will publish: those this run makes, those kept from the previous build
+    (with --only; what the re-run notebooks made before is already dropped) and ``always`` (the
+    pages run_all writes itself)."""
+    kept = [p.relative_to(stage_reports).as_posix() for p in stage_reports.rglob("*.html")]
+    return sorted(set(kept) | {job.html for job in runs} | set(always))
+
+
 def _build(
     chosen: list[Path],
     analysis: Analysis,
@@ -410,11 +425,14 @@ def _build(
     failures = []
     roots, parameters = {}, {}
     runs = [job for notebook in chosen for job in jobs_of(notebook, forces or analysis.forces)]
+    published = _published_pages(stage_reports, runs, ["index.html", CAVEATS_PAGE])
+    linked = _forces_linked(published, analysis.forces)
     for job in runs:
         # Each run writes into a marked folder of its own, so that what it made is known.
         roots[job] = staging_root / "notebooks" / job.folder
         roots[job].mkdir(parents=True)
         (roots[job] / BUILD_MARKER).write_text("written by run_all.py\n", encoding="utf-8")
+        force_pages.write_build_pages(roots[job], published)
         parameters[job] = _notebook_parameters(
             job.notebook,
             {**common, "output_root": str(roots[job])}
@@ -499,7 +517,7 @@ def _build(
                 for k, v in parameters[job].items()
                 if k not in ("data_folder", "output_root", force_pages.FORCE_PARAMETER)
             }
-            | _pages_recorded(job.notebook, forces),
+            | _pages_recorded(job.notebook, forces if per_force(job.notebook) else linked),
             made,
         )
     html = [stage_reports / job.html for job in runs]
