@@ -156,7 +156,7 @@ def run(
     notebooks_dir: Path | None = None,
     jobs: int = 1,
     pool_years: int | None = None,
-    force: bool = False,
+    rebuild: bool = False,
     package_dir: Path | None = None,
     base_url: str | None = None,
     log: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True),
@@ -166,7 +166,7 @@ def run(
 
     The year's build record (build.json) says what each output was made from; a notebook re-runs
     when its file, its parameters, the source files, the data folder or the package changed (or a
-    file it made is missing or altered), and nothing runs when none did (``incremental``). ``force``
+    file it made is missing or altered), and nothing runs when none did (``incremental``). ``rebuild``
     re-runs every notebook. ``forces``: the forces that get a page (None: every force of the data).
     ``package_dir`` is the package whose fingerprint the record keeps (this
     package; tests point it elsewhere). ``base_url`` stands in for GOV.UK when checking for new files.
@@ -194,7 +194,7 @@ def run(
                 pool_years,
                 out,
                 package_dir,
-                force,
+                rebuild,
                 forces,
             )
             if (out / "reports").is_dir():  # a run under way is named, not reported as having nothing to do
@@ -264,7 +264,7 @@ def _plan(
     pool_years: int | None,
     out: Path,
     package_dir: Path,
-    force: bool,
+    rebuild: bool,
     forces: list[str] | None = None,
 ) -> tuple[incremental.Plan | None, RunResult | None]:
     """What must re-run, from the build record alone (no data is loaded); and the published build
@@ -286,7 +286,7 @@ def _plan(
         existing = build_record.read_record(reports)
     except CrimeOutcomesError:
         existing = None  # an unreadable record: build afresh
-    the_plan = incremental.plan(existing, wanted, every, parameters, reports, figures, force=force)
+    the_plan = incremental.plan(existing, wanted, every, parameters, reports, figures, rebuild=rebuild)
     if not the_plan.nothing_to_do:
         return the_plan, None
     summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
