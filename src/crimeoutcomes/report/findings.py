@@ -72,6 +72,21 @@ def national(totals: pd.DataFrame, changes: pd.DataFrame, trend: dict, all_crime
     return sentences
 
 
+def press_figures(ids: Sequence[str], synthetic: bool) -> str:
+    """Figures in circulation that a report quotes, read from reference/published_figures.csv (the
+    list report 04 reconciles) rather than typed into the notebook. On a synthetic build a real
+    figure never stands beside an invented one without saying which is which."""
+    table = reconcile.published_figures().set_index("id")
+    quoted = _names([f"{reconcile.published_text(table.loc[i])} in {table.loc[i, 'windows']}" for i in ids])
+    sources = _names(sorted({table.loc[i, "published_by"].split(",")[0] for i in ids}))
+    if synthetic:
+        return (
+            f"The real published figures of this kind were {quoted} ({sources}). The chart and numbers below are "
+            "SYNTHETIC (invented by the sample generator): they cannot be set beside the real figures."
+        )
+    return f"The press figures are of this kind: {quoted} ({sources})."
+
+
 # -- 02 force comparison ---------------------------------------------------------------------------
 def chance_flags(expected: float) -> str:
     """How many flags chance alone would give, as the key findings and the page's body both say it.
