@@ -108,7 +108,6 @@ def test_generation_is_deterministic(tmp_path):
     assert file_sha256(a.recorded_crime) == file_sha256(b.recorded_crime)
 
 
-
 def _caveat_first_year(caveat_id: str) -> str:
     """The first financial year of a caveat, read from reference/caveats.csv itself ('2019/20-2020/21')."""
     import pandas as pd
