@@ -3,10 +3,10 @@
 
     python run_all.py [--year FY|latest] [--basis closed|recorded] [--first-year FY]
                       [--source auto|download|local|sample] [--raw-dir DIR] [--out DIR] [--only NAME ...]
-                      [--pool-years N] [--forces NAME ...] [--jobs N] [--force] [--site]
+                      [--pool-years N] [--forces NAME ...] [--jobs N] [--rebuild] [--site]
 
-Only what changed since the year's published build re-runs (see build.json); --force re-runs
-everything.
+Only what changed since the year's published build re-runs (see build.json); --rebuild re-runs
+everything (it was --force, which still works and says so).
 
 Exit status: 0 built; 1 a notebook failed (the previous reports are left in place); 2 bad
 arguments or bad input, named in the message.
@@ -38,8 +38,24 @@ def _positive(value: str) -> int:
     return number
 
 
+def _old_force(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> None:
+    """--force alone: the deprecated name of --rebuild, with a note; --force with names: an error
+    that points at --forces, never a silent rebuild or a silent choice of forces."""
+    if arguments.old_force is None:
+        return
+    if arguments.old_force:
+        parser.error(
+            f"--force takes no names ({' '.join(arguments.old_force)}): for the pages of some forces use "
+            f"--forces {' '.join(repr(n) if ' ' in n else n for n in arguments.old_force)}; to re-run every "
+            "notebook use --rebuild (--force is its old name)"
+        )
+    print("run_all: --force is now --rebuild", file=sys.stderr)
+    arguments.rebuild = True
+
+
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    # allow_abbrev=False: a prefix must never stand for another option ('--force' for '--forces').
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     parser.add_argument(
         "--year",
         type=year_or_latest_argument,
@@ -83,10 +99,13 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         help="make force pages for these forces only, e.g. 'Metropolitan Police' (default: every force)",
     )
     parser.add_argument(
-        "--force",
+        "--rebuild",
         action="store_true",
         help="re-run every notebook, even those whose inputs are unchanged since the last build",
     )
+    # The old name of --rebuild, hidden: beside --forces it invited '--force Cumbria'. It takes any
+    # values only to refuse them by name (argparse would otherwise report a stray 'Cumbria').
+    parser.add_argument("--force", nargs="*", metavar="NAME", dest="old_force", help=argparse.SUPPRESS)
     parser.add_argument(
         "--site",
         action="store_true",
@@ -99,6 +118,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         help="notebooks run side by side (default: the number of CPUs)",
     )
     arguments = parser.parse_args(argv)
+    _old_force(parser, arguments)
     if arguments.year != LATEST and arguments.first_year > arguments.year:
         parser.error(f"--first-year {arguments.first_year} is after --year {arguments.year}")
     if arguments.raw_dir is not None and arguments.source == "local" and not arguments.raw_dir.is_dir():
@@ -127,13 +147,13 @@ def main(argv: list[str] | None = None) -> int:
             notebooks_dir=NOTEBOOKS,
             jobs=arguments.jobs,
             pool_years=arguments.pool_years,
-            force=arguments.force,
+            rebuild=arguments.rebuild,
             forces=arguments.forces,
         )
         if arguments.site:
             from crimeoutcomes.report.site import build_site, site_is_current
 
-            if not result.rebuilt and not arguments.force and site_is_current(arguments.out):
+            if not result.rebuilt and not arguments.rebuild and site_is_current(arguments.out):
                 print("Site: up to date", file=sys.stderr)
             else:
                 print(f"Site: {build_site(arguments.out) / 'index.html'}", file=sys.stderr)

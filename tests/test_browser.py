@@ -104,6 +104,22 @@ def _open(browser, page_path, screenshots):
     return found, requests, problems, shot
 
 
+#: Every table box on the page whose table is wider than the box (it would scroll inside it).
+TABLES_SCROLLING = """() => Array.from(document.querySelectorAll('.table-scroll'))
+  .filter(b => b.scrollWidth > b.clientWidth)
+  .map(b => `${(b.querySelector('table') || {}).id}: ${b.scrollWidth} px in ${b.clientWidth}`)"""
+
+
+def tables_scrolling(browser, page_path, width=1280) -> tuple[int, list[str]]:
+    """(tables on the page, those wider than their box) with the window ``width`` px wide."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(page_path.as_uri(), wait_until="load")
+    scrolling, tables = page.evaluate(TABLES_SCROLLING), page.locator(".table-scroll").count()
+    context.close()
+    return tables, scrolling
+
+
 @pytest.mark.parametrize(
     "which",
     range(10),
@@ -123,6 +139,8 @@ def test_each_page_opens_offline_whole_and_readable(browser, site, which, tmp_pa
     unseparated = [c for c in found["cells"] if re.fullmatch(r"-?\d{5,}", c)]
     assert not unseparated, f"{page_path.name}: numbers without thousands separators {unseparated[:5]}"
     assert "SYNTHETIC" in found["text"]
+    # A table wider than its box scrolls inside it: at 1280 px none should have to.
+    assert tables_scrolling(browser, page_path)[1] == [], f"{page_path.name}: a table scrolls at 1280 px"
     for href in found["links"]:
         target = urlsplit(href)
         if target.scheme or href.startswith("#"):

@@ -182,3 +182,33 @@ def test_source_set_takes_the_newest_release_on_disk(tmp_path):
     chosen = from_manifest(tmp_path)
     assert {y: p.name for y, p in chosen.outcomes.items()} == {"2023/24": "o-23.xlsx", "2024/25": "o-new.xlsx"}
     assert chosen.recorded_crime.name == "p-new.ods" and chosen.synthetic is False
+
+
+def test_diff_warns_when_the_releases_are_given_newest_first(sample_files, capsys):
+    """The sample keeps two releases of its last year, dated in its manifest: given in that order,
+    nothing is said; reversed, stderr says so and how to put them right (the diff still runs)."""
+    import json
+
+    earlier, current = sample_files.earlier_release, sample_files.outcomes["2024/25"]
+    dated = {
+        e["filename"]: e["release_date"]
+        for e in json.loads((sample_files.folder / "manifest.json").read_text(encoding="utf-8"))["files"]
+    }
+    assert dated[earlier.name] < dated[current.name]  # the premise: the manifest dates them in this order
+    assert cli.main(["diff", str(earlier), str(current)]) == 0
+    assert "wrong order" not in capsys.readouterr().err
+    assert cli.main(["diff", str(current), str(earlier)]) == 0
+    warned = capsys.readouterr().err
+    assert "wrong order" in warned and f"released {dated[current.name]}" in warned
+    assert f"diff {earlier.name} {current.name}" in warned
+
+
+def test_diff_order_needs_both_dates(tmp_path):
+    from crimeoutcomes.stats.releases import order_warning
+
+    # File names carry the Home Office's ddmmyy stamps where no manifest lists them.
+    assert order_warning(tmp_path / "prc-outcomes-2024-25-230726.xlsx", tmp_path / "prc-outcomes-2024-25-241025.xlsx")
+    assert not order_warning(
+        tmp_path / "prc-outcomes-2024-25-241025.xlsx", tmp_path / "prc-outcomes-2024-25-230726.xlsx"
+    )
+    assert not order_warning(tmp_path / "old.xlsx", tmp_path / "prc-outcomes-2024-25-241025.xlsx")

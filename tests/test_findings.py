@@ -50,6 +50,13 @@ def check_findings(reports, summary: dict) -> None:
         named = outside
     for force in named:
         assert force in forces[0]
+    # The flags chance alone gives: one wording in the findings and in the body below the funnel.
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", _page(reports, NOTEBOOK_HTML[1]))).split())
+    said = r"(about [\d.]+|fewer than 0\.01)"
+    in_findings = re.search(rf"chance alone would put {said} there", forces[0])
+    in_body = re.search(rf"Chance alone would put {said} of these forces outside the 99\.8% limits", text)
+    assert in_findings and in_body, forces[0]
+    assert in_findings.group(1) == in_body.group(1) == findings.chance_flags(spread["expected_flags_99_8"])
     told = comparison["told_apart_from_middle"]
     assert f"Of {told['forces']} forces ranked by share, {told['told_apart']} can be told apart" in " ".join(forces)
 
@@ -82,6 +89,44 @@ def check_findings(reports, summary: dict) -> None:
             assert f"{abs(worst['difference']):,.0f} {'fewer' if worst['difference'] > 0 else 'more'}" in " ".join(
                 reconciled
             )
+
+
+@pytest.mark.parametrize(
+    "expected, said",
+    [
+        (0.0532, "about 0.05"),
+        (0.088, "about 0.09"),
+        (0.46, "about 0.5"),
+        (1.62, "about 1.6"),
+        (0.004, "fewer than 0.01"),
+    ],
+)
+def test_chance_flags_keep_one_significant_figure(expected, said):
+    assert findings.chance_flags(expected) == said
+
+
+def _attained_flags(n: int, share: float, alpha: float) -> float:
+    """The chance that a force of n outcomes at the national share is flagged (either side), summed
+    by brute force over every count it could have: an exact test at alpha on each side."""
+    from scipy.stats import binom
+
+    counts = range(n + 1)
+    return sum(
+        binom.pmf(y, n, share) for y in counts if binom.sf(y - 1, n, share) < alpha or binom.cdf(y, n, share) < alpha
+    )
+
+
+def test_flags_chance_alone_gives_on_the_sample_are_below_the_nominal_rate(built):
+    """Summed over the forces compared, each force's exact chance of a flag at 99.8% (0.001 a side):
+    what the page says, and below 0.002 a force (the discrete counts cannot attain it)."""
+    points = pd.read_csv(built["figures"] / "force_cr_funnel.csv")
+    points = points[points["series"] == "force"]
+    share = points["target"].iloc[0]
+    total = sum(_attained_flags(int(n), share, 0.001) for n in points["assigned_outcomes"])
+    assert total < 0.002 * len(points)
+    summary = json.loads((built["reports"] / "summary.json").read_text())
+    assert summary["force_comparison"]["overdispersion"]["expected_flags_99_8"] == pytest.approx(total, rel=1e-6)
+    assert f"chance alone would put {findings.chance_flags(total)} there" in _page(built["reports"], NOTEBOOK_HTML[1])
 
 
 def test_findings_agree_with_summary_json(built):

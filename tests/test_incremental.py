@@ -145,7 +145,8 @@ def test_a_changed_parameter_reruns_what_takes_it(setting, chosen):
     assert chosen(setting, first_year="2024/25") == ALL
     # The notebooks that pool: the comparison and the force pages (which show where a force sits in it).
     assert chosen(setting, pool_years=2) == ["02_force_comparison.ipynb", "05_force_profile.ipynb"]
-    assert chosen(setting, forces=["Cumbria", "Durham"]) == ["05_force_profile.ipynb"]
+    # Other force pages: the pages themselves and the comparison, which links to each page the build has.
+    assert chosen(setting, forces=["Cumbria", "Durham"]) == ["02_force_comparison.ipynb", "05_force_profile.ipynb"]
 
 
 def test_a_changed_force_page_notebook_or_page_reruns_the_force_pages_only(setting, chosen):
@@ -178,7 +179,7 @@ def test_a_changed_package_file_reruns_every_notebook(setting, chosen):
 
 
 def test_force_reruns_everything_and_a_damaged_output_its_notebook(setting, chosen):
-    assert chosen(setting, force=True) == ALL
+    assert chosen(setting, rebuild=True) == ALL
     figure = next(p for p in setting["figures"].glob("sexual_cr_by_year.csv"))
     original = figure.read_bytes()
     try:
@@ -212,8 +213,8 @@ def test_a_changed_notebook_reruns_only_itself_and_equals_a_full_run(setting):
     ).read_text(encoding="utf-8")
     incremental_bytes = {k: v[0] for k, v in after.items()}
 
-    _, log = _run(setting, force=True)
-    assert "re-running " + ", ".join(ALL) + ": --force" in log
+    _, log = _run(setting, rebuild=True)
+    assert "re-running " + ", ".join(ALL) + ": --rebuild" in log
     assert {k: v[0] for k, v in _files(setting["out"]).items()} == incremental_bytes
 
 

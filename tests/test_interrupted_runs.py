@@ -89,7 +89,7 @@ def _wait_for(condition, seconds=300):
 
 
 def test_1_killed_during_a_notebook_leaves_the_published_reports_as_they_were(runs, tmp_path):
-    killed = runs.start(tmp_path / "killed.log", "--force")  # nothing changed: only --force runs the notebooks
+    killed = runs.start(tmp_path / "killed.log", "--rebuild")  # nothing changed: only --rebuild runs the notebooks
     _wait_for(lambda: any(s.rglob("*.png") for s in _staging(runs.out)) or killed.poll() is not None)
     os.killpg(killed.pid, signal.SIGKILL)  # the whole job: run_all, its workers and their kernels
     killed.wait()
@@ -101,7 +101,7 @@ def test_1_killed_during_a_notebook_leaves_the_published_reports_as_they_were(ru
 
 def test_2_a_second_run_at_the_same_time_is_refused_and_the_rerun_builds_the_same_bytes(runs, tmp_path):
     left_by_killed_run = set(_staging(runs.out))
-    rerun = runs.start(tmp_path / "rerun.log", "--force")
+    rerun = runs.start(tmp_path / "rerun.log", "--rebuild")
     # Once the re-run holds the folder (a staging folder of its own is there) ...
     _wait_for(
         lambda: (
@@ -130,7 +130,7 @@ def test_3_a_read_only_output_folder_is_named_and_left_alone(runs):
     _mount_namespace_or_skip()
     out = str(runs.out)
     script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
-    result = runs.run("unshare", "-m", "sh", "-c", script, "sh", out, *runs.command(None, "--force"))
+    result = runs.run("unshare", "-m", "sh", "-c", script, "sh", out, *runs.command(None, "--rebuild"))
     assert result.returncode == 2, result.stderr
     assert f"cannot write the output folder {out}" in result.stderr and "read-only" in result.stderr
     assert "Traceback" not in result.stderr

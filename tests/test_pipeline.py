@@ -1,6 +1,7 @@
 """run_all.py arguments, unknown parameters, and what a failing notebook leaves behind."""
 
 import json
+import re
 import shutil
 
 import nbformat
@@ -47,6 +48,35 @@ def test_bad_arguments_stop_before_anything_runs(arguments, message, capsys, tmp
     assert stop.value.code == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--force", "Cumbria"], "--forces Cumbria"),  # the old --force beside --forces: never silent
+        (["--force", "Avon and Somerset", "Kent"], "--forces 'Avon and Somerset' Kent"),
+        (["--forc", "Cumbria"], "unrecognized arguments: --forc"),  # no prefix stands for --force or --forces
+        (["--rebuil"], "unrecognized arguments: --rebuil"),
+    ],
+)
+def test_force_with_names_or_an_abbreviation_is_an_error_that_says_what_to_type(arguments, message, capsys, tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        run_all.main([*arguments, "--out", str(tmp_path / "out")])
+    assert stop.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_rebuild_and_its_old_name_force(capsys):
+    assert run_all.parse_arguments(["--rebuild"]).rebuild and not capsys.readouterr().err
+    assert not run_all.parse_arguments([]).rebuild
+    assert run_all.parse_arguments(["--force"]).rebuild
+    assert capsys.readouterr().err.strip() == "run_all: --force is now --rebuild"
+    assert run_all.parse_arguments(["--forces", "Cumbria"]).forces == ["Cumbria"]
+    with pytest.raises(SystemExit):
+        run_all.parse_arguments(["--help"])
+    shown = capsys.readouterr().out
+    assert "--rebuild" in shown and not re.search(r"--force\b(?!s)", shown)  # the old name is hidden
 
 
 def test_notebooks_are_committed_without_outputs_and_take_the_parameters():

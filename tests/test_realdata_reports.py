@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from conftest import PROJECT_ROOT
 from expected import CHILD_CODES, expected_figures, from_real_rows
+from test_browser import browser, tables_scrolling  # noqa: F401 - browser: the fixture, shared
 
 from crimeoutcomes.data import codes
 
@@ -239,3 +240,11 @@ def test_real_force_pages_match_independent_sums(built, real_rows, shared_dir):
         assert eight_22["outcome_22"] == mine.loc[mine["outcome_type"] == "22", "count"].sum(), force
         page = (built / "forces" / f"{slug}.html").read_text(encoding="utf-8")
         assert f"closed <strong>{int(count):,}</strong> sexual offences" in page and "SYNTHETIC" not in page
+
+
+def test_the_widest_real_tables_fit_a_1280_px_window(built, browser):
+    """Report 02's denominators and Lancashire's "Among the forces" were the widest real tables
+    (975 and 976 px in a 962 px box before the report tables' sides were tightened)."""
+    for page in (built / "02-force-comparison.html", built / "forces" / "lancashire.html"):
+        tables, scrolling = tables_scrolling(browser, page)
+        assert tables >= 1 and scrolling == [], page.name

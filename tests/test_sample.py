@@ -106,3 +106,27 @@ def test_generation_is_deterministic(tmp_path):
     b = sample.write_sample(tmp_path / "b", ["2024/25"])
     assert file_sha256(a.outcomes["2024/25"]) == file_sha256(b.outcomes["2024/25"])
     assert file_sha256(a.recorded_crime) == file_sha256(b.recorded_crime)
+
+
+def _caveat_first_year(caveat_id: str) -> str:
+    """The first financial year of a caveat, read from reference/caveats.csv itself ('2019/20-2020/21')."""
+    import pandas as pd
+
+    from crimeoutcomes.config import REFERENCE_DIR
+
+    table = pd.read_csv(REFERENCE_DIR / "caveats.csv", dtype=str).set_index("id")
+    return table.loc[caveat_id, "financial_years"].split("-")[0]
+
+
+def test_outcome_22_starts_when_the_caveat_says():
+    """No row for outcome 22 before the year the voluntary-22 caveat (and report 01's shading)
+    starts; rows with diversionary activity in them from that year on."""
+    first = _caveat_first_year("outcome-22-voluntary")
+    years = sample.financial_years_between("2014/15", "2024/25")
+    assert years[0] < first <= years[-1], f"the sample's years do not span the caveat's start {first}"
+    for year in years:
+        twenty_two = sample.outcomes_truth(year).filter(pl.col("outcome_type") == "22")
+        if year < first:
+            assert twenty_two.height == 0, f"outcome 22 in the sample's {year}, before the caveat's {first}"
+        else:
+            assert twenty_two.height > 0 and twenty_two["closed"].sum() > 0, year

@@ -241,3 +241,17 @@ def test_an_unseen_expired_flag_says_how_it_is_read(tmp_path, flag, meaning):
     assert [f.text for _, f in result.unknown] == [
         f"{flag!r} x 1, a flag not seen before: read as {meaning} (first at row 2; the files print 'x' or nothing)"
     ]
+
+
+def test_the_advice_names_a_file_that_exists(tmp_path, capsys):
+    """'add it to OUTCOMES_HEADERS in <file>': that file exists in the checkout and holds the name."""
+    import re
+
+    from conftest import PROJECT_ROOT
+
+    _, out = _run(capsys, _planted(tmp_path))
+    named = set(re.findall(r"OUTCOMES_HEADERS in (\S+?\.py)", out))
+    assert named, out
+    for path in named:
+        assert (PROJECT_ROOT / path).is_file(), f"the survey names {path}, which is not in {PROJECT_ROOT}"
+        assert "OUTCOMES_HEADERS" in (PROJECT_ROOT / path).read_text(encoding="utf-8")

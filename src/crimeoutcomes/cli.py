@@ -88,8 +88,11 @@ def _cmd_build(args) -> int:
 
 def _cmd_diff(args) -> int:
     from crimeoutcomes.data.cache import write_csv_atomic
-    from crimeoutcomes.stats.releases import compare_releases, maturation
+    from crimeoutcomes.stats.releases import compare_releases, maturation, order_warning
 
+    reversed_order = order_warning(args.old, args.new)
+    if reversed_order:
+        print(reversed_order, file=sys.stderr)
     old, new = (load_table(p, "outcomes") for p in (args.old, args.new))
     diff = compare_releases(old, new, args.old.name, args.new.name)
     print(f"{args.old.name} -> {args.new.name}: {diff.cells.height:,} of {new.height:,} cells differ")

@@ -32,6 +32,18 @@ from crimeoutcomes.data.workbook import LocatedTable, match_header, open_workboo
 from crimeoutcomes.data.years import financial_year_ending_march, normalise_financial_year, start_year
 from crimeoutcomes.errors import CrimeOutcomesError
 
+
+def source_path(module) -> str:
+    """Where a module's file is, as a contributor opens it: from the checkout (src/crimeoutcomes/...)
+    where the package runs from one, else from the folder the package is installed in. Derived from
+    the module, so advice that names it cannot name a file that moved."""
+    import crimeoutcomes
+
+    path = Path(module.__file__).resolve()
+    installed_in = Path(crimeoutcomes.__file__).resolve().parents[1]  # src/ in a checkout, or site-packages
+    return path.relative_to(installed_in.parent if installed_in.name == "src" else installed_in).as_posix()
+
+
 OK, NOTE, UNKNOWN = "ok", "note", "UNKNOWN"
 _SHOWN = 5  # examples given of a repeated surprise
 
@@ -137,7 +149,7 @@ def _headers(survey: FileSurvey, tables: list[LocatedTable], synonyms, fuzzy) ->
                 line = (
                     UNKNOWN,
                     f"{label!r}: not a column the reader knows, ignored (if it matters, add its "
-                    "wording to the header lists in src/crimeoutcomes/read.py)",
+                    f"wording to the header lists in {source_path(read)})",
                 )
             elif match_header(label, synonyms):
                 line = (OK, f"{label!r} -> {field_name}")
@@ -146,7 +158,7 @@ def _headers(survey: FileSurvey, tables: list[LocatedTable], synonyms, fuzzy) ->
                     UNKNOWN,
                     f"{label!r} -> {field_name}, matched only by the word "
                     f"{field_name!r}: a wording not seen before (check it means {field_name}, "
-                    "then add it to OUTCOMES_HEADERS in src/crimeoutcomes/read.py)",
+                    f"then add it to OUTCOMES_HEADERS in {source_path(read)})",
                 )
             seen.setdefault(line, []).append(table.sheet)
         for field_name in synonyms:

@@ -72,7 +72,34 @@ def national(totals: pd.DataFrame, changes: pd.DataFrame, trend: dict, all_crime
     return sentences
 
 
+def press_figures(ids: Sequence[str], synthetic: bool) -> str:
+    """Figures in circulation that a report quotes, read from reference/published_figures.csv (the
+    list report 04 reconciles) rather than typed into the notebook. On a synthetic build a real
+    figure never stands beside an invented one without saying which is which."""
+    table = reconcile.published_figures().set_index("id")
+    quoted = _names([f"{reconcile.published_text(table.loc[i])} in {table.loc[i, 'windows']}" for i in ids])
+    sources = _names(sorted({table.loc[i, "published_by"].split(",")[0] for i in ids}))
+    if synthetic:
+        return (
+            f"The real published figures of this kind were {quoted} ({sources}). The chart and numbers below are "
+            "SYNTHETIC (invented by the sample generator): they cannot be set beside the real figures."
+        )
+    return f"The press figures are of this kind: {quoted} ({sources})."
+
+
 # -- 02 force comparison ---------------------------------------------------------------------------
+def chance_flags(expected: float) -> str:
+    """How many flags chance alone would give, as the key findings and the page's body both say it.
+
+    The exact tests flag a force only where the attained chance is within the level, so at real
+    sizes the sum of each force's chance of a flag (~0.05 at 99.8% for 44 forces) is below the
+    nominal 44 x 0.002 = 0.088: one significant figure keeps that visible (one decimal would round
+    0.05 up to 0.1)."""
+    if expected < 0.01:
+        return "fewer than 0.01"
+    return f"about {expected:.1f}" if expected >= 1 else f"about {float(f'{expected:.1g}'):g}"
+
+
 def _flag_sentence(what: str, frame: pd.DataFrame, fc, limits: str) -> str:
     """How many forces lie outside the 99.8% limits, how many chance alone would put there, and the
     forces still outside once over-dispersion is allowed for (named only then)."""
@@ -80,7 +107,7 @@ def _flag_sentence(what: str, frame: pd.DataFrame, fc, limits: str) -> str:
     outside, adjusted = fc.outside(frame), fc.outside(frame, adjusted=True)
     text = (
         f"{what}: {len(outside):,} of {spread['units']:,} forces {'lies' if len(outside) == 1 else 'lie'} outside "
-        f"the 99.8% {limits} limits (chance alone would put about {spread['expected_flags_99_8']:.1f} there). "
+        f"the 99.8% {limits} limits (chance alone would put {chance_flags(spread['expected_flags_99_8'])} there). "
     )
     if not spread["over_dispersed"]:
         return text + (

@@ -8,12 +8,17 @@ into ``forces/<force-slug>.html`` beside the other reports; its figures and tabl
 from __future__ import annotations
 
 import html
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 FORCE_PARAMETER = "force"
 FOLDER = "forces"
 PAGE_TITLE = "community resolutions for sexual offences"
+#: run_all.py writes this beside the build marker of each run: the pages, relative to the year's
+#: reports folder, that the published build will hold once every run has finished.
+PAGES_FILE = "build-pages.json"
 
 
 def check_forces(forces: Sequence[str] | None) -> list[str] | None:
@@ -80,6 +85,26 @@ def links_html(forces: Sequence[str], prefix: str = "") -> str:
         f'<li><a href="{html.escape(href)}">{html.escape(force)}</a></li>' for force, href in links(forces, prefix)
     )
     return f'<ul class="force-pages" style="columns: 16em; padding-left: 1.2em">{items}</ul>'
+
+
+def write_build_pages(folder: Path, pages: Iterable[str]) -> None:
+    """Tell a run which pages its build will publish, so that it links to those only."""
+    (Path(folder) / PAGES_FILE).write_text(json.dumps(sorted(set(pages)), indent=1) + "\n", encoding="utf-8")
+
+
+def build_pages(output_root: Path) -> set[str] | None:
+    """The pages the build will publish, as run_all.py told this run; None for a run that run_all
+    did not start (JupyterLab, papermill), whose page is never published."""
+    listed = Path(output_root) / PAGES_FILE
+    return set(json.loads(listed.read_text(encoding="utf-8"))) if listed.is_file() else None
+
+
+def forces_with_pages(output_root: Path, forces: Sequence[str]) -> list[str]:
+    """Of ``forces``, in their order, those whose page the build publishes: with ``--only`` or
+    ``--forces`` that is not every force, and a link to a page the build did not make would be
+    broken. No force outside a build."""
+    pages = build_pages(output_root)
+    return [force for force in forces if page_name(force) in pages] if pages is not None else []
 
 
 def say(value, kind: str) -> str:

@@ -46,14 +46,14 @@ def plan(
     parameters: dict[str, dict],
     reports: Path,
     figures: Path,
-    force: bool = False,
+    rebuild: bool = False,
 ) -> Plan:
     """What to re-run so that the build at ``reports``/``figures`` is what ``wanted`` describes.
 
     ``parameters``: notebook file name -> the parameters it would run with (as the record keeps them)."""
     everything = lambda why: Plan(rerun={n.name: why for n in notebooks})  # noqa: E731
-    if force:
-        return everything("--force")
+    if rebuild:
+        return everything("--rebuild")
     if existing is None:
         return everything("no build yet")
     shared = build_record.input_differences(existing, wanted)

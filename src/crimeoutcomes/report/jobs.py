@@ -46,6 +46,18 @@ def per_force(notebook: Path) -> bool:
     return force_pages.FORCE_PARAMETER in declared_parameters(notebook)
 
 
+def links_to_force_pages(notebook: Path) -> bool:
+    """A notebook whose code asks which force pages the build publishes (``forces_with_pages``):
+    its page changes with them, so it re-runs when they do."""
+    import json
+
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    return any(
+        cell.get("cell_type") == "code" and f"{force_pages.forces_with_pages.__name__}(" in "".join(cell["source"])
+        for cell in cells
+    )
+
+
 def jobs_of(notebook: Path, forces: Sequence[str]) -> list[Job]:
     return [Job(notebook, force) for force in forces] if per_force(notebook) else [Job(notebook)]
 

@@ -34,7 +34,7 @@ from crimeoutcomes.report.execute import (  # noqa: F401 - KERNEL_NAME, check_pa
     ensure_kernel,
 )
 from crimeoutcomes.report.export import export_html, html_name, make_reproducible, title_of  # noqa: F401
-from crimeoutcomes.report.jobs import Job, batches, jobs_of, per_force, run_batch
+from crimeoutcomes.report.jobs import Job, batches, jobs_of, links_to_force_pages, per_force, run_batch
 from crimeoutcomes.report.publish import publish, recover
 
 if TYPE_CHECKING:
@@ -126,9 +126,16 @@ def _recorded_parameters(parameters: dict) -> dict:
 
 
 def _pages_recorded(notebook: Path, forces: list[str] | None) -> dict:
-    """For the force-page notebook, which forces got a page (as the record keeps it: asking for
-    other forces re-runs it)."""
-    return {"force_pages": forces or "all"} if per_force(notebook) else {}
+    """For the force-page notebook, which forces got a page, and for a notebook that links to the
+    force pages, which it linked to (as the record keeps it: other forces re-run both)."""
+    linked = "all" if forces is None else forces  # [] for a build with no force page
+    return {"force_pages": linked} if per_force(notebook) or links_to_force_pages(notebook) else {}
+
+
+def _forces_linked(pages: list[str], every_force: list[str]) -> list[str] | None:
+    """The forces whose page the build publishes, as ``_pages_recorded`` takes them (None: every force)."""
+    linked = [force for force in every_force if force_pages.page_name(force) in set(pages)]
+    return None if linked == every_force else linked
 
 
 def rebuild_command(analysis: Analysis, pool_years: int | None) -> str:
@@ -149,7 +156,7 @@ def run(
     notebooks_dir: Path | None = None,
     jobs: int = 1,
     pool_years: int | None = None,
-    force: bool = False,
+    rebuild: bool = False,
     package_dir: Path | None = None,
     base_url: str | None = None,
     log: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True),
@@ -159,7 +166,7 @@ def run(
 
     The year's build record (build.json) says what each output was made from; a notebook re-runs
     when its file, its parameters, the source files, the data folder or the package changed (or a
-    file it made is missing or altered), and nothing runs when none did (``incremental``). ``force``
+    file it made is missing or altered), and nothing runs when none did (``incremental``). ``rebuild``
     re-runs every notebook. ``forces``: the forces that get a page (None: every force of the data).
     ``package_dir`` is the package whose fingerprint the record keeps (this
     package; tests point it elsewhere). ``base_url`` stands in for GOV.UK when checking for new files.
@@ -187,7 +194,7 @@ def run(
                 pool_years,
                 out,
                 package_dir,
-                force,
+                rebuild,
                 forces,
             )
             if (out / "reports").is_dir():  # a run under way is named, not reported as having nothing to do
@@ -257,7 +264,7 @@ def _plan(
     pool_years: int | None,
     out: Path,
     package_dir: Path,
-    force: bool,
+    rebuild: bool,
     forces: list[str] | None = None,
 ) -> tuple[incremental.Plan | None, RunResult | None]:
     """What must re-run, from the build record alone (no data is loaded); and the published build
@@ -279,7 +286,7 @@ def _plan(
         existing = build_record.read_record(reports)
     except CrimeOutcomesError:
         existing = None  # an unreadable record: build afresh
-    the_plan = incremental.plan(existing, wanted, every, parameters, reports, figures, force=force)
+    the_plan = incremental.plan(existing, wanted, every, parameters, reports, figures, rebuild=rebuild)
     if not the_plan.nothing_to_do:
         return the_plan, None
     summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
@@ -337,6 +344,14 @@ def _gather_figures(notebook_root: Path, stage_figures: Path, subdir: Path) -> d
         os.replace(path, target)
         moved[f"figures/{name}"] = build_record.file_sha256(target)
     return moved
+
+
+def _published_pages(stage_reports: Path, runs: list[Job], always: Sequence[str]) -> list[str]:
+    """The pages the build will publish: those this run makes, those kept from the previous build
+    (with --only; what the re-run notebooks made before is already dropped) and ``always`` (the
+    pages run_all writes itself)."""
+    kept = [p.relative_to(stage_reports).as_posix() for p in stage_reports.rglob("*.html")]
+    return sorted(set(kept) | {job.html for job in runs} | set(always))
 
 
 def _build(
@@ -410,11 +425,14 @@ def _build(
     failures = []
     roots, parameters = {}, {}
     runs = [job for notebook in chosen for job in jobs_of(notebook, forces or analysis.forces)]
+    published = _published_pages(stage_reports, runs, ["index.html", CAVEATS_PAGE])
+    linked = _forces_linked(published, analysis.forces)
     for job in runs:
         # Each run writes into a marked folder of its own, so that what it made is known.
         roots[job] = staging_root / "notebooks" / job.folder
         roots[job].mkdir(parents=True)
         (roots[job] / BUILD_MARKER).write_text("written by run_all.py\n", encoding="utf-8")
+        force_pages.write_build_pages(roots[job], published)
         parameters[job] = _notebook_parameters(
             job.notebook,
             {**common, "output_root": str(roots[job])}
@@ -499,7 +517,7 @@ def _build(
                 for k, v in parameters[job].items()
                 if k not in ("data_folder", "output_root", force_pages.FORCE_PARAMETER)
             }
-            | _pages_recorded(job.notebook, forces),
+            | _pages_recorded(job.notebook, forces if per_force(job.notebook) else linked),
             made,
         )
     html = [stage_reports / job.html for job in runs]

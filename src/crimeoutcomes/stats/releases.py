@@ -8,6 +8,8 @@ have an outcome in the next. On the closed basis counts change only through revi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import polars as pl
@@ -37,6 +39,36 @@ class ReleaseDiff:
             )
             .sort("cells_changed", key, descending=[True, False])
         )
+
+
+def release_date(path: Path) -> date | None:
+    """When a file was released: as the manifest of its folder records it, else from the date stamp
+    in its name (None where neither says)."""
+    from crimeoutcomes.data.govuk import release_of
+    from crimeoutcomes.data.manifest import load_manifest
+
+    path = Path(path)
+    try:
+        listed = load_manifest(path.parent).get("files", [])
+    except (OSError, ValueError, CrimeOutcomesError):
+        listed = []  # an unreadable manifest: the file name can still say
+    recorded = next((e.get("release_date") for e in listed if e.get("filename") == path.name), None)
+    if recorded:
+        return date.fromisoformat(recorded)
+    return release_of(path.name)[1]
+
+
+def order_warning(old: Path, new: Path) -> str | None:
+    """A warning where OLD was released after NEW (the changes would read backwards); None where
+    the order is right or a release date is unknown."""
+    old_date, new_date = release_date(old), release_date(new)
+    if old_date is None or new_date is None or old_date <= new_date:
+        return None
+    return (
+        f"warning: OLD {Path(old).name} (released {old_date}) is newer than NEW {Path(new).name} (released "
+        f"{new_date}): the releases are in the wrong order, so every change below reads backwards. "
+        f"Give the earlier release first: diff {Path(new).name} {Path(old).name}"
+    )
 
 
 def compare_releases(old: pl.DataFrame, new: pl.DataFrame, old_name: str = "old", new_name: str = "new") -> ReleaseDiff:

@@ -212,10 +212,15 @@ def data_sheet_name(financial_year: str) -> str:
     return f"Outcomes_open_data_{start}_{end}"
 
 
+#: Outcome 22 (diversionary activity) began in April 2019, as the caveat 'outcome-22-voluntary'
+#: in reference/caveats.csv says (tests/test_sample.py holds the two together).
+OUTCOME_22_FIRST_YEAR = 2019
+
+
 def outcome_types_in(financial_year: str) -> list[str]:
-    """Types 0-18 in 2014/15; 0-22 to 2023/24; from 2024/25 no type 19."""
+    """Types 0-18 in 2014/15; 0-21 to 2018/19; 0-22 from 2019/20; from 2024/25 no type 19."""
     year = start_year(financial_year)
-    last = 18 if year <= 2014 else 22
+    last = 18 if year <= 2014 else 22 if year >= OUTCOME_22_FIRST_YEAR else 21
     return [str(t) for t in range(last + 1) if not (t == 19 and year >= 2024)]
 
 
