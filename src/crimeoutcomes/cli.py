@@ -9,7 +9,6 @@ from pathlib import Path
 
 import polars as pl
 
-from crimeoutcomes.data.cache import write_parquet_atomic
 from crimeoutcomes.data.load import load_outcomes, load_recorded_crime, load_table
 from crimeoutcomes.data.read import detect_kind
 from crimeoutcomes.data.source_files import SOURCE_CHOICES, obtain
@@ -19,6 +18,9 @@ from crimeoutcomes.synthetic.sample import DEFAULT_YEARS, write_sample
 
 
 def _cmd_read(args) -> int:
+    from crimeoutcomes.data.tidy_files import SYNTHETIC_COLUMN, synthetic_files, tidy_format, write_tidy
+
+    tidy_format(args.out, "--out")  # a name it cannot write is refused before any file is read
     kinds = {detect_kind(p) for p in args.paths}
     if len(kinds) > 1:
         raise CrimeOutcomesError("give either outcomes workbooks or recorded-crime files, not both")
@@ -27,8 +29,13 @@ def _cmd_read(args) -> int:
         table = pl.concat(frames)
     else:
         table = load_outcomes(args.paths, use_cache=not args.no_cache)
-    write_parquet_atomic(table, args.out)
-    print(f"{args.out}: {table.height:,} rows, {len(table.columns)} columns", file=sys.stderr)
+    synthetic = synthetic_files(args.paths)
+    write_tidy(table, args.out, synthetic=synthetic)
+    print(
+        f"{args.out}: {table.height:,} rows, {len(table.columns)} columns"
+        + (f" (SYNTHETIC DATA: first column '{SYNTHETIC_COLUMN}')" if synthetic else ""),
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -133,11 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     read = commands.add_parser(
         "read",
-        help="read workbooks into one tidy Parquet table",
-        description="Read outcomes workbooks (or recorded-crime files) into one tidy table.",
+        help="read workbooks into one tidy table (Parquet, CSV or gzipped CSV)",
+        description="Read outcomes workbooks (or recorded-crime files) into one tidy table, written in the "
+        "format the --out file's suffix names: .parquet, .csv or .csv.gz. A missing count is an empty cell "
+        "in CSV and <NA> in Parquet (never 0); built from the synthetic sample, the first column 'data' "
+        "says SYNTHETIC DATA.",
     )
     read.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".xlsx or .ods workbooks")
-    read.add_argument("--out", required=True, type=Path, metavar="FILE.parquet")
+    read.add_argument("--out", required=True, type=Path, metavar="FILE", help="FILE.parquet, FILE.csv or FILE.csv.gz")
     read.add_argument("--no-cache", action="store_true", help="parse even where a cached copy exists")
     read.set_defaults(run=_cmd_read)
 

@@ -2,9 +2,10 @@
 
 Like make, ploomber or jupyter-cache, but from the record the build already keeps. Every notebook
 depends on the source files (by sha256), the earlier releases kept beside them, the data folder, the
-crimeoutcomes package (templates included) and its own file and parameters; summary.json, the index
-and build.json depend on all of those. A notebook re-runs when one of its inputs changed or one of
-the files it made is missing or differs from its record; nothing runs when none has.
+crimeoutcomes package (templates included) and its own file and parameters; summary.json, the data
+package (data/), the index and build.json depend on all of those. A notebook re-runs when one of its
+inputs changed or one of the files it made is missing or differs from its record; nothing runs when
+none has.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ class Plan:
         lines = [f"re-running {', '.join(names)}: {why}" for why, names in by_reason.items()]
         if not self.rerun:
             lines.append("re-running no notebook")
-        lines += [f"rebuilding summary.json, index.html, caveats.html and build.json: {why}" for why in self.refresh]
+        lines += [
+            f"rebuilding summary.json, the data package, index.html, caveats.html and build.json: {why}"
+            for why in self.refresh
+        ]
         return "\n".join(lines)
 
 

@@ -1,5 +1,5 @@
-"""index.html of one run (the headline figures, links to each report and the caveats page, the source
-files) and its caveats.html (every caveat of reference/caveats.csv, numbered as the markers)."""
+"""index.html of one run (the headline figures, links to each report, the caveats page and the year's
+data, the source files) and its caveats.html (every caveat of reference/caveats.csv, numbered as the markers)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,14 @@ def _percent(value) -> str:
     return "n/a" if value is None else f"{value:.2%}"
 
 
-def render_index(summary: dict, reports: Sequence[tuple[str, str]], force_pages: Sequence[tuple[str, str]] = ()) -> str:
-    """``reports`` and ``force_pages``: (name, link) of each report and each force's page."""
+def render_index(
+    summary: dict,
+    reports: Sequence[tuple[str, str]],
+    force_pages: Sequence[tuple[str, str]] = (),
+    downloads: dict | None = None,
+) -> str:
+    """``reports`` and ``force_pages``: (name, link) of each report and each force's page; ``downloads``:
+    the year's data package as ``data_package.downloads`` lists it (None: no data to download)."""
     year, basis = summary["financial_year"], summary["count_basis"]
     synthetic = summary["synthetic"]
     sexual, everything = summary["sexual_offences"], summary["all_offences"]
@@ -64,13 +70,18 @@ def render_index(summary: dict, reports: Sequence[tuple[str, str]], force_pages:
         caveats=caveats(summary),
         caveats_page=CAVEATS_PAGE,
         files=summary["sources"],
+        downloads=downloads,
     )
 
 
 def write_index(
-    summary: dict, reports: Sequence[tuple[str, str]], target: Path, force_pages: Sequence[tuple[str, str]] = ()
+    summary: dict,
+    reports: Sequence[tuple[str, str]],
+    target: Path,
+    force_pages: Sequence[tuple[str, str]] = (),
+    downloads: dict | None = None,
 ) -> Path:
-    return write_text_atomically(target, render_index(summary, reports, force_pages))
+    return write_text_atomically(target, render_index(summary, reports, force_pages, downloads))
 
 
 def render_caveats_page(summary: dict) -> str:

@@ -1,4 +1,5 @@
-"""Run the notebooks with papermill, export them to HTML, write summary.json and the index page.
+"""Run the notebooks with papermill, export them to HTML, write summary.json, the year's data package
+(``data_package``) and the index page.
 
 Everything is built in a staging folder beside the published one and moved into place only when
 every notebook has run: a failing notebook leaves the previous good reports as they were, and
@@ -368,6 +369,7 @@ def _build(
     forces: list[str] | None = None,
 ) -> RunResult:
     from crimeoutcomes.atomic import write_json
+    from crimeoutcomes.report import data_package
     from crimeoutcomes.report.index_page import CAVEATS_PAGE, write_caveats_page, write_index
     from crimeoutcomes.report.notebook import BUILD_MARKER
     from crimeoutcomes.report.summary import build_summary
@@ -529,9 +531,11 @@ def _build(
     force_links = [
         (force, href) for force, href in force_pages.links(analysis.forces) if (stage_reports / href).is_file()
     ]
-    write_index(summary, reports_listed, stage_reports / "index.html", force_links)
+    package = data_package.stage(analysis, stage_reports)
+    downloads = data_package.downloads(stage_reports)
+    write_index(summary, reports_listed, stage_reports / "index.html", force_links, downloads)
     write_caveats_page(summary, stage_reports / CAVEATS_PAGE)
-    build_record.add_run_all_outputs(record, stage_reports, ["summary.json", "index.html", CAVEATS_PAGE])
+    build_record.add_run_all_outputs(record, stage_reports, ["summary.json", "index.html", CAVEATS_PAGE, *package])
     build_record.write_record(record, stage_reports)
     publish(stage_reports, reports)
     publish(stage_figures, figures)

@@ -1,5 +1,6 @@
 """A static site of every year built: ``site/index.html`` lists the years, and each year's folder
-holds its reports, summary.json and figures (PNG, SVG and the CSV behind each), ready for any
+holds its reports, summary.json, its data package (data/: the rows behind the reports as CSV and
+Parquet, with datapackage.json) and figures (PNG, SVG and the CSV behind each), ready for any
 static host. Built beside the old site and swapped in whole."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from crimeoutcomes import config
 from crimeoutcomes.atomic import write_text_atomically
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.locks import exclusive
-from crimeoutcomes.report import build_record, force_pages
+from crimeoutcomes.report import build_record, data_package, force_pages
 from crimeoutcomes.report.pages import BANNER, render
 from crimeoutcomes.report.publish import publish, recover
 
@@ -89,6 +90,7 @@ def _copy_year(year: BuiltYear, staging: Path) -> None:
         for path in tables:
             shutil.copy2(path, figures / "tables" / path.name)
     _copy_force_pages(year, folder)
+    _copy_data_package(year, folder)
     write_text_atomically(
         figures / "index.html", _figures_page(year, sorted({p.stem for p in files}), [p.name for p in tables])
     )
@@ -107,6 +109,16 @@ def _copy_force_pages(year: BuiltYear, folder: Path) -> None:
             target = folder / "figures" / path.relative_to(year.figures)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
+
+
+def _copy_data_package(year: BuiltYear, folder: Path) -> None:
+    """The year's data/ folder as the build published it (every file of it is in build.json, checked
+    by ``built_years``)."""
+    package = year.folder / data_package.FOLDER
+    if package.is_dir():
+        (folder / data_package.FOLDER).mkdir()
+        for path in sorted(p for p in package.iterdir() if p.is_file()):
+            shutil.copy2(path, folder / data_package.FOLDER / path.name)
 
 
 def _year_rows(years: list[BuiltYear]) -> list[dict]:
