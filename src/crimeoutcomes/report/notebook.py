@@ -565,4 +565,5 @@ def tell_console(message: str) -> None:
         print(message, file=stream)
         return
     stream.flush()
-    os.write(descriptor, f"{message}\n".encode())
+    # on a line of its own: papermill's progress bar is on the same terminal, without a newline
+    os.write(descriptor, f"\n{message}\n".encode())
