@@ -31,12 +31,13 @@ site: $(STAMP)
 review: $(STAMP)
 	$(PY) -m crimeoutcomes review
 
-## lab: JupyterLab on the notebooks, with the project's environment as the kernel
+## lab: JupyterLab at the project folder (so scratch/, where a Lab run writes, and reports/ can be browsed),
+## opened on notebooks/, with the project's environment as the kernel
 ## (as root, as in most containers, JupyterLab needs --allow-root)
 LAB_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(STAMP)
 	$(PY) -m crimeoutcomes kernel
-	$(VENV)/bin/jupyter lab $(LAB_ROOT) notebooks/
+	$(VENV)/bin/jupyter lab $(LAB_ROOT) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks
 
 ## lint: ruff (lint and format check) and no committed notebook with outputs
 lint: $(STAMP)

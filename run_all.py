@@ -96,7 +96,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--forces",
         nargs="+",
         metavar="NAME",
-        help="make force pages for these forces only, e.g. 'Metropolitan Police' (default: every force)",
+        help="make force pages for these forces only, e.g. 'Metropolitan Police' 'City of London' (any case; "
+        "the Home Office name, the name the pages show or an alias; default: every force)",
     )
     parser.add_argument(
         "--rebuild",
@@ -127,7 +128,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--out {arguments.out} exists and is not a folder")
     try:
         pipeline.select_notebooks(arguments.only, NOTEBOOKS)
-        force_pages.check_forces(arguments.forces)
+        # any spelling a reader uses ('City of London', 'devon & cornwall') -> the Home Office one
+        arguments.forces = force_pages.check_forces(arguments.forces)
     except CrimeOutcomesError as exc:
         parser.error(str(exc))
     return arguments

@@ -12,24 +12,50 @@ What the notebooks use, in one place (pandas in, pandas out)::
     a = setup("2024/25", "closed")          # the year's data, the measures as methods
     totals = a.totals("sexual")             # a pandas DataFrame
     display(a.save_figure(figures.bars(...), "name", data))
+
+The tidy table outside a notebook (one row per year, quarter, force, offence code and outcome type)::
+
+    from crimeoutcomes import load_outcomes, to_pandas
+    tidy = to_pandas(load_outcomes(["data/raw/prc-outcomes-open-data-apr2024-mar2025.ods"]))
+
+Every name a notebook imports comes from here (``from crimeoutcomes import ...``), never from the
+modules below: ``__all__`` lists them, and a test reads every notebook's imports to keep it so.
 """
 
 from importlib import import_module
 
 __version__ = "0.1.0"
 
-#: The notebook API: name -> where it lives. Imported on first use, so that the command line
-#: starts without loading pandas, matplotlib and scipy.
+#: The public surface (notebooks and researchers): name -> where it lives, "module" for a module,
+#: "module:name" for a function or class. Imported on first use, so that the command line starts
+#: without loading pandas, matplotlib and scipy.
 _NOTEBOOK_API = {
-    "setup": "crimeoutcomes.report.notebook",
+    # the Analysis of a year and its helpers
+    "setup": "crimeoutcomes.report.notebook:setup",
     "figures": "crimeoutcomes.report.figures",
+    "findings": "crimeoutcomes.report.findings",
+    "caveats": "crimeoutcomes.report.caveats",
+    "Scope": "crimeoutcomes.report.caveats:Scope",
+    "caveats_for": "crimeoutcomes.report.caveats:caveats_for",
+    "caveats_html": "crimeoutcomes.report.caveats:caveats_html",
+    "reconciliation_view": "crimeoutcomes.report.reconciliation_view",
+    # the statistics (pandas in, pandas out)
     "comparison": "crimeoutcomes.stats.comparison",
     "yearly_change": "crimeoutcomes.stats.yearly_change",
     "reconcile": "crimeoutcomes.stats.reconcile",
     "releases": "crimeoutcomes.stats.releases",
+    # code lists, force names and years
     "codes": "crimeoutcomes.data.codes",
-    "findings": "crimeoutcomes.report.findings",
-    "caveats": "crimeoutcomes.report.caveats",
+    "display_name": "crimeoutcomes.data.codes:display_name",
+    "resolve_force": "crimeoutcomes.data.codes:resolve_force",
+    "following_year": "crimeoutcomes.data.years:following_year",
+    # force pages
+    "forces_with_pages": "crimeoutcomes.report.force_pages:forces_with_pages",
+    "links_html": "crimeoutcomes.report.force_pages:links_html",
+    "say": "crimeoutcomes.report.force_pages:say",
+    # the tidy table outside a notebook
+    "load_outcomes": "crimeoutcomes.data.load:load_outcomes",
+    "to_pandas": "crimeoutcomes.frames:to_pandas",
 }
 __all__ = sorted(_NOTEBOOK_API)
 
@@ -37,5 +63,12 @@ __all__ = sorted(_NOTEBOOK_API)
 def __getattr__(name: str):
     if name not in _NOTEBOOK_API:
         raise AttributeError(f"module 'crimeoutcomes' has no attribute {name!r}")
-    module = import_module(_NOTEBOOK_API[name])
-    return getattr(module, name) if name == "setup" else module
+    module_name, _, attribute = _NOTEBOOK_API[name].partition(":")
+    module = import_module(module_name)
+    found = getattr(module, attribute) if attribute else module
+    globals()[name] = found  # the next use is a plain lookup
+    return found
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_NOTEBOOK_API])

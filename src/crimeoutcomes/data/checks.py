@@ -5,14 +5,13 @@ and value, and says how to fix it, because a silent mistake here would move publ
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Sequence
 
 import polars as pl
 
 from crimeoutcomes.config import REFERENCE_DIR
-from crimeoutcomes.data.codes import canonical_force_names, forces, outcome_types
+from crimeoutcomes.data.codes import forces, nearest_forces, outcome_types
 from crimeoutcomes.data.workbook import LocatedTable
 from crimeoutcomes.errors import InputFileError
 
@@ -41,12 +40,8 @@ def known_forces(table: LocatedTable, names: pl.Series) -> None:
 
 def closest_force(value: str) -> str | None:
     """'Kent Police' -> 'Kent': a known name inside the value first, else the nearest spelling."""
-    lowered = value.lower()
-    inside = [f for f in forces() if f.lower() in lowered]
-    if inside:
-        return max(inside, key=len)
-    close = difflib.get_close_matches(value, [*forces(), *canonical_force_names()], n=1, cutoff=0.6)
-    return canonical_force_names().get(close[0], close[0]) if close else None
+    nearest = nearest_forces(value, n=1)
+    return nearest[0] if nearest else None
 
 
 def known_outcome_types(table: LocatedTable, types: pl.Series) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from crimeoutcomes.data import checks
-from crimeoutcomes.data.codes import canonical_force_names
+from crimeoutcomes.data.codes import force_spellings
 from crimeoutcomes.data.distinct import DistinctCells
 from crimeoutcomes.data.schema import (
     OUTCOMES,
@@ -391,8 +391,12 @@ def _tidy_outcomes(workbook: Workbook, table: LocatedTable) -> pl.DataFrame:
 
 
 def _canonical_force(force: pl.Expr) -> pl.Expr:
-    aliases = canonical_force_names()
-    return force.replace(list(aliases), list(aliases.values()))
+    """Any accepted spelling (``codes.force_spellings``: any case and spacing) -> the Home Office
+    one; an unknown name is kept as it is, for ``checks.known_forces`` to name. Worked out once per
+    distinct value (``DistinctCells``), so the folding costs nothing per row."""
+    spellings = force_spellings()
+    key = force.str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars(" ")
+    return key.replace_strict(list(spellings), list(spellings.values()), default=force, return_dtype=pl.String)
 
 
 def year_of_sheet(name: str) -> str | None:

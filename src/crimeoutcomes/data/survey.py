@@ -23,7 +23,9 @@ from crimeoutcomes.config import REFERENCE_DIR
 from crimeoutcomes.data import checks, read
 from crimeoutcomes.data.codes import (
     SEXUAL_OFFENCES_GROUP,
+    canonical_force,
     canonical_force_names,
+    display_name,
     forces,
     outcome_types,
     sexual_offences,
@@ -331,17 +333,20 @@ def _forces(survey: FileSurvey, tables: list[LocatedTable]) -> None:
             else pl.DataFrame({"group": [None] * table.data.height})
         )
         frames.append((table, names.with_columns(group=groups["group"])))
-    aliases, known = canonical_force_names(), set(forces())
-    seen, exact = set(), {}
+    known = set(forces())
+    seen, exact, canonical = set(), {}, set()
     for table, names in frames:
         for value, n in _tally(names.drop_nulls("value").select("value", "row")):
             if value in seen:
                 continue
             seen.add(value)
+            # the reader's own rule (codes.canonical_force): aliases and display names, any case and spacing
+            resolved = canonical_force(value)
+            canonical.add(resolved or value)
             if value in known:
                 exact[value] = n
-            elif value in aliases:
-                survey.add("forces", OK, f"{value!r} -> {aliases[value]!r} via force_aliases.csv ({_rows(n)})")
+            elif resolved is not None:
+                survey.add("forces", OK, f"{value!r} -> {resolved!r} {_spelling_rule(value, resolved)} ({_rows(n)})")
             elif survey.kind == read.RECORDED_CRIME and _only_fraud(names, value):
                 # The recorded-crime file lists the national fraud bodies as if they were forces.
                 survey.add("forces", OK, f"{value!r}: a fraud body, not a police force ({_rows(n)})")
@@ -362,10 +367,18 @@ def _forces(survey: FileSurvey, tables: list[LocatedTable]) -> None:
             f"{len(exact)} spelt as in forces.csv (rows): "
             + ", ".join(f"{name} ({n:,})" for name, n in sorted(exact.items())),
         )
-    canonical = {aliases.get(name, name) for name in seen}
     absent = [f for f in forces() if f not in canonical]
     if frames and absent:
         survey.add("forces", NOTE, f"known forces with no rows in this file: {', '.join(absent)}")
+
+
+def _spelling_rule(value: str, resolved: str) -> str:
+    """Why the reader takes ``value`` as ``resolved``: an alias, the display name, or case and spacing."""
+    if value in canonical_force_names():
+        return "via force_aliases.csv"
+    if value == display_name(resolved):
+        return "as the pages name it (forces.csv display_name)"
+    return "in another case or spacing"
 
 
 def _only_fraud(names: pl.DataFrame, value: str) -> bool:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from crimeoutcomes.data.codes import display_name
 from crimeoutcomes.errors import CrimeOutcomesError
 
 MISSING = "n/a"
@@ -51,6 +52,8 @@ KINDS = {
         Kind("flag", _flag, numeric=False),
         Kind("year", str, numeric=False),
         Kind("text", str, numeric=False),
+        # a force as the pages name it ('City of London'); the CSV beside the table keeps the Home Office name
+        Kind("force", lambda value: display_name(str(value)), numeric=False),
     )
 }
 
@@ -60,7 +63,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "financial_years": ("year", "financial years"),
     "quarter": ("text", "quarter"),
     "period": ("year", "period"),
-    "force": ("text", "force"),
+    "force": ("force", "force"),
     "offence_code": ("text", "offence code"),
     "offence_description": ("text", "offence"),
     "offence": ("text", "offence"),

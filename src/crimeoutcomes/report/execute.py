@@ -26,18 +26,40 @@ class NotebookFailed(CrimeOutcomesError):
 
 
 def ensure_kernel() -> str:
-    """A kernel named ``crimeoutcomes`` that runs this very Python, installed into its environment."""
+    """A kernel named ``crimeoutcomes`` that runs this very Python, installed into its environment,
+    started over IPC by any client where the provisioner is installed (``kernel_transport``)."""
     from ipykernel.kernelspec import install
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
+    provisioner = _provisioner_metadata()
     try:
         spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
-        if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
+        if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve() and _has(spec.metadata, provisioner):
             return KERNEL_NAME
     except NoSuchKernel:
         pass
-    install(kernel_name=KERNEL_NAME, display_name="Python (crimeoutcomes)", prefix=sys.prefix)
+    folder = Path(install(kernel_name=KERNEL_NAME, display_name="Python (crimeoutcomes)", prefix=sys.prefix))
+    spec_file = folder / "kernel.json"
+    spec = json.loads(spec_file.read_text(encoding="utf-8"))
+    spec["metadata"] = {**spec.get("metadata", {}), **provisioner}
+    spec_file.write_text(json.dumps(spec, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return KERNEL_NAME
+
+
+def _provisioner_metadata() -> dict:
+    """kernel.json's metadata naming the IPC provisioner, where its entry point is installed (a
+    kernel.json naming a provisioner jupyter_client cannot find is no kernel at all)."""
+    from importlib.metadata import entry_points
+
+    from crimeoutcomes.report.kernel_transport import PROVISIONER_NAME
+
+    if not entry_points(group="jupyter_client.kernel_provisioners", name=PROVISIONER_NAME):
+        return {}
+    return {"kernel_provisioner": {"provisioner_name": PROVISIONER_NAME}}
+
+
+def _has(metadata: dict, wanted: dict) -> bool:
+    return all(metadata.get(key) == value for key, value in wanted.items())
 
 
 def check_parameters(notebook: Path, parameters: dict) -> None:

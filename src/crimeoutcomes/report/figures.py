@@ -22,6 +22,7 @@ from matplotlib.ticker import MaxNLocator
 
 from crimeoutcomes.atomic import write_atomically
 from crimeoutcomes.config import SYNTHETIC_MARK
+from crimeoutcomes.data.codes import display_name
 from crimeoutcomes.frames import as_pandas
 
 SOURCE_NOTE = "Source: Home Office, crime outcomes open data"
@@ -395,7 +396,7 @@ def bars(data, label: str, value: str, *, title: str, xlabel: str, missing_label
     """Horizontal bars, largest at the top; NA shown as a grey 'no data' label, never a zero bar."""
     ordered = _ordered(data, value)
     figure, axes = new_figure(9, max(3.0, 0.24 * len(ordered) + 1))
-    names = [str(name) for name in ordered[label]]
+    names = [display_name(str(name)) for name in ordered[label]]  # a force as the pages name it
     values = _floats(ordered[value])
     positions = np.arange(len(names))[::-1]
     present = ~np.isnan(values)
@@ -439,7 +440,7 @@ def intervals(
     ``scale`` multiplies every value (100: proportions shown as per cent); ``key`` names the points."""
     ordered = _ordered(data, value)
     figure, axes = new_figure(9, max(3.0, 0.24 * len(ordered) + 1))
-    names = [str(name) for name in ordered[label]]
+    names = [display_name(str(name)) for name in ordered[label]]  # a force as the pages name it
     positions = np.arange(len(names))[::-1]
     centre, lo, hi = (_floats(ordered[c]) * scale for c in (value, low, high))
     present = ~np.isnan(centre)
@@ -514,8 +515,9 @@ def grid(
         figure.colorbar(image, ax=axes, shrink=0.5, label=value.replace("_", " "), pad=0.01)
         for i, j in zip(*np.nonzero(gap)):
             axes.text(j, i, "n/a", ha="center", va="center", fontsize=6, color="#505a5f")
-    axes.set_xticks(np.arange(len(columns)), columns, rotation=45, ha="right", fontsize=8)
-    axes.set_yticks(np.arange(len(rows)), rows, fontsize=8)
+    # a force as the pages name it ('City of London'); the CSV keeps the Home Office name
+    axes.set_xticks(np.arange(len(columns)), [display_name(c) for c in columns], rotation=45, ha="right", fontsize=8)
+    axes.set_yticks(np.arange(len(rows)), [display_name(r) for r in rows], fontsize=8)
     axes.set_xticks(np.arange(len(columns) + 1) - 0.5, minor=True)
     axes.set_yticks(np.arange(len(rows) + 1) - 0.5, minor=True)
     axes.grid(which="minor", color="white", linewidth=0.8)
@@ -592,7 +594,8 @@ def funnel(
     axes.set(title=title, xlabel=xlabel, ylabel=ylabel)
     # Below the plot, so that the plot keeps the figure's whole width for the forces' names.
     axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.13), ncols=2)
-    name_points(axes, points.loc[outside, "force"].astype(str).tolist(), px[outside], py[outside], px, py)
+    named = [display_name(force) for force in points.loc[outside, "force"].astype(str)]  # as pages name them
+    name_points(axes, named, px[outside], py[outside], px, py)
     return figure
 
 
@@ -645,7 +648,8 @@ def rank_intervals(data, label: str, *, title: str, xlabel: str = "rank (1 = hig
     )
     middle = (len(ordered) + 1) / 2
     axes.axvline(middle, color=HIGHLIGHT, linestyle="--", linewidth=1, label=f"middle rank ({middle:g})")
-    axes.set_yticks(positions, ordered[label].tolist(), fontsize=8)
+    # forces as the pages name them ('City of London'); the CSV keeps the Home Office name
+    axes.set_yticks(positions, [display_name(str(name)) for name in ordered[label]], fontsize=8)
     axes.set_xlim(0.5, len(ordered) + 0.5)
     axes.set(title=title, xlabel=xlabel, ylabel="")
     # Top right is empty: the highest-ranked forces' intervals sit at the left.
@@ -665,7 +669,7 @@ def points(data, label: str, series: Sequence[str], labels: Sequence[str], *, ti
     """A dot plot: one row per ``label``, one marker per column of ``series`` (NA left out)."""
     data = as_pandas(data)
     figure, axes = new_figure(9, max(2.5, 0.4 * len(data) + 1.2))
-    names = [str(name) for name in data[label]]
+    names = [display_name(str(name)) for name in data[label]]  # a force as the pages name it
     positions = np.arange(len(names))[::-1]
     for column, name, marker in zip(series, labels, ("o", "s", "^", "D")):
         values = _floats(data[column])

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from crimeoutcomes.data.codes import display_name
 from crimeoutcomes.report import headlines
 from crimeoutcomes.stats import reconcile
 
@@ -19,7 +20,7 @@ def _plural(count: int, word: str, plural: str | None = None) -> str:
 
 
 def _names(names: Sequence[str]) -> str:
-    names = [str(n) for n in names]
+    names = [display_name(str(n)) for n in names]  # a force as the pages name it ('City of London')
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -219,7 +220,7 @@ def child_victim(by_code_year: pd.DataFrame, by_force: pd.DataFrame, child_rape:
     if len(in_year):
         sentences.append(
             f"{_plural(len(in_year), 'force')} used a community resolution for the rape of a child in {year}: "
-            + _names([f"{row.force} ({row.community_resolutions:,})" for row in in_year.itertuples()])
+            + _names([f"{display_name(row.force)} ({row.community_resolutions:,})" for row in in_year.itertuples()])
             + "."
         )
     else:

@@ -21,24 +21,17 @@ PAGE_TITLE = "community resolutions for sexual offences"
 PAGES_FILE = "build-pages.json"
 
 
-def check_forces(forces: Sequence[str] | None) -> list[str] | None:
-    """The forces asked for a page, in the reference order; an unknown name is an error that names
-    the nearest known one. None: every force."""
+def check_forces(forces: Sequence[str] | None, option: str = "--forces") -> list[str] | None:
+    """The forces asked for a page, in the Home Office spelling and the reference order, written
+    any way ``codes.resolve_force`` accepts ('city of london', 'Devon & Cornwall'); an unknown name
+    is an error that names ``option`` and the nearest forces. None: every force."""
     if not forces:
         return None
-    import difflib
-
     from crimeoutcomes.data.codes import forces as known
-    from crimeoutcomes.errors import CrimeOutcomesError
+    from crimeoutcomes.data.codes import resolve_force
 
-    for force in forces:
-        if force not in known():
-            near = difflib.get_close_matches(force, known(), n=1)
-            raise CrimeOutcomesError(
-                f"--forces: {force!r} is not a force"
-                + (f": did you mean {near[0]!r}?" if near else " (spell it as reference/forces.csv does)")
-            )
-    return [f for f in known() if f in set(forces)]
+    chosen = {resolve_force(force, option) for force in forces}
+    return [f for f in known() if f in chosen]
 
 
 def force_slug(force: str) -> str:
@@ -65,9 +58,11 @@ def executed_name(force: str) -> str:
 
 
 def reader_name(force: str) -> str:
-    """The force as a sentence names it: 'London, City of' (the files' index form) -> 'City of London'."""
-    last, comma, first = force.partition(", ")
-    return f"{first} {last}" if comma else force
+    """The force as the pages name it: 'London, City of' (the files' index form) -> 'City of London'
+    (``codes.display_name``, forces.csv ``display_name``)."""
+    from crimeoutcomes.data.codes import display_name
+
+    return display_name(force)
 
 
 def page_title(force: str) -> str:
@@ -75,8 +70,10 @@ def page_title(force: str) -> str:
 
 
 def links(forces: Sequence[str], prefix: str = "") -> list[tuple[str, str]]:
-    """(force, href) of each force's page; ``prefix`` is the path to the year's reports folder."""
-    return [(reader_name(force), prefix + page_name(force)) for force in forces]
+    """(name shown, href) of each force's page, in the order of the names shown (City of London
+    under C); ``prefix`` is the path to the year's reports folder."""
+    shown = sorted(((reader_name(force), force) for force in forces), key=lambda pair: pair[0].lower())
+    return [(name, prefix + page_name(force)) for name, force in shown]
 
 
 def links_html(forces: Sequence[str], prefix: str = "") -> str:

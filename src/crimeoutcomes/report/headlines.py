@@ -3,6 +3,7 @@ from summary.json alone (so that the index page says exactly what the machine-re
 
 from __future__ import annotations
 
+from crimeoutcomes.data.codes import display_name
 from crimeoutcomes.data.years import normalise_financial_year
 
 
@@ -77,7 +78,7 @@ def headlines(summary: dict) -> list[str]:
         "victim a child"
         + (
             f"; {len(rape_forces)} force{'s' if len(rape_forces) != 1 else ''} used one for the "
-            f"rape of a child ({', '.join(rape_forces)})."
+            f"rape of a child ({', '.join(display_name(f) for f in rape_forces)})."
             if rape_forces
             else "; no force used one for the rape of a child."
         )
@@ -86,7 +87,7 @@ def headlines(summary: dict) -> list[str]:
     if by_force:
         top = max(by_force.items(), key=lambda item: (item[1], item[0]))
         sentences.append(
-            f"{top[0]} recorded the most ({top[1]:,}). Forces differ in size, so the force "
+            f"{display_name(top[0])} recorded the most ({top[1]:,}). Forces differ in size, so the force "
             "comparison report compares rates, not counts."
         )
     everything = summary["all_offences"]["community_resolutions"]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from crimeoutcomes.atomic import write_text_atomically
+from crimeoutcomes.data.codes import display_name
 from crimeoutcomes.report.headlines import caveats, headlines
 from crimeoutcomes.report.pages import BANNER, render
 
@@ -45,12 +46,12 @@ def render_index(
         ("Community resolutions for all crime", _number(everything["community_resolutions"])),
     ]
     gaps = [
-        f"{force}: quarter(s) {g['quarters']} missing or collapsed ({g['marker'] or 'no marker'}); no count is "
-        "given for the year"
+        f"{display_name(force)}: quarter(s) {g['quarters']} missing or collapsed ({g['marker'] or 'no marker'}); "
+        "no count is given for the year"
         for force, g in summary["forces_missing"].items()
     ]
     gaps += [
-        f"{force}: {note}; left out of the force comparison's rates"
+        f"{display_name(force)}: {note}; left out of the force comparison's rates"
         for force, note in summary.get("force_comparison", {}).get("quarters_left_out", {}).items()
         if force not in summary["forces_missing"]
     ]

@@ -11,7 +11,6 @@ writes its figures and tables under ``scratch/`` and says so at the top of the p
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -61,6 +60,7 @@ class Analysis:
     #: Where the caveats page is, from the page the notebook becomes ('../caveats.html' one folder down).
     caveats_page: str = "caveats.html"
     subfolder: str = ""  # of the figures folder, for pages that share a notebook (forces/<force>)
+    force: str | None = None  # the force of a force page (``for_force``), in the Home Office spelling
 
     @property
     def synthetic(self) -> bool:
@@ -88,17 +88,17 @@ class Analysis:
 
     def for_force(self, force: str) -> Analysis:
         """The same analysis for one force's page: its figures and tables go in a folder of their own
-        (forces/<force>/), so that no two pages' files share a name."""
+        (forces/<force>/), so that no two pages' files share a name. ``force`` may be written as the
+        Home Office does, as the pages show it or as an alias, in any case ('city of london');
+        the result's ``force`` is the Home Office spelling, the one the tables' ``force`` column holds."""
+        from crimeoutcomes.data.codes import resolve_force
         from crimeoutcomes.report.force_pages import force_folder
 
-        if force not in self.forces:
-            near = difflib.get_close_matches(force, self.forces, n=1)
-            raise CrimeOutcomesError(
-                f"parameter force: {force!r} is not a force of the data"
-                + (f": did you mean {near[0]!r}?" if near else " (spell it as reference/forces.csv does)")
-            )
+        canonical = resolve_force(force, "parameter force", known=self.forces)
         # the page is one folder down from the year's reports, so is the way to its caveats page
-        return replace(self, subfolder=force_folder(force), caveats_page=f"../{type(self).caveats_page}")
+        return replace(
+            self, force=canonical, subfolder=force_folder(canonical), caveats_page=f"../{type(self).caveats_page}"
+        )
 
     @cached_property
     def collapsed(self) -> pl.DataFrame:
@@ -475,6 +475,10 @@ class ShownFigure:
         return {"text/html": page, "text/plain": f"[figure {self.name}: {self.alt}]"}
 
 
+#: The word ``data_folder`` takes for the synthetic sample (a folder of that name is written ./sample).
+SAMPLE_WORD = "sample"
+
+
 def setup(
     financial_year: str = LATEST,
     count_basis: str = "closed",
@@ -482,17 +486,20 @@ def setup(
     data_folder: str = "",
     output_root: str = "",
 ) -> Analysis:
-    """Check the parameters, find the data ('' = data/raw, else the synthetic sample) and load it.
+    """Check the parameters, find the data and load it. ``data_folder``: '' = the Home Office files
+    in data/raw (downloaded there first if none are; the synthetic sample, saying so, only where GOV.UK
+    cannot be reached), 'sample' = the synthetic sample, anything else = that folder of source files.
 
     Figures and tables go under ``output_root`` (run_all.py's marked staging folder) when run_all
-    runs the notebook, and under ``<output_root or the project>/scratch/`` otherwise."""
+    runs the notebook, and under ``<output_root or the project>/scratch/`` otherwise; a run outside
+    run_all says so on the console it was started from (``tell_console``)."""
     check_injected_parameters()
     try:
         check_basis(count_basis)
     except CrimeOutcomesError as exc:
         raise CrimeOutcomesError(f"parameter count_basis: {exc}") from None
     first = year_parameter("first_year", first_year)
-    sources = from_folder(data_folder) if data_folder else obtain("auto")
+    sources = _sources(data_folder)
     available = sources.years
     year = chosen_year(sources, financial_year)
     if first > year:
@@ -500,7 +507,7 @@ def setup(
     window = [y for y in available if first <= y <= year]
     outcomes = load_outcomes([sources.outcomes[y] for y in window]).filter(pl.col("financial_year").is_in(window))
     root = Path(output_root) if output_root else config.project_root()
-    return Analysis(
+    analysis = Analysis(
         financial_year=year,
         count_basis=count_basis,
         first_year=first,
@@ -509,3 +516,54 @@ def setup(
         output_root=root,
         published=(root / BUILD_MARKER).is_file(),
     )
+    if not analysis.published:
+        tell_console(direct_run_message(analysis))
+    return analysis
+
+
+def _sources(data_folder: str) -> SourceSet:
+    if data_folder.strip().lower() == SAMPLE_WORD:
+        return obtain("sample")
+    if not data_folder:
+        return obtain("auto")
+    try:
+        return from_folder(data_folder)
+    except CrimeOutcomesError as exc:
+        raise CrimeOutcomesError(
+            f"parameter data_folder: {exc} (give a folder of source files, 'sample' for the synthetic "
+            "sample, or '' for data/raw)"
+        ) from None
+
+
+def direct_run_message(analysis: Analysis) -> str:
+    """What a run outside run_all.py says on its console: whether the numbers are real, and where
+    its figures and tables went (never the published reports)."""
+    data = (
+        f"SYNTHETIC data (invented numbers, the sample in {analysis.sources.folder}), not Home Office figures"
+        if analysis.synthetic
+        else f"the Home Office files in {analysis.sources.folder}"
+    )
+    return (
+        f"crimeoutcomes: {analysis.financial_year}, {analysis.count_basis} basis, from {data}. "
+        f"Figures and tables of this run go under {analysis.figures_dir} (scratch: only run_all.py publishes)."
+    )
+
+
+def tell_console(message: str) -> None:
+    """Write ``message`` to the terminal the run was started from, not into the notebook. In a
+    Jupyter kernel, ``sys.stderr`` is ipykernel's stream into the notebook, and its ``fileno()`` the
+    kernel process's own stderr: papermill's console (shown without --log-output) or JupyterLab's
+    terminal. Elsewhere (a plain Python, a test's captured stream) it is written to ``sys.stderr``."""
+    import io
+    import os
+    import sys
+
+    stream = sys.stderr
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        print(message, file=stream)
+        return
+    stream.flush()
+    # on a line of its own: papermill's progress bar is on the same terminal, without a newline
+    os.write(descriptor, f"\n{message}\n".encode())
