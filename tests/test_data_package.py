@@ -212,3 +212,10 @@ def test_build_json_records_the_package_so_a_damaged_file_is_rebuilt(built, pack
     (copy / data_package.FOLDER / f"{ROWS}.parquet").unlink()
     problems = incremental.damaged_outputs(record, copy, built["figures"])
     assert problems == [(f"data/{ROWS}.parquet is missing", "run_all.py")]
+    # A re-run of some notebooks keeps an intact package and rewrites a damaged one.
+    kept = data_package.unchanged(record, built["reports"])
+    assert kept == sorted(f"data/{p.name}" for p in package_folder.iterdir())
+    assert data_package.unchanged(record, copy) is None
+    (copy / data_package.FOLDER / f"{ROWS}.parquet").write_bytes(b"PAR1 not the published bytes")
+    assert data_package.unchanged(record, copy) is None
+    assert data_package.unchanged({"outputs": {}}, built["reports"]) is None  # built before packages existed

@@ -248,3 +248,58 @@ def test_the_widest_real_tables_fit_a_1280_px_window(built, browser):
     for page in (built / "02-force-comparison.html", built / "forces" / "lancashire.html"):
         tables, scrolling = tables_scrolling(browser, page)
         assert tables >= 1 and scrolling == [], page.name
+
+
+def test_real_data_package_validates_and_equals_independent_sums(built, real_rows, real_outcomes_workbook):
+    """The published data package of the real build: frictionless validate, the OGL, the workbook's
+    sha256, and both tables against sums of the real rows (the rebuilt workbook has the recorded
+    count only: every closed count is missing, so every closed total is NA, never 0)."""
+    import hashlib
+
+    import frictionless
+    import pandas as pd
+
+    folder = built / "data"
+    report = frictionless.validate(folder / "datapackage.json")
+    assert report.valid, report.flatten(["taskName", "rowNumber", "fieldName", "type", "note"])[:10]
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    assert "SYNTHETIC" not in json.dumps(package) and not any("synthetic" in p.name for p in folder.iterdir())
+    assert package["licenses"] == [
+        {
+            "name": "OGL-UK-3.0",
+            "title": "Open Government Licence v3.0",
+            "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+        }
+    ]
+    assert [(s["file"], s["sha256"]) for s in package["sources"]] == [
+        (real_outcomes_workbook.name, hashlib.sha256(real_outcomes_workbook.read_bytes()).hexdigest())
+    ]
+    real = real_rows.to_pandas()
+    live = real[~real["expired"]]
+    sexual = real[real["Offence Group"] == codes.SEXUAL_OFFENCES_GROUP]
+    rows = pd.read_parquet(folder / "sexual-offences-rows-2024-25.parquet")
+    assert "data" not in rows.columns and len(rows) == len(sexual)
+    assert rows["recorded"].dtype == "Int64" and rows["recorded"].isna().sum() == sexual["expired"].sum()
+    assert rows["recorded"].sum() == sexual.loc[~sexual["expired"], "n"].sum()
+    assert rows["closed"].isna().all()
+    wanted = live.groupby(["quarter", "Force", "outcome_type"])["n"].sum()
+    wanted.index = [(int(q), str(f), str(t)) for q, f, t in wanted.index]
+    for table in (
+        pd.read_parquet(folder / "all-offences-totals-2024-25.parquet"),
+        pd.read_csv(
+            folder / "all-offences-totals-2024-25.csv.gz",
+            dtype={"quarter": "Int8", "recorded": "Int64", "closed": "Int64", "outcome_type": "string"},
+            keep_default_na=False,
+            na_values=[""],
+        ),
+    ):
+        got = dict(
+            zip(
+                zip(table["quarter"].astype(int), table["force"].astype(str), table["outcome_type"].astype(str)),
+                table["recorded"],
+            )
+        )
+        assert got == wanted.to_dict()
+        assert table["closed"].isna().all()
+    sizes = {p.name: p.stat().st_size for p in sorted(folder.iterdir())}
+    print("real data package sizes:", sizes)

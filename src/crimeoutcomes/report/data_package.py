@@ -28,6 +28,7 @@ import polars as pl
 
 from crimeoutcomes.atomic import write_json
 from crimeoutcomes.config import SYNTHETIC_MARK
+from crimeoutcomes.data.digests import file_sha256
 from crimeoutcomes.data.source_files import SourceSet
 from crimeoutcomes.data.tidy_files import SYNTHETIC_COLUMN, for_export, write_exported
 from crimeoutcomes.data.years import year_slug
@@ -270,6 +271,20 @@ def downloads(reports: Path) -> dict:
         "tables": list(tables.values()),
         "descriptor": (f"{FOLDER}/{DESCRIPTOR}", human_size((folder / DESCRIPTOR).stat().st_size)),
     }
+
+
+def unchanged(record: dict, reports: Path) -> list[str] | None:
+    """The package's files as build.json records them, where each is in ``reports`` with its recorded
+    bytes (None otherwise). A run that re-runs some notebooks into a build whose sources and package are
+    the same keeps them as they are, as make would, rather than writing the same bytes again."""
+    names = sorted(name for name in record.get("outputs", {}) if name.startswith(f"{FOLDER}/"))
+    if f"{FOLDER}/{DESCRIPTOR}" not in names:
+        return None
+    for name in names:
+        path = reports / name
+        if not path.is_file() or file_sha256(path) != record["outputs"][name]["sha256"]:
+            return None
+    return names
 
 
 def stage(analysis: Analysis, reports: Path) -> list[str]:

@@ -531,7 +531,8 @@ def _build(
     force_links = [
         (force, href) for force, href in force_pages.links(analysis.forces) if (stage_reports / href).is_file()
     ]
-    package = data_package.stage(analysis, stage_reports)
+    # A partial re-run has the build's sources and package (checked above): its data files stand.
+    package = (keep and data_package.unchanged(record, stage_reports)) or data_package.stage(analysis, stage_reports)
     downloads = data_package.downloads(stage_reports)
     write_index(summary, reports_listed, stage_reports / "index.html", force_links, downloads)
     write_caveats_page(summary, stage_reports / CAVEATS_PAGE)
