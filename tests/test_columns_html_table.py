@@ -62,7 +62,7 @@ def test_kinds_are_declared_and_numbers_without_one_are_refused():
         CrimeOutcomesError,
         match=r"'mystery' holds numbers but its kind is not declared: add it to crimeoutcomes/report/columns\.py "
         r"COLUMNS \(kinds: count, expected, number, rate, share, ratio, limit, percent_change, p_value, flag, year, "
-        r"text\)",
+        r"text, value, date\)",
     ):
         kind_of("mystery", True)
     with pytest.raises(CrimeOutcomesError, match="unknown kind 'bogus'"):
@@ -111,8 +111,9 @@ def test_html_table_escapes_text_and_reads_polars():
     html = render_table(frame, "x<y", headings={"force": 'police "force"'})
     assert 'id="table-x&lt;y"' in html and "A &amp; &lt;B&gt;" in html and "police &quot;force&quot;" in html
     assert '<td class="number">7</td>' in html
-    with pytest.raises(CrimeOutcomesError, match="'n_things' holds numbers"):
-        render_table(pd.DataFrame({"n_things": [1.5]}), "bad")
+    # a column of numbers not declared takes its kind from its dtype (any frame can be shown), never rounded away
+    assert '<td class="number">1.50</td>' in render_table(pd.DataFrame({"n_things": [1.5]}), "undeclared")
+    assert '<td class="number">0.00340</td>' in render_table(pd.DataFrame({"n_things": [0.0034]}), "small")
     # booleans are flags, not numbers
     assert '<td class="text">yes</td>' in render_table(pd.DataFrame({"fits": [True]}), "b")
 
@@ -200,7 +201,7 @@ def test_an_unknown_kind_names_the_kinds_there_are():
     with pytest.raises(
         CrimeOutcomesError,
         match=r"column 'x': unknown kind 'bogus' \(kinds: count, expected, number, rate, share, ratio, limit, "
-        r"percent_change, p_value, flag, year, text\)$",
+        r"percent_change, p_value, flag, year, text, value, date\)$",
     ):
         kind_of("x", True, {"x": "bogus"})
 

@@ -1,10 +1,13 @@
 """What each column of a published table is, declared once: its kind, its heading in words, and so
 its format. A table never falls back on a default that could round a ratio to a whole number: a
-numeric column whose kind is not declared here (or by the caller) is an error.
+numeric column whose kind is not declared here (or by the caller) takes its kind from its dtype
+(``inferred_kind``: whole numbers as counts, other numbers to at least three significant figures),
+so that any frame a notebook makes can be shown; declare a column to give it its published format.
 """
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -26,6 +29,27 @@ class Kind:
 def _fixed(decimals: int, suffix: str = "", sign: bool = False) -> Callable[[object], str]:
     spec = f"{'+' if sign else ''},.{decimals}f"
     return lambda value: f"{value:{spec}}{suffix}"
+
+
+def _value(value) -> str:
+    """A number of no declared kind: two decimals, or three significant figures where two decimals
+    would show fewer (0.00340), so that nothing is rounded away."""
+    number = float(value)
+    if number == 0 or abs(number) >= 1 or not math.isfinite(number):
+        return f"{number:,.2f}"
+    if abs(number) < 1e-4:
+        return f"{number:.3g}"
+    return f"{number:.{2 - math.floor(math.log10(abs(number)))}f}"
+
+
+def _date(value) -> str:
+    """A date as 2024-03-31; a time of day only where there is one."""
+    import pandas as pd
+
+    if isinstance(value, pd.Timestamp | datetime.datetime):
+        stamp = pd.Timestamp(value)
+        return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else stamp.isoformat(sep=" ")
+    return str(value)
 
 
 def _flag(value) -> str:
@@ -54,6 +78,9 @@ KINDS = {
         Kind("text", str, numeric=False),
         # a force as the pages name it ('City of London'); the CSV beside the table keeps the Home Office name
         Kind("force", lambda value: display_name(str(value)), numeric=False),
+        # kinds given to columns that are not declared (``inferred_kind``), by their dtype
+        Kind("value", _value),
+        Kind("date", _date, numeric=False),
     )
 }
 
@@ -210,12 +237,34 @@ def heading(column: str, headings: Mapping[str, str] | None = None) -> str:
     return re.sub(r"\b99 8\b", "99.8%", column.replace("_", " "))
 
 
-def kind_of(column: str, numeric: bool, kinds: Mapping[str, str] | None = None) -> Kind:
+def inferred_kind(column: str, dtype) -> str:
+    """The kind of a column not declared, from its dtype: whole numbers are counts (years where the
+    column's name says so: 2024, not 2,024), other numbers values (never rounded away), dates dates,
+    anything else (true/false too: True, False) text."""
+    import pandas as pd
+
+    types = pd.api.types
+    if types.is_bool_dtype(dtype):
+        return "text"
+    if types.is_integer_dtype(dtype):
+        return "year" if "year" in column.lower() else "count"
+    if types.is_numeric_dtype(dtype):
+        return "value"
+    if types.is_datetime64_any_dtype(dtype):
+        return "date"
+    return "text"
+
+
+def kind_of(column: str, numeric: bool, kinds: Mapping[str, str] | None = None, dtype=None) -> Kind:
     """The declared kind of ``column`` (``kinds`` first, then ``COLUMNS``); text for undeclared text,
-    and for a numeric kind's column that already holds text (a figure written as published, '>1,500')."""
+    and for a numeric kind's column that already holds text (a figure written as published, '>1,500').
+    Given the column's ``dtype``, an undeclared column takes its kind from it (``inferred_kind``);
+    without it, an undeclared numeric column is an error."""
     name = (kinds or {}).get(column) or COLUMNS.get(column, (None,))[0]
     if not numeric and name in KINDS and KINDS[name].numeric:
         name = "text"
+    if name is None and dtype is not None:
+        name = inferred_kind(column, dtype)
     if name is None:
         if numeric:
             raise CrimeOutcomesError(

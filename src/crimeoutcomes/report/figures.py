@@ -1,6 +1,8 @@
 """House style, the few chart shapes the reports use, and saving each figure with its CSV.
 
-Every figure is saved as PNG and SVG next to a CSV that holds exactly the numbers plotted.
+Every figure is saved as PNG and SVG next to a CSV that holds exactly the numbers plotted: the
+house's (``new_figure`` and the chart functions below) or any other matplotlib figure, seaborn's
+too, its layout kept (``mark``), its alt text read from what it draws (``describe``).
 Figures from synthetic data carry a SYNTHETIC DATA watermark and footer, so that an image
 copied out of a report can never pass for official statistics. Output is byte-stable: no dates
 in the files, a fixed SVG id salt.
@@ -17,8 +19,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Bbox
 
 from crimeoutcomes.atomic import write_atomically
 from crimeoutcomes.config import SYNTHETIC_MARK
@@ -81,9 +85,11 @@ def use_house_style() -> None:
 
 def new_figure(width: float = 9, height: float = 4.5):
     """A figure in the house style with the footer's strip kept free from the start, so that what is
-    placed by measuring (names on a funnel) keeps its place when the figure is saved."""
+    placed by measuring (names on a funnel) keeps its place when the figure is saved. Optional:
+    ``save_figure`` takes any matplotlib figure (see ``mark``)."""
     use_house_style()
     figure, axes = plt.subplots(figsize=(width, height), layout="constrained")
+    setattr(figure, _HOUSE_FIGURE, True)
     _keep_footer_strip(figure)
     return figure, axes
 
@@ -95,9 +101,104 @@ FOOTER_NEXT_LINE_INCHES = 0.16
 FOOTER_GAP_INCHES = 0.3
 
 
+#: Room kept between what a figure draws and its edge where the figure is enlarged to take it in.
+EDGE_PAD_INCHES = 0.1
+#: Attributes set on a figure (never drawn): made by ``new_figure``; inches added below for the footer.
+_HOUSE_FIGURE = "_crimeoutcomes_house_figure"
+_FOOTER_ADDED = "_crimeoutcomes_footer_inches"
+
+
+def _is_house_figure(figure) -> bool:
+    return getattr(figure, _HOUSE_FIGURE, False) and isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine)
+
+
 def _keep_footer_strip(figure, lines: int = 1) -> None:
-    strip = (FOOTER_LINE_INCHES + FOOTER_NEXT_LINE_INCHES * (lines - 1)) / figure.get_figheight()
-    figure.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))
+    """Keep the strip the footer's ``lines`` need free at the bottom of the figure: a house figure's
+    layout engine lays the plot out above it; any other figure, its layout settled (``_settle``), is
+    made taller by the strip, everything it draws kept where it was (``_grow``)."""
+    inches = FOOTER_LINE_INCHES + FOOTER_NEXT_LINE_INCHES * (lines - 1)
+    if _is_house_figure(figure):
+        strip = inches / figure.get_figheight()
+        figure.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))
+        return
+    added = getattr(figure, _FOOTER_ADDED, 0.0)  # a second call adds only what the first did not
+    _grow(figure, bottom=max(0.0, inches - added))
+    setattr(figure, _FOOTER_ADDED, max(inches, added))
+
+
+def _settle(figure) -> None:
+    """Any figure not made by ``new_figure`` (``plt.subplots`` with or without a layout engine,
+    ``layout="constrained"``, a seaborn FacetGrid, a grid of subplots, a suptitle), readied for the
+    footer without changing its layout: titles wrapped to fit (``fit_titles``, laid out by the
+    figure's own engine, if it has one); the layout then drawn once and kept as it is (the engine is
+    switched off); and the figure enlarged on any side where something it draws hangs over its edge
+    (a legend placed outside the axes: Jupyter's inline display crops to what is drawn, so a figure
+    that looks whole in a notebook may not be whole at its own size).
+
+    Why not give the engine a bottom rect, as a house figure has: constrained layout places a
+    ``supxlabel`` and a figure legend placed 'outside' at the figure's edge whatever the rect (so under
+    the footer), tight layout ignores figure legends, and a figure without an engine (seaborn's
+    figure-level plots, which size the figure round their legend themselves) has nothing that would
+    move its plot up. Enlarging the figure and keeping every position in inches works the same for
+    each: the figure as its author laid it out, with the strip added below it."""
+    fit_titles(figure)
+    figure.draw_without_rendering()
+    figure.set_layout_engine("none")
+    drawn = figure.get_tightbbox(figure.canvas.get_renderer())  # inches
+    width, height = figure.get_size_inches()
+
+    def over(amount: float) -> float:
+        return amount + EDGE_PAD_INCHES if amount > 0 else 0.0
+
+    _grow(
+        figure,
+        left=over(-drawn.x0),
+        bottom=over(-drawn.y0),
+        right=over(drawn.x1 - width),
+        top=over(drawn.y1 - height),
+    )
+
+
+def _grow(figure, *, left: float = 0.0, bottom: float = 0.0, right: float = 0.0, top: float = 0.0) -> None:
+    """Enlarge a figure without a layout engine by these inches on each side, keeping every axes,
+    figure text (suptitle, supxlabel, ``figure.text``) and legend anchored to the figure where it
+    was, in inches from the figure's old corner: the layout is kept, the new room is empty.
+    (Lines, patches and images added to the figure itself, rare outside a layout, are not moved.)"""
+    if max(left, bottom, right, top) <= 0:
+        return
+    width, height = figure.get_size_inches()
+    wide, tall = width + left + right, height + bottom + top
+
+    def place(x0: float, y0: float, x1: float, y1: float) -> Bbox:  # fractions of the old figure -> new
+        return Bbox.from_extents(
+            (x0 * width + left) / wide,
+            (y0 * height + bottom) / tall,
+            (x1 * width + left) / wide,
+            (y1 * height + bottom) / tall,
+        )
+
+    legends = list(figure.legends) + [
+        axes.get_legend()
+        for axes in figure.axes
+        if axes.get_legend() is not None
+        and getattr(axes.get_legend()._bbox_to_anchor, "_transform", None) is figure.transSubfigure
+    ]
+    for legend in legends:  # anchored to the figure (by default its whole box): the same place in inches
+        anchor = legend.get_bbox_to_anchor().transformed(figure.transSubfigure.inverted())
+        legend.set_bbox_to_anchor(place(*anchor.extents), transform=figure.transSubfigure)
+    for axes in figure.axes:  # an inset's locator places it from its parent; a colour bar's starts here
+        for which in ("original", "active"):
+            box = axes.get_position(original=which == "original")
+            axes._set_position(place(*box.extents), which=which)  # not set_position: that leaves the layout
+    for text in figure.texts:
+        if text.get_transform() is figure.transSubfigure:
+            x, y = text.get_position()
+            moved = place(x, y, x, y)
+            text.set_position((moved.x0, moved.y0))
+        elif text.get_transform() is figure.dpi_scale_trans:
+            x, y = text.get_position()
+            text.set_position((x + left, y + bottom))
+    figure.set_size_inches(wide, tall, forward=False)
 
 
 def _fit_on_one_line(figure, *notes: str) -> bool:
@@ -116,9 +217,19 @@ def mark(figure, *, synthetic: bool, note: str = SOURCE_NOTE, caveats_note: str 
     ``caveats_note`` (``caveats.marker_note``: 'Caveats [1] [3]: see the caveats page') goes at the
     right of the footer, or on a line above it where the two do not fit side by side.
     The footer sits in a strip the layout keeps free, so figures are saved without a second
-    'tight' drawing pass. Returns whether the figure is laid out as it will be saved."""
+    'tight' drawing pass. Returns whether the figure is laid out as it will be saved.
+
+    Any matplotlib figure is taken: one from ``new_figure`` keeps the strip by its layout engine;
+    any other is settled as it is laid out and made taller by the strip (``_settle``)."""
+    if not hasattr(figure.canvas, "get_renderer"):  # made without pyplot, or closed: measured by Agg
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(figure)
+    house = _is_house_figure(figure)
+    if not house:
+        _settle(figure)
     if synthetic:
-        figure.text(
+        watermark = figure.text(
             0.5,
             0.5,
             SYNTHETIC_MARK,
@@ -132,6 +243,9 @@ def mark(figure, *, synthetic: bool, note: str = SOURCE_NOTE, caveats_note: str 
             zorder=10,
             gid=WATERMARK_ID,
         )
+        if not house:  # across a figure narrower than the house's, in a size that fits it
+            across = watermark.get_window_extent(figure.canvas.get_renderer()).width / figure.bbox.width
+            watermark.set_fontsize(44 * min(1.0, 0.9 / across))
         note = f"{SYNTHETIC_MARK}: invented numbers, not official statistics"
     beside = not caveats_note or _fit_on_one_line(figure, note, caveats_note)
     _keep_footer_strip(figure, 1 if beside else 2)
@@ -206,6 +320,8 @@ def _drawn_texts(figure):
         legend = axes.get_legend()
         if legend is not None:
             texts += [("legend", t) for t in [*legend.get_texts(), legend.get_title()]]
+    for legend in figure.legends:  # seaborn's figure-level plots put their key on the figure
+        texts += [("legend", t) for t in [*legend.get_texts(), legend.get_title()]]
     return [(what, t) for what, t in texts if t.get_visible() and t.get_text().strip()]
 
 
@@ -231,23 +347,16 @@ def text_boxes(figure, *, laid_out: bool = False) -> list[dict]:
 
 
 def describe(figure, data_file: str) -> str:
-    """Alt text for a figure: what kind of chart, its title and axes, and where its numbers are."""
-    parts = []
-    for axes in figure.axes:
-        title = axes.get_title(loc="left") or axes.get_title()
-        if not title:
-            continue  # a colour bar
-        kind = (
-            "Heat-map"
-            if axes.images
-            else "Funnel plot"
-            if axes.get_xscale() == "log"
-            else "Line chart"
-            if axes.lines and not axes.patches and not axes.collections
-            else "Bar chart"
-            if axes.patches
-            else "Dot chart"
-        )
+    """Alt text for any figure: for each chart in it (each axes but a colour bar), what kind of
+    chart it is (read from what it draws, ``chart_kind``), its title and its axes' labels; the key
+    (the axes' legend, or the figure's, as seaborn's figure-level plots draw it); and where its
+    numbers are. The figure's suptitle stands for the title of a lone untitled chart, or opens the
+    text where there are several."""
+    charts = [axes for axes in figure.axes if _is_chart(axes)]
+    suptitle = figure.get_suptitle().strip()
+    parts = [f"A figure of {len(charts)} charts: {suptitle}."] if suptitle and len(charts) > 1 else []
+    for axes in charts:
+        title = axes.get_title(loc="left") or axes.get_title() or (suptitle if len(charts) == 1 else "")
         labels = [
             f"{name} axis: {text}"
             for name, text in (("horizontal", axes.get_xlabel()), ("vertical", axes.get_ylabel()))
@@ -255,11 +364,125 @@ def describe(figure, data_file: str) -> str:
         ]
         legend = axes.get_legend()
         if legend is not None:
-            labels.append("key: " + ", ".join(t.get_text() for t in legend.get_texts()))
+            labels.append(_key(legend))
         detail = "; ".join(labels)
-        parts.append(f"{kind}: {title}." + (f" {detail[:1].upper()}{detail[1:]}." if detail else ""))
+        parts.append(
+            f"{chart_kind(axes)}{f': {title}' if title else ''}."
+            + (f" {detail[:1].upper()}{detail[1:]}." if detail else "")
+        )
+    for legend in figure.legends:
+        key = _key(legend)
+        parts.append(f"{key[:1].upper()}{key[1:]}.")
     parts.append(f"The plotted numbers are in {data_file}, saved beside the figure.")
     return " ".join(parts)
+
+
+def _key(legend) -> str:
+    title = legend.get_title().get_text()
+    return f"key{f' ({title})' if title else ''}: " + ", ".join(t.get_text() for t in legend.get_texts())
+
+
+def _is_chart(axes) -> bool:
+    """An axes that shows something: not a colour bar, not an empty cell of a grid."""
+    return (
+        axes.get_visible()
+        and getattr(axes, "_colorbar", None) is None
+        and bool(axes.has_data() or axes.texts or axes.get_title(loc="left") or axes.get_title())
+    )
+
+
+#: The kind of chart an axes was made as, where its artists cannot tell (a funnel is a scatter with
+#: limit lines on a log scale): set on the axes by the function that draws it (never drawn).
+_KIND = "_crimeoutcomes_chart_kind"
+
+
+def chart_kind(axes) -> str:
+    """What kind of chart an axes draws, from its artists: images or a QuadMesh a heat-map; seaborn's
+    box and boxen plots a box plot; bars (a BarContainer: matplotlib's bar/barh, seaborn's barplot,
+    countplot and histplot) a bar chart; lines through the data (Line2D, seaborn's lineplot even with
+    its confidence band, a FillBetweenPolyCollection) a line chart, unless points are scattered too
+    (a scatter plot with a fitted line); shapes mirrored about a fixed centre a violin plot; points
+    (PathCollection, or markers without a line, or error bars) a dot chart where an axis holds
+    categories, else a scatter plot."""
+    from matplotlib.collections import PatchCollection, PathCollection, PolyCollection, QuadMesh
+    from matplotlib.container import BarContainer, ErrorbarContainer
+    from matplotlib.patches import Rectangle
+
+    if getattr(axes, _KIND, None):
+        return getattr(axes, _KIND)
+    collections = [c for c in axes.collections if c.get_visible()]
+    if axes.images or any(isinstance(c, QuadMesh) for c in collections):
+        return "Heat-map"
+    if any(type(c).__name__ == "BoxPlotContainer" for c in axes.containers) or any(
+        isinstance(c, PatchCollection) for c in collections
+    ):
+        return "Box plot"
+    if any(isinstance(c, BarContainer) for c in axes.containers):
+        return "Bar chart"
+    scattered = any(isinstance(c, PathCollection) and len(c.get_offsets()) for c in collections)
+    if any(_through_data(line) for line in axes.lines):
+        return "Scatter plot" if scattered else "Line chart"
+    if any(_mirrored(path) for c in collections if isinstance(c, PolyCollection) for path in c.get_paths()):
+        return "Violin plot"
+    if scattered or any(isinstance(c, ErrorbarContainer) for c in axes.containers) or axes.lines:
+        return "Dot chart" if _categorical(axes) or not scattered else "Scatter plot"
+    if any(isinstance(p, Rectangle) for p in axes.patches):
+        return "Bar chart"
+    if any(isinstance(c, PolyCollection) for c in collections):
+        return "Area chart"
+    return "Chart"
+
+
+def _through_data(line) -> bool:
+    """A line drawn through data: a visible line style, at least two points, not a lone straight
+    segment along an axis (a reference line, an error bar, a whisker)."""
+    if not line.get_visible() or str(line.get_linestyle()) in ("None", "none", "", " "):
+        return False
+    points = np.asarray(line.get_xydata(), dtype=float)
+    points = points[np.isfinite(points).all(axis=1)]
+    if len(points) < 2:
+        return False
+    return not (len(points) == 2 and (points[0, 0] == points[1, 0] or points[0, 1] == points[1, 1]))
+
+
+def _mirrored(path) -> bool:
+    """A closed shape mirrored about a straight line across it, with no flat base: a violin (a
+    density filled down to a base line, even a symmetric one, has many points on its base)."""
+    points = np.unique(np.asarray(path.vertices, dtype=float), axis=0)
+    points = points[np.isfinite(points).all(axis=1)]
+    if len(points) < 6:
+        return False
+    size = max(np.ptp(points, axis=0).max(), 1e-12)
+    for across in (0, 1):
+        along = 1 - across
+        mirror = points.copy()
+        mirror[:, across] = points[:, across].min() + points[:, across].max() - points[:, across]
+        ends = np.isclose(points[:, along], points[:, along].min()) | np.isclose(
+            points[:, along], points[:, along].max()
+        )
+        order, mirrored_order = (
+            np.lexsort((points[:, across], points[:, along])),
+            np.lexsort((mirror[:, across], mirror[:, along])),
+        )
+        if ends.sum() <= 4 and np.allclose(points[order], mirror[mirrored_order], atol=1e-6 * size):
+            return True
+    return False
+
+
+def _categorical(axes) -> bool:
+    """Whether an axis holds categories: text plotted (matplotlib's category units), or tick labels
+    set by hand at fixed places (``set_yticks(positions, names)``)."""
+    from matplotlib.category import UnitData
+    from matplotlib.ticker import FixedFormatter, FixedLocator, FuncFormatter
+
+    return any(
+        isinstance(axis.units, UnitData)
+        or (
+            isinstance(axis.get_major_locator(), FixedLocator)
+            and isinstance(axis.get_major_formatter(), FixedFormatter | FuncFormatter)
+        )
+        for axis in (axes.xaxis, axes.yaxis)
+    )
 
 
 #: The first column of every CSV built from the synthetic sample, so that a number copied out of it
@@ -283,9 +506,12 @@ def _ordered(data, value: str) -> pd.DataFrame:
 
 
 def save_csv(data, path: Path, *, synthetic: bool) -> Path:
-    """The numbers behind a figure or table as CSV (polars or pandas), atomically; built from the
-    synthetic sample, a first column ``data`` says SYNTHETIC DATA on every row."""
-    frame = as_pandas(data)
+    """The numbers behind a figure or table as CSV (polars or pandas, any index: see
+    ``tables.as_table``), atomically; built from the synthetic sample, a first column ``data`` says
+    SYNTHETIC DATA on every row."""
+    from crimeoutcomes.report.tables import as_table
+
+    frame = as_table(data)
     if synthetic:
         frame = frame.copy()
         frame.insert(0, DATA_COLUMN, SYNTHETIC_MARK)
@@ -294,9 +520,16 @@ def save_csv(data, path: Path, *, synthetic: bool) -> Path:
     return write_atomically(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
+#: How every figure is written, whatever a notebook set: the house's resolution, the whole figure
+#: (never cropped to what is drawn: the footer is part of it), text kept as text in the SVG, and a
+#: fixed SVG id salt (byte-stable output). The house style sets the same (``use_house_style``).
+SAVE_SETTINGS = {"savefig.dpi": 150, "savefig.bbox": None, "svg.hashsalt": "crimeoutcomes", "svg.fonttype": "none"}
+
+
 def save_figure(figure, data, stem: Path, *, synthetic: bool, caveats_note: str = "") -> bytes:
     """Write stem.png, stem.svg and stem.csv (the plotted numbers), each atomically, and close the
-    figure; ``caveats_note`` is drawn in the footer (see ``mark``). Returns the PNG, so a notebook
+    figure; ``caveats_note`` is drawn in the footer (see ``mark``). Any matplotlib figure is taken
+    (``new_figure``'s, ``plt.subplots``', seaborn's ``g.figure``). Returns the PNG, so a notebook
     shows exactly the saved image without drawing it again."""
     stem.parent.mkdir(parents=True, exist_ok=True)
     mark(figure, synthetic=synthetic, caveats_note=caveats_note)
@@ -308,7 +541,8 @@ def save_figure(figure, data, stem: Path, *, synthetic: bool, caveats_note: str 
         "draw_event", lambda event: measured.setdefault("boxes", text_boxes(figure, laid_out=True))
     )
     try:
-        figure.savefig(png, format="png", metadata={"Software": None})
+        with plt.rc_context(SAVE_SETTINGS):
+            figure.savefig(png, format="png", metadata={"Software": None})
     finally:
         figure.canvas.mpl_disconnect(listener)
     boxes = json.dumps(measured["boxes"], separators=(",", ":"), ensure_ascii=False)
@@ -317,7 +551,8 @@ def save_figure(figure, data, stem: Path, *, synthetic: bool, caveats_note: str 
     # The SVG keeps the PNG's layout (positions are fractions of the figure, the same at any dpi):
     # laying it out again would take a third of the SVG's time and could move a label by a hair.
     figure.set_layout_engine("none")
-    write_atomically(stem.with_suffix(".svg"), lambda p: figure.savefig(p, format="svg", metadata={"Date": None}))
+    with plt.rc_context(SAVE_SETTINGS):
+        write_atomically(stem.with_suffix(".svg"), lambda p: figure.savefig(p, format="svg", metadata={"Date": None}))
     save_csv(data, stem.with_suffix(".csv"), synthetic=synthetic)
     plt.close(figure)
     return image
@@ -583,6 +818,7 @@ def funnel(
         clip_on=False,
     )
     axes.set_xscale("log")
+    setattr(axes, _KIND, "Funnel plot")
     axes.set_xlim(min(x.min(), px.min(initial=np.inf)), max(x.max(), px.max(initial=-np.inf)))
     shown = x >= (px.min() if len(px) else 1)
     top = max(np.nanmax(py) if len(py) else 0, np.nanmax(curves["upper_95"].to_numpy(float)[shown]) * scale)

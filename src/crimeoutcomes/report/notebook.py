@@ -362,11 +362,13 @@ class Analysis:
         outcome_types: Sequence[str] | None = None,
         marked: bool = True,
     ):
-        """Show ``frame`` as a report table, each column formatted by its declared kind
-        (``columns.COLUMNS``, or ``kinds`` for this table), and save the same numbers, unrounded,
-        as tables/<name>.csv beside the figures. The caveats touching it (``caveats``; the scope
-        arguments as there) are named under it, each a link to the caveats page; ``marked=False``
-        for a table of reference values (a list of codes) rather than data."""
+        """Show ``frame`` (any pandas or polars frame or Series: see ``save_table`` for its index) as
+        a report table, each column formatted by its declared kind (``columns.COLUMNS``, or ``kinds``
+        for this table; a column declared in neither by its dtype, ``columns.inferred_kind``), and
+        save the same numbers, unrounded, as tables/<name>.csv beside the figures. The caveats
+        touching it (``caveats``; the scope arguments as there) are named under it, each a link to
+        the caveats page; ``marked=False`` for a table of reference values (a list of codes) rather
+        than data."""
         from IPython.display import HTML
 
         from crimeoutcomes.report.caveats import markers_html
@@ -392,11 +394,13 @@ class Analysis:
 
     def save_table(self, frame, name: str):
         """Save ``frame``, unrounded, as tables/<name>.csv beside the figures without showing it (a
-        table too wide to read on the page, shown in parts); returns it in pandas."""
-        from crimeoutcomes.frames import as_pandas
+        table too wide to read on the page, shown in parts); returns it in pandas, as the table holds
+        it (``tables.as_table``: any pandas or polars frame or Series; a named index, such as a
+        groupby's keys, kept as columns; a plain row-number index dropped)."""
         from crimeoutcomes.report.figures import save_csv
+        from crimeoutcomes.report.tables import as_table
 
-        data = as_pandas(frame)
+        data = as_table(frame)
         save_csv(data, self.figures_dir / "tables" / f"{name}.csv", synthetic=self.synthetic)
         return data
 
@@ -412,14 +416,18 @@ class Analysis:
         offence_codes: Sequence[str] | None = None,
         outcome_types: Sequence[str] | None = None,
     ):
-        """Save the figure as PNG and SVG with the CSV of exactly the numbers it plots (see ``plots``),
+        """Save ``figure`` (any matplotlib figure: ``figures.new_figure``'s, ``plt.subplots``',
+        seaborn's, a figure-level plot's ``grid.figure``; see ``figures.mark``) as PNG and SVG with
+        the CSV of exactly the numbers it plots (``data``, any frame, as ``save_table`` takes it),
         and return it for the notebook to show, with alt text (``alt``, else a description of the
         chart from its title, axes and key). The caveats touching ``data`` (``caveats``; the scope
         arguments as there) are drawn under the chart ('Caveats [1] [3]: see the caveats page') and
         named under it on the page, each a link to the caveats page."""
         from crimeoutcomes.report.caveats import marker_note, markers_html
         from crimeoutcomes.report.figures import describe, save_figure
+        from crimeoutcomes.report.tables import as_table
 
+        data = as_table(data)  # a groupby's result too: its keys are columns of the CSV
         found = self.caveats(
             data,
             financial_years=financial_years,

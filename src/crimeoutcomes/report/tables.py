@@ -34,12 +34,45 @@ class Shown:
     long: bool = False
 
 
+def as_table(frame) -> pd.DataFrame:
+    """Any frame as a table holds it, the same in its CSV and on the page: polars as pandas (the
+    API's dtypes), a Series as a one-column frame; the index kept as leading columns where it says
+    something (it has a name, as a groupby's keys do, or several levels, or labels that are not row
+    numbers) and dropped where it is only row numbers (a RangeIndex, or what filtering or sorting
+    left of one); column names as text (the levels of a MultiIndex joined by a space). A frame
+    that is already so comes back as it is (not copied)."""
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame(frame.name if frame.name is not None else "value")
+    data = as_pandas(frame)
+    index = data.index
+    meaningful = (
+        isinstance(index, pd.MultiIndex)
+        or index.name is not None
+        or not (pd.api.types.is_integer_dtype(index.dtype) or len(index) == 0)
+    )
+    if meaningful:
+        names = [
+            name if name is not None else ("index" if index.nlevels == 1 else f"level_{i}")
+            for i, name in enumerate(index.names)
+        ]
+        if any(name in data.columns for name in names):
+            data = data.reset_index(drop=True)  # the index repeats a column it was made from
+        else:
+            data = data.reset_index()
+    if isinstance(data.columns, pd.MultiIndex):
+        data.columns = [" ".join(str(level) for level in column if str(level)) for column in data.columns]
+    if not all(isinstance(column, str) for column in data.columns):
+        data.columns = [str(column) for column in data.columns]
+    return data
+
+
 def _kinds(data: pd.DataFrame, kinds) -> dict[str, Kind]:
     return {
         column: kind_of(
             column,
             pd.api.types.is_numeric_dtype(data[column]) and not pd.api.types.is_bool_dtype(data[column]),
             kinds,
+            dtype=data[column].dtype,
         )
         for column in data.columns
     }
@@ -112,7 +145,7 @@ def render_table(
     headings: Mapping[str, str] | None = None,
     folder: str = "",
 ) -> str:
-    data = as_pandas(frame)
+    data = as_table(frame)
     e = html.escape
     shown = shown_columns(data, kinds, headings)
     body = "".join(
