@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -177,6 +178,9 @@ def test_the_kernel_starts_over_ipc_for_any_client():
 
     spec = KernelSpecManager().get_kernel_spec(ensure_kernel())
     assert spec.metadata["kernel_provisioner"]["provisioner_name"] == PROVISIONER_NAME
+    written = (Path(spec.resource_dir) / "kernel.json").stat().st_mtime_ns
+    ensure_kernel()  # installed as wanted: left alone (parallel runs each call it)
+    assert (Path(spec.resource_dir) / "kernel.json").stat().st_mtime_ns == written
     manager, client = start_new_kernel(kernel_name="crimeoutcomes")  # a plain client, as papermill's
     try:
         assert manager.transport == "ipc"
