@@ -62,7 +62,7 @@ def test_kinds_are_declared_and_numbers_without_one_are_refused():
         CrimeOutcomesError,
         match=r"'mystery' holds numbers but its kind is not declared: add it to crimeoutcomes/report/columns\.py "
         r"COLUMNS \(kinds: count, expected, number, rate, share, ratio, limit, percent_change, p_value, flag, year, "
-        r"text, value, date\)",
+        r"text, force, value, date\)",
     ):
         kind_of("mystery", True)
     with pytest.raises(CrimeOutcomesError, match="unknown kind 'bogus'"):
@@ -201,7 +201,7 @@ def test_an_unknown_kind_names_the_kinds_there_are():
     with pytest.raises(
         CrimeOutcomesError,
         match=r"column 'x': unknown kind 'bogus' \(kinds: count, expected, number, rate, share, ratio, limit, "
-        r"percent_change, p_value, flag, year, text, value, date\)$",
+        r"percent_change, p_value, flag, year, text, force, value, date\)$",
     ):
         kind_of("x", True, {"x": "bogus"})
 

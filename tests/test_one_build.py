@@ -4,6 +4,8 @@ Each of the seven cases of the issue is a test here: --only with other parameter
 outside run_all, collapsed data shown as a count, tables that round, a misspelled parameter, the
 kernel and JupyterLab as root, SYNTHETIC where numbers travel alone."""
 
+import csv
+import functools
 import hashlib
 import json
 import os
@@ -320,9 +322,17 @@ def _cells_by_column(shown_row, named, columns):
     return pairs
 
 
+@functools.cache
+def _shown_names() -> dict[str, str]:
+    """A force's Home Office name (the CSV's) -> the name a table cell shows, as forces.csv gives them."""
+    with open(PROJECT_ROOT / "src" / "crimeoutcomes" / "reference" / "forces.csv", newline="", encoding="utf-8") as f:
+        return {row["force"]: row["display_name"] for row in csv.DictReader(f)}
+
+
 def _matches(shown: str, value) -> bool:
-    """Does the cell as shown say the CSV's value (text as read), to the precision shown?"""
-    if (isinstance(value, str) and shown == value) or (shown == "" and pd.isna(value)):  # text as it is
+    """Does the cell as shown say the CSV's value (text as read; a force by its displayed name), to the
+    precision shown?"""
+    if (isinstance(value, str) and shown in (value, _shown_names().get(value))) or (shown == "" and pd.isna(value)):
         return True
     if shown in ("yes", "no"):
         return (value in ("True", "true")) if shown == "yes" else (pd.isna(value) or value in ("False", "false"))

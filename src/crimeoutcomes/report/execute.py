@@ -59,7 +59,11 @@ def _provisioner_metadata() -> dict:
 
 
 def _has(metadata: dict, wanted: dict) -> bool:
-    return all(metadata.get(key) == value for key, value in wanted.items())
+    """Does the installed kernel name the wanted provisioner? (jupyter_client adds its ``config`` to
+    what it reads, so only the name is compared: a spec read as different would be installed again
+    by every parallel run, each removing the folder under the others.)"""
+    name = wanted.get("kernel_provisioner", {}).get("provisioner_name")
+    return name is None or metadata.get("kernel_provisioner", {}).get("provisioner_name") == name
 
 
 def check_parameters(notebook: Path, parameters: dict) -> None:
