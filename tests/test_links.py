@@ -109,3 +109,28 @@ def test_only_the_force_comparison_into_a_fresh_folder_links_to_no_force_page(sa
     page = (reports / "02-force-comparison.html").read_text(encoding="utf-8")
     assert "forces/" not in page and "No force page is published with this copy" in page
     assert broken_links(reports) == []
+
+
+def test_one_force_page_alone_links_to_no_missing_report(sample_files, tmp_path):
+    """--only 05 for one force into a fresh folder: its page links to the index, not to a report 02
+    the build did not make."""
+    out = tmp_path / "out"
+    result = run_all(
+        "--source",
+        "local",
+        "--raw-dir",
+        str(sample_files.folder),
+        "--out",
+        str(out),
+        "--only",
+        "05",
+        "--forces",
+        "Kent",
+        env_root=tmp_path / "root",
+    )
+    assert result.returncode == 0, result.stderr
+    reports = out / "reports" / "sample" / year_slug(VINTAGES[-1])
+    assert not (reports / "02-force-comparison.html").exists()
+    page = (reports / "forces" / "kent.html").read_text(encoding="utf-8")
+    assert "02-force-comparison.html" not in page and "../index.html" in page
+    assert broken_links(reports) == []

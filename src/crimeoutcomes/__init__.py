@@ -52,6 +52,7 @@ _NOTEBOOK_API = {
     # force pages
     "forces_with_pages": "crimeoutcomes.report.force_pages:forces_with_pages",
     "links_html": "crimeoutcomes.report.force_pages:links_html",
+    "report_links": "crimeoutcomes.report.force_pages:report_links",
     "say": "crimeoutcomes.report.force_pages:say",
     # the tidy table outside a notebook
     "load_outcomes": "crimeoutcomes.data.load:load_outcomes",

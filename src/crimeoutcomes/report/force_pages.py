@@ -104,6 +104,14 @@ def forces_with_pages(output_root: Path, forces: Sequence[str]) -> list[str]:
     return [force for force in forces if page_name(force) in pages] if pages is not None else []
 
 
+def report_links(output_root: Path, reports: dict[str, str], up: str = "../") -> list[str]:
+    """Markdown links to those of ``reports`` (page -> link text, pages relative to the year's
+    reports folder) that the build publishes: a force page built with ``--only 05`` has no report 02
+    beside it. None outside a build, whose page is never published."""
+    pages = build_pages(output_root) or set()
+    return [f"[{text}]({up}{page})" for page, text in reports.items() if page in pages]
+
+
 def say(value, kind: str) -> str:
     """A number in prose, formatted as its kind is in tables ('n/a' where it is missing)."""
     import pandas as pd
