@@ -186,3 +186,16 @@ def test_the_index_lists_the_force_pages_by_the_name_shown(built):
     expected = sorted((r["display_name"] for r in FORCES), key=str.lower)
     assert listed == expected
     assert listed.index("City of London") == listed.index("Cheshire") + 1  # under C, not L
+
+
+def test_report_02s_alphabetical_table_is_in_the_order_of_the_names_shown(built):
+    """The denominators table says its forces are listed alphabetically: by the names it shows."""
+    with open(built["figures"] / "tables" / "denominators.csv", encoding="utf-8", newline="") as file:
+        shown = [display_by_reference(row["force"]) for row in csv.DictReader(file)]
+    assert len(shown) == len(FORCES) and shown == sorted(shown, key=str.lower)
+    assert shown.index("City of London") == shown.index("Cheshire") + 1
+
+
+def display_by_reference(force: str) -> str:
+    """The display name from forces.csv itself, not from the package's own mapping."""
+    return next(r["display_name"] for r in FORCES if r["force"] == force)

@@ -18,7 +18,7 @@ import pandas as pd
 import polars as pl
 
 from crimeoutcomes.config import MIN_OUTCOMES_TO_RANK, RATE_PER
-from crimeoutcomes.data.codes import COMMUNITY_RESOLUTION, SEXUAL_OFFENCES_GROUP
+from crimeoutcomes.data.codes import COMMUNITY_RESOLUTION, SEXUAL_OFFENCES_GROUP, display_name
 from crimeoutcomes.data.schema import FORCE_QUARTER
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.frames import to_pandas
@@ -220,7 +220,9 @@ def compare_forces(
         table.join(_expected_from_mix(rows), on="force", how="left")
         .select(*[c for c in table.columns if c != "quarters_left_out"], EXPECTED, "quarters_left_out")
         .with_columns(rankable=pl.col(ASSIGNED_OUTCOMES).fill_null(0) >= MIN_OUTCOMES_TO_RANK)
-        .sort("force")
+        # in the alphabetical order of the names the pages show ('City of London' under C), as the
+        # report's table says it is
+        .sort(pl.col("force").map_elements(display_name, return_dtype=pl.String))
     )
     on_funnel = table.filter(pl.col("rankable"))
     funnel = _funnel(on_funnel, COMMUNITY_RESOLUTIONS, ASSIGNED_OUTCOMES, _PROPORTION_NAMES)
