@@ -9,7 +9,7 @@
 * ``offence_mix``: leave-one-out expected counts; ``reconcile``, ``releases``: published figures
   and releases beside the open data.
 
-The method, its references and its calibration are in the README, section Method. The names below
+The method, its references and its calibration are in docs/method.md. The names below
 are imported on first use: scipy.stats alone takes half a second, which a notebook that only adds
 up counts should not pay.
 """

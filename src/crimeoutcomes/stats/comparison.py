@@ -4,7 +4,7 @@ Rates use only the force-quarters whose data can be used (``quality.unusable_qua
 same quarters in numerator and denominator. Several years can be pooled so that small forces
 have enough outcomes to compare. A force with fewer than ``MIN_OUTCOMES_TO_RANK`` assigned
 outcomes is shown but neither ranked nor placed on a funnel. The funnels, their flags, the
-over-dispersion and the rank intervals are ``stats.funnel_table``'s (see the README, Method); the
+over-dispersion and the rank intervals are ``stats.funnel_table``'s (see docs/method.md); the
 offence-mix expected counts leave each force out of its own benchmark (``stats.offence_mix``).
 """
 

@@ -4,7 +4,7 @@ counterpart of R's FunnelPlotR and PHEindicatormethods, pandas in and pandas out
 ``funnel_table(frame, kind)`` takes ``unit, events, n`` (a proportion) or ``unit, observed,
 expected`` (an observed/expected ratio), with an optional ``dataset`` column whose values are
 analysed separately, and returns one row per dataset x unit. ``funnel_curves(table)`` gives the
-lines to draw. The method and its references are in the README (Method); in short:
+lines to draw. The method and its references are in docs/method.md; in short:
 
 * target: the pooled proportion (sum events / sum n), or 1 for a ratio, unless one is given;
 * limits: exact binomial or Poisson quantiles interpolated as in Spiegelhalter (2005, appendix),
