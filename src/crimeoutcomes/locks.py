@@ -44,7 +44,8 @@ def is_not_writable(error: BaseException) -> bool:
 
 def not_writable(error: OSError, what: str | None = None) -> FolderNotWritable:
     """The message for an ``OSError`` met while writing ``what`` (default: the file it names)."""
-    reason = ADVICE.get(error.errno, error.strerror or str(error))
+    default = error.strerror or str(error)
+    reason = ADVICE.get(error.errno, default) if error.errno is not None else default
     what = what or (str(error.filename) if error.filename else "a file")
     return FolderNotWritable(f"cannot write {what}: {reason}")
 

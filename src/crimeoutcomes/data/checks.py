@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import cast
 
 import polars as pl
 
@@ -78,7 +79,7 @@ def force_fix() -> str:
 
 def _packed(key_ids: pl.DataFrame) -> pl.Series:
     """The key's whole numbers packed into one (a struct of them hashes far slower)."""
-    sizes = [int(key_ids[c].max() or 0) + 2 for c in key_ids.columns]
+    sizes = [int(cast(int | None, key_ids[c].max()) or 0) + 2 for c in key_ids.columns]  # whole-number ids
     if math.prod(sizes) >= 2**63:
         return key_ids.select(pl.struct(pl.all())).to_series()
     packed = pl.lit(0, dtype=pl.UInt64)

@@ -9,7 +9,10 @@ values, so the tidy table keeps none of the loaded cells' buffers alive.
 
 from __future__ import annotations
 
+from typing import cast
+
 import polars as pl
+import pyarrow as pa
 import pyarrow.compute as pc
 
 
@@ -23,8 +26,10 @@ class DistinctCells:
 
     def encoded(self, column: str) -> tuple[pl.Series, pl.Series]:
         if column not in self._encoded:
-            dictionary = pc.dictionary_encode(
-                self.data.get_column(column).to_arrow(compat_level=pl.CompatLevel.newest())
+            # a Series' to_arrow is one Array, so its encoding is a DictionaryArray (the stubs say Array)
+            dictionary = cast(
+                pa.DictionaryArray,
+                pc.dictionary_encode(self.data.get_column(column).to_arrow(compat_level=pl.CompatLevel.newest())),
             )
             values = pl.Series(column, dictionary.dictionary, dtype=pl.String)
             null_at = len(values)

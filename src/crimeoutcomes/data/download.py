@@ -107,7 +107,7 @@ def select(sources: Iterable[SourceFile], years: Iterable[str] | str | None) -> 
     """
     chosen = newest(sources)
     if years == LATEST:
-        published = [y for k, y in chosen if k == OUTCOMES]
+        published = [y for k, y in chosen if k == OUTCOMES and y is not None]
         if not published:
             raise DownloadError("no outcomes file is listed on the page")
         years = [max(published)]
@@ -119,7 +119,7 @@ def select(sources: Iterable[SourceFile], years: Iterable[str] | str | None) -> 
     ]
     missing = (wanted or set()) - {s.financial_year for s in picked if s.kind == OUTCOMES}
     if missing:
-        available = sorted(y for k, y in chosen if k == OUTCOMES)
+        available = sorted(y for k, y in chosen if k == OUTCOMES and y is not None)
         raise DownloadError(
             f"no outcomes file published for {', '.join(sorted(missing))} (published: {', '.join(available)})"
         )
@@ -171,7 +171,7 @@ def updates(sources: Iterable[SourceFile], held: dict[tuple[str, str | None], di
     """What to download to bring a folder up to date, and why: a financial year newer than any held,
     a newer release (re-issue) of a file held, the recorded-crime file if none is held. Older years
     the folder never held are left out ('fetch --all' gets them)."""
-    newest_held_year = max((year for kind, year in held if kind == OUTCOMES), default=None)
+    newest_held_year = max((year for kind, year in held if kind == OUTCOMES and year is not None), default=None)
     wanted = []
     for (kind, year), source in sorted(newest(sources).items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         have = held.get((kind, year))
@@ -182,7 +182,7 @@ def updates(sources: Iterable[SourceFile], held: dict[tuple[str, str | None], di
                 wanted.append((source, f"re-issued ({have.get('release') or have['filename']} -> {source.release})"))
         elif kind == RECORDED_CRIME:
             wanted.append((source, "not held"))
-        elif newest_held_year is None or year > newest_held_year:
+        elif newest_held_year is None or (year is not None and year > newest_held_year):
             wanted.append((source, f"new year {year}"))
     return wanted
 

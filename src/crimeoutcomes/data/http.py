@@ -83,7 +83,7 @@ def get(
 
 
 def _name_not_resolved(exc: BaseException) -> bool:
-    seen = exc
+    seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, NameResolutionError) or isinstance(getattr(seen, "reason", None), NameResolutionError):
             return True

@@ -92,7 +92,8 @@ def load_outcomes(
         key = (str(cache_dir), *sha256_of([Path(f) for f in files], cache_dir).values())
         if key in _LAST_LOADED:
             return _LAST_LOADED[key]
-    frames, seen = [], {}
+    frames: list[pl.DataFrame] = []
+    seen: dict[str, str | Path] = {}
     for path in files:
         frame = load_table(path, OUTCOMES, use_cache=use_cache, cache_dir=cache_dir)
         for year in frame["financial_year"].unique().sort().to_list():

@@ -198,7 +198,7 @@ def _parse_counts(table: LocatedTable, cells: DistinctCells, field: str) -> tupl
         notes=pl.when(pl.col("marker")).then(pl.col("raw")),
         expired=(pl.col("marker") & pl.col("raw").str.to_lowercase().str.contains("expired")).fill_null(False),
     )
-    return tuple(marked[name].gather(index) for name in ("counts", "notes", "expired"))
+    return marked["counts"].gather(index), marked["notes"].gather(index), marked["expired"].gather(index)
 
 
 def _parse_quarter(table: LocatedTable, cells: DistinctCells) -> pl.Series:
@@ -431,7 +431,7 @@ def parse_recorded_crime(path: str | Path) -> pl.DataFrame:
 
 def _tidy_recorded_crime(workbook: Workbook, table: LocatedTable) -> pl.DataFrame:
     sheet_year = year_of_sheet(table.sheet)
-    required = ("quarter", "force", "offence_code", "offences")
+    required: tuple[str, ...] = ("quarter", "force", "offence_code", "offences")
     if sheet_year is None:
         required = ("financial_year",) + required
     _require(workbook, table, required, "recorded-crime")

@@ -48,14 +48,17 @@ def from_manifest(folder: Path) -> SourceSet:
     """The newest release of each year that the folder's manifest lists and that is on disk, and
     every release of each year (a folder may keep several side by side)."""
     manifest = load_manifest(folder)
-    by_year: dict[str | None, list[dict]] = {}  # financial year (None: the recorded-crime file) -> entries
+    by_year: dict[str, list[dict]] = {}  # financial year -> entries
+    recorded_entries: list[dict] = []
     for entry in manifest.get("files", []):
         if entry.get("kind") not in ("outcomes", "recorded_crime") or not (folder / entry["filename"]).is_file():
             continue
-        key = entry["financial_year"] if entry["kind"] == "outcomes" else None
-        by_year.setdefault(key, []).append(entry)
+        if entry["kind"] == "outcomes":
+            by_year.setdefault(entry["financial_year"], []).append(entry)
+        else:
+            recorded_entries.append(entry)
     ordered = {key: sorted(entries, key=_release_order) for key, entries in by_year.items()}
-    recorded = ordered.pop(None, None)
+    recorded = sorted(recorded_entries, key=_release_order)
     return SourceSet(
         folder=folder,
         synthetic=bool(manifest.get("synthetic")),

@@ -188,7 +188,7 @@ def _first_row(table: LocatedTable, frame: pl.DataFrame, value) -> int:
     return table.sheet_row(int(index))
 
 
-def _tally(frame: pl.DataFrame) -> list[tuple[object, int]]:
+def _tally(frame: pl.DataFrame) -> list[tuple[str, int]]:  # "value": cell text
     counted = frame.group_by("value").agg(n=pl.len(), first=pl.col("row").min()).sort("first")
     return [(v, n) for v, n in zip(counted["value"], counted["n"])]
 

@@ -61,7 +61,7 @@ CSV_DTYPES: dict[str, str] = {
 }
 
 
-def tidy_format(path: Path, option: str = "the output file") -> str:
+def tidy_format(path: str | Path, option: str = "the output file") -> str:
     """The format ``path`` asks for by its suffix: one of ``TIDY_SUFFIXES``."""
     name = Path(path).name.lower()
     for suffix in sorted(TIDY_SUFFIXES, key=len, reverse=True):  # .csv.gz before .csv
@@ -78,6 +78,8 @@ def read_csv_options(path: str | Path | None = None, columns: list[str] | None =
     """Keyword arguments for ``pd.read_csv`` that give a tidy CSV its dtypes back (``columns``: those
     of the file, default: read from its header)."""
     if columns is None:
+        if path is None:
+            raise ValueError("read_csv_options needs the file or its columns")
         columns = list(pd.read_csv(path, nrows=0).columns)
     return {
         "dtype": {c: CSV_DTYPES[c] for c in columns if c in CSV_DTYPES},
@@ -90,7 +92,7 @@ def for_export(frame: pl.DataFrame | pd.DataFrame, synthetic: bool) -> pd.DataFr
     """The table in pandas with the API's dtypes, and the SYNTHETIC column first where it applies."""
     data = frame.copy() if isinstance(frame, pd.DataFrame) else to_pandas(frame)
     if synthetic:
-        data.insert(0, SYNTHETIC_COLUMN, pd.array([SYNTHETIC_MARK] * len(data), dtype="string"))
+        data.insert(0, SYNTHETIC_COLUMN, pd.Series(SYNTHETIC_MARK, index=data.index, dtype="string"))
     return data
 
 
@@ -125,7 +127,7 @@ def write_exported(data: pd.DataFrame, target: str | Path, *, synthetic: bool) -
     target = Path(target)
     suffix = tidy_format(target)
     if suffix == ".parquet":
-        metadata = {"synthetic": synthetic}
+        metadata: dict[str, object] = {"synthetic": synthetic}
         if synthetic:
             metadata["notice"] = f"{SYNTHETIC_MARK}: invented by the crimeoutcomes sample generator; not official"
         return write_atomically(target, lambda tmp: _write_parquet(data, tmp, metadata))

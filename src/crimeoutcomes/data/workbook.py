@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import fastexcel
 import polars as pl
@@ -92,8 +93,9 @@ def iter_sheet_names(path: str | Path) -> Iterator[str]:
         if fmt == "xlsx":
             root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
             for element in root.iter():
-                if element.tag.endswith("}sheet") and element.get("name") is not None:
-                    yield element.get("name")
+                name = element.get("name")
+                if element.tag.endswith("}sheet") and name is not None:
+                    yield name
             return
         with archive.open("content.xml") as content:
             for _event, element in ElementTree.iterparse(content, events=("start",)):
@@ -115,7 +117,7 @@ class Workbook:
         Loaded eagerly: straight to Arrow, at about two thirds of the lazy sheet's peak memory."""
         try:
             loaded = self.reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string", eager=True)
-            return pl.from_arrow(loaded)
+            return cast(pl.DataFrame, pl.from_arrow(loaded))  # Arrow data with columns: a DataFrame
         except Exception as exc:  # calamine raises its own error types for damaged XML
             raise InputFileError(self.path, f"cannot read the sheet ({exc})", sheet=sheet) from exc
 

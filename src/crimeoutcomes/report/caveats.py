@@ -86,7 +86,8 @@ def load_caveats(path: Path = CAVEATS_FILE) -> tuple[Caveat, ...]:
                 path, f"the columns must be {', '.join(COLUMNS)} (found: {', '.join(reader.fieldnames or ())})"
             )
         records = list(reader)
-    caveats, seen = [], {}
+    caveats: list[Caveat] = []
+    seen: dict[str, int] = {}
     for number, record in enumerate(records, start=1):
         row = number + 1  # as a spreadsheet shows it, the header being row 1
         caveat = _caveat(path, row, number, record)
@@ -252,7 +253,8 @@ def _years_words(caveat: Caveat) -> str:
         if first is not None and first == last:
             spans.append(name(first))
         elif first is None:
-            spans.append(f"up to {name(last)}")
+            # open at both ends: every year (as Caveat.applies reads it)
+            spans.append(f"up to {name(last)}" if last is not None else "every year")
         elif last is None:
             spans.append(f"from {name(first)}")
         else:
@@ -374,4 +376,7 @@ def year_span(caveat_id: str, caveats: Iterable[Caveat] | None = None) -> tuple[
     if len(found.year_ranges) != 1:
         raise CrimeOutcomesError(f"caveat {caveat_id!r} has {len(found.year_ranges)} year ranges, not one")
     first, last = found.year_ranges[0]
-    return tuple(None if y is None else financial_year_ending_march(y + 1) for y in (first, last))
+    return (
+        None if first is None else financial_year_ending_march(first + 1),
+        None if last is None else financial_year_ending_march(last + 1),
+    )

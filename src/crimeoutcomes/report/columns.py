@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from crimeoutcomes.data.codes import display_name
 from crimeoutcomes.errors import CrimeOutcomesError
@@ -22,7 +23,7 @@ MISSING = "n/a"
 @dataclass(frozen=True)
 class Kind:
     name: str
-    format: Callable[[object], str]
+    format: Callable[[Any], str]  # a cell's value, whatever its type (each kind knows what it formats)
     numeric: bool = True  # right-aligned
 
 

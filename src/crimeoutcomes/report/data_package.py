@@ -157,7 +157,7 @@ def table_schema(data: pd.DataFrame, table: Table) -> dict:
     """Frictionless Table Schema of ``data`` as written (``for_export``): every column's type and
     description; the key as primary key where none of its values is missing."""
     described = FIELD_DESCRIPTIONS | (_TOTAL_DESCRIPTIONS if table is ALL_TOTALS else {})
-    fields = [
+    fields: list[dict[str, object]] = [
         {"name": column, "type": _field_type(data[column].dtype), "description": described[column]}
         for column in data.columns
     ]
@@ -169,7 +169,7 @@ def table_schema(data: pd.DataFrame, table: Table) -> dict:
     return schema
 
 
-def package_sources(sources: SourceSet, financial_year: str) -> list[dict]:
+def package_sources(sources: SourceSet, financial_year: str) -> dict:
     """The file the year's rows come from, as its manifest records it, with its sha256."""
     path = sources.outcomes[financial_year]
     entry = sources.entry(path)

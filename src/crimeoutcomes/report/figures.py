@@ -15,6 +15,7 @@ import json
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -28,6 +29,9 @@ from crimeoutcomes.atomic import write_atomically
 from crimeoutcomes.config import SYNTHETIC_MARK
 from crimeoutcomes.data.codes import display_name
 from crimeoutcomes.frames import as_pandas
+
+if TYPE_CHECKING:  # only for the annotation of SAVE_SETTINGS (matplotlib.typing is for type checkers)
+    from matplotlib.typing import RcKeyType
 
 SOURCE_NOTE = "Source: Home Office, crime outcomes open data"
 MISSING_COLOUR = "#d9d9d9"
@@ -419,7 +423,7 @@ def chart_kind(axes) -> str:
         return "Box plot"
     if any(isinstance(c, BarContainer) for c in axes.containers):
         return "Bar chart"
-    scattered = any(isinstance(c, PathCollection) and len(c.get_offsets()) for c in collections)
+    scattered = any(isinstance(c, PathCollection) and len(np.asarray(c.get_offsets())) for c in collections)
     if any(_through_data(line) for line in axes.lines):
         return "Scatter plot" if scattered else "Line chart"
     if any(_mirrored(path) for c in collections if isinstance(c, PolyCollection) for path in c.get_paths()):
@@ -523,7 +527,12 @@ def save_csv(data, path: Path, *, synthetic: bool) -> Path:
 #: How every figure is written, whatever a notebook set: the house's resolution, the whole figure
 #: (never cropped to what is drawn: the footer is part of it), text kept as text in the SVG, and a
 #: fixed SVG id salt (byte-stable output). The house style sets the same (``use_house_style``).
-SAVE_SETTINGS = {"savefig.dpi": 150, "savefig.bbox": None, "svg.hashsalt": "crimeoutcomes", "svg.fonttype": "none"}
+SAVE_SETTINGS: dict[RcKeyType, Any] = {
+    "savefig.dpi": 150,
+    "savefig.bbox": None,
+    "svg.hashsalt": "crimeoutcomes",
+    "svg.fonttype": "none",
+}
 
 
 def save_figure(figure, data, stem: Path, *, synthetic: bool, caveats_note: str = "") -> bytes:
@@ -536,7 +545,7 @@ def save_figure(figure, data, stem: Path, *, synthetic: bool, caveats_note: str 
     png = io.BytesIO()
     # The text boxes are measured in the PNG's own drawing (its draw event), so recording them
     # costs no layout pass of its own; they travel in the PNG as an iTXt chunk.
-    measured = {}
+    measured: dict[str, object] = {}
     listener = figure.canvas.mpl_connect(
         "draw_event", lambda event: measured.setdefault("boxes", text_boxes(figure, laid_out=True))
     )
@@ -733,18 +742,18 @@ def grid(
     top = float(shown.max()) if shown.count() else 1.0
     image = axes.imshow(shown, cmap=colours, vmin=0, vmax=top or 1.0, aspect="auto", interpolation="nearest")
     if matrix.size <= MOST_ANNOTATED_CELLS:
-        for (i, j), value in np.ndenumerate(matrix):
+        for (i, j), cell in np.ndenumerate(matrix):
             if gap[i, j]:
                 axes.text(j, i, "n/a", ha="center", va="center", fontsize=7, color="#505a5f")
-            elif not np.isnan(value):
+            elif not np.isnan(cell):
                 axes.text(
                     j,
                     i,
-                    f"{value:.0f}",
+                    f"{cell:.0f}",
                     ha="center",
                     va="center",
                     fontsize=7,
-                    color="white" if value > 0.6 * top else "#0b0c0c",
+                    color="white" if cell > 0.6 * top else "#0b0c0c",
                 )
     else:  # every number is in the CSV; drawing hundreds of labels takes seconds per figure
         figure.colorbar(image, ax=axes, shrink=0.5, label=value.replace("_", " "), pad=0.01)

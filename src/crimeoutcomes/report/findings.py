@@ -78,8 +78,10 @@ def press_figures(ids: Sequence[str], synthetic: bool) -> str:
     list report 04 reconciles) rather than typed into the notebook. On a synthetic build a real
     figure never stands beside an invented one without saying which is which."""
     table = reconcile.published_figures().set_index("id")
-    quoted = _names([f"{reconcile.published_text(table.loc[i])} in {table.loc[i, 'windows']}" for i in ids])
-    sources = _names(sorted({table.loc[i, "published_by"].split(",")[0] for i in ids}))
+    quoted = _names(
+        [f"{reconcile.published_text(table.loc[i].to_dict())} in {str(table.loc[i, 'windows'])}" for i in ids]
+    )
+    sources = _names(sorted({str(table.loc[i, "published_by"]).split(",")[0] for i in ids}))
     if synthetic:
         return (
             f"The real published figures of this kind were {quoted} ({sources}). The chart and numbers below are "
@@ -220,7 +222,9 @@ def child_victim(by_code_year: pd.DataFrame, by_force: pd.DataFrame, child_rape:
     if len(in_year):
         sentences.append(
             f"{_plural(len(in_year), 'force')} used a community resolution for the rape of a child in {year}: "
-            + _names([f"{display_name(row.force)} ({row.community_resolutions:,})" for row in in_year.itertuples()])
+            + _names(
+                [f"{display_name(str(row.force))} ({row.community_resolutions:,})" for row in in_year.itertuples()]
+            )
             + "."
         )
     else:

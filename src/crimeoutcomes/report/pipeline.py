@@ -204,6 +204,7 @@ def run(
             else:
                 the_plan, unchanged = _plan(*arguments)
             if unchanged is not None:
+                assert the_plan is not None  # _plan returns a build only with the plan that found it unchanged
                 log(the_plan.describe())
                 return unchanged
             if the_plan is not None:
@@ -401,6 +402,7 @@ def _build(
                 + ". Nothing was changed. Rebuild every report of the year instead: "
                 + rebuild_command(analysis, pool_years)
             )
+        assert existing is not None  # differences() calls a missing record a mix, raised above
         record["notebooks"], record["outputs"] = existing["notebooks"], existing["outputs"]
     # A notebook taken out of the folder takes its reports and figures with it.
     gone = sorted(set(record["notebooks"]) - {n.name for n in every})
@@ -489,10 +491,10 @@ def _build(
             for job, took in result:
                 if job.force is None:
                     log(f"{label[job]}: done in {took:.1f} s")
-            pages = [(job, took) for job, took in result if job.force is not None]
-            if pages:
-                took = sum(s for _, s in pages)
-                log(f"{label[pages[0][0]]}: done in {took:.1f} s ({took / len(pages):.1f} s a page)")
+            page_times = [(job, took) for job, took in result if job.force is not None]
+            if page_times:
+                took = sum(s for _, s in page_times)
+                log(f"{label[page_times[0][0]]}: done in {took:.1f} s ({took / len(page_times):.1f} s a page)")
     if failures:
         kept = reports.with_name(f"{reports.name}.failed")
         shutil.rmtree(kept, ignore_errors=True)

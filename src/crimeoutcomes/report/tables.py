@@ -87,7 +87,8 @@ def shown_columns(data: pd.DataFrame, kinds=None, headings=None) -> list[Shown]:
     """The table's columns as shown, in the CSV's order: a value with its interval becomes a value
     column and an interval column under one spanner."""
     kind = _kinds(data, kinds)
-    present, merged, shown = set(data.columns), set(), []
+    merged: set[str] = set()
+    present, shown = set(data.columns), []
     for column in data.columns:
         if column in merged:
             continue

@@ -84,7 +84,8 @@ def share_ratio(events_before, n_before, events_after, n_after, level: float = L
     arrays = np.broadcast_arrays(
         *(np.asarray(x, dtype=float) for x in (events_before, n_before, events_after, n_after))
     )
-    results = [_one_share_ratio(*values, level) for values in zip(*(x.ravel() for x in arrays))]
+    x1, n1, x2, n2 = (x.ravel() for x in arrays)
+    results = [_one_share_ratio(*values, level) for values in zip(x1, n1, x2, n2)]
     shape = arrays[0].shape
     return tuple(np.array([r[i] for r in results], dtype=float).reshape(shape) for i in range(3))
 

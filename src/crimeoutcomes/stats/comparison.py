@@ -134,8 +134,7 @@ def _funnel(table: pl.DataFrame, count: str, size: str, names: dict) -> pd.DataF
     data = table.select("force", count, size).to_pandas().rename(columns=inputs)
     if not len(data):
         return pd.DataFrame(columns=list(names.values()))
-    table = funnel_table(data).drop(columns="dataset").rename(columns=names)
-    return table.astype({"force": "category"})
+    return funnel_table(data).drop(columns="dataset").rename(columns=names).astype({"force": "category"})
 
 
 def _with_rate(frame: pl.DataFrame) -> pl.DataFrame:

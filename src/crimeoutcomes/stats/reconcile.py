@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import polars as pl
@@ -133,7 +135,7 @@ def parse_offences(text: str) -> list[dict]:
     one selection per alternative grouping."""
     alternatives = []
     for alternative in _split(text, "|"):
-        selection = {"groups": [], "codes": [], "all": False, "label": alternative}
+        selection: dict[str, Any] = {"groups": [], "codes": [], "all": False, "label": alternative}
         for part in _split(alternative, "+"):
             kind, _, value = part.partition(":")
             if kind == "all":
@@ -336,7 +338,7 @@ def assess(figure: dict, tried: pd.DataFrame, unusable: pd.DataFrame | None, rel
     blocking = [CAVEATS[c][1] for c in caveats if CAVEATS[c][0]]
     other = [CAVEATS[c][1] for c in caveats if not CAVEATS[c][0]]
     computed = tried[tried["ours"].notna()]
-    result = {
+    result: dict[str, Any] = {
         "status": "",
         "best_window": None,
         "best_offences": None,
@@ -464,13 +466,13 @@ def reconcile(
     cells = aggregate(outcomes)
     figures, candidates = [], []
     for figure in published.to_dict("records"):
-        tried = []
+        attempts = []
         for w_rank, window in enumerate(_split(figure["windows"], "|")):
             years = parse_window(window)
             for o_rank, selection in enumerate(parse_offences(figure["offences"])):
                 for basis in COUNT_BASES:
                     ours, why = our_value(cells, years, selection, basis, figure["area"], figure["unit"])
-                    tried.append(
+                    attempts.append(
                         {
                             "id": figure["id"],
                             "window": window_words(years),
@@ -485,7 +487,7 @@ def reconcile(
                             "why_not": why,
                         }
                     )
-        tried = pd.DataFrame(tried)
+        tried = pd.DataFrame(attempts)
         tried["ours"] = tried["ours"].astype("float64")
         tried["difference"] = tried["difference"].astype("float64")
         verdict = assess(figure, tried, unusable, releases)
@@ -518,7 +520,7 @@ def reconcile(
     return Reconciliation(table, pd.concat(candidates, ignore_index=True), synthetic)
 
 
-def published_text(figure: dict) -> str:
+def published_text(figure: Mapping[Any, Any]) -> str:
     prefix = {"exact": "", "approx": "about ", "at least": "at least ", "more than": "more than "}[figure["bound"]]
     unit = figure["unit"]
     value = figure["figure"]

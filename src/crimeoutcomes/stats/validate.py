@@ -42,12 +42,12 @@ def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
         raw.astype("string").str.strip() if raw.dtype == object or pd.api.types.is_string_dtype(raw) else raw,
         errors="coerce",
     )
-    values = values.to_numpy(dtype=float, na_value=np.nan)
-    for position in np.flatnonzero(~np.isfinite(values)):
+    numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    for position in np.flatnonzero(~np.isfinite(numbers)):
         shown = raw.iloc[position]
         text = "is empty" if pd.isna(shown) or str(shown).strip() == "" else f"{str(shown)!r} is not a number"
         raise FunnelInputError(text, column=column, row=int(position) + 1)
-    return values
+    return numbers
 
 
 def _first(bad: np.ndarray) -> int | None:

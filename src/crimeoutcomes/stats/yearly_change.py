@@ -56,7 +56,7 @@ def national_changes(
     rows = []
     for comparison, earlier, later in _pairs(list(data.index)):
         a, b = data.loc[earlier], data.loc[later]
-        complete = a["force_quarters_missing"] == 0 and b["force_quarters_missing"] == 0
+        complete = bool(a["force_quarters_missing"] == 0 and b["force_quarters_missing"] == 0)
         row = _count_change(comparison, earlier, later, a[count], b[count], complete)
         if complete and a[size] and b[size]:
             ratio, low, high = (float(np.asarray(v)) for v in share_ratio(a[count], a[size], b[count], b[size]))

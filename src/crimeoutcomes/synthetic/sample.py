@@ -486,7 +486,7 @@ def _cover(title: str) -> Sheet:
 def _pivot(truth: pl.DataFrame) -> Sheet:
     """A summary whose first rows are figures, as the published Pivot sheet's are."""
     by_group = truth.group_by("outcome_group").agg(pl.col("recorded").sum()).sort("outcome_group")
-    rows = [[int(truth["recorded"].sum()), None], [None, None]]
+    rows: list[list[object]] = [[int(truth["recorded"].sum()), None], [None, None]]
     rows += [[g, int(n)] for g, n in by_group.iter_rows()]
     return Sheet("Pivot", rows=rows)
 

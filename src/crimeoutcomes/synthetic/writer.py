@@ -16,6 +16,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import polars as pl
+from polars.expr.whenthen import ChainedThen, Then
 
 from crimeoutcomes.atomic import write_atomically
 
@@ -107,7 +108,7 @@ def _split_mixed(table: pl.DataFrame) -> pl.DataFrame:
 
 def _cell_columns(table: pl.DataFrame) -> list[tuple[str, pl.DataType, str | None]]:
     """(column, dtype, text column for mixed cells or None), one per spreadsheet column."""
-    cells = []
+    cells: list[tuple[str, pl.DataType, str | None]] = []
     for name, dtype in table.schema.items():
         if name.endswith("\x00t"):
             continue
@@ -128,7 +129,7 @@ def _cell_expr(name, dtype, texts, text_cell, number_cell, empty: pl.Expr) -> pl
         cell = number_cell(value)
     else:
         raise TypeError(f"column {name!r}: cannot write {dtype} cells")
-    expr = pl.when(value.is_not_null()).then(cell)
+    expr: Then | ChainedThen = pl.when(value.is_not_null()).then(cell)
     if texts is not None:
         expr = expr.when(pl.col(texts).is_not_null()).then(text_cell(pl.col(texts)))
     return expr.otherwise(empty)
