@@ -171,5 +171,7 @@ def test_no_circle_in_a_chain(tmp_path):
 
 def test_a_long_function_is_named(tmp_path):
     body = "".join(f"    x{i} = {i}\n" for i in range(MAX_LINES))  # 80 lines of body and the def: 81
-    modules = _write_package(tmp_path, {"__init__.py": "", "long.py": f"def short():\n    pass\n\n\ndef long():\n{body}"})
+    modules = _write_package(
+        tmp_path, {"__init__.py": "", "long.py": f"def short():\n    pass\n\n\ndef long():\n{body}"}
+    )
     assert long_functions(modules, src=tmp_path) == [f"crimeoutcomes/long.py:long ({MAX_LINES + 1} lines)"]
