@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 ## data: get the source files (download, or the synthetic sample where GOV.UK is out of reach) and read them
 data: $(STAMP)
-	$(PY) -m crimeoutcomes build
+	$(PY) -m crimeoutcomes data
 
 ## reports: the main job: get the data, run every notebook, write reports/ and figures/
 ## (options go in ARGS, e.g. make reports ARGS="--year 2025/26 --basis recorded")

@@ -1,4 +1,4 @@
-"""python -m crimeoutcomes: read, sample, build."""
+"""python -m crimeoutcomes: read, sample, data (and its old name, build), the help of each command."""
 
 import subprocess
 import sys
@@ -54,7 +54,7 @@ def test_sample_command_writes_ods_too(tmp_path, capsys):
     assert (tmp_path / "manifest.json").is_file()
 
 
-def test_build_falls_back_to_the_sample_and_says_so(tmp_path, monkeypatch, capsys):
+def test_data_falls_back_to_the_sample_and_says_so(tmp_path, monkeypatch, capsys):
     import crimeoutcomes.data.source_files as source_set
     from crimeoutcomes.errors import DownloadError
 
@@ -63,7 +63,7 @@ def test_build_falls_back_to_the_sample_and_says_so(tmp_path, monkeypatch, capsy
 
     monkeypatch.setattr(source_set, "fetch", offline)
     monkeypatch.setattr(source_set, "write_sample", lambda folder: sample.write_sample(folder, ["2024/25"]))
-    assert cli.main(["build", "--raw-dir", str(tmp_path / "raw")]) == 0
+    assert cli.main(["data", "--raw-dir", str(tmp_path / "raw")]) == 0
     captured = capsys.readouterr()
     assert "SYNTHETIC" in captured.err and "network unreachable" in captured.err
     assert "SYNTHETIC sample" in captured.out
@@ -75,7 +75,7 @@ COMMANDS = {
     "survey": (["FILE", "--raw-dir", "--no-data-folder"], "_cmd_survey"),
     "sample": (["--out", "--full-size", "--years", "--format"], "_cmd_sample"),
     "fetch": (["--year", "--all", "--raw-dir", "--base-url", "--quiet"], "_cmd_fetch"),
-    "build": (["--source", "--raw-dir"], "_cmd_build"),
+    "data": (["--source", "--raw-dir"], "_cmd_data"),
     "diff": (["OLD", "NEW", "--out", "--top"], "_cmd_diff"),
     "site": (["--out", "--site"], "_cmd_site"),
     "funnel": (["IN.csv", "--out", "--kind"], "_cmd_funnel"),
@@ -100,7 +100,7 @@ def test_every_command_runs_its_own_function():
         "survey": ["a.xlsx"],
         "sample": ["--out", "d"],
         "fetch": [],
-        "build": [],
+        "data": [],
         "diff": ["old.xlsx", "new.xlsx"],
         "site": [],
         "funnel": ["in.csv", "--out", "o.csv"],
@@ -111,6 +111,20 @@ def test_every_command_runs_its_own_function():
         assert parser.parse_args([command, *arguments]).run is getattr(cli, COMMANDS[command][1])
     assert parser.parse_args(["diff", "o.xlsx", "n.xlsx"]).top == 10
     assert parser.parse_args(["funnel", "in.csv", "--out", "o.csv"]).kind is None
+
+
+def test_build_is_a_deprecated_alias_of_data(tmp_path, monkeypatch, capsys):
+    ran = []
+    monkeypatch.setattr(cli, "_cmd_data", lambda args: ran.append((args.source, args.raw_dir)) or 0)
+    assert cli.main(["build", "--source", "sample", "--raw-dir", str(tmp_path)]) == 0
+    assert ran == [("sample", tmp_path)]  # the same arguments, the same work as 'data'
+    assert capsys.readouterr().err == "'build' is now 'data'\n"
+
+
+def test_the_help_lists_data_not_build():
+    listing = cli.build_parser().format_help()
+    assert "{read,survey,sample,fetch,data,diff,site,review,kernel,funnel}" in listing
+    assert not any(line.split()[:1] == ["build"] for line in listing.splitlines())  # no entry of its own
 
 
 def test_funnel_command_writes_the_table(tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""Command line: python -m crimeoutcomes read | survey | sample | fetch | build | diff | site | review | funnel
+"""Command line: python -m crimeoutcomes read | survey | sample | fetch | data | diff | site | review | funnel
 | kernel."""
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def _cmd_review(args) -> int:
     return 0
 
 
-def _cmd_build(args) -> int:
+def _cmd_data(args) -> int:
     sources = obtain(args.source, args.raw_dir)
     outcomes = load_outcomes(list(sources.outcomes.values()))
     label = "SYNTHETIC sample" if sources.synthetic else "Home Office files"
@@ -91,6 +91,11 @@ def _cmd_build(args) -> int:
         recorded = load_recorded_crime(sources.recorded_crime)
         print(f"recorded crime: {recorded.height:,} rows")
     return 0
+
+
+def _cmd_build_alias(args) -> int:
+    print("'build' is now 'data'", file=sys.stderr)
+    return _cmd_data(args)
 
 
 def _cmd_diff(args) -> int:
@@ -137,7 +142,26 @@ def _cmd_funnel(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m crimeoutcomes", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    for add in (
+        _add_read,
+        _add_survey,
+        _add_sample,
+        _add_fetch,
+        _add_data,
+        _add_diff,
+        _add_site,
+        _add_review,
+        _add_kernel,
+        _add_funnel,
+    ):
+        add(commands)
+    # The help lists the commands added so far only: the deprecated alias added next stays out of it.
+    commands.metavar = "{" + ",".join(commands.choices) + "}"
+    _add_build_alias(commands)
+    return parser
 
+
+def _add_read(commands) -> None:
     read = commands.add_parser(
         "read",
         help="read workbooks into one tidy table (Parquet, CSV or gzipped CSV)",
@@ -151,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("--no-cache", action="store_true", help="parse even where a cached copy exists")
     read.set_defaults(run=_cmd_read)
 
+
+def _add_survey(commands) -> None:
     survey = commands.add_parser(
         "survey",
         help="list every value in new workbooks the reader has to interpret; exit 1 if any is unknown",
@@ -170,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     survey.set_defaults(run=_cmd_survey)
 
+
+def _add_sample(commands) -> None:
     sample = commands.add_parser(
         "sample", help="write the synthetic sample", description="Write SYNTHETIC workbooks in the published layout."
     )
@@ -185,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--format", choices=("xlsx", "ods"), default="xlsx")
     sample.set_defaults(run=_cmd_sample)
 
+
+def _add_fetch(commands) -> None:
     fetch = commands.add_parser(
         "fetch",
         help="download published files from GOV.UK",
@@ -200,15 +230,32 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--quiet", action="store_true", help="no progress bar")
     fetch.set_defaults(run=_cmd_fetch)
 
-    build = commands.add_parser(
-        "build",
+
+def _add_data(commands) -> None:
+    data = commands.add_parser(
+        "data",
         help="get the files and read them into the cache",
         description="Get the source files and read them into the cache.",
     )
-    build.add_argument("--source", choices=SOURCE_CHOICES, default="auto")
-    build.add_argument("--raw-dir", type=Path, default=None)
-    build.set_defaults(run=_cmd_build)
+    _data_arguments(data)
+    data.set_defaults(run=_cmd_data)
 
+
+def _add_build_alias(commands) -> None:
+    # The old name of 'data' (every other "build" is the reports'): still accepted, no longer listed.
+    build = commands.add_parser(
+        "build", description="The old name of 'data': get the source files and read them into the cache."
+    )
+    _data_arguments(build)
+    build.set_defaults(run=_cmd_build_alias)
+
+
+def _data_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", choices=SOURCE_CHOICES, default="auto")
+    parser.add_argument("--raw-dir", type=Path, default=None)
+
+
+def _add_diff(commands) -> None:
     diff = commands.add_parser(
         "diff",
         help="what changed between two releases of one year's outcomes file",
@@ -220,6 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--top", type=int, default=10, help="rows per summary table (default 10)")
     diff.set_defaults(run=_cmd_diff)
 
+
+def _add_site(commands) -> None:
     site = commands.add_parser(
         "site",
         help="gather every built year into a static site",
@@ -229,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     site.add_argument("--site", type=Path, default=None, help="where to write the site (default OUT/site)")
     site.set_defaults(run=_cmd_site)
 
+
+def _add_review(commands) -> None:
     review = commands.add_parser(
         "review",
         help="a contact sheet of every figure of a build, for reviewers",
@@ -245,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--out", type=Path, default=None, help="the folder run_all.py wrote to (default: the project)")
     review.set_defaults(run=_cmd_review)
 
+
+def _add_kernel(commands) -> None:
     kernel = commands.add_parser(
         "kernel",
         help="register the 'crimeoutcomes' Jupyter kernel for this Python",
@@ -252,6 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     kernel.set_defaults(run=_cmd_kernel)
 
+
+def _add_funnel(commands) -> None:
     funnel = commands.add_parser(
         "funnel",
         help="funnel table of any units' proportions or O/E ratios",
@@ -266,7 +321,6 @@ def build_parser() -> argparse.ArgumentParser:
     funnel.add_argument("--out", required=True, type=Path, metavar="OUT.csv")
     funnel.add_argument("--kind", choices=("proportion", "ratio"), help="default: inferred from the columns")
     funnel.set_defaults(run=_cmd_funnel)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,15 +13,12 @@ import functools
 import hashlib
 import json
 import pickle
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from crimeoutcomes import config
 from crimeoutcomes.atomic import write_atomically
 from crimeoutcomes.data.digests import sha256_of
-
-if TYPE_CHECKING:
-    from crimeoutcomes.report.notebook import Analysis
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 MEMO_FOLDER = "analysis"
@@ -34,15 +31,13 @@ def _package() -> str:
     return package_fingerprint(PACKAGE_DIR)
 
 
-def memo_key(analysis: Analysis, name: str, args: tuple, kwargs: dict) -> str:
-    years = analysis.years
-    sources = [p for y, p in sorted(analysis.sources.outcomes.items()) if y in years]
-    if analysis.sources.recorded_crime is not None:
-        sources.append(analysis.sources.recorded_crime)
-    digests = sha256_of(sources)  # one read of the digest memo for all the files, not one a file
+def memo_key(window: Sequence[str], sources: Sequence[Path], name: str, args: tuple, kwargs: dict) -> str:
+    """``window`` and ``sources`` are what the object's ``memo_inputs()`` gives (this module knows
+    nothing of ``Analysis``, which imports it)."""
+    digests = sha256_of(list(sources))  # one read of the digest memo for all the files, not one a file
     described = {
         "call": [name, repr(args), repr(sorted(kwargs.items()))],
-        "window": [analysis.financial_year, analysis.count_basis, analysis.first_year],
+        "window": list(window),
         "sources": [digests[p] for p in sources],
         "package": _package(),
     }
@@ -50,14 +45,16 @@ def memo_key(analysis: Analysis, name: str, args: tuple, kwargs: dict) -> str:
 
 
 def memoised(method):
-    """Decorate an ``Analysis`` method whose result depends only on the analysis and its arguments."""
+    """Decorate a method whose result depends only on its arguments and what its object's
+    ``memo_inputs()`` returns: (the year, basis and trend window; the source files read)."""
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
+        window, sources = self.memo_inputs()
         path = (
             config.cache_dir()
             / MEMO_FOLDER
-            / f"{method.__name__}-{memo_key(self, method.__name__, args, kwargs)}.pickle"
+            / f"{method.__name__}-{memo_key(window, sources, method.__name__, args, kwargs)}.pickle"
         )
         if path.is_file():
             try:

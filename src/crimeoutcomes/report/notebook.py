@@ -100,6 +100,15 @@ class Analysis:
             self, force=canonical, subfolder=force_folder(canonical), caveats_page=f"../{type(self).caveats_page}"
         )
 
+    def memo_inputs(self) -> tuple[list[str], list[Path]]:
+        """What a ``memoised`` result depends on besides its call: the year, basis and trend window,
+        and every source file of the window."""
+        years = self.years
+        sources = [p for y, p in sorted(self.sources.outcomes.items()) if y in years]
+        if self.sources.recorded_crime is not None:
+            sources.append(self.sources.recorded_crime)
+        return [self.financial_year, self.count_basis, self.first_year], sources
+
     @cached_property
     def collapsed(self) -> pl.DataFrame:
         """Force-quarters whose outcomes collapsed (``quality.collapsed_quarters``): every count that

@@ -186,23 +186,8 @@ def run(
         sources = obtain(source, raw_dir, log=log, base_url=base_url)
         chosen_year(sources, financial_year)  # a year the folder does not hold stops here, before any lock
         if not only:
-            arguments = (
-                sources,
-                every,
-                financial_year,
-                count_basis,
-                first_year,
-                pool_years,
-                out,
-                package_dir,
-                rebuild,
-                forces,
-            )
-            if (out / "reports").is_dir():  # a run under way is named, not reported as having nothing to do
-                with exclusive(out / "reports", f"the output folder {out}"):
-                    the_plan, unchanged = _plan(*arguments)
-            else:
-                the_plan, unchanged = _plan(*arguments)
+            arguments = (sources, every, financial_year, count_basis, first_year, pool_years, out, package_dir)
+            the_plan, unchanged = _plan_run(*arguments, rebuild, forces)
             if unchanged is not None:
                 assert the_plan is not None  # _plan returns a build only with the plan that found it unchanged
                 log(the_plan.describe())
@@ -210,39 +195,85 @@ def run(
             if the_plan is not None:
                 log(the_plan.describe())
                 chosen = [n for n in every if n.name in the_plan.rerun]
-        from crimeoutcomes.report.notebook import setup
-
-        analysis = setup(financial_year, count_basis, first_year, data_folder=str(sources.folder))  # fills the cache
-        if pool_years is not None:
-            from crimeoutcomes.stats.comparison import pooled_years
-
-            pooled_years(analysis.years, analysis.financial_year, pool_years)  # checks it before anything runs
-        reports_root = out / "reports"
-        with exclusive(reports_root, f"the output folder {out}"):
-            check_writable(out / "figures", f"the figures folder {out / 'figures'}")
-            for stale in reports_root.glob(f"{STAGING_PREFIX}*"):  # left by a run that was killed
-                shutil.rmtree(stale, ignore_errors=True)
-            staging_root = _staging_root(reports_root)
-            try:
-                return _build(
-                    chosen,
-                    analysis,
-                    sources.folder,
-                    out,
-                    staging_root,
-                    notebooks_dir,
-                    jobs,
-                    pool_years,
-                    log,
-                    package_dir,
-                    forces,
-                )
-            finally:
-                shutil.rmtree(staging_root, ignore_errors=True)
+        analysis = _set_up(financial_year, count_basis, first_year, sources, pool_years)
+        settings = (notebooks_dir, jobs, pool_years, log, package_dir, forces)
+        return _build_in_staging(chosen, analysis, sources.folder, out, *settings)
     except OSError as exc:
         if is_not_writable(exc):
             raise not_writable(exc) from None
         raise
+
+
+def _plan_run(
+    sources: SourceSet,
+    every: list[Path],
+    financial_year: str,
+    count_basis: str,
+    first_year: str,
+    pool_years: int | None,
+    out: Path,
+    package_dir: Path,
+    rebuild: bool,
+    forces: list[str] | None,
+) -> tuple[incremental.Plan | None, RunResult | None]:
+    """``_plan``, under the output folder's lock where there is a build already: a run under way is
+    named, not reported as having nothing to do."""
+    arguments = (sources, every, financial_year, count_basis, first_year, pool_years, out, package_dir, rebuild, forces)
+    if (out / "reports").is_dir():
+        with exclusive(out / "reports", f"the output folder {out}"):
+            return _plan(*arguments)
+    return _plan(*arguments)
+
+
+def _set_up(
+    financial_year: str, count_basis: str, first_year: str, sources: SourceSet, pool_years: int | None
+) -> Analysis:
+    """The analysis every notebook will make (which fills the cache), its pooling checked before anything runs."""
+    from crimeoutcomes.report.notebook import setup
+
+    analysis = setup(financial_year, count_basis, first_year, data_folder=str(sources.folder))
+    if pool_years is not None:
+        from crimeoutcomes.stats.comparison import pooled_years
+
+        pooled_years(analysis.years, analysis.financial_year, pool_years)
+    return analysis
+
+
+def _build_in_staging(
+    chosen: list[Path],
+    analysis: Analysis,
+    data_folder: Path,
+    out: Path,
+    notebooks_dir: Path | None,
+    jobs: int,
+    pool_years: int | None,
+    log: Callable[[str], None],
+    package_dir: Path,
+    forces: list[str] | None,
+) -> RunResult:
+    """``_build`` in a staging folder of its own, one run at a time per output folder."""
+    reports_root = out / "reports"
+    with exclusive(reports_root, f"the output folder {out}"):
+        check_writable(out / "figures", f"the figures folder {out / 'figures'}")
+        for stale in reports_root.glob(f"{STAGING_PREFIX}*"):  # left by a run that was killed
+            shutil.rmtree(stale, ignore_errors=True)
+        staging_root = _staging_root(reports_root)
+        try:
+            return _build(
+                chosen,
+                analysis,
+                data_folder,
+                out,
+                staging_root,
+                notebooks_dir,
+                jobs,
+                pool_years,
+                log,
+                package_dir,
+                forces,
+            )
+        finally:
+            shutil.rmtree(staging_root, ignore_errors=True)
 
 
 def _window(sources: SourceSet, financial_year: str, first_year: str) -> tuple[str, list[str]] | None:
@@ -369,24 +400,66 @@ def _build(
     package_dir: Path = PACKAGE_DIR,
     forces: list[str] | None = None,
 ) -> RunResult:
-    from crimeoutcomes.atomic import write_json
-    from crimeoutcomes.report import data_package
-    from crimeoutcomes.report.index_page import CAVEATS_PAGE, write_caveats_page, write_index
-    from crimeoutcomes.report.notebook import BUILD_MARKER
-    from crimeoutcomes.report.summary import build_summary
+    from crimeoutcomes.report.index_page import CAVEATS_PAGE
 
-    count_basis = analysis.count_basis
     reports = config.reports_dir(analysis.synthetic, analysis.slug, out)
     figures = config.figures_dir(analysis.synthetic, analysis.slug, out)
     for final in (reports, figures):
         recover(final)
     every = notebooks(notebooks_dir)
     keep = len(chosen) < len(every)
+    record = _build_plan(chosen, every, analysis, reports, out, pool_years, package_dir, keep)
+    stage_reports, stage_figures = _stage_build(record, chosen, every, analysis, (reports, figures), staging_root, keep)
+    log(
+        f"{'SYNTHETIC sample' if analysis.synthetic else 'Home Office data'} in {data_folder}: "
+        f"{analysis.financial_year}, {analysis.count_basis} basis, trend from {analysis.first_year}; "
+        f"{len(chosen)} notebook(s)"
+    )
+    ensure_kernel()  # once, here: parallel workers would otherwise race to install it
+    runs = [job for notebook in chosen for job in jobs_of(notebook, forces or analysis.forces)]
+    published = _published_pages(stage_reports, runs, ["index.html", CAVEATS_PAGE])
+    linked = _forces_linked(published, analysis.forces)
+    roots, parameters = _prepare_runs(runs, analysis, data_folder, staging_root, published, pool_years)
+    seconds, failures = _run_notebooks(
+        runs, chosen, parameters, stage_reports, staging_root, out, analysis.synthetic, jobs, log
+    )
+    if failures:
+        _keep_failed(failures, reports, stage_reports)
+    _log_force_pages(runs, seconds, log)
+    subdir = config.output_subdir(analysis.synthetic, analysis.slug)
+    for job in runs:
+        _record_run(record, job, roots[job], parameters[job], (stage_reports, stage_figures), subdir, forces, linked)
+    summary = _write_run_all_outputs(record, analysis, every, stage_reports, keep, pool_years)
+    publish(stage_reports, reports)
+    publish(stage_figures, figures)
+    shutil.rmtree(reports.with_name(f"{reports.name}.failed"), ignore_errors=True)
+    log(f"Reports: {reports / 'index.html'}\nFigures: {figures}")
+    return RunResult(
+        reports_dir=reports,
+        figures_dir=figures,
+        summary=summary,
+        html=[reports / job.html for job in runs],
+    )
+
+
+def _build_plan(
+    chosen: list[Path],
+    every: list[Path],
+    analysis: Analysis,
+    reports: Path,
+    out: Path,
+    pool_years: int | None,
+    package_dir: Path,
+    keep: bool,
+) -> dict:
+    """The record the build starts from: the new one, holding the notebooks' entries of the
+    published build where only some notebooks re-run (``BuildMismatch`` where that would mix two
+    builds)."""
     record = _wanted_record(
         analysis.sources,
         analysis.financial_year,
         analysis.years,
-        count_basis,
+        analysis.count_basis,
         analysis.first_year,
         pool_years,
         package_dir,
@@ -404,33 +477,51 @@ def _build(
             )
         assert existing is not None  # differences() calls a missing record a mix, raised above
         record["notebooks"], record["outputs"] = existing["notebooks"], existing["outputs"]
+    return record
+
+
+def _stage_build(
+    record: dict,
+    chosen: list[Path],
+    every: list[Path],
+    analysis: Analysis,
+    finals: tuple[Path, Path],
+    staging_root: Path,
+    keep: bool,
+) -> tuple[Path, Path]:
+    """The staged reports and figures folders: copies of the published ones where the build keeps
+    them, without what the notebooks about to re-run (or gone from the folder) made before."""
+    reports, figures = finals
     # A notebook taken out of the folder takes its reports and figures with it.
     gone = sorted(set(record["notebooks"]) - {n.name for n in every})
     stage_reports = _stage(reports, config.reports_dir(analysis.synthetic, analysis.slug, staging_root), keep)
     stage_figures = _stage(figures, config.figures_dir(analysis.synthetic, analysis.slug, staging_root), keep)
-    for name_of_notebook in [n.name for n in chosen] + gone:  # what a re-run notebook made before goes
+    for name_of_notebook in [n.name for n in chosen] + gone:
         for name in build_record.drop_notebook(record, name_of_notebook):
             (stage_figures / name[len("figures/") :] if name.startswith("figures/") else stage_reports / name).unlink(
                 missing_ok=True
             )
+    return stage_reports, stage_figures
+
+
+def _prepare_runs(
+    runs: list[Job],
+    analysis: Analysis,
+    data_folder: Path,
+    staging_root: Path,
+    published: list[str],
+    pool_years: int | None,
+) -> tuple[dict[Job, Path], dict[Job, dict]]:
+    """Each run's output folder and parameters."""
+    from crimeoutcomes.report.notebook import BUILD_MARKER
+
     common = {
         "financial_year": analysis.financial_year,
-        "count_basis": count_basis,
+        "count_basis": analysis.count_basis,
         "first_year": analysis.first_year,
         "data_folder": str(data_folder.resolve()),
     }
-    log(
-        f"{'SYNTHETIC sample' if analysis.synthetic else 'Home Office data'} in {data_folder}: "
-        f"{analysis.financial_year}, {count_basis} basis, trend from {analysis.first_year}; {len(chosen)} notebook(s)"
-    )
-    cwd = config.checkout_dir() or Path.cwd()
-    ensure_kernel()  # once, here: parallel workers would otherwise race to install it
-    progress = sys.stderr.isatty() and jobs == 1  # per-cell bars only where they cannot interleave
-    failures = []
     roots, parameters = {}, {}
-    runs = [job for notebook in chosen for job in jobs_of(notebook, forces or analysis.forces)]
-    published = _published_pages(stage_reports, runs, ["index.html", CAVEATS_PAGE])
-    linked = _forces_linked(published, analysis.forces)
     for job in runs:
         # Each run writes into a marked folder of its own, so that what it made is known.
         roots[job] = staging_root / "notebooks" / job.folder
@@ -443,38 +534,34 @@ def _build(
             | ({} if job.force is None else {force_pages.FORCE_PARAMETER: job.force}),
             pool_years,
         )
+    return roots, parameters
+
+
+def _run_notebooks(
+    runs: list[Job],
+    chosen: list[Path],
+    parameters: dict[Job, dict],
+    stage_reports: Path,
+    staging_root: Path,
+    out: Path,
+    synthetic: bool,
+    jobs: int,
+    log: Callable[[str], None],
+) -> tuple[dict[Job, float], list[NotebookFailed]]:
+    """Run every job, ``jobs`` processes side by side: the seconds each took, and the notebooks
+    that failed (a failure cancels what has not started)."""
+    cwd = config.checkout_dir() or Path.cwd()
+    progress = sys.stderr.isatty() and jobs == 1  # per-cell bars only where they cannot interleave
     seconds: dict[Job, float] = {}
+    failures = []
     # The notebooks are independent (each reads the cached data itself), so they can run side by side,
     # each from its own process (papermill's kernel clients are not safe to share between threads).
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
-        running = {}
-        # One line per report and one per batch of force pages (as one notebook), so 44 pages do not flood the log.
-        label = {}
+        running, label = {}, {}
         for batch in batches(runs, jobs):
-            pages = [job for job in batch if job.force is not None]
-            for job in batch:
-                if job.force is None:
-                    label[job] = f"[{chosen.index(job.notebook) + 1}/{len(chosen)}] {job.label}"
-                    log(f"{label[job]}: running")
-            if pages:
-                label[pages[0]] = (
-                    f"[{chosen.index(pages[0].notebook) + 1}/{len(chosen)}] {pages[0].notebook.stem}: "
-                    f"{len(pages)} force page{'s' if len(pages) > 1 else ''}, {pages[0].force} to {pages[-1].force}"
-                )
-                log(f"{label[pages[0]]}: running")
-            running[
-                pool.submit(
-                    run_batch,
-                    batch,
-                    stage_reports,
-                    {job: parameters[job] for job in batch},
-                    cwd,
-                    staging_root,
-                    out,
-                    analysis.synthetic,
-                    progress,
-                )
-            ] = batch
+            label.update(_announce(batch, chosen, log))
+            arguments = (stage_reports, {job: parameters[job] for job in batch}, cwd, staging_root, out)
+            running[pool.submit(run_batch, batch, *arguments, synthetic, progress)] = batch
         for future in as_completed(running):
             try:
                 result = future.result()
@@ -488,43 +575,93 @@ def _build(
                     pending.cancel()
                 raise
             seconds.update(result)
-            for job, took in result:
-                if job.force is None:
-                    log(f"{label[job]}: done in {took:.1f} s")
-            page_times = [(job, took) for job, took in result if job.force is not None]
-            if page_times:
-                took = sum(s for _, s in page_times)
-                log(f"{label[page_times[0][0]]}: done in {took:.1f} s ({took / len(page_times):.1f} s a page)")
-    if failures:
-        kept = reports.with_name(f"{reports.name}.failed")
-        shutil.rmtree(kept, ignore_errors=True)
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(stage_reports), str(kept))
-        raise NotebookFailed(
-            "\n".join(str(f) for f in failures)
-            + f"\nThe executed notebook is kept in {kept}; the reports in {reports} were left as "
-            "they were."
+            _log_done(result, label, log)
+    return seconds, failures
+
+
+def _announce(batch: list[Job], chosen: list[Path], log: Callable[[str], None]) -> dict[Job, str]:
+    """Log a batch as running: one line per report and one per batch of force pages (as one
+    notebook), so that 44 pages do not flood the log. Returns the label of each line by its job."""
+    label = {}
+    pages = [job for job in batch if job.force is not None]
+    for job in batch:
+        if job.force is None:
+            label[job] = f"[{chosen.index(job.notebook) + 1}/{len(chosen)}] {job.label}"
+            log(f"{label[job]}: running")
+    if pages:
+        label[pages[0]] = (
+            f"[{chosen.index(pages[0].notebook) + 1}/{len(chosen)}] {pages[0].notebook.stem}: "
+            f"{len(pages)} force page{'s' if len(pages) > 1 else ''}, {pages[0].force} to {pages[-1].force}"
         )
+        log(f"{label[pages[0]]}: running")
+    return label
+
+
+def _log_done(result: list[tuple[Job, float]], label: dict[Job, str], log: Callable[[str], None]) -> None:
+    """Log a finished batch, under the labels ``_announce`` gave it."""
+    for job, took in result:
+        if job.force is None:
+            log(f"{label[job]}: done in {took:.1f} s")
+    pages = [(job, took) for job, took in result if job.force is not None]
+    if pages:
+        took = sum(s for _, s in pages)
+        log(f"{label[pages[0][0]]}: done in {took:.1f} s ({took / len(pages):.1f} s a page)")
+
+
+def _keep_failed(failures: list[NotebookFailed], reports: Path, stage_reports: Path) -> None:
+    """Keep the staged reports (the executed notebooks, with their tracebacks) beside the published
+    ones, and raise the failures: nothing is published."""
+    kept = reports.with_name(f"{reports.name}.failed")
+    shutil.rmtree(kept, ignore_errors=True)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(stage_reports), str(kept))
+    raise NotebookFailed(
+        "\n".join(str(f) for f in failures)
+        + f"\nThe executed notebook is kept in {kept}; the reports in {reports} were left as "
+        "they were."
+    )
+
+
+def _log_force_pages(runs: list[Job], seconds: dict[Job, float], log: Callable[[str], None]) -> None:
     pages = [job for job in runs if job.force is not None]
     if pages:
         log(f"Force pages: {len(pages)}, {sum(seconds[j] for j in pages) / len(pages):.1f} s each on average")
-    subdir = config.output_subdir(analysis.synthetic, analysis.slug)
-    for job in runs:
-        made = _gather_figures(roots[job], stage_figures, subdir)
-        made.update(build_record.output_records(stage_reports, [job.executed, job.html]))
-        # The record keeps the notebook's parameters as for one run: the force is in each output's name.
-        build_record.add_notebook(
-            record,
-            job.notebook,
-            {
-                k: v
-                for k, v in parameters[job].items()
-                if k not in ("data_folder", "output_root", force_pages.FORCE_PARAMETER)
-            }
-            | _pages_recorded(job.notebook, forces if per_force(job.notebook) else linked),
-            made,
-        )
-    html = [stage_reports / job.html for job in runs]
+
+
+def _record_run(
+    record: dict,
+    job: Job,
+    root: Path,
+    parameters: dict,
+    staged: tuple[Path, Path],
+    subdir: Path,
+    forces: list[str] | None,
+    linked: list[str] | None,
+) -> None:
+    """Move what one run wrote into the staged build and add it to the record."""
+    stage_reports, stage_figures = staged
+    made = _gather_figures(root, stage_figures, subdir)
+    made.update(build_record.output_records(stage_reports, [job.executed, job.html]))
+    # The record keeps the notebook's parameters as for one run: the force is in each output's name.
+    build_record.add_notebook(
+        record,
+        job.notebook,
+        {k: v for k, v in parameters.items() if k not in ("data_folder", "output_root", force_pages.FORCE_PARAMETER)}
+        | _pages_recorded(job.notebook, forces if per_force(job.notebook) else linked),
+        made,
+    )
+
+
+def _write_run_all_outputs(
+    record: dict, analysis: Analysis, every: list[Path], stage_reports: Path, keep: bool, pool_years: int | None
+) -> dict:
+    """Write what run_all makes itself (summary.json, the data package, the index and caveats
+    pages) and the build record into the staged reports; returns the summary."""
+    from crimeoutcomes.atomic import write_json
+    from crimeoutcomes.report import data_package
+    from crimeoutcomes.report.index_page import CAVEATS_PAGE, write_caveats_page, write_index
+    from crimeoutcomes.report.summary import build_summary
+
     summary = build_summary(analysis, pool_years=pool_years or 1)
     write_json(summary, stage_reports / "summary.json")
     reports_listed = [
@@ -540,13 +677,4 @@ def _build(
     write_caveats_page(summary, stage_reports / CAVEATS_PAGE)
     build_record.add_run_all_outputs(record, stage_reports, ["summary.json", "index.html", CAVEATS_PAGE, *package])
     build_record.write_record(record, stage_reports)
-    publish(stage_reports, reports)
-    publish(stage_figures, figures)
-    shutil.rmtree(reports.with_name(f"{reports.name}.failed"), ignore_errors=True)
-    log(f"Reports: {reports / 'index.html'}\nFigures: {figures}")
-    return RunResult(
-        reports_dir=reports,
-        figures_dir=figures,
-        summary=summary,
-        html=[reports / p.relative_to(stage_reports) for p in html],
-    )
+    return summary

@@ -333,7 +333,7 @@ def _gap_forces(unusable: pd.DataFrame | None, years: list[str], area: str, basi
 
 def assess(figure: dict, tried: pd.DataFrame, unusable: pd.DataFrame | None, releases: dict[str, str]) -> dict:
     """Status, best fit and every reason the data cannot rule out, for one figure and its candidates."""
-    value, bound, unit = figure["figure"], figure["bound"], figure["unit"]
+    value, unit = figure["figure"], figure["unit"]
     caveats = _split(figure["caveats"], ";")
     blocking = [CAVEATS[c][1] for c in caveats if CAVEATS[c][0]]
     other = [CAVEATS[c][1] for c in caveats if not CAVEATS[c][0]]
@@ -369,14 +369,27 @@ def assess(figure: dict, tried: pd.DataFrame, unusable: pd.DataFrame | None, rel
     )
     same = pool[(pool["window"] == best["window"]) & (pool["offences"] == best["offences"])]
     bases = " and ".join(sorted(same["basis"])) if not fitting.empty else best["basis"]
+    result["fit"] = _fit_words(best, same, bases, computed, fitting.empty, value, unit)
+    result["status"], reasons = _status(best, bases, blocking, fitting.empty, figure["bound"], tried)
+    if result["status"] != "reproduced" or blocking:
+        _add_doubts(
+            reasons, result["status"], figure, best, computed, fitting.empty, tried, unusable, releases, blocking
+        )
+    result["reasons"] = "; ".join(dict.fromkeys(reasons + other))
+    return result
+
+
+def _fit_words(best, same: pd.DataFrame, bases: str, computed: pd.DataFrame, none_fit: bool, value, unit: str) -> str:
+    """The best fit in words: its window, offences and basis (every basis that fits), how far from
+    the figure, and the nearest candidate of another window or grouping."""
     gap = value - best["ours"]
     values = ", ".join(f"{b} {_number(v, unit)}" for b, v in zip(same["basis"], same["ours"]))
     words = (
         f"{best['window']}, {best['offences']}, {bases} basis: {_number(best['ours'], unit)}"
-        if len(same) == 1 or fitting.empty
+        if len(same) == 1 or none_fit
         else f"{best['window']}, {best['offences']}: {values}"
     )
-    if gap and (len(same) == 1 or fitting.empty):
+    if gap and (len(same) == 1 or none_fit):
         words += f" ({_number(abs(gap), unit)} {'below' if gap > 0 else 'above'} the figure"
         words += f", {abs(gap) / abs(value):.1%})" if value else ")"
     others = computed[(computed["window"] != best["window"]) | (computed["offences"] != best["offences"])]
@@ -386,63 +399,84 @@ def assess(figure: dict, tried: pd.DataFrame, unusable: pd.DataFrame | None, rel
             f"; next: {nearest['window']}, {nearest['offences']}, {nearest['basis']} basis "
             f"{_number(nearest['ours'], unit)}"
         )
-    result["fit"] = words
+    return words
+
+
+def _status(
+    best, bases: str, blocking: list[str], none_fit: bool, bound: str, tried: pd.DataFrame
+) -> tuple[str, list[str]]:
+    """The figure's status and the reasons it rests on so far (the blocking caveats; for a figure
+    reproduced, on which basis and whether in our first reading)."""
     reasons = list(blocking)
     if blocking:
-        result["status"] = "not reproducible"
-    elif not fitting.empty:
-        primary = best["window_rank"] == 0 and best["offences_rank"] == 0
-        result["status"] = "reproduced" if primary else "reproduced with a different grouping or window"
-        reasons.append(
-            ("matches" if bound == "exact" else "consistent with")
-            + f" the {bases} basis"
-            + (
-                ""
-                if primary
-                else f" in {best['window']}, {best['offences']}, not our first reading "
-                f"({tried.loc[tried['window_rank'] == 0, 'window'].iloc[0]}, "
-                f"{tried.loc[tried['offences_rank'] == 0, 'offences'].iloc[0]})"
-            )
+        return "not reproducible", reasons
+    if none_fit:
+        return "differs", reasons
+    primary = best["window_rank"] == 0 and best["offences_rank"] == 0
+    reasons.append(
+        ("matches" if bound == "exact" else "consistent with")
+        + f" the {bases} basis"
+        + (
+            ""
+            if primary
+            else f" in {best['window']}, {best['offences']}, not our first reading "
+            f"({tried.loc[tried['window_rank'] == 0, 'window'].iloc[0]}, "
+            f"{tried.loc[tried['offences_rank'] == 0, 'offences'].iloc[0]})"
         )
-    else:
-        result["status"] = "differs"
-    if result["status"] != "reproduced" or blocking:
-        if bound in ("at least", "more than") and fitting.empty:
-            reasons.append(
-                f"at most {_number(computed['ours'].max(), unit)} in the files read against "
-                f"{bound} {_number(value, unit)} published"
-            )
-        years = parse_window(best["window_years"])
-        stamps = ", ".join(sorted({releases.get(y) or "unknown" for y in years}))
-        if (
-            not blocking
-            and fitting.empty
-            and abs(gap) <= REVISION_TOLERANCE * abs(value)
-            and unit in ("count", "per_week", "annual_mean", "assigned")
-        ):
-            reasons.append(
-                f"release: another release of the file ({_number(abs(gap), unit)}, {abs(gap) / abs(value):.1%}"
-                f" from the {best['basis']} basis of release {stamps}, the size of revisions between releases)"
-            )
-        for why in sorted(set(tried.loc[tried["ours"].isna(), "why_not"].dropna())):
-            if "basis" in why:
-                basis = why.split("the ", 1)[1].split(" basis")[0]
-                reasons.append(f"the {basis} basis, which the files read do not hold")
-            else:
-                reasons.append(f"another window or grouping, which the files read cannot check: {why}")
-        gaps = _gap_forces(unusable, years, figure["area"], best["basis"])
-        if gaps and not blocking:
-            reasons.append(f"coverage: data missing or collapsed for {', '.join(gaps)} in {best['window']}")
-        if result["status"] == "differs" and len(reasons) == (1 if bound in ("at least", "more than") else 0):
-            # a gap of 0 that still differs: a "more than" bound equal to ours
-            difference = (
-                f"{_number(abs(gap), unit)} {'more' if gap > 0 else 'fewer'} published than the nearest"
-                if gap
-                else "the nearest equals the published bound"
-            )
-            reasons.append(f"a different offence set or counting rule: {difference} ({best['basis']} basis)")
-    result["reasons"] = "; ".join(dict.fromkeys(reasons + other))
-    return result
+    )
+    return ("reproduced" if primary else "reproduced with a different grouping or window"), reasons
+
+
+def _add_doubts(
+    reasons: list[str],
+    status: str,
+    figure: dict,
+    best,
+    computed: pd.DataFrame,
+    none_fit: bool,
+    tried: pd.DataFrame,
+    unusable: pd.DataFrame | None,
+    releases: dict[str, str],
+    blocking: list[str],
+) -> None:
+    """Add to ``reasons`` what the data cannot rule out for a figure not plainly reproduced: a
+    bound out of reach, another release, what the files do not hold, gaps in coverage."""
+    value, bound, unit = figure["figure"], figure["bound"], figure["unit"]
+    gap = value - best["ours"]
+    if bound in ("at least", "more than") and none_fit:
+        reasons.append(
+            f"at most {_number(computed['ours'].max(), unit)} in the files read against "
+            f"{bound} {_number(value, unit)} published"
+        )
+    years = parse_window(best["window_years"])
+    stamps = ", ".join(sorted({releases.get(y) or "unknown" for y in years}))
+    if (
+        not blocking
+        and none_fit
+        and abs(gap) <= REVISION_TOLERANCE * abs(value)
+        and unit in ("count", "per_week", "annual_mean", "assigned")
+    ):
+        reasons.append(
+            f"release: another release of the file ({_number(abs(gap), unit)}, {abs(gap) / abs(value):.1%}"
+            f" from the {best['basis']} basis of release {stamps}, the size of revisions between releases)"
+        )
+    for why in sorted(set(tried.loc[tried["ours"].isna(), "why_not"].dropna())):
+        if "basis" in why:
+            basis = why.split("the ", 1)[1].split(" basis")[0]
+            reasons.append(f"the {basis} basis, which the files read do not hold")
+        else:
+            reasons.append(f"another window or grouping, which the files read cannot check: {why}")
+    gaps = _gap_forces(unusable, years, figure["area"], best["basis"])
+    if gaps and not blocking:
+        reasons.append(f"coverage: data missing or collapsed for {', '.join(gaps)} in {best['window']}")
+    if status == "differs" and len(reasons) == (1 if bound in ("at least", "more than") else 0):
+        # a gap of 0 that still differs: a "more than" bound equal to ours
+        difference = (
+            f"{_number(abs(gap), unit)} {'more' if gap > 0 else 'fewer'} published than the nearest"
+            if gap
+            else "the nearest equals the published bound"
+        )
+        reasons.append(f"a different offence set or counting rule: {difference} ({best['basis']} basis)")
 
 
 def reconcile(
