@@ -89,22 +89,20 @@ def test_every_local_link_of_the_sample_build_and_its_site_resolves(built, tmp_p
         assert broken_links(folder) == [], folder
 
 
-def test_only_the_force_comparison_into_a_fresh_folder_links_to_no_force_page(sample_files, tmp_path):
-    """A year with no earlier build: --only 02 makes no force page, so report 02 links to none."""
+def _fresh_build(sample_files, tmp_path, *options) -> Path:
+    """run_all.py on the sample into an empty folder with ``options``; the year's reports folder."""
     out = tmp_path / "out"
     result = run_all(
-        "--source",
-        "local",
-        "--raw-dir",
-        str(sample_files.folder),
-        "--out",
-        str(out),
-        "--only",
-        "02",
+        "--source", "local", "--raw-dir", str(sample_files.folder), "--out", str(out), *options,
         env_root=tmp_path / "root",
-    )
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    reports = out / "reports" / "sample" / year_slug(VINTAGES[-1])
+    return out / "reports" / "sample" / year_slug(VINTAGES[-1])
+
+
+def test_only_the_force_comparison_into_a_fresh_folder_links_to_no_force_page(sample_files, tmp_path):
+    """A year with no earlier build: --only 02 makes no force page, so report 02 links to none."""
+    reports = _fresh_build(sample_files, tmp_path, "--only", "02")
     assert not (reports / "forces").exists()
     page = (reports / "02-force-comparison.html").read_text(encoding="utf-8")
     assert "forces/" not in page and "No force page is published with this copy" in page
@@ -114,22 +112,7 @@ def test_only_the_force_comparison_into_a_fresh_folder_links_to_no_force_page(sa
 def test_one_force_page_alone_links_to_no_missing_report(sample_files, tmp_path):
     """--only 05 for one force into a fresh folder: its page links to the index, not to a report 02
     the build did not make."""
-    out = tmp_path / "out"
-    result = run_all(
-        "--source",
-        "local",
-        "--raw-dir",
-        str(sample_files.folder),
-        "--out",
-        str(out),
-        "--only",
-        "05",
-        "--forces",
-        "Kent",
-        env_root=tmp_path / "root",
-    )
-    assert result.returncode == 0, result.stderr
-    reports = out / "reports" / "sample" / year_slug(VINTAGES[-1])
+    reports = _fresh_build(sample_files, tmp_path, "--only", "05", "--forces", "Kent")
     assert not (reports / "02-force-comparison.html").exists()
     page = (reports / "forces" / "kent.html").read_text(encoding="utf-8")
     assert "02-force-comparison.html" not in page and "../index.html" in page
