@@ -77,6 +77,9 @@ def notebooks_dir() -> Path:
 
 #: The mark on every page, figure and file built from the synthetic sample.
 SYNTHETIC_MARK = "SYNTHETIC DATA"
+#: The first column of every table file (figure and table CSVs, the tidy table, the data package)
+#: built from the synthetic sample: SYNTHETIC_MARK on every row, so a number copied out carries it.
+SYNTHETIC_COLUMN = "data"
 
 
 def _assumptions() -> dict[str, str]:

@@ -26,15 +26,13 @@ import pandas as pd
 import polars as pl
 
 from crimeoutcomes.atomic import write_atomically
-from crimeoutcomes.config import SYNTHETIC_MARK
+from crimeoutcomes.config import SYNTHETIC_COLUMN, SYNTHETIC_MARK
 from crimeoutcomes.data.manifest import load_manifest
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.frames import to_pandas
 
 #: The formats, by the suffix of the file written.
 TIDY_SUFFIXES = (".parquet", ".csv", ".csv.gz")
-#: The first column of a table built from the synthetic sample (the name every figure's CSV uses).
-SYNTHETIC_COLUMN = "data"
 #: The Parquet key-value metadata that says where the numbers come from.
 PARQUET_METADATA_KEY = b"crimeoutcomes"
 

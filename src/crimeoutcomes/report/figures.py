@@ -26,7 +26,7 @@ from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
 from crimeoutcomes.atomic import write_atomically
-from crimeoutcomes.config import SYNTHETIC_MARK
+from crimeoutcomes.config import SYNTHETIC_COLUMN, SYNTHETIC_MARK
 from crimeoutcomes.data.codes import display_name
 from crimeoutcomes.frames import as_pandas
 
@@ -489,9 +489,7 @@ def _categorical(axes) -> bool:
     )
 
 
-#: The first column of every CSV built from the synthetic sample, so that a number copied out of it
-#: carries the warning with it.
-DATA_COLUMN = "data"
+DATA_COLUMN = SYNTHETIC_COLUMN
 
 
 def _floats(column) -> np.ndarray:
