@@ -187,7 +187,7 @@ def run(
         chosen_year(sources, financial_year)  # a year the folder does not hold stops here, before any lock
         if not only:
             arguments = (sources, every, financial_year, count_basis, first_year, pool_years, out, package_dir)
-            the_plan, unchanged = _plan_run(*arguments, rebuild, forces)
+            the_plan, unchanged = _plan_run(out, *arguments, rebuild, forces)
             if unchanged is not None:
                 assert the_plan is not None  # _plan returns a build only with the plan that found it unchanged
                 log(the_plan.describe())
@@ -204,21 +204,9 @@ def run(
         raise
 
 
-def _plan_run(
-    sources: SourceSet,
-    every: list[Path],
-    financial_year: str,
-    count_basis: str,
-    first_year: str,
-    pool_years: int | None,
-    out: Path,
-    package_dir: Path,
-    rebuild: bool,
-    forces: list[str] | None,
-) -> tuple[incremental.Plan | None, RunResult | None]:
-    """``_plan``, under the output folder's lock where there is a build already: a run under way is
-    named, not reported as having nothing to do."""
-    arguments = (sources, every, financial_year, count_basis, first_year, pool_years, out, package_dir, rebuild, forces)
+def _plan_run(out: Path, *arguments) -> tuple[incremental.Plan | None, RunResult | None]:
+    """``_plan(*arguments)``, under the output folder's lock where there is a build already: a run
+    under way is named, not reported as having nothing to do."""
     if (out / "reports").is_dir():
         with exclusive(out / "reports", f"the output folder {out}"):
             return _plan(*arguments)
