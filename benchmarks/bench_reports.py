@@ -35,7 +35,7 @@ REPEAT = 3
 RUN = """
 import sys
 from pathlib import Path
-from crimeoutcomes.report import pipeline
+from crimeoutcomes.build import pipeline
 log = []
 pipeline.run(source="local", raw_dir=Path(sys.argv[1]), out=Path(sys.argv[2]), notebooks_dir=Path(sys.argv[3]),
              jobs=int(sys.argv[4]), log=log.append)

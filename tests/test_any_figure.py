@@ -22,7 +22,7 @@ from test_figure_layout import boxes_of, layout_problems
 from test_pipeline import write_notebook
 
 from crimeoutcomes.data import codes
-from crimeoutcomes.report import figures
+from crimeoutcomes.notebook import figures
 from crimeoutcomes.synthetic import sample
 
 matplotlib.use("Agg")

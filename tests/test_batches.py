@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from crimeoutcomes.report.jobs import Job, batches, run_batch
+from crimeoutcomes.build.jobs import Job, batches, run_batch
 
 
 def notebook(path, parameters, *sources):

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from conftest import NOTEBOOK_HTML
 
-from crimeoutcomes.report.site import build_site
+from crimeoutcomes.build.site import build_site
 
 CHROMIUM = os.environ.get("CRIMEOUTCOMES_CHROMIUM", "/usr/bin/chromium")
 #: The flags a sandboxed, offline machine needs (no background calls to Google's services).

@@ -20,7 +20,7 @@ from expected import from_tidy
 from PIL import Image
 
 from crimeoutcomes.data.codes import forces
-from crimeoutcomes.report import figures
+from crimeoutcomes.notebook import figures
 from crimeoutcomes.stats.by_outcome_type import outcome_type_totals
 from crimeoutcomes.synthetic import sample
 

@@ -6,7 +6,7 @@ import csv
 import pytest
 
 from crimeoutcomes.errors import CrimeOutcomesError, InputFileError
-from crimeoutcomes.report.caveats import COLUMNS, Scope, caveats_for, caveats_html, load_caveats, markers
+from crimeoutcomes.notebook.caveats import COLUMNS, Scope, caveats_for, caveats_html, load_caveats, markers
 
 ALL_IDS = [
     "outcome-22-voluntary",

@@ -55,7 +55,7 @@ def test_sample_command_writes_ods_too(tmp_path, capsys):
 
 
 def test_data_falls_back_to_the_sample_and_says_so(tmp_path, monkeypatch, capsys):
-    import crimeoutcomes.data.source_files as source_set
+    import crimeoutcomes.sources as source_set
     from crimeoutcomes.errors import DownloadError
 
     def offline(*args, **kwargs):
@@ -160,7 +160,7 @@ def test_diff_command_reports_the_changed_cells(sample_files, tmp_path, capsys):
 
 
 def test_site_command_names_the_index(tmp_path, monkeypatch, capsys):
-    import crimeoutcomes.report.site as site
+    import crimeoutcomes.build.site as site
 
     calls = []
     monkeypatch.setattr(site, "build_site", lambda out, where: calls.append((out, where)) or tmp_path / "s")
@@ -221,7 +221,7 @@ def test_diff_warns_when_the_releases_are_given_newest_first(sample_files, capsy
 
 
 def test_diff_order_needs_both_dates(tmp_path):
-    from crimeoutcomes.stats.releases import order_warning
+    from crimeoutcomes.reconciliation.releases import order_warning
 
     # File names carry the Home Office's ddmmyy stamps where no manifest lists them.
     assert order_warning(tmp_path / "prc-outcomes-2024-25-230726.xlsx", tmp_path / "prc-outcomes-2024-25-241025.xlsx")

@@ -1,4 +1,5 @@
-"""The shape of the package's code: no function longer than a screen or two, no import circle.
+"""The shape of the package's code: no function longer than a screen or two, no import circle,
+rooms that import one way only (``LAYERS``), no room over 3,000 lines.
 
 Both are read from the source with ``ast`` (nothing is imported), so the check is fast and sees
 imports inside functions too: a deferred import still ties two modules together.
@@ -14,6 +15,23 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "crimeoutcomes"
 MAX_LINES = 80
+MAX_ROOM_LINES = 3000
+
+#: The rooms of the package, lowest first: a module may import its own room and the rooms before
+#: it, never one after (the flow in src/crimeoutcomes/__init__.py and docs/layout.md).
+LAYERS = (
+    {"config", "errors", "atomic", "locks", "templates"},
+    {"data"},
+    {"synthetic"},
+    {"sources"},
+    {"stats"},
+    {"reconciliation"},
+    {"prose"},
+    {"notebook"},
+    {"pages"},
+    {"build"},
+    {"cli", "__main__"},
+)
 
 
 def _modules(src: Path = SRC) -> dict[str, Path]:
@@ -128,6 +146,59 @@ def test_no_function_is_over_80_lines():
 def test_no_import_circle():
     cycles = import_cycles(import_graph(_modules()))
     assert not cycles, "import circles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+def room_of(module: str) -> str:
+    """crimeoutcomes.notebook.analysis -> notebook; crimeoutcomes.config -> config."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def wrong_way_imports(graph: dict[str, set[str]], layers=LAYERS) -> list[str]:
+    """'a -> b' for every import of a later room by an earlier one (the package's own __init__,
+    the lazy public surface, stands outside the rooms)."""
+    level = {room: at for at, rooms in enumerate(layers) for room in rooms}
+    found = []
+    for module, targets in sorted(graph.items()):
+        for target in sorted(targets):
+            here, there = room_of(module), room_of(target)
+            if here and there and level[there] > level[here]:
+                found.append(f"{module} -> {target}")
+    return found
+
+
+def test_every_room_is_placed():
+    rooms = {room_of(module) for module in _modules()} - {""}
+    assert rooms == set().union(*LAYERS), "rooms missing from LAYERS (or gone from the package)"
+
+
+def test_imports_flow_one_way():
+    wrong = wrong_way_imports(import_graph(_modules()))
+    assert not wrong, "imports of a later room (move the code, or the import): " + "; ".join(wrong)
+
+
+def test_no_room_is_over_3000_lines():
+    lines: dict[str, int] = {}
+    for module, path in _modules().items():
+        lines[room_of(module)] = lines.get(room_of(module), 0) + len(path.read_text(encoding="utf-8").splitlines())
+    big = {room: n for room, n in lines.items() if n > MAX_ROOM_LINES}
+    assert not big, f"rooms over {MAX_ROOM_LINES} lines (split them by job): {big}"
+
+
+def test_a_wrong_way_import_is_found(tmp_path):
+    files = {
+        "__init__.py": "",
+        "data/__init__.py": "",
+        "data/read.py": "from crimeoutcomes.build import pipeline\n",
+        "build/__init__.py": "",
+        "build/pipeline.py": "from crimeoutcomes.data import read\n",
+    }
+    graph = import_graph(_write_package(tmp_path, files))
+    # 'from crimeoutcomes.build import pipeline' names the package and its module: both are wrong
+    assert wrong_way_imports(graph) == [
+        "crimeoutcomes.data.read -> crimeoutcomes.build",
+        "crimeoutcomes.data.read -> crimeoutcomes.build.pipeline",
+    ]
 
 
 # The checks themselves, on small made-up packages, so that a check that finds nothing is not

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.report.columns import KINDS, MISSING, _fixed, formatted, heading, kind_of
-from crimeoutcomes.report.tables import render_table, scrolling
+from crimeoutcomes.notebook.columns import KINDS, MISSING, _fixed, formatted, heading, kind_of
+from crimeoutcomes.notebook.tables import render_table, scrolling
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,7 @@ def test_kinds_are_declared_and_numbers_without_one_are_refused():
     assert kind_of("anything_textual", False).name == "text"
     with pytest.raises(
         CrimeOutcomesError,
-        match=r"'mystery' holds numbers but its kind is not declared: add it to crimeoutcomes/report/columns\.py "
+        match=r"'mystery' holds numbers but its kind is not declared: add it to crimeoutcomes/notebook/columns\.py "
         r"COLUMNS \(kinds: count, expected, number, rate, share, ratio, limit, percent_change, p_value, flag, year, "
         r"text, force, value, date\)",
     ):

@@ -12,9 +12,9 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from crimeoutcomes.report import data_package, incremental
-from crimeoutcomes.report.build_record import read_record
-from crimeoutcomes.report.site import build_site
+from crimeoutcomes.build import data_package, incremental
+from crimeoutcomes.build.record import read_record
+from crimeoutcomes.build.site import build_site
 from crimeoutcomes.synthetic import sample
 
 YEAR = "2024/25"

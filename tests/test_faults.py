@@ -16,12 +16,12 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 import run_all
 from crimeoutcomes import atomic, locks
 from crimeoutcomes import config as paths
+from crimeoutcomes.build import pipeline, publish
 from crimeoutcomes.data import cache as store
 from crimeoutcomes.data import manifest
 from crimeoutcomes.data.load import load_table
 from crimeoutcomes.data.read import parse_outcomes
-from crimeoutcomes.report import figures as plots
-from crimeoutcomes.report import pipeline, publish
+from crimeoutcomes.notebook import figures as plots
 from crimeoutcomes.synthetic import writer as workbook_writer
 
 

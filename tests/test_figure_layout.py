@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from PIL import Image
 
-from crimeoutcomes.report import figures
+from crimeoutcomes.notebook import figures
 
 #: Boxes are fractions of the figure; a hair of slack for rounding and antialiasing (0.5 px at 1350 px).
 SLACK = 0.0004

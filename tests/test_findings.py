@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 from conftest import NOTEBOOK_HTML
 
-from crimeoutcomes.report import findings, headlines
-from crimeoutcomes.report.reconciliation_view import COMPACT, compact, explained
-from crimeoutcomes.report.review import render_review
+from crimeoutcomes.build.review import figures_made_by
+from crimeoutcomes.notebook.reconciliation_view import COMPACT, compact, explained
+from crimeoutcomes.pages.review import render_review
+from crimeoutcomes.prose import findings, headlines
 
 
 def key_findings(page: str) -> list[str]:
@@ -249,7 +250,7 @@ def test_child_findings_name_missing_forces_and_never_count_them():
 
 def test_contact_sheet_shows_every_figure_of_the_build_once(built, tmp_path):
     target = tmp_path / "review.html"
-    page = render_review(built["reports"], target)
+    page = render_review(built["reports"], target, figures_made_by(built["reports"]))
     pngs = sorted(p.name for p in built["figures"].glob("*.png"))
     assert len(pngs) >= 15
     shown = re.findall(r'<img src="([^"]+)"', page)
@@ -262,4 +263,4 @@ def test_contact_sheet_shows_every_figure_of_the_build_once(built, tmp_path):
         assert re.search(rf'<img src="[^"]*/{re.escape(name)}"[^>]*>.*?{re.escape(notebook)}', page, flags=re.S)
     assert page.count('.csv">CSV</a>') == len(pngs)
     assert "<title>Every figure, 2024/25, closed basis (SYNTHETIC DATA)</title>" in page and "<h1>Every figure" in page
-    assert render_review(built["reports"], target) == page  # same bytes on a re-run
+    assert render_review(built["reports"], target, figures_made_by(built["reports"])) == page  # same bytes on a re-run

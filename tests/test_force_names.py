@@ -17,7 +17,7 @@ from crimeoutcomes.data.codes import display_name, resolve_force
 from crimeoutcomes.data.read import parse_outcomes
 from crimeoutcomes.data.survey import OK, survey
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.report.notebook import Analysis
+from crimeoutcomes.notebook.analysis import Analysis
 
 
 def _reference(name: str) -> list[dict]:
@@ -143,8 +143,8 @@ def test_the_reader_and_the_survey_take_a_force_in_another_case(tmp_path):
 def test_tables_and_rank_charts_show_the_display_name(tmp_path):
     import pandas as pd
 
-    from crimeoutcomes.report import figures
-    from crimeoutcomes.report.tables import render_table
+    from crimeoutcomes.notebook import figures
+    from crimeoutcomes.notebook.tables import render_table
 
     frame = pd.DataFrame({"force": ["London, City of", "Kent"], "rank": [1.0, 2.0]})
     shown = html.unescape(render_table(frame, "t", kinds={"rank": "count"}))

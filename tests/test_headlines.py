@@ -6,9 +6,9 @@ import html
 import pandas as pd
 from scipy.stats import binomtest
 
-from crimeoutcomes.report.headlines import caveats, headlines
-from crimeoutcomes.report.index_page import render_index
-from crimeoutcomes.report.summary import _records
+from crimeoutcomes.pages.index_page import render_index
+from crimeoutcomes.prose.headlines import caveats, headlines
+from crimeoutcomes.prose.headlines import records as _records
 from crimeoutcomes.stats.yearly_change import national_changes
 
 

@@ -15,8 +15,8 @@ import nbformat
 import pytest
 from conftest import PROJECT_ROOT
 
+from crimeoutcomes.build import incremental, pipeline
 from crimeoutcomes.data import digests
-from crimeoutcomes.report import incremental, pipeline
 from crimeoutcomes.synthetic import sample
 
 YEARS = ("2023/24", "2024/25")
@@ -222,7 +222,7 @@ def test_plan_reasons_name_what_changed(tmp_path):
     notebooks = [tmp_path / "01_a.ipynb", tmp_path / "02_b.ipynb"]
     for path in notebooks:
         path.write_text("{}", encoding="utf-8")
-    from crimeoutcomes.report import build_record
+    from crimeoutcomes.build import record as build_record
 
     params = {"financial_year": "2024/25", "count_basis": "closed", "first_year": "2014/15", "pool_years": 1}
     record = build_record.new_record(

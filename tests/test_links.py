@@ -8,8 +8,8 @@ from urllib.parse import unquote, urlsplit
 
 from conftest import VINTAGES, run_all
 
+from crimeoutcomes.build.site import build_site
 from crimeoutcomes.data.years import year_slug
-from crimeoutcomes.report.site import build_site
 
 OUTSIDE = ("http", "https", "mailto", "data", "javascript")
 

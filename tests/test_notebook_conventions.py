@@ -16,10 +16,10 @@ import pytest
 from conftest import PROJECT_ROOT
 
 import crimeoutcomes
+from crimeoutcomes.build.execute import declared_parameters
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.report import notebook
-from crimeoutcomes.report.execute import declared_parameters
-from crimeoutcomes.report.parameters import check_injected_parameters
+from crimeoutcomes.notebook import start as notebook
+from crimeoutcomes.notebook.parameters import check_injected_parameters
 
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
 PAPERMILL = [sys.executable, "-m", "papermill"]
@@ -173,8 +173,8 @@ def test_the_kernel_starts_over_ipc_for_any_client():
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import start_new_kernel
 
-    from crimeoutcomes.report.execute import ensure_kernel
-    from crimeoutcomes.report.kernel_transport import PROVISIONER_NAME
+    from crimeoutcomes.build.execute import ensure_kernel
+    from crimeoutcomes.build.kernel_transport import PROVISIONER_NAME
 
     spec = KernelSpecManager().get_kernel_spec(ensure_kernel())
     assert spec.metadata["kernel_provisioner"]["provisioner_name"] == PROVISIONER_NAME

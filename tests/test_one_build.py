@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 from conftest import NOTEBOOK_HTML, PROJECT_ROOT, run_all
 
+from crimeoutcomes.build import record as build_record
 from crimeoutcomes.data.years import year_slug
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.report import build_record
-from crimeoutcomes.report.notebook import check_injected_parameters
+from crimeoutcomes.notebook.parameters import check_injected_parameters
 from crimeoutcomes.synthetic import sample
 
 YEAR = "2019/20"  # Greater Manchester's outcomes collapse in Q2-Q4 of the sample's 2019/20

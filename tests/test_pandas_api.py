@@ -6,7 +6,7 @@ import pytest
 from helpers import outcomes_table
 
 from crimeoutcomes import figures
-from crimeoutcomes.frames import to_pandas
+from crimeoutcomes.data.frames import to_pandas
 from crimeoutcomes.stats import measures as m
 
 S = "Sexual offences"
@@ -52,8 +52,8 @@ def test_dictionary_encoded_descriptions_reach_pandas_as_plain_text_would():
     from text, and the trip back must give the tidy table's types."""
     import polars as pl
 
+    from crimeoutcomes.data.frames import to_polars
     from crimeoutcomes.data.schema import DESCRIPTIONS, OUTCOMES_COLUMNS
-    from crimeoutcomes.frames import to_polars
 
     rows = [
         ("2024/25", 1, "Kent", "49", "Theft offences", False, "8", 40, 40, None),

@@ -10,8 +10,8 @@ from conftest import PROJECT_ROOT
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import run_all
+from crimeoutcomes.build import pipeline
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.report import pipeline
 
 PARAMETERS = (
     'financial_year = "latest"\ncount_basis = "closed"\nfirst_year = "2014/15"\ndata_folder = ""\noutput_root = ""'

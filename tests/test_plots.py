@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from crimeoutcomes.report import figures as plots
+from crimeoutcomes.notebook import figures as plots
 
 matplotlib.use("Agg")
 

@@ -6,9 +6,9 @@ from conftest import VINTAGES
 from helpers import base_row, outcomes_rows
 from polars.testing import assert_frame_equal
 
+from crimeoutcomes.data.frames import to_pandas
 from crimeoutcomes.data.read import parse_outcomes
 from crimeoutcomes.data.schema import OUTCOMES_COLUMNS
-from crimeoutcomes.frames import to_pandas
 from crimeoutcomes.synthetic import sample
 
 

@@ -8,7 +8,7 @@ import re
 import nbformat
 import pytest
 
-from crimeoutcomes.stats.reconcile import published_figures
+from crimeoutcomes.reconciliation.press_figures import published_figures
 
 #: Figures this size or more are distinctive enough to find in prose (a 4 or an 11 is everywhere).
 SMALLEST = 100

@@ -11,7 +11,7 @@ import pytest
 from conftest import SHARED
 
 from crimeoutcomes.data.years import financial_years_between
-from crimeoutcomes.stats import reconcile
+from crimeoutcomes.reconciliation import press_figures as reconcile
 from crimeoutcomes.synthetic import sample
 
 HEADER = "id,shared_row,windows,reading,scope,area,offences,unit,figure,bound,caveats,published_by,source_url"
@@ -462,7 +462,7 @@ def test_several_codes_are_written_codes_with_commas():
 
 
 def test_a_pandas_outcomes_table_gives_the_same_figures(tmp_path):
-    from crimeoutcomes.frames import to_pandas
+    from crimeoutcomes.data.frames import to_pandas
 
     table = to_pandas(_hand_table())  # the API's pandas types (nullable integers)
     figures = _figures(tmp_path, table, [_row("x", "2023/24", EW, SEX, "count", 16, "exact")])

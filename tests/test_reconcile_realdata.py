@@ -7,7 +7,7 @@ import pytest
 from expected import expected_figures, from_real_rows
 
 from crimeoutcomes.data import codes
-from crimeoutcomes.stats import reconcile
+from crimeoutcomes.reconciliation import press_figures as reconcile
 
 pytestmark = pytest.mark.realdata
 

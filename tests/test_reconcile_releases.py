@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from crimeoutcomes import cli
-from crimeoutcomes.stats import releases
+from crimeoutcomes.reconciliation import releases
 from crimeoutcomes.synthetic import sample
 from crimeoutcomes.synthetic.releases import UNASSIGNED_EARLIER, earlier_release
 

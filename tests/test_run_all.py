@@ -158,8 +158,8 @@ def test_figure_csvs_hold_the_same_sums(built, expected, truth):
 
 def test_a_missing_force_is_null_never_zero_in_the_gap_year(sample_files, truth):
     """2014/15: forces that did not provide data (the sample's 'N/A - data not provided')."""
-    from crimeoutcomes.report.notebook import setup
-    from crimeoutcomes.report.summary import build_summary
+    from crimeoutcomes.notebook.start import setup
+    from crimeoutcomes.pages.summary import build_summary
 
     summary = build_summary(setup("2014/15", "recorded", data_folder=str(sample_files.folder)))
     expected = expected_figures(

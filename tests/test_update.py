@@ -10,7 +10,7 @@ from test_download import OUTCOMES_2024_BROKEN, OUTCOMES_2025, OUTCOMES_2025_OLD
 
 from crimeoutcomes.data.cache import file_sha256
 from crimeoutcomes.data.manifest import load_manifest, save_manifest
-from crimeoutcomes.data.source_files import obtain
+from crimeoutcomes.sources import obtain
 
 
 def _hold(raw, server, filename, source_bytes, year, release, release_date):

@@ -1,10 +1,14 @@
 """Community resolutions for sexual offences, from the Home Office crime outcomes open data.
 
-The flow, folder by folder: ``data`` finds, downloads, reads and caches the published files
-(raw files -> one tidy table); ``synthetic`` writes the invented sample in the same layout;
-``stats`` computes the measures (counts, shares, funnels, ranks, change, reconciliation);
-``report`` runs the notebooks and builds the pages, figures and summary.json. ``config`` holds
-the paths and the thresholds (from ``reference/assumptions.csv``).
+The flow, room by room (each imports only the rooms before it; tests/test_code_shape.py checks it):
+``config``, ``errors``, ``atomic``, ``locks`` and ``templates`` underpin everything; ``data`` finds,
+downloads, reads and caches the published files (raw files -> one tidy table); ``synthetic``
+writes the invented sample in the same layout; ``sources`` picks which files a run reads;
+``stats`` computes the measures (counts, shares, funnels, ranks, change); ``reconciliation`` sets
+them beside published figures and releases; ``prose`` words the findings; ``notebook`` is the
+API the notebooks call; ``pages`` renders the index, summary.json and the site's pages; ``build``
+runs the notebooks and publishes; ``cli`` is every command line. ``config`` holds the paths and
+the thresholds (from ``reference/assumptions.csv``).
 
 What the notebooks use, in one place (pandas in, pandas out)::
 
@@ -31,32 +35,32 @@ __version__ = "0.1.0"
 #: without loading pandas, matplotlib and scipy.
 _NOTEBOOK_API = {
     # the Analysis of a year and its helpers
-    "setup": "crimeoutcomes.report.notebook:setup",
-    "figures": "crimeoutcomes.report.figures",
-    "findings": "crimeoutcomes.report.findings",
-    "caveats": "crimeoutcomes.report.caveats",
-    "Scope": "crimeoutcomes.report.caveats:Scope",
-    "caveats_for": "crimeoutcomes.report.caveats:caveats_for",
-    "caveats_html": "crimeoutcomes.report.caveats:caveats_html",
-    "reconciliation_view": "crimeoutcomes.report.reconciliation_view",
+    "setup": "crimeoutcomes.notebook.start:setup",
+    "figures": "crimeoutcomes.notebook.figures",
+    "findings": "crimeoutcomes.prose.findings",
+    "caveats": "crimeoutcomes.notebook.caveats",
+    "Scope": "crimeoutcomes.notebook.caveats:Scope",
+    "caveats_for": "crimeoutcomes.notebook.caveats:caveats_for",
+    "caveats_html": "crimeoutcomes.notebook.caveats:caveats_html",
+    "reconciliation_view": "crimeoutcomes.notebook.reconciliation_view",
     # the statistics (pandas in, pandas out)
     "comparison": "crimeoutcomes.stats.comparison",
     "yearly_change": "crimeoutcomes.stats.yearly_change",
-    "reconcile": "crimeoutcomes.stats.reconcile",
-    "releases": "crimeoutcomes.stats.releases",
+    "reconcile": "crimeoutcomes.reconciliation.press_figures",
+    "releases": "crimeoutcomes.reconciliation.releases",
     # code lists, force names and years
     "codes": "crimeoutcomes.data.codes",
     "display_name": "crimeoutcomes.data.codes:display_name",
     "resolve_force": "crimeoutcomes.data.codes:resolve_force",
     "following_year": "crimeoutcomes.data.years:following_year",
     # force pages
-    "forces_with_pages": "crimeoutcomes.report.force_pages:forces_with_pages",
-    "links_html": "crimeoutcomes.report.force_pages:links_html",
-    "report_links": "crimeoutcomes.report.force_pages:report_links",
-    "say": "crimeoutcomes.report.force_pages:say",
+    "forces_with_pages": "crimeoutcomes.notebook.force_pages:forces_with_pages",
+    "links_html": "crimeoutcomes.notebook.force_pages:links_html",
+    "report_links": "crimeoutcomes.notebook.force_pages:report_links",
+    "say": "crimeoutcomes.notebook.columns:say",
     # the tidy table outside a notebook
     "load_outcomes": "crimeoutcomes.data.load:load_outcomes",
-    "to_pandas": "crimeoutcomes.frames:to_pandas",
+    "to_pandas": "crimeoutcomes.data.frames:to_pandas",
 }
 __all__ = sorted(_NOTEBOOK_API)
 

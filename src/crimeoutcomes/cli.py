@@ -1,9 +1,11 @@
-"""Command line: python -m crimeoutcomes read | survey | sample | fetch | data | diff | site | review | funnel
-| kernel."""
+"""Every command line of the project, in one module: ``python -m crimeoutcomes`` (read | survey |
+sample | fetch | data | diff | site | review | funnel | kernel) and run_all.py's options
+(``parse_run_all``, ``run_all``: run_all.py at the project's root is a thin script over them)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -11,10 +13,13 @@ import polars as pl
 
 from crimeoutcomes.data.load import load_outcomes, load_recorded_crime, load_table
 from crimeoutcomes.data.read import detect_kind
-from crimeoutcomes.data.source_files import SOURCE_CHOICES, obtain
-from crimeoutcomes.data.years import financial_year_argument
+from crimeoutcomes.data.schema import COUNT_BASES
+from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, financial_year_argument, year_or_latest_argument
 from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.sources import SOURCE_CHOICES, obtain
 from crimeoutcomes.synthetic.sample import DEFAULT_YEARS, write_sample
+
+RUN_ALL_DESCRIPTION = "Build every report: get the data, run the notebooks in order, export HTML, summary.json, index."
 
 
 def _cmd_read(args) -> int:
@@ -65,14 +70,14 @@ def _cmd_fetch(args) -> int:
 
 
 def _cmd_site(args) -> int:
-    from crimeoutcomes.report.site import build_site
+    from crimeoutcomes.build.site import build_site
 
     print(f"Site: {build_site(args.out, args.site) / 'index.html'}")
     return 0
 
 
 def _cmd_review(args) -> int:
-    from crimeoutcomes.report.review import every_build, write_review
+    from crimeoutcomes.build.review import every_build, write_review
 
     builds = [args.build] if args.build else every_build(args.out)
     if not builds:
@@ -100,7 +105,7 @@ def _cmd_build_alias(args) -> int:
 
 def _cmd_diff(args) -> int:
     from crimeoutcomes.data.cache import write_csv_atomic
-    from crimeoutcomes.stats.releases import compare_releases, maturation, order_warning
+    from crimeoutcomes.reconciliation.releases import compare_releases, maturation, order_warning
 
     reversed_order = order_warning(args.old, args.new)
     if reversed_order:
@@ -127,7 +132,7 @@ def _cmd_diff(args) -> int:
 
 
 def _cmd_kernel(args) -> int:
-    from crimeoutcomes.report.pipeline import ensure_kernel
+    from crimeoutcomes.build.pipeline import ensure_kernel
 
     print(f"Jupyter kernel {ensure_kernel()!r} runs {sys.executable}")
     return 0
@@ -330,6 +335,158 @@ def main(argv: list[str] | None = None) -> int:
     except CrimeOutcomesError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+# -- run_all.py -----------------------------------------------------------------------------------
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {value!r}")
+    return number
+
+
+def _old_force(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> None:
+    """--force alone: the deprecated name of --rebuild, with a note; --force with names: an error
+    that points at --forces, never a silent rebuild or a silent choice of forces."""
+    if arguments.old_force is None:
+        return
+    if arguments.old_force:
+        parser.error(
+            f"--force takes no names ({' '.join(arguments.old_force)}): for the pages of some forces use "
+            f"--forces {' '.join(repr(n) if ' ' in n else n for n in arguments.old_force)}; to re-run every "
+            "notebook use --rebuild (--force is its old name)"
+        )
+    print("run_all: --force is now --rebuild", file=sys.stderr)
+    arguments.rebuild = True
+
+
+def run_all_parser() -> argparse.ArgumentParser:
+    """run_all.py's options (see its docstring)."""
+    # allow_abbrev=False: a prefix must never stand for another option ('--force' for '--forces').
+    parser = argparse.ArgumentParser(prog="run_all.py", description=RUN_ALL_DESCRIPTION, allow_abbrev=False)
+    parser.add_argument(
+        "--year",
+        type=year_or_latest_argument,
+        default=LATEST,
+        help="financial year to report, e.g. 2024/25, or 'latest' (default)",
+    )
+    parser.add_argument(
+        "--basis",
+        choices=COUNT_BASES,
+        default="closed",
+        help="closed: outcomes assigned in the year (default); recorded: outcomes of offences recorded in the year",
+    )
+    parser.add_argument(
+        "--first-year",
+        type=financial_year_argument,
+        default=FRAMEWORK_FIRST_YEAR,
+        help=f"first year of the trends (default {FRAMEWORK_FIRST_YEAR})",
+    )
+    parser.add_argument(
+        "--source",
+        choices=SOURCE_CHOICES,
+        default="auto",
+        help="auto: files in the raw folder, else download, else the synthetic sample (default); "
+        "local: only files already in the raw folder; sample: the synthetic sample",
+    )
+    parser.add_argument("--raw-dir", type=Path, help="folder of downloaded source files (default data/raw)")
+    parser.add_argument("--out", type=Path, help="folder to hold reports/ and figures/ (default: the project)")
+    parser.add_argument(
+        "--only", nargs="+", metavar="NAME", help="run only these notebooks (e.g. 02 or force_comparison)"
+    )
+    parser.add_argument(
+        "--pool-years",
+        type=_positive,
+        default=1,
+        help="years, ending with --year, pooled in the force comparison (default 1)",
+    )
+    parser.add_argument(
+        "--forces",
+        nargs="+",
+        metavar="NAME",
+        help="make force pages for these forces only, e.g. 'Metropolitan Police' 'City of London' (any case; "
+        "the Home Office name, the name the pages show or an alias; default: every force)",
+    )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="re-run every notebook, even those whose inputs are unchanged since the last build",
+    )
+    # The old name of --rebuild, hidden: beside --forces it invited '--force Cumbria'. It takes any
+    # values only to refuse them by name (argparse would otherwise report a stray 'Cumbria').
+    parser.add_argument("--force", nargs="*", metavar="NAME", dest="old_force", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--site",
+        action="store_true",
+        help="then gather every year built into site/ (as 'python -m crimeoutcomes site')",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        help="notebooks run side by side (default: the number of CPUs)",
+    )
+    return parser
+
+
+def parse_run_all(argv: list[str] | None, notebooks: Path) -> argparse.Namespace:
+    """run_all.py's options, checked: an error names the option."""
+    from crimeoutcomes.build import pipeline
+    from crimeoutcomes.notebook import force_pages
+
+    parser = run_all_parser()
+    arguments = parser.parse_args(argv)
+    _old_force(parser, arguments)
+    if arguments.year != LATEST and arguments.first_year > arguments.year:
+        parser.error(f"--first-year {arguments.first_year} is after --year {arguments.year}")
+    if arguments.raw_dir is not None and arguments.source == "local" and not arguments.raw_dir.is_dir():
+        parser.error(f"--raw-dir {arguments.raw_dir} is not a folder")
+    if arguments.out is not None and arguments.out.exists() and not arguments.out.is_dir():
+        parser.error(f"--out {arguments.out} exists and is not a folder")
+    try:
+        pipeline.select_notebooks(arguments.only, notebooks)
+        # any spelling a reader uses ('City of London', 'devon & cornwall') -> the Home Office one
+        arguments.forces = force_pages.check_forces(arguments.forces)
+    except CrimeOutcomesError as exc:
+        parser.error(str(exc))
+    return arguments
+
+
+def run_all(argv: list[str] | None, notebooks: Path) -> int:
+    """run_all.py: build the year's reports from ``notebooks``; the exit status as run_all.py's
+    docstring gives it."""
+    from crimeoutcomes.build import pipeline
+
+    arguments = parse_run_all(argv, notebooks)
+    try:
+        pipeline.run(
+            financial_year=arguments.year,
+            count_basis=arguments.basis,
+            first_year=arguments.first_year,
+            source=arguments.source,
+            raw_dir=arguments.raw_dir,
+            out=arguments.out,
+            only=arguments.only,
+            notebooks_dir=notebooks,
+            jobs=arguments.jobs,
+            pool_years=arguments.pool_years,
+            rebuild=arguments.rebuild,
+            forces=arguments.forces,
+        )
+        if arguments.site:
+            from crimeoutcomes.build.site import build_site
+
+            print(f"Site: {build_site(arguments.out) / 'index.html'}", file=sys.stderr)
+    except pipeline.NotebookFailed as exc:
+        print(f"run_all: {exc}", file=sys.stderr)
+        return 1
+    except CrimeOutcomesError as exc:
+        print(f"run_all: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":

@@ -74,3 +74,18 @@ def sha256_of(files: list[Path], cache_dir: Path | None = None) -> dict[Path, st
 
 def sha256(path: Path, cache_dir: Path | None = None) -> str:
     return sha256_of([Path(path)], cache_dir)[Path(path)]
+
+
+#: What counts as the package's code in its fingerprint (templates, reference tables and docs included).
+_CODE_SUFFIXES = {".py", ".csv", ".md", ".j2", ".json", ".css"}
+
+
+def package_fingerprint(package_dir: Path) -> str:
+    """sha256 over the package's source files (names and contents), in a fixed order."""
+    digest = hashlib.sha256()
+    for path in sorted(
+        p for p in package_dir.rglob("*") if p.is_file() and p.suffix in _CODE_SUFFIXES and "__pycache__" not in p.parts
+    ):
+        digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()

@@ -1,7 +1,7 @@
 """The tidy tables written out for other tools: Parquet, CSV or gzipped CSV, chosen by the file's suffix.
 
 Writing is the mirror of reading, so it lives beside the reader: ``python -m crimeoutcomes read``
-and each year's data package (``report.data_package``) both write through ``write_tidy``.
+and each year's data package (``build.data_package``) both write through ``write_tidy``.
 
 - Parquet is written from pandas with the API's dtypes (``frames.to_pandas``), so pyarrow stores
   the pandas metadata and a plain ``pd.read_parquet`` gives back nullable Int64 counts (a missing
@@ -27,9 +27,9 @@ import polars as pl
 
 from crimeoutcomes.atomic import write_atomically
 from crimeoutcomes.config import SYNTHETIC_COLUMN, SYNTHETIC_MARK
+from crimeoutcomes.data.frames import to_pandas
 from crimeoutcomes.data.manifest import load_manifest
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.frames import to_pandas
 
 #: The formats, by the suffix of the file written.
 TIDY_SUFFIXES = (".parquet", ".csv", ".csv.gz")

@@ -6,8 +6,10 @@
   with exact limits, calibrated over-dispersion and rank intervals, for any units;
 * ``change``, ``yearly_change``: rate ratios, ratios of shares and log-linear trends with 95%
   intervals, and their tables by year and force;
-* ``offence_mix``: leave-one-out expected counts; ``reconcile``, ``releases``: published figures
-  and releases beside the open data.
+* ``offence_mix``: leave-one-out expected counts.
+
+May import: the foundation modules (config, errors, atomic, locks) and ``data``. Published figures
+and releases beside the open data are ``crimeoutcomes.reconciliation``.
 
 The method, its references and its calibration are in docs/method.md. The names below
 are imported on first use: scipy.stats alone takes half a second, which a notebook that only adds

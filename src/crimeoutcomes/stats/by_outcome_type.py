@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from crimeoutcomes.data.frames import pandas_api
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.frames import pandas_api
 from crimeoutcomes.stats.measures import (
     ASSIGNED_OUTCOMES,
     all_forces,

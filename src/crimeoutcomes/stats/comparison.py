@@ -19,9 +19,9 @@ import polars as pl
 
 from crimeoutcomes.config import MIN_OUTCOMES_TO_RANK, RATE_PER
 from crimeoutcomes.data.codes import COMMUNITY_RESOLUTION, SEXUAL_OFFENCES_GROUP, display_name
+from crimeoutcomes.data.frames import to_pandas
 from crimeoutcomes.data.schema import FORCE_QUARTER
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.frames import to_pandas
 from crimeoutcomes.stats import flagged, funnel_curves, funnel_table, leave_one_out_expected, told_apart_from_middle
 from crimeoutcomes.stats.measures import (
     ASSIGNED_OUTCOMES,

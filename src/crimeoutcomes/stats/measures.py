@@ -23,9 +23,9 @@ from crimeoutcomes.data.codes import (
     child_victim_offences,
     forces,
 )
+from crimeoutcomes.data.frames import pandas_api
 from crimeoutcomes.data.schema import COUNT_BASES
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.frames import pandas_api
 
 #: The measures every table here carries, and the outcome types each adds up (None: all assigned types).
 COMMUNITY_RESOLUTIONS = "community_resolutions"

@@ -14,8 +14,8 @@ from __future__ import annotations
 import polars as pl
 
 from crimeoutcomes.config import COLLAPSE_THRESHOLD  # why 0.25: reference/assumptions.csv
+from crimeoutcomes.data.frames import pandas_api
 from crimeoutcomes.data.schema import FORCE_QUARTER
-from crimeoutcomes.frames import pandas_api
 from crimeoutcomes.stats.measures import countable, coverage
 
 

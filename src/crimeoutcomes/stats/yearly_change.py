@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crimeoutcomes.frames import as_pandas
+from crimeoutcomes.data.frames import as_pandas
 from crimeoutcomes.stats.change import describe_change, rate_ratio, share_ratio, trend, year_number
 
 NOT_LIKE_FOR_LIKE = "not like for like: force data missing or collapsed in one of the two years"

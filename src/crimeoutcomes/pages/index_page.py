@@ -1,0 +1,105 @@
+"""index.html of one run (the headline figures, links to each report, the caveats page and the year's
+data, the source files) and its caveats.html (every caveat of reference/caveats.csv, numbered as the markers)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from crimeoutcomes.atomic import write_text_atomically
+from crimeoutcomes.data.codes import display_name
+from crimeoutcomes.prose.headlines import caveats, headlines
+from crimeoutcomes.templates import BANNER, render
+
+CAVEATS_PAGE = "caveats.html"
+
+
+def _number(value) -> str:
+    return "n/a" if value is None else f"{value:,}"
+
+
+def _percent(value) -> str:
+    return "n/a" if value is None else f"{value:.2%}"
+
+
+def render_index(
+    summary: dict,
+    reports: Sequence[tuple[str, str]],
+    force_pages: Sequence[tuple[str, str]] = (),
+    downloads: dict | None = None,
+) -> str:
+    """``reports`` and ``force_pages``: (name, link) of each report and each force's page; ``downloads``:
+    the year's data package as ``data_package.downloads`` lists it (None: no data to download)."""
+    year, basis = summary["financial_year"], summary["count_basis"]
+    synthetic = summary["synthetic"]
+    sexual, everything = summary["sexual_offences"], summary["all_offences"]
+    child = summary["child_victim_offences"]
+    headline_rows = [
+        ("Community resolutions for sexual offences", _number(sexual["community_resolutions"])),
+        ("Share of assigned sexual-offence outcomes", _percent(sexual["share_of_assigned"])),
+        (
+            "Share of sexual-offence charges and out-of-court outcomes",
+            _percent(sexual["share_of_charges_and_out_of_court"]),
+        ),
+        ("Community resolutions for child-victim offences", _number(child["community_resolutions"])),
+        ("Forces using one for the rape of a child", _number(len(child["forces_using_cr_for_child_rape"]))),
+        ("Community resolutions for all crime", _number(everything["community_resolutions"])),
+    ]
+    gaps = [
+        f"{display_name(force)}: quarter(s) {g['quarters']} missing or collapsed ({g['marker'] or 'no marker'}); "
+        "no count is given for the year"
+        for force, g in summary["forces_missing"].items()
+    ]
+    gaps += [
+        f"{display_name(force)}: {note}; left out of the force comparison's rates"
+        for force, note in summary.get("force_comparison", {}).get("quarters_left_out", {}).items()
+        if force not in summary["forces_missing"]
+    ]
+    return render(
+        "index.html.j2",
+        title=f"Community resolutions for sexual offences, {year}" + (" (SYNTHETIC DATA)" if synthetic else ""),
+        synthetic=synthetic,
+        **BANNER,
+        year=year,
+        basis=basis,
+        basis_meaning=summary["count_basis_meaning"],
+        sentences=headlines(summary),
+        headline_rows=headline_rows,
+        gaps=gaps,
+        reports=list(reports),
+        force_pages=list(force_pages),
+        caveats=caveats(summary),
+        caveats_page=CAVEATS_PAGE,
+        files=summary["sources"],
+        downloads=downloads,
+    )
+
+
+def write_index(
+    summary: dict,
+    reports: Sequence[tuple[str, str]],
+    target: Path,
+    force_pages: Sequence[tuple[str, str]] = (),
+    downloads: dict | None = None,
+) -> Path:
+    return write_text_atomically(target, render_index(summary, reports, force_pages, downloads))
+
+
+def render_caveats_page(summary: dict) -> str:
+    from markupsafe import Markup
+
+    from crimeoutcomes.notebook.caveats import caveats_html
+
+    synthetic, year = summary["synthetic"], summary["financial_year"]
+    return render(
+        "caveats.html.j2",
+        title=f"Caveats, {year}" + (" (SYNTHETIC DATA)" if synthetic else ""),
+        synthetic=synthetic,
+        **BANNER,
+        year=year,
+        caveat_list=Markup(caveats_html(synthetic)),  # built escaped by caveats_html
+    )
+
+
+def write_caveats_page(summary: dict, target: Path) -> Path:
+    return write_text_atomically(target, render_caveats_page(summary))

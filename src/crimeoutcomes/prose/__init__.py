@@ -1,0 +1,6 @@
+"""The sentences of the reports: the key findings each notebook opens with (``findings``) and the
+index page's headlines (``headlines``), both from the same figures, so that a page and
+summary.json never say two things.
+
+May import: the foundation modules, ``data``, ``stats`` and ``reconciliation``.
+"""
