@@ -85,3 +85,27 @@ def test_the_checker_sees_links_and_anchors(tmp_path):
     assert links(page) == ["b.md"]
     assert anchors(page) == {"run-run_allpy-then-done"}
     assert not relative("https://example.org/x.md") and relative("../docs/x.md#y")
+
+
+def _layout_tree() -> str:
+    text = (ROOT / "docs" / "layout.md").read_text(encoding="utf-8")
+    return text[text.index("src/crimeoutcomes/") : text.index("\ntests/ ")]
+
+
+def test_the_layout_names_every_room_and_module():
+    """docs/layout.md's tree matches the package: every folder and module of src/crimeoutcomes is
+    named in it, and every room it names exists."""
+    tree = _layout_tree()
+    package = ROOT / "src" / "crimeoutcomes"
+    named = set(re.findall(r"[\w.]+", tree))
+    missing = []
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(package).parts
+        room, stem = parts[0], path.stem
+        wanted = [f"{room}/"] if len(parts) > 1 else [path.name]
+        if stem != "__init__" and len(parts) > 1:
+            wanted.append(stem)
+        missing += [w for w in wanted if w.rstrip("/") not in named and w not in tree]
+    assert not missing, f"docs/layout.md does not name: {sorted(set(missing))}"
+    rooms = re.findall(r"^  ([a-z_]+)/ ", tree, re.M)
+    assert rooms and all((package / room).is_dir() for room in rooms), rooms
