@@ -1,9 +1,14 @@
+import functools
 import os
+import pickle
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from crimeoutcomes.data.years import year_slug
 from crimeoutcomes.synthetic import sample
@@ -13,6 +18,19 @@ SHARED = Path(os.environ.get("CRIMEOUTCOMES_SHARED", PROJECT_ROOT.parent / "shar
 
 #: One year of each data-sheet spelling: 2014-15, 2019_20, 'Outcomes open data 2021_22', 2022_23, 2024_25.
 VINTAGES = ("2014/15", "2019/20", "2021/22", "2022/23", "2024/25")
+#: The force pages of the session's build: the forces the caveats name (their pages must list them)
+#: among others, one whose every 2024/25 quarter collapsed (Devon and Cornwall), the biggest, British
+#: Transport Police, one whose name reads reversed ("London, City of") and Kent. All 44 are built
+#: by the real-data build (test_realdata_reports).
+SESSION_FORCES = (
+    "Metropolitan Police",
+    "British Transport Police",
+    "Devon and Cornwall",
+    "Greater Manchester",
+    "London, City of",
+    "Kent",
+    "Cumbria",
+)
 NOTEBOOK_HTML = [
     "01-national-totals.html",
     "02-force-comparison.html",
@@ -21,13 +39,58 @@ NOTEBOOK_HTML = [
 ]
 
 
+@functools.cache
+def sample_truth(financial_year: str, full_size: bool = False):
+    """``sample.outcomes_truth``, computed once a process (half a second a year; polars frames are
+    never changed in place, so every test may share one)."""
+    return sample.outcomes_truth(financial_year, full_size)
+
+
+def made_once(tmp_path_factory, worker_id: str, name: str, make: Callable[[Path], object]):
+    """What ``make`` makes in a folder of its own, made once for the whole test run. Under
+    pytest-xdist (``make test`` runs two workers) the first worker to ask makes it while the others
+    wait, and every worker gets the same folder and the same value (kept beside it, pickled); a lone
+    pytest makes it in its own temporary folder."""
+    if worker_id == "master":
+        return make(tmp_path_factory.mktemp(name))
+    folder = tmp_path_factory.getbasetemp().parent / name  # the run's folder, shared by its workers
+    made = folder.with_name(f"{name}.pickle")
+    with FileLock(f"{folder}.lock"):
+        if not made.is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            made.write_bytes(pickle.dumps(make(folder)))
+    return pickle.loads(made.read_bytes())
+
+
 @pytest.fixture(scope="session")
-def sample_files(tmp_path_factory):
-    return sample.write_sample(tmp_path_factory.mktemp("sample"), VINTAGES)
+def sample_files(tmp_path_factory, worker_id):
+    return made_once(tmp_path_factory, worker_id, "sample", lambda folder: sample.write_sample(folder, VINTAGES))
+
+
+_SHARED: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_cache(tmp_path_factory, worker_id) -> Path:
+    """One cache of parsed workbooks (and analysis results) for every build the tests run, all
+    workers' too: entries are keyed by the content they come from and written whole under a
+    temporary name, so builds of the same sample in different folders share them. Tests of the cache
+    itself use their own project folder's (``_isolated_project``)."""
+    _SHARED["cache"] = made_once(tmp_path_factory, worker_id, "shared-cache", lambda folder: folder)
+    return _SHARED["cache"]
+
+
+@pytest.fixture
+def use_shared_cache(monkeypatch, shared_cache):
+    """For a test module that builds or loads the sample but does not test the cache itself
+    (``pytestmark = pytest.mark.usefixtures("use_shared_cache")``): its runs read the parsed
+    workbooks from the shared cache rather than parse them again in each test's project folder."""
+    monkeypatch.setenv("CRIMEOUTCOMES_CACHE", str(shared_cache))
 
 
 def run_all(*arguments, env_root):
-    env = {**os.environ, "CRIMEOUTCOMES_ROOT": str(env_root)}
+    env = {**os.environ, "CRIMEOUTCOMES_ROOT": str(env_root), "CRIMEOUTCOMES_CACHE": str(_SHARED["cache"])}
     return subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "run_all.py"), *arguments],
         capture_output=True,
@@ -39,26 +102,43 @@ def run_all(*arguments, env_root):
 
 
 @pytest.fixture(scope="session")
-def built(sample_files, tmp_path_factory):
-    """run_all.py on the sample, once for the session (end-to-end and browser tests read it)."""
-    out = tmp_path_factory.mktemp("out")
-    result = run_all(
-        "--source",
-        "local",
-        "--raw-dir",
-        str(sample_files.folder),
-        "--out",
-        str(out),
-        env_root=tmp_path_factory.mktemp("root"),
-    )
-    assert result.returncode == 0, result.stderr
-    slug = year_slug(VINTAGES[-1])
-    return {
-        "stderr": result.stderr,
-        "reports": out / "reports" / "sample" / slug,
-        "figures": out / "figures" / "sample" / slug,
-        "out": out,
-    }
+def built(sample_files, tmp_path_factory, worker_id):
+    """run_all.py on the sample, once for the run, with the pages of ``SESSION_FORCES``. Read-only:
+    every test that reads reports reads this build; one that changes a build works on a copy
+    (``built_copy``)."""
+
+    def build(folder: Path) -> dict:
+        out, root = folder / "out", folder / "root"
+        result = run_all(
+            "--source", "local", "--raw-dir", str(sample_files.folder), "--out", str(out),
+            "--forces", *SESSION_FORCES, env_root=root,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        slug = year_slug(VINTAGES[-1])
+        return {
+            "stderr": result.stderr,
+            "reports": out / "reports" / "sample" / slug,
+            "figures": out / "figures" / "sample" / slug,
+            "out": out,
+        }
+
+    return made_once(tmp_path_factory, worker_id, "built", build)
+
+
+@pytest.fixture
+def built_copy(built, tmp_path) -> dict:
+    """A copy of the session's build (its output folder), for a test that changes or rebuilds it."""
+    out = Path(shutil.copytree(built["out"], tmp_path / "out", symlinks=True))
+    rel = {key: built[key].relative_to(built["out"]) for key in ("reports", "figures")}
+    return {"stderr": built["stderr"], "out": out, **{key: out / path for key, path in rel.items()}}
+
+
+@pytest.fixture(scope="session")
+def site(built, tmp_path_factory, worker_id) -> Path:
+    """``python -m crimeoutcomes site`` on the session's build, once for the run (the site is read-only too)."""
+    from crimeoutcomes.build.site import build_site
+
+    return made_once(tmp_path_factory, worker_id, "site", lambda folder: build_site(built["out"], folder / "site"))
 
 
 @pytest.fixture(scope="session")
@@ -76,15 +156,17 @@ def real_rows(shared_dir):
 
 
 @pytest.fixture(scope="session")
-def real_raw_folder(real_rows, shared_dir, tmp_path_factory):
+def real_raw_folder(real_rows, shared_dir, tmp_path_factory, worker_id):
     """A folder like data/raw without a manifest: the real 2024/25 rows and the real recorded-crime
-    table, each rebuilt in the published layout."""
+    table, each rebuilt in the published layout (once for the run)."""
     from realdata_rebuild import real_recorded_crime, write_outcomes_2024_25, write_recorded_crime
 
-    folder = tmp_path_factory.mktemp("real")
-    write_outcomes_2024_25(real_rows, folder / "outcomes-2024-25.xlsx")
-    write_recorded_crime(real_recorded_crime(shared_dir), folder / "pfa-recorded-crime.ods")
-    return folder
+    def write(folder: Path) -> Path:
+        write_outcomes_2024_25(real_rows, folder / "outcomes-2024-25.xlsx")
+        write_recorded_crime(real_recorded_crime(shared_dir), folder / "pfa-recorded-crime.ods")
+        return folder
+
+    return made_once(tmp_path_factory, worker_id, "real", write)
 
 
 @pytest.fixture(scope="session")

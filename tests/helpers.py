@@ -88,3 +88,26 @@ def outcomes_table(rows):
         outcome_description=pl.lit(""),
         outcome_group=pl.lit(""),
     ).select([pl.col(c).cast(t) for c, t in OUTCOMES_COLUMNS.items()])  # the reader's types
+
+
+#: frictionless reads Parquet a row at a time (about 1 ms a row: 100 s for the sample's 96,800 sexual
+#: offence rows, against 6 s for the same rows as CSV). So each Parquet file is validated on its first
+#: rows (its schema, types and constraints against the descriptor) and every CSV whole; the tests of
+#: the package check every row of both formats against independent sums.
+PARQUET_ROWS_VALIDATED = 2_000
+
+
+def validate_data_package(descriptor: Path) -> dict[str, int]:
+    """frictionless validation of a data package, each resource on its own (Parquet on its first
+    ``PARQUET_ROWS_VALIDATED`` rows); resource name -> its rows (a Parquet file's from its metadata)."""
+    import frictionless
+    import pyarrow.parquet as pq
+
+    rows = {}
+    for resource in frictionless.Package(descriptor).resources:
+        parquet = str(resource.path).endswith(".parquet")
+        report = resource.validate(limit_rows=PARQUET_ROWS_VALIDATED if parquet else None)
+        assert report.valid, report.flatten(["taskName", "rowNumber", "fieldName", "type", "note"])[:10]
+        path = Path(descriptor).parent / str(resource.path)
+        rows[resource.name] = pq.read_metadata(path).num_rows if parquet else report.task.stats["rows"]
+    return rows

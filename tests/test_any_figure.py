@@ -16,7 +16,7 @@ import pandas as pd
 import polars as pl
 import pytest
 import seaborn as sns
-from conftest import PROJECT_ROOT, VINTAGES
+from conftest import PROJECT_ROOT, VINTAGES, sample_truth
 from expected import expected_figures, from_tidy
 from test_figure_layout import boxes_of, layout_problems
 from test_pipeline import write_notebook
@@ -24,6 +24,9 @@ from test_pipeline import write_notebook
 from crimeoutcomes.data import codes
 from crimeoutcomes.notebook import figures
 from crimeoutcomes.synthetic import sample
+
+# builds and loads read the parsed sample from the run's shared cache (this file does not test the cache)
+pytestmark = pytest.mark.usefixtures("use_shared_cache")
 
 matplotlib.use("Agg")
 
@@ -336,7 +339,7 @@ def test_the_readme_example_runs_on_the_sample_and_its_numbers_are_the_samples(s
 
     # Independent: each force's year from the generator's own rows (tests/expected.py), <NA> where a
     # quarter is missing or collapsed; the national counts of outcomes 8 and 22 summed here.
-    truth = {year: sample.outcomes_truth(year) for year in VINTAGES}
+    truth = {year: sample_truth(year) for year in VINTAGES}
     by_force = {
         year: expected_figures(from_tidy(rows, "closed"), codes.forces(), sample._collapsed(year))["by_force"]
         for year, rows in truth.items()

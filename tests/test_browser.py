@@ -59,11 +59,6 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def site(built, tmp_path_factory):
-    return build_site(built["out"], tmp_path_factory.mktemp("published") / "site")
-
-
 def _pages(site):
     year = site / "sample" / "2024-25"
     return [

@@ -15,14 +15,13 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 import pytest
-from conftest import NOTEBOOK_HTML, VINTAGES
+from conftest import NOTEBOOK_HTML, VINTAGES, sample_truth
 from expected import from_tidy
 from PIL import Image
 
 from crimeoutcomes.data.codes import forces
 from crimeoutcomes.notebook import figures
 from crimeoutcomes.stats.by_outcome_type import outcome_type_totals
-from crimeoutcomes.synthetic import sample
 
 REFERENCE = Path(__file__).resolve().parents[1] / "src" / "crimeoutcomes" / "reference"
 YEAR = VINTAGES[-1]
@@ -172,7 +171,7 @@ def test_outcome_8_beside_22_adds_up_the_generators_rows(built):
     assert set(shown["data"]) == {"SYNTHETIC DATA"}
     assert list(shown["financial_year"].drop_duplicates()) == list(VINTAGES)
     for year in VINTAGES:
-        rows = from_tidy(sample.outcomes_truth(year), "closed")
+        rows = from_tidy(sample_truth(year), "closed")
         rows = rows[(rows["outcome_type"] != "0") & ~(rows["expired"] & rows["count"].isna())]
         sexual = rows[rows["offence_group"] == "Sexual offences"]
         for outcome_type in ("8", "22"):

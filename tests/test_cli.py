@@ -5,6 +5,7 @@ import sys
 
 import polars as pl
 import pytest
+from conftest import sample_truth
 from polars.testing import assert_frame_equal
 
 from crimeoutcomes import cli
@@ -15,7 +16,7 @@ def test_read_writes_the_tidy_table_of_several_workbooks(sample_files, tmp_path)
     out = tmp_path / "tidy.parquet"
     years = ["2019/20", "2024/25"]
     assert cli.main(["read", *map(str, (sample_files.outcomes[y] for y in years)), "--out", str(out)]) == 0
-    expected = pl.concat([sample.outcomes_truth(y) for y in years])
+    expected = pl.concat([sample_truth(y) for y in years])
     # polars reads the pandas categories as its own: cast to the engine's schema to compare
     written = pl.read_parquet(out)
     assert written["data"].unique().to_list() == ["SYNTHETIC DATA"]
@@ -143,7 +144,7 @@ def test_diff_command_reports_the_changed_cells(sample_files, tmp_path, capsys):
     from crimeoutcomes.synthetic.writer import write_workbook
 
     new = sample_files.outcomes["2024/25"]
-    truth = sample.outcomes_truth("2024/25")
+    truth = sample_truth("2024/25")
     old_truth = earlier_release(truth)
     old = write_workbook(tmp_path / "old.xlsx", sample.outcomes_workbook_sheets(old_truth))
     out = tmp_path / "cells.csv"

@@ -19,6 +19,9 @@ from crimeoutcomes.build import incremental, pipeline
 from crimeoutcomes.data import digests
 from crimeoutcomes.synthetic import sample
 
+# builds and loads read the parsed sample from the run's shared cache (this file does not test the cache)
+pytestmark = pytest.mark.usefixtures("use_shared_cache")
+
 YEARS = ("2023/24", "2024/25")
 FORCES = ["Cumbria"]  # one force page (the session's sample build makes all 44): the mechanics are the same
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
@@ -36,11 +39,12 @@ def _files(*folders: Path) -> dict[str, tuple[bytes, int]]:
 
 
 @pytest.fixture(scope="module")
-def setting(tmp_path_factory):
+def setting(tmp_path_factory, shared_cache):
     """A sample, copies of the notebooks and of the package (to change them), and one full build."""
     base = tmp_path_factory.mktemp("incremental")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CRIMEOUTCOMES_ROOT", str(base / "root"))
+        patch.setenv("CRIMEOUTCOMES_CACHE", str(shared_cache))  # the parsed workbooks, shared (keyed by content)
         files = sample.write_sample(base / "sample", YEARS)
         notebooks = Path(shutil.copytree(NOTEBOOKS, base / "notebooks"))
         package = Path(shutil.copytree(PACKAGE, base / "package", ignore=shutil.ignore_patterns("__pycache__")))

@@ -52,7 +52,9 @@ class Runs:
 
     @property
     def env(self):
-        return {**os.environ, "CRIMEOUTCOMES_ROOT": str(self.root)}
+        # the parsed workbooks come from the run's shared cache: what is killed here is a notebook
+        # run, not the reader (test_faults kills that with a cache of its own)
+        return {**os.environ, "CRIMEOUTCOMES_ROOT": str(self.root), "CRIMEOUTCOMES_CACHE": str(self.cache)}
 
     def start(self, log, *extra):
         return subprocess.Popen(
@@ -71,8 +73,9 @@ class Runs:
 
 
 @pytest.fixture(scope="module")
-def runs(sample_files, tmp_path_factory):
+def runs(sample_files, tmp_path_factory, shared_cache):
     runs = Runs(sample_files, tmp_path_factory.mktemp("root"), tmp_path_factory.mktemp("out"))
+    runs.cache = shared_cache
     first = runs.run(*runs.command())
     assert first.returncode == 0, first.stderr
     runs.first = _tree(runs.out)

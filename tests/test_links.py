@@ -8,7 +8,6 @@ from urllib.parse import unquote, urlsplit
 
 from conftest import VINTAGES, run_all
 
-from crimeoutcomes.build.site import build_site
 from crimeoutcomes.data.years import year_slug
 
 OUTSIDE = ("http", "https", "mailto", "data", "javascript")
@@ -82,8 +81,7 @@ def test_a_test_page_with_broken_links_is_caught(tmp_path):
     ]
 
 
-def test_every_local_link_of_the_sample_build_and_its_site_resolves(built, tmp_path):
-    site = build_site(built["out"], tmp_path / "site")
+def test_every_local_link_of_the_sample_build_and_its_site_resolves(built, site):
     for folder in (built["reports"], site):
         assert _local_links(folder) > 50, f"too few links in {folder} for this test to mean anything"
         assert broken_links(folder) == [], folder

@@ -13,13 +13,16 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, sample_truth
 
 import crimeoutcomes
 from crimeoutcomes.build.execute import declared_parameters
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.notebook import start as notebook
 from crimeoutcomes.notebook.parameters import check_injected_parameters
+
+# builds and loads read the parsed sample from the run's shared cache (this file does not test the cache)
+pytestmark = pytest.mark.usefixtures("use_shared_cache")
 
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
 PAPERMILL = [sys.executable, "-m", "papermill"]
@@ -78,10 +81,9 @@ def test_the_public_surface_loads_lazily_and_every_name_resolves():
 
 def test_load_outcomes_and_to_pandas_give_the_tidy_table(sample_files):
     from crimeoutcomes import load_outcomes, to_pandas
-    from crimeoutcomes.synthetic import sample
 
     tidy = to_pandas(load_outcomes([sample_files.outcomes["2024/25"]]))
-    truth = sample.outcomes_truth("2024/25").to_pandas()
+    truth = sample_truth("2024/25").to_pandas()
     assert len(tidy) == len(truth)
     assert str(tidy["recorded"].dtype) == "Int64" and str(tidy["force"].dtype) == "category"
     for basis in ("recorded", "closed"):

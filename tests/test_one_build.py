@@ -24,6 +24,9 @@ from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.notebook.parameters import check_injected_parameters
 from crimeoutcomes.synthetic import sample
 
+# builds and loads read the parsed sample from the run's shared cache (this file does not test the cache)
+pytestmark = pytest.mark.usefixtures("use_shared_cache")
+
 YEAR = "2019/20"  # Greater Manchester's outcomes collapse in Q2-Q4 of the sample's 2019/20
 SLUG = year_slug(YEAR)
 
@@ -218,10 +221,11 @@ def test_rerunning_one_notebook_keeps_the_build_whole(build_2019, two_years):
 # 2. Only run_all publishes ----------------------------------------------------------------------
 
 
-def test_a_notebook_run_by_papermill_writes_to_scratch_and_says_so(built, sample_files, tmp_path, monkeypatch):
+def test_a_notebook_run_by_papermill_writes_to_scratch_and_says_so(built_copy, sample_files, tmp_path, monkeypatch):
     import papermill
 
-    root = built["out"]  # the published build of the session: a direct run must not touch it
+    built = built_copy  # a copy of the session's published build: a direct run must not touch it
+    root = built["out"]
     before = _tree(built["reports"], built["figures"])
     monkeypatch.chdir(PROJECT_ROOT)
     output = tmp_path / "direct.ipynb"

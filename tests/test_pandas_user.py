@@ -7,6 +7,10 @@ import pandas as pd
 import pytest
 from conftest import PROJECT_ROOT
 
+# builds and loads read the parsed sample from the run's shared cache (this file does not test the cache)
+pytestmark = pytest.mark.usefixtures("use_shared_cache")
+
+
 PANDAS_CELL = """
 import seaborn as sns
 

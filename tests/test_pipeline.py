@@ -13,6 +13,9 @@ import run_all
 from crimeoutcomes.build import pipeline
 from crimeoutcomes.errors import CrimeOutcomesError
 
+# builds and loads read the parsed sample from the run's shared cache (this file does not test the cache)
+pytestmark = pytest.mark.usefixtures("use_shared_cache")
+
 PARAMETERS = (
     'financial_year = "latest"\ncount_basis = "closed"\nfirst_year = "2014/15"\ndata_folder = ""\noutput_root = ""'
 )

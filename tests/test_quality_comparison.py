@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from conftest import sample_truth
 from helpers import outcomes_table
 from scipy.stats import beta, chi2
 
@@ -22,7 +23,7 @@ YEARS = ["2019/20", "2022/23"]
 
 @pytest.fixture(scope="module")
 def truth():
-    return pl.concat([sample.outcomes_truth(y) for y in YEARS])
+    return pl.concat([sample_truth(y) for y in YEARS])
 
 
 @pytest.mark.parametrize("basis", ["closed", "recorded"])

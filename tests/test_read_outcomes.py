@@ -2,7 +2,7 @@
 
 import polars as pl
 import pytest
-from conftest import VINTAGES
+from conftest import VINTAGES, sample_truth
 from helpers import base_row, outcomes_rows
 from polars.testing import assert_frame_equal
 
@@ -14,7 +14,7 @@ from crimeoutcomes.synthetic import sample
 
 @pytest.mark.parametrize("year", VINTAGES)
 def test_round_trip_gives_the_generators_own_values(sample_files, year):
-    assert_frame_equal(parse_outcomes(sample_files.outcomes[year]), sample.outcomes_truth(year))
+    assert_frame_equal(parse_outcomes(sample_files.outcomes[year]), sample_truth(year))
 
 
 def test_ods_workbooks_read_the_same(tmp_path):
@@ -138,7 +138,7 @@ def test_blank_rows_and_footnotes_under_the_table_are_not_data(tmp_path):
 
 def test_the_pivot_sheet_is_never_taken_for_data(sample_files):
     table = parse_outcomes(sample_files.outcomes["2024/25"])
-    assert table.height == sample.outcomes_truth("2024/25").height
+    assert table.height == sample_truth("2024/25").height
     assert table.filter(pl.col("force").is_null()).height == 0
 
 
@@ -199,7 +199,7 @@ def test_generator_truth_rendered_from_the_spec_reads_back(tmp_path, year, fmt):
 
     from crimeoutcomes.synthetic.writer import Sheet, mixed_cells, write_workbook
 
-    truth = sample.outcomes_truth(year)
+    truth = sample_truth(year)
     h = spec.OUTCOMES_HEADERS
 
     table = truth.with_columns(

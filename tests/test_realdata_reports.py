@@ -18,9 +18,13 @@ pytestmark = pytest.mark.realdata
 
 
 @pytest.fixture(scope="module")
-def built(real_raw_folder, tmp_path_factory):
+def built(real_raw_folder, tmp_path_factory, shared_cache):
     out = tmp_path_factory.mktemp("real-out")
-    env = {**os.environ, "CRIMEOUTCOMES_ROOT": str(tmp_path_factory.mktemp("root"))}
+    env = {
+        **os.environ,
+        "CRIMEOUTCOMES_ROOT": str(tmp_path_factory.mktemp("root")),
+        "CRIMEOUTCOMES_CACHE": str(shared_cache),
+    }
     result = subprocess.run(
         [
             sys.executable,
@@ -256,12 +260,21 @@ def test_real_data_package_validates_and_equals_independent_sums(built, real_row
     count only: every closed count is missing, so every closed total is NA, never 0)."""
     import hashlib
 
-    import frictionless
     import pandas as pd
+    from helpers import validate_data_package
 
     folder = built / "data"
-    report = frictionless.validate(folder / "datapackage.json")
-    assert report.valid, report.flatten(["taskName", "rowNumber", "fieldName", "type", "note"])[:10]
+    validated = validate_data_package(folder / "datapackage.json")
+    assert validated == {
+        "sexual-offences-rows-2024-25-csv": len(
+            real_rows.filter(pl.col("Offence Group") == codes.SEXUAL_OFFENCES_GROUP)
+        ),
+        "sexual-offences-rows-2024-25-parquet": len(
+            real_rows.filter(pl.col("Offence Group") == codes.SEXUAL_OFFENCES_GROUP)
+        ),
+        "all-offences-totals-2024-25-csv": validated["all-offences-totals-2024-25-parquet"],
+        "all-offences-totals-2024-25-parquet": validated["all-offences-totals-2024-25-csv"],
+    }
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     assert "SYNTHETIC" not in json.dumps(package) and not any("synthetic" in p.name for p in folder.iterdir())
     assert package["licenses"] == [
@@ -277,11 +290,19 @@ def test_real_data_package_validates_and_equals_independent_sums(built, real_row
     real = real_rows.to_pandas()
     live = real[~real["expired"]]
     sexual = real[real["Offence Group"] == codes.SEXUAL_OFFENCES_GROUP]
-    rows = pd.read_parquet(folder / "sexual-offences-rows-2024-25.parquet")
-    assert "data" not in rows.columns and len(rows) == len(sexual)
-    assert rows["recorded"].dtype == "Int64" and rows["recorded"].isna().sum() == sexual["expired"].sum()
-    assert rows["recorded"].sum() == sexual.loc[~sexual["expired"], "n"].sum()
-    assert rows["closed"].isna().all()
+    for rows in (
+        pd.read_parquet(folder / "sexual-offences-rows-2024-25.parquet"),
+        pd.read_csv(
+            folder / "sexual-offences-rows-2024-25.csv.gz",
+            dtype={"recorded": "Int64", "closed": "Int64"},
+            keep_default_na=False,
+            na_values=[""],
+        ),
+    ):
+        assert "data" not in rows.columns and len(rows) == len(sexual)
+        assert rows["recorded"].dtype == "Int64" and rows["recorded"].isna().sum() == sexual["expired"].sum()
+        assert rows["recorded"].sum() == sexual.loc[~sexual["expired"], "n"].sum()
+        assert rows["closed"].isna().all()
     wanted = live.groupby(["quarter", "Force", "outcome_type"])["n"].sum()
     wanted.index = [(int(q), str(f), str(t)) for q, f, t in wanted.index]
     for table in (

@@ -8,11 +8,10 @@ import re
 import pandas as pd
 import polars as pl
 import pytest
-from conftest import SHARED
+from conftest import SHARED, sample_truth
 
 from crimeoutcomes.data.years import financial_years_between
 from crimeoutcomes.reconciliation import press_figures as reconcile
-from crimeoutcomes.synthetic import sample
 
 HEADER = "id,shared_row,windows,reading,scope,area,offences,unit,figure,bound,caveats,published_by,source_url"
 
@@ -353,7 +352,7 @@ FOI = ["foi-sex-offenders-3y", "foi-indecent-images-3y"]
 def sample_with_86():
     """The sample's years 2021/22 to 2024/25, with code 66 (Miscellaneous crimes against society)
     relabelled 86, which the small sample does not hold."""
-    truth = pl.concat([sample.outcomes_truth(y) for y in YEARS])
+    truth = pl.concat([sample_truth(y) for y in YEARS])
     return truth.with_columns(
         offence_code=pl.when(pl.col("offence_code") == "66").then(pl.lit("86")).otherwise(pl.col("offence_code"))
     )

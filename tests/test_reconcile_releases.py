@@ -3,16 +3,16 @@ published figures is tested in test_reconcile_figures.py)."""
 
 import polars as pl
 import pytest
+from conftest import sample_truth
 
 from crimeoutcomes import cli
 from crimeoutcomes.reconciliation import releases
-from crimeoutcomes.synthetic import sample
 from crimeoutcomes.synthetic.releases import UNASSIGNED_EARLIER, earlier_release
 
 
 @pytest.fixture(scope="module")
 def truth():
-    return sample.outcomes_truth("2024/25")
+    return sample_truth("2024/25")
 
 
 def test_release_diff_finds_exactly_the_cells_changed_by_hand(truth):
@@ -32,7 +32,7 @@ def test_release_diff_finds_exactly_the_cells_changed_by_hand(truth):
 
 
 def test_sample_releases_differ_by_the_known_maturation(sample_files, tmp_path, capsys):
-    new = sample.outcomes_truth("2024/25")
+    new = sample_truth("2024/25")
     old = earlier_release(new)
     moved = new.filter((pl.col("outcome_type") != "0") & (pl.col("recorded") > 0)).with_columns(
         moved=(pl.col("recorded") * pl.col("quarter").replace_strict(UNASSIGNED_EARLIER)).floor()

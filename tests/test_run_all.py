@@ -6,19 +6,22 @@ import re
 
 import polars as pl
 import pytest
-from conftest import NOTEBOOK_HTML, VINTAGES
+from conftest import NOTEBOOK_HTML, VINTAGES, sample_truth
 from expected import CHILD_CODES, expected_figures, from_tidy
 
 from crimeoutcomes.data import codes
 from crimeoutcomes.data.years import year_slug
 from crimeoutcomes.synthetic import sample
 
+# builds and loads read the parsed sample from the run's shared cache (this file does not test the cache)
+pytestmark = pytest.mark.usefixtures("use_shared_cache")
+
 YEAR = VINTAGES[-1]
 
 
 @pytest.fixture(scope="module")
 def truth():
-    return pl.concat([sample.outcomes_truth(y) for y in VINTAGES])
+    return pl.concat([sample_truth(y) for y in VINTAGES])
 
 
 @pytest.fixture(scope="module")

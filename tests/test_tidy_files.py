@@ -9,11 +9,13 @@ import pandas as pd
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
+from conftest import sample_truth
 
 from crimeoutcomes import cli
 from crimeoutcomes.data.tidy_files import read_csv_options
-from crimeoutcomes.synthetic import sample
 
+# reads go through the run's shared cache of parsed workbooks (this file tests the tidy files, not the cache)
+pytestmark = pytest.mark.usefixtures("use_shared_cache")
 YEARS = ["2014/15", "2024/25"]  # 2014/15 has forces' data not provided: whole force-quarters of NA
 
 #: The dtypes the README and datapackage.json tell a reader to pass to pd.read_csv, written out here
@@ -42,7 +44,7 @@ def _read_back(path) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def truth() -> pl.DataFrame:
-    return pl.concat([sample.outcomes_truth(y) for y in YEARS])
+    return pl.concat([sample_truth(y) for y in YEARS])
 
 
 @pytest.mark.parametrize("name", ["tidy.csv", "tidy.csv.gz", "tidy.parquet"])
@@ -108,7 +110,7 @@ def test_files_not_from_the_sample_have_no_synthetic_column(sample_files, tmp_pa
     assert cli.main(["read", str(copy), "--out", str(out)]) == 0
     got = pd.read_csv(out, **DOCUMENTED_CSV)
     assert got.columns[0] == "financial_year" and "data" not in got.columns
-    assert got["recorded"].isna().sum() == sample.outcomes_truth("2024/25")["recorded"].is_null().sum()
+    assert got["recorded"].isna().sum() == sample_truth("2024/25")["recorded"].is_null().sum()
 
 
 @pytest.mark.parametrize("name", ["tidy.txt", "tidy.json", "tidy", "tidy.csv.zip", ".csv"])

@@ -40,8 +40,11 @@ def raw_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    """Parquet copies of parsed source files, keyed by the source's sha256."""
-    return data_dir() / "cache"
+    """Parquet copies of parsed source files, keyed by the source's sha256 (and the analysis memo):
+    $CRIMEOUTCOMES_CACHE, else data/cache. Every entry is keyed by the content it was made from, so
+    one cache may serve several project folders (the test suite's builds share one)."""
+    override = os.environ.get("CRIMEOUTCOMES_CACHE")
+    return Path(override).resolve() if override else data_dir() / "cache"
 
 
 def sample_dir() -> Path:
