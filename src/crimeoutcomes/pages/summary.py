@@ -13,6 +13,7 @@ import pandas as pd
 from crimeoutcomes.data.codes import child_rape_codes, child_victim_offences
 from crimeoutcomes.notebook.analysis import Analysis
 from crimeoutcomes.prose.headlines import national_figures, plain, records
+from crimeoutcomes.prose.question_words import question_record
 from crimeoutcomes.stats.comparison import EXPECTED, flags, told_apart
 
 SUMMARY_VERSION = 1
@@ -78,15 +79,26 @@ def _reconciliation(analysis: Analysis) -> list[dict]:
 
 
 def build_summary(analysis: Analysis, pool_years: int = 1) -> dict:
+    """The year's figures for the build's question (``analysis.question``). The keys are the same
+    for every question, so that one reader reads any: ``sexual_offences`` and
+    ``community_resolutions`` hold the question's offences and count (named in ``question``, which
+    only another question than the default has: the default's summary.json is as it was)."""
+    summary = _figures(analysis, pool_years)
+    if analysis.question.is_default:
+        return summary
+    return {**summary, "question": question_record(analysis.question)}
+
+
+def _figures(analysis: Analysis, pool_years: int) -> dict:
     year = analysis.financial_year
-    by_force = analysis.force_totals("sexual", by=(), year=year)
-    by_code = analysis.code_totals("sexual", by=(), year=year)
+    by_force = analysis.force_totals(by=(), year=year)
+    by_code = analysis.code_totals(by=(), year=year)
     child_codes = [o.code for o in child_victim_offences()]
     child_by_code = {
         str(c): plain(v) for c, v in zip(by_code["offence_code"], by_code["community_resolutions"]) if c in child_codes
     }
     child_rape = analysis.forces_using_cr(child_rape_codes())
-    by_year = analysis.totals("sexual")
+    by_year = analysis.totals()
     return {
         "summary_version": SUMMARY_VERSION,
         "financial_year": year,
@@ -106,7 +118,7 @@ def build_summary(analysis: Analysis, pool_years: int = 1) -> dict:
         },
         "forces_missing": {
             str(row["force"]): {"quarters": row["quarters_missing"], "marker": row["marker"]}
-            for _, row in analysis.missing("sexual", year=year).iterrows()
+            for _, row in analysis.missing(year=year).iterrows()
         },
         "community_resolutions_by_offence_code": {
             str(c): plain(v) for c, v in zip(by_code["offence_code"], by_code["community_resolutions"])
@@ -122,5 +134,6 @@ def build_summary(analysis: Analysis, pool_years: int = 1) -> dict:
         },
         "force_comparison": _force_comparison(analysis, pool_years),
         "changes": _changes(analysis),
-        "reconciliation": _reconciliation(analysis),
+        # the published figures all concern community resolutions for sexual offences
+        "reconciliation": _reconciliation(analysis) if analysis.question.is_default else [],
     }

@@ -1,0 +1,73 @@
+"""What a question (``data.question.Question``) is called: 'Charges for rape offences, 2024/25'.
+
+Outcome names are reference/outcome_types.csv's (``outcome_plural``, the Counting Rules' outcome
+named as a count); offence names are the group or subgroup as the files publish it, or the codes.
+The slug names the question's folder under reports/ ('charges-rape-offences').
+"""
+
+from __future__ import annotations
+
+import re
+
+from crimeoutcomes.data.codes import outcome_types
+from crimeoutcomes.data.question import CODES, Question
+from crimeoutcomes.data.years import year_slug
+
+
+def outcome_words(question: Question) -> str:
+    """'charges'; 'youth and adult cautions' (several types sharing their last word); else joined
+    with commas and 'and' ('charges and community resolutions')."""
+    names = {t.code: t.plural or t.description for t in outcome_types()}
+    words = [names[code] for code in question.outcome_types]
+    if len(words) == 1:
+        return words[0]
+    last = {word.rsplit(" ", 1)[-1] for word in words}
+    if len(last) == 1 and all(" " in word and "(" not in word for word in words):
+        words = [word.rsplit(" ", 1)[0] for word in words[:-1]] + [words[-1]]
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def offence_words(question: Question) -> str:
+    """'rape offences', 'violence against the person' (the published name, its first letter lower
+    case where the second is too: not an acronym), or 'offence codes 19C, 19D'."""
+    if question.level == CODES:
+        codes = question.offence_names
+        return f"offence code{'s' if len(codes) > 1 else ''} {', '.join(codes)}"
+    name = str(question.offences)
+    return name[0].lower() + name[1:] if len(name) > 1 and not name[1].isupper() else name
+
+
+def question_words(question: Question) -> str:
+    """'Charges for rape offences': the question as a heading."""
+    words = f"{outcome_words(question)} for {offence_words(question)}"
+    return words[0].upper() + words[1:]
+
+
+def question_title(question: Question, financial_year: str) -> str:
+    """'Charges for rape offences, 2024/25'."""
+    return f"{question_words(question)}, {financial_year}"
+
+
+def question_slug(question: Question) -> str:
+    """'charges-rape-offences': the question's folder (letters, digits and hyphens only)."""
+    words = f"{outcome_words(question)} {offence_words(question)}".lower()
+    return re.sub(r"[^a-z0-9]+", "-", words).strip("-")
+
+
+def question_record(question: Question) -> dict:
+    """The question as summary.json gives it: what was asked, and its words."""
+    return {
+        "offences": question.offences if isinstance(question.offences, str) else list(question.offences),
+        "offences_are": {"offence_group": "Offence Group", "offence_subgroup": "Offence Subgroup"}.get(
+            question.level, "offence codes"
+        ),
+        "outcome_types": list(question.outcome_types),
+        "words": question_words(question),
+    }
+
+
+def output_slug(question: Question, financial_year: str) -> str:
+    """A build's folder under reports/ and figures/: the year's slug ('2024-25') for the default
+    question, whose reports keep the paths they always had; '<question slug>/<year slug>' for any other."""
+    year = year_slug(financial_year)
+    return year if question.is_default else f"{question_slug(question)}/{year}"
