@@ -716,6 +716,27 @@ def _record_run(
     )
 
 
+#: Why a report is not built for another question than the default (the index says so).
+ABSENT_BECAUSE = {
+    "03_child_victim_offences": "which answers the default question only (outcome type 8 for the offence codes "
+    "whose legal definition makes the victim a child).",
+    "04_reconciliation": "which sets the figures in circulation beside the open data: they all answer the default "
+    "question (outcome type 8), none this one.",
+}
+
+
+def _report_title(notebook: Path, analysis: Analysis) -> str:
+    """The report's name in the index: its first heading, or for another question than the default
+    the heading's first part and the question ('National totals: charges for rape offences')."""
+    title = title_of(notebook)
+    if analysis.question.is_default:
+        return title
+    from crimeoutcomes.prose.question_words import words_of
+
+    heading = words_of(analysis.question).heading
+    return f"{title.split(':', 1)[0]}: {heading[0].lower()}{heading[1:]}"
+
+
 def _write_run_all_outputs(
     record: dict, analysis: Analysis, every: list[Path], stage_reports: Path, keep: bool, pool_years: int | None
 ) -> dict:
@@ -729,15 +750,27 @@ def _write_run_all_outputs(
     summary = build_summary(analysis, pool_years=pool_years or 1)
     write_json(summary, stage_reports / "summary.json")
     reports_listed = [
-        (title_of(nb), html_name(nb)) for nb in every if not per_force(nb) and (stage_reports / html_name(nb)).is_file()
+        (_report_title(nb, analysis), html_name(nb))
+        for nb in every
+        if not per_force(nb) and (stage_reports / html_name(nb)).is_file()
     ]
     force_links = [
         (force, href) for force, href in force_pages.links(analysis.forces) if (stage_reports / href).is_file()
     ]
-    # A partial re-run has the build's sources and package (checked above): its data files stand.
-    package = (keep and data_package.unchanged(record, stage_reports)) or data_package.stage(analysis, stage_reports)
-    downloads = data_package.downloads(stage_reports)
-    write_index(summary, reports_listed, stage_reports / "index.html", force_links, downloads)
+    if analysis.question.is_default:
+        # A partial re-run has the build's sources and package (checked above): its data files stand.
+        package = (keep and data_package.unchanged(record, stage_reports)) or data_package.stage(
+            analysis, stage_reports
+        )
+        downloads = data_package.downloads(stage_reports)
+    else:  # the data package holds the sexual-offence rows: it is the default build's
+        package, downloads = [], None
+    absent = [
+        (title_of(nb).split(":", 1)[0], ABSENT_BECAUSE.get(nb.stem, "which does not take the question."))
+        for nb in notebooks(every[0].parent)
+        if nb not in every and not per_force(nb)
+    ]
+    write_index(summary, reports_listed, stage_reports / "index.html", force_links, downloads, absent)
     write_caveats_page(summary, stage_reports / CAVEATS_PAGE)
     build_record.add_run_all_outputs(record, stage_reports, ["summary.json", "index.html", CAVEATS_PAGE, *package])
     build_record.write_record(record, stage_reports)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
-from crimeoutcomes.data.codes import resolve_force
+from crimeoutcomes.data.codes import charge_and_out_of_court_types, resolve_force
 from crimeoutcomes.data.frames import to_pandas
 from crimeoutcomes.data.load import load_recorded_crime
 from crimeoutcomes.data.question import DEFAULT_QUESTION, Question, codes_without_recorded_crime
@@ -24,7 +24,7 @@ from crimeoutcomes.notebook.force_pages import force_folder
 from crimeoutcomes.notebook.memo import memoised
 from crimeoutcomes.notebook.output import ReportOutput
 from crimeoutcomes.notebook.provenance import Provenance
-from crimeoutcomes.prose.question_words import output_slug
+from crimeoutcomes.prose.question_words import Words, output_slug, words_of
 from crimeoutcomes.stats import by_outcome_type, comparison, measures, quality, yearly_change
 
 #: Which offences a measure covers: the question's ("question"), the Sexual offences group ("sexual"),
@@ -70,6 +70,24 @@ class Analysis(Provenance, ReportOutput):
         """Where the year's reports go under reports/: the year's slug, inside the question's folder
         for any question but the default (whose reports keep the paths they always had)."""
         return output_slug(self.question, self.financial_year)
+
+    @property
+    def words(self) -> Words:
+        """The question in words, for titles, headings, labels and sentences: ``count``
+        ('community resolutions', 'charges'), ``offences`` ('sexual offences', 'rape offences'),
+        ``heading`` ('Charges for rape offences')."""
+        return words_of(self.question)
+
+    @property
+    def among_charges_and_out_of_court(self) -> bool:
+        """Whether every outcome type counted is a charge or an out-of-court outcome: only then is a
+        share of those a share of something that includes the count."""
+        return self.question.within(charge_and_out_of_court_types())
+
+    @property
+    def denominator_labels(self) -> dict[str, str]:
+        """What each rate of the force comparison divides by, in the question's words."""
+        return comparison.denominator_labels(self.question, self.words.offences)
 
     def for_force(self, force: str) -> Analysis:
         """The same analysis for one force's page: its figures and tables go in a folder of their own

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crimeoutcomes.data.codes import child_rape_codes, child_victim_offences
+from crimeoutcomes.data.codes import charge_and_out_of_court_types, child_rape_codes, child_victim_offences
 from crimeoutcomes.notebook.analysis import Analysis
 from crimeoutcomes.prose.headlines import national_figures, plain, records
 from crimeoutcomes.prose.question_words import question_record
@@ -99,6 +99,11 @@ def _figures(analysis: Analysis, pool_years: int) -> dict:
     }
     child_rape = analysis.forces_using_cr(child_rape_codes())
     by_year = analysis.totals()
+    of_charges = analysis.question.within(charge_and_out_of_court_types())
+
+    def national(rows: pd.DataFrame) -> dict:
+        return national_figures(rows, of_charges)
+
     return {
         "summary_version": SUMMARY_VERSION,
         "financial_year": year,
@@ -108,11 +113,9 @@ def _figures(analysis: Analysis, pool_years: int) -> dict:
         "synthetic": analysis.synthetic,
         "sources": analysis.source_files(),
         "pool_years": pool_years,
-        "sexual_offences": national_figures(by_year[by_year["financial_year"] == year]),
-        "sexual_offences_by_year": {
-            str(y): national_figures(by_year[by_year["financial_year"] == y]) for y in analysis.years
-        },
-        "all_offences": national_figures(analysis.totals("all", by=(), year=year)),
+        "sexual_offences": national(by_year[by_year["financial_year"] == year]),
+        "sexual_offences_by_year": {str(y): national(by_year[by_year["financial_year"] == y]) for y in analysis.years},
+        "all_offences": national(analysis.totals("all", by=(), year=year)),
         "community_resolutions_by_force": {
             str(f): plain(v) for f, v in zip(by_force["force"], by_force["community_resolutions"])
         },

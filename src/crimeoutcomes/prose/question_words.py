@@ -8,9 +8,10 @@ The slug names the question's folder under reports/ ('charges-rape-offences').
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from crimeoutcomes.data.codes import outcome_types
-from crimeoutcomes.data.question import CODES, Question
+from crimeoutcomes.data.question import CODES, DEFAULT_QUESTION, Question
 from crimeoutcomes.data.years import year_slug
 
 
@@ -35,6 +36,57 @@ def offence_words(question: Question) -> str:
         return f"offence code{'s' if len(codes) > 1 else ''} {', '.join(codes)}"
     name = str(question.offences)
     return name[0].lower() + name[1:] if len(name) > 1 and not name[1].isupper() else name
+
+
+def offence_noun(question: Question) -> str:
+    """The offences as something counted: 'rape offences', 'offences of violence against the person',
+    'offences with codes 19C, 19D'."""
+    words = offence_words(question)
+    if question.level == CODES:
+        return f"offences with {words[len('offence ') :]}"
+    return words if words.lower().endswith("offences") else f"offences of {words}"
+
+
+@dataclass(frozen=True)
+class Words:
+    """A question's words, as pages put them: ``count`` 'charges', ``offences`` 'rape offences'
+    (countable, ``offence_noun``), ``heading`` 'Charges for rape offences'; ``default``: the
+    collection's own question (community resolutions for sexual offences)."""
+
+    count: str
+    offences: str
+    heading: str
+    default: bool
+
+    @property
+    def count_heading(self) -> str:
+        """'Charges', 'Youth and adult cautions': the count at the start of a title."""
+        return self.count[0].upper() + self.count[1:]
+
+    @property
+    def offences_heading(self) -> str:
+        """'Rape offences', 'Offences of violence against the person'."""
+        return self.offences[0].upper() + self.offences[1:]
+
+    @property
+    def outcomes_of(self) -> str:
+        """The outcomes of the question's offences: 'sexual-offence outcomes' (as the default's pages
+        always said), 'outcomes for rape offences'."""
+        return "sexual-offence outcomes" if self.default else f"outcomes for {self.offences}"
+
+    @property
+    def closed_with(self) -> str:
+        """'with a community resolution' (the default's words), 'with charges'."""
+        return "with a community resolution" if self.default else f"with {self.count}"
+
+    @property
+    def ended_in(self) -> str:
+        """'ended in a community resolution' (the default's words), 'ended in charges'."""
+        return "ended in a community resolution" if self.default else f"ended in {self.count}"
+
+
+def words_of(question: Question = DEFAULT_QUESTION) -> Words:
+    return Words(outcome_words(question), offence_noun(question), question_words(question), question.is_default)
 
 
 def question_words(question: Question) -> str:
@@ -63,6 +115,8 @@ def question_record(question: Question) -> dict:
         ),
         "outcome_types": list(question.outcome_types),
         "words": question_words(question),
+        "count_words": outcome_words(question),
+        "offence_words": offence_noun(question),
     }
 
 

@@ -20,7 +20,7 @@ import polars as pl
 from crimeoutcomes.config import MIN_OUTCOMES_TO_RANK, RATE_PER
 from crimeoutcomes.data.codes import charge_and_out_of_court_types, display_name
 from crimeoutcomes.data.frames import to_pandas
-from crimeoutcomes.data.question import DEFAULT_QUESTION, Question
+from crimeoutcomes.data.question import CODES, DEFAULT_QUESTION, GROUP, Question
 from crimeoutcomes.data.schema import FORCE_QUARTER
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.stats import flagged, funnel_curves, funnel_table, leave_one_out_expected, told_apart_from_middle
@@ -53,6 +53,22 @@ DENOMINATOR_LABELS = {
     "share_of_charges_and_out_of_court": "share of sexual-offence charges and out-of-court outcomes (types 1, 2, 3, "
     "6, 7, 8)",
 }
+
+
+def denominator_labels(question: Question = DEFAULT_QUESTION, offences: str = "sexual offences") -> dict[str, str]:
+    """``DENOMINATOR_LABELS`` for ``question``, whose offences are called ``offences`` ('rape offences')."""
+    if question.is_default:
+        return DENOMINATOR_LABELS
+    selection = (
+        "offence group" if question.level == GROUP else "offence codes" if question.level == CODES else "subgroup"
+    )
+    return {
+        "rate_per_1000_recorded": f"per {PER_OFFENCES:,} {offences} recorded (police recorded crime, same force, "
+        f"quarters and {selection})",
+        "share_of_assigned": f"share of assigned outcomes for {offences} (every outcome type except 0)",
+        "share_of_charges_and_out_of_court": f"share of charges and out-of-court outcomes for {offences} (types 1, 2, "
+        "3, 6, 7, 8)",
+    }
 
 
 @dataclass
