@@ -11,11 +11,11 @@ import pytest
 from conftest import VINTAGES, run_all
 
 from crimeoutcomes.data.load import load_outcomes
-from crimeoutcomes.data.question import CODES, GROUP, SUBGROUP, Question, resolve_question
 from crimeoutcomes.data.years import year_slug
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.prose.question_words import output_slug, question_slug, question_title, words_of
 from crimeoutcomes.stats import comparison
+from crimeoutcomes.stats.question import CODES, GROUP, SUBGROUP, Question, resolve_question
 
 RAPE_CHARGES = ("Rape offences", "1")
 VIOLENCE_CAUTIONS = ("Violence against the person", "2 3")

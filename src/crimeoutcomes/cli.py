@@ -363,6 +363,25 @@ def _old_force(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -
     arguments.rebuild = True
 
 
+def _add_question_options(parser: argparse.ArgumentParser) -> None:
+    """--offences and --outcome-types: the question the reports answer (``stats.question``)."""
+    parser.add_argument(
+        "--offences",
+        nargs="+",
+        metavar="NAME",
+        help="the offences counted: an Offence Group or Subgroup as published, e.g. 'Rape offences' (quoted), "
+        "or offence codes, e.g. 19C 19D (default: the Offence Group 'Sexual offences'); another question than "
+        "the default builds into reports/<question>/<year>",
+    )
+    parser.add_argument(
+        "--outcome-types",
+        nargs="+",
+        metavar="TYPE",
+        help="the outcome types counted, e.g. 1 (charged/summonsed) or 2 3 (cautions) (default: 8, community "
+        "resolutions)",
+    )
+
+
 def run_all_parser() -> argparse.ArgumentParser:
     """run_all.py's options (see its docstring)."""
     # allow_abbrev=False: a prefix must never stand for another option ('--force' for '--forces').
@@ -410,21 +429,7 @@ def run_all_parser() -> argparse.ArgumentParser:
         help="make force pages for these forces only, e.g. 'Metropolitan Police' 'City of London' (any case; "
         "the Home Office name, the name the pages show or an alias; default: every force)",
     )
-    parser.add_argument(
-        "--offences",
-        nargs="+",
-        metavar="NAME",
-        help="the offences counted: an Offence Group or Subgroup as published, e.g. 'Rape offences' (quoted), "
-        "or offence codes, e.g. 19C 19D (default: the Offence Group 'Sexual offences'); another question than "
-        "the default builds into reports/<question>/<year>",
-    )
-    parser.add_argument(
-        "--outcome-types",
-        nargs="+",
-        metavar="TYPE",
-        help="the outcome types counted, e.g. 1 (charged/summonsed) or 2 3 (cautions) (default: 8, community "
-        "resolutions)",
-    )
+    _add_question_options(parser)
     parser.add_argument(
         "--rebuild",
         action="store_true",
@@ -450,8 +455,8 @@ def run_all_parser() -> argparse.ArgumentParser:
 def parse_run_all(argv: list[str] | None, notebooks: Path) -> argparse.Namespace:
     """run_all.py's options, checked: an error names the option."""
     from crimeoutcomes.build import pipeline
-    from crimeoutcomes.data.question import check_outcome_types
     from crimeoutcomes.notebook import force_pages
+    from crimeoutcomes.stats.question import check_outcome_types
 
     parser = run_all_parser()
     arguments = parser.parse_args(argv)

@@ -35,7 +35,6 @@ from crimeoutcomes.build.export import export_html, html_name, make_reproducible
 from crimeoutcomes.build.jobs import Job, batches, jobs_of, links_to_force_pages, per_force, run_batch
 from crimeoutcomes.build.publish import publish, recover
 from crimeoutcomes.data.digests import package_fingerprint
-from crimeoutcomes.data.question import DEFAULT_QUESTION, Question
 from crimeoutcomes.data.source_files import SourceSet, chosen_year
 from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_financial_year
 from crimeoutcomes.errors import CrimeOutcomesError
@@ -43,6 +42,7 @@ from crimeoutcomes.locks import check_writable, exclusive, is_not_writable, not_
 from crimeoutcomes.notebook import force_pages
 from crimeoutcomes.prose.question_words import output_slug
 from crimeoutcomes.sources import obtain
+from crimeoutcomes.stats.question import DEFAULT_QUESTION, Question
 
 if TYPE_CHECKING:
     from crimeoutcomes.notebook.analysis import Analysis
@@ -115,7 +115,7 @@ def _staging_root(reports_root: Path) -> Path:
     return reports_root / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
-#: The parameters that ask a notebook another question than the default (``data.question``).
+#: The parameters that ask a notebook another question than the default (``stats.question``).
 QUESTION_PARAMETERS = ("offences", "outcome_types")
 
 
@@ -213,7 +213,7 @@ def run(
     re-runs every notebook. ``forces``: the forces that get a page (None: every force of the data).
     ``package_dir`` is the package whose fingerprint the record keeps (this
     package; tests point it elsewhere). ``base_url`` stands in for GOV.UK when checking for new files.
-    ``offences`` and ``outcome_types`` ask another question than the default (``data.question``): its
+    ``offences`` and ``outcome_types`` ask another question than the default (``stats.question``): its
     reports go to their own folder (reports/<question>/<year>), from the notebooks that take them.
 
     The data and parameters are checked before the output folder is touched. Then one run at a
@@ -268,7 +268,7 @@ def _question(
     if offences is None and outcome_types is None:
         return DEFAULT_QUESTION
     from crimeoutcomes.data.load import load_outcomes
-    from crimeoutcomes.data.question import resolve_question
+    from crimeoutcomes.stats.question import resolve_question
 
     return resolve_question(
         DEFAULT_QUESTION.offences if offences is None else offences,

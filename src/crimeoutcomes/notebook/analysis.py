@@ -17,7 +17,6 @@ import polars as pl
 from crimeoutcomes.data.codes import charge_and_out_of_court_types, resolve_force
 from crimeoutcomes.data.frames import to_pandas
 from crimeoutcomes.data.load import load_recorded_crime
-from crimeoutcomes.data.question import DEFAULT_QUESTION, Question, codes_without_recorded_crime
 from crimeoutcomes.data.source_files import SourceSet
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.notebook.force_pages import force_folder
@@ -26,6 +25,7 @@ from crimeoutcomes.notebook.output import ReportOutput
 from crimeoutcomes.notebook.provenance import Provenance
 from crimeoutcomes.prose.question_words import Words, output_slug, words_of
 from crimeoutcomes.stats import by_outcome_type, comparison, measures, quality, yearly_change
+from crimeoutcomes.stats.question import DEFAULT_QUESTION, Question, codes_without_recorded_crime
 
 #: Which offences a measure covers: the question's ("question"), the Sexual offences group ("sexual"),
 #: all crime ("all"), or a list of offence codes.
@@ -48,7 +48,7 @@ class Analysis(Provenance, ReportOutput):
     caveats_page: str = "caveats.html"
     subfolder: str = ""  # of the figures folder, for pages that share a notebook (forces/<force>)
     force: str | None = None  # the force of a force page (``for_force``), in the Home Office spelling
-    #: Which offences and outcome types are counted (``data.question``); every measure's count is its.
+    #: Which offences and outcome types are counted (``stats.question``); every measure's count is its.
     question: Question = DEFAULT_QUESTION
 
     @property

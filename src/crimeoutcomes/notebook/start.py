@@ -19,7 +19,6 @@ import polars as pl
 from crimeoutcomes import config
 from crimeoutcomes.data.codes import COMMUNITY_RESOLUTION, SEXUAL_OFFENCES_GROUP
 from crimeoutcomes.data.load import load_outcomes
-from crimeoutcomes.data.question import resolve_question
 from crimeoutcomes.data.source_files import SourceSet, chosen_year, from_folder, year_parameter
 from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST
 from crimeoutcomes.errors import CrimeOutcomesError
@@ -27,6 +26,7 @@ from crimeoutcomes.notebook.analysis import Analysis
 from crimeoutcomes.notebook.parameters import check_injected_parameters
 from crimeoutcomes.sources import obtain
 from crimeoutcomes.stats.measures import check_basis
+from crimeoutcomes.stats.question import resolve_question
 
 #: run_all.py writes this file into the output folder of each notebook it runs: its presence is what
 #: lets a notebook write where run_all will publish from.
@@ -47,7 +47,7 @@ def setup(
 ) -> Analysis:
     """Check the parameters, find the data and load it. ``offences`` (an Offence Group, an Offence
     Subgroup as published, or offence codes: a list or a text with commas) and ``outcome_types``
-    ('8', '2 3', or a list) are the question every measure counts (``data.question``), checked
+    ('8', '2 3', or a list) are the question every measure counts (``stats.question``), checked
     against the rows read. ``data_folder``: '' = the Home Office files
     in data/raw (downloaded there first if none are; the synthetic sample, saying so, only where GOV.UK
     cannot be reached), 'sample' = the synthetic sample, anything else = that folder of source files.

@@ -1,4 +1,4 @@
-"""What a question (``data.question.Question``) is called: 'Charges for rape offences, 2024/25'.
+"""What a question (``stats.question.Question``) is called: 'Charges for rape offences, 2024/25'.
 
 Outcome names are reference/outcome_types.csv's (``outcome_plural``, the Counting Rules' outcome
 named as a count); offence names are the group or subgroup as the files publish it, or the codes.
@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 
 from crimeoutcomes.data.codes import outcome_types
-from crimeoutcomes.data.question import CODES, DEFAULT_QUESTION, Question
 from crimeoutcomes.data.years import year_slug
+from crimeoutcomes.stats.question import CODES, DEFAULT_QUESTION, Question
 
 
 def outcome_words(question: Question) -> str:

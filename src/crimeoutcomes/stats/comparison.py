@@ -20,7 +20,6 @@ import polars as pl
 from crimeoutcomes.config import MIN_OUTCOMES_TO_RANK, RATE_PER
 from crimeoutcomes.data.codes import charge_and_out_of_court_types, display_name
 from crimeoutcomes.data.frames import to_pandas
-from crimeoutcomes.data.question import CODES, DEFAULT_QUESTION, GROUP, Question
 from crimeoutcomes.data.schema import FORCE_QUARTER
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.stats import flagged, funnel_curves, funnel_table, leave_one_out_expected, told_apart_from_middle
@@ -36,6 +35,7 @@ from crimeoutcomes.stats.measures import (
     with_share,
 )
 from crimeoutcomes.stats.quality import unusable_quarters
+from crimeoutcomes.stats.question import CODES, DEFAULT_QUESTION, GROUP, Question
 
 PER_OFFENCES = RATE_PER
 

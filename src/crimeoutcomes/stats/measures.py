@@ -28,7 +28,7 @@ from crimeoutcomes.data.schema import COUNT_BASES
 from crimeoutcomes.errors import CrimeOutcomesError
 
 #: The measures every table here carries, and the outcome types each adds up (None: all assigned types).
-#: The first is the question's count (``data.question``): community resolutions by default, any chosen
+#: The first is the question's count (``stats.question``): community resolutions by default, any chosen
 #: outcome types otherwise. Its column keeps one name for every question, so that every table,
 #: CSV and summary.json key is the same whatever was asked; the pages name it from the question.
 COMMUNITY_RESOLUTIONS = "community_resolutions"
