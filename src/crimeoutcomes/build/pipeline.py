@@ -231,7 +231,12 @@ def run(
         year = chosen_year(sources, financial_year)  # a year the folder does not hold stops here, before any lock
         question = _question(sources, year, offences, outcome_types)
         every = notebooks_for(question, every)
-        chosen = [n for n in chosen if n in every]
+        if only and not set(chosen) <= set(every):
+            raise CrimeOutcomesError(
+                f"--only {' '.join(n.stem for n in chosen if n not in every)}: not built for another question than "
+                f"the default (the notebooks that take --offences and --outcome-types are "
+                f"{', '.join(n.stem for n in every)})"
+            )
         if not only:
             arguments = (sources, every, financial_year, count_basis, first_year, pool_years, out, package_dir)
             the_plan, unchanged = _plan_run(out, *arguments, rebuild, forces, question)
