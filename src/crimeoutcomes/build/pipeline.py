@@ -116,7 +116,7 @@ def _staging_root(reports_root: Path) -> Path:
 
 
 #: The parameters that ask a notebook another question than the default (``stats.question``).
-QUESTION_PARAMETERS = ("offences", "outcome_types")
+QUESTION_PARAMETERS = build_record.QUESTION_PARAMETERS
 
 
 def _notebook_parameters(
