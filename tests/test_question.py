@@ -182,7 +182,11 @@ def test_another_questions_index_speaks_of_it_alone(rape_charges_build):
     assert "Not built for this question" in text and "Child-victim offences" in text and "Reconciliation" in text
     assert not re.search(r"community resolution|sexual.offence", text, re.IGNORECASE)
     report = (reports / "01-national-totals.html").read_text("utf-8")
+    assert "<title>SYNTHETIC DATA: National totals: charges for rape offences</title>" in report
     assert "Charges for rape offences, England and Wales" in report  # a figure's title, in its alt text
+    comparison_page = (reports / "02-force-comparison.html").read_text("utf-8")
+    assert "per 1,000 rape offences recorded" in comparison_page  # a table heading
+    assert "Kent: charges for rape offences" in (reports / "forces" / "kent.html").read_text("utf-8")
 
 
 def test_run_all_names_the_nearest_offence_names(sample_files, tmp_path):

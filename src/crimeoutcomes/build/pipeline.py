@@ -733,13 +733,9 @@ ABSENT_BECAUSE = {
 def _report_title(notebook: Path, analysis: Analysis) -> str:
     """The report's name in the index: its first heading, or for another question than the default
     the heading's first part and the question ('National totals: charges for rape offences')."""
-    title = title_of(notebook)
-    if analysis.question.is_default:
-        return title
-    from crimeoutcomes.prose.question_words import words_of
+    from crimeoutcomes.prose.question_words import retitled
 
-    heading = words_of(analysis.question).heading
-    return f"{title.split(':', 1)[0]}: {heading[0].lower()}{heading[1:]}"
+    return title_of(notebook) if analysis.question.is_default else retitled(title_of(notebook), analysis.words)
 
 
 def _write_run_all_outputs(

@@ -79,6 +79,26 @@ class Analysis(Provenance, ReportOutput):
         return words_of(self.question)
 
     @property
+    def question_headings(self) -> dict[str, str]:
+        """Table headings that name another question's count and offences (``a.table`` uses them);
+        none for the default question, whose tables keep the headings of ``columns``."""
+        if self.question.is_default:
+            return {}
+        count, offences = self.words.count, self.words.offences
+        return {
+            "community_resolutions": f"{count} (count)",
+            "cr_low": f"{count}, lower 95% limit",
+            "cr_high": f"{count}, upper 95% limit",
+            "recorded_offences": f"{offences} recorded",
+            "rate_per_1000_recorded": f"per 1,000 {offences} recorded",
+            "expected_community_resolutions": f"expected {count}",
+            "england_and_wales_community_resolutions": f"England and Wales: {count}",
+            "sexual_offences": f"{offences}: {count}",
+            "sexual_offences_share": f"{offences}: share of assigned outcomes",
+            "all_crime": f"all crime: {count}",
+        }
+
+    @property
     def among_charges_and_out_of_court(self) -> bool:
         """Whether every outcome type counted is a charge or an out-of-court outcome: only then is a
         share of those a share of something that includes the count."""

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 from crimeoutcomes.data.codes import outcome_types
 from crimeoutcomes.data.years import year_slug
-from crimeoutcomes.stats.question import CODES, DEFAULT_QUESTION, Question
+from crimeoutcomes.stats.question import (
+    CODES,
+    DEFAULT_QUESTION,
+    GROUP,
+    Question,
+    offences_argument,
+    outcome_types_argument,
+)
 
 
 def outcome_words(question: Question) -> str:
@@ -87,6 +94,22 @@ class Words:
 
 def words_of(question: Question = DEFAULT_QUESTION) -> Words:
     return Words(outcome_words(question), offence_noun(question), question_words(question), question.is_default)
+
+
+def words_from_parameters(offences: str, outcome_types: str) -> Words:
+    """A question's words from the notebooks' parameters as run_all passes them (``offences``: a
+    group or subgroup name, or codes with commas; a single code is told from a name by its shape)."""
+    chosen = offences_argument(offences)
+    if isinstance(chosen, str) and re.fullmatch(r"[0-9][0-9A-Za-z./]*", chosen):
+        chosen = (chosen,)
+    level = CODES if isinstance(chosen, tuple) else GROUP
+    return words_of(Question(chosen, outcome_types_argument(outcome_types), level))
+
+
+def retitled(title: str, words: Words) -> str:
+    """A report's title for another question: its first part and the question
+    ('National totals: community resolutions ...' -> 'National totals: charges for rape offences')."""
+    return f"{title.split(':', 1)[0]}: {words.heading[0].lower()}{words.heading[1:]}"
 
 
 def question_words(question: Question) -> str:
