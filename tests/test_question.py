@@ -186,7 +186,9 @@ def test_another_questions_index_speaks_of_it_alone(rape_charges_build):
     assert "Charges for rape offences, England and Wales" in report  # a figure's title, in its alt text
     comparison_page = (reports / "02-force-comparison.html").read_text("utf-8")
     assert "per 1,000 rape offences recorded" in comparison_page  # a table heading
-    assert "Kent: charges for rape offences" in (reports / "forces" / "kent.html").read_text("utf-8")
+    kent = (reports / "forces" / "kent.html").read_text("utf-8")
+    assert "Kent: charges for rape offences" in kent
+    assert "Not shown for this question" in kent  # the child-victim offences are the default question's
 
 
 def test_run_all_names_the_nearest_offence_names(sample_files, tmp_path):
