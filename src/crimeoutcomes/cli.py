@@ -363,6 +363,25 @@ def _old_force(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -
     arguments.rebuild = True
 
 
+def _add_question_options(parser: argparse.ArgumentParser) -> None:
+    """--offences and --outcome-types: the question the reports answer (``stats.question``)."""
+    parser.add_argument(
+        "--offences",
+        nargs="+",
+        metavar="NAME",
+        help="the offences counted: an Offence Group or Subgroup as published, e.g. 'Rape offences' (quoted), "
+        "or offence codes, e.g. 19C 19D (default: the Offence Group 'Sexual offences'); another question than "
+        "the default builds into reports/<question>/<year>",
+    )
+    parser.add_argument(
+        "--outcome-types",
+        nargs="+",
+        metavar="TYPE",
+        help="the outcome types counted, e.g. 1 (charged/summonsed) or 2 3 (cautions) (default: 8, community "
+        "resolutions)",
+    )
+
+
 def run_all_parser() -> argparse.ArgumentParser:
     """run_all.py's options (see its docstring)."""
     # allow_abbrev=False: a prefix must never stand for another option ('--force' for '--forces').
@@ -410,6 +429,7 @@ def run_all_parser() -> argparse.ArgumentParser:
         help="make force pages for these forces only, e.g. 'Metropolitan Police' 'City of London' (any case; "
         "the Home Office name, the name the pages show or an alias; default: every force)",
     )
+    _add_question_options(parser)
     parser.add_argument(
         "--rebuild",
         action="store_true",
@@ -436,6 +456,7 @@ def parse_run_all(argv: list[str] | None, notebooks: Path) -> argparse.Namespace
     """run_all.py's options, checked: an error names the option."""
     from crimeoutcomes.build import pipeline
     from crimeoutcomes.notebook import force_pages
+    from crimeoutcomes.stats.question import check_outcome_types
 
     parser = run_all_parser()
     arguments = parser.parse_args(argv)
@@ -450,9 +471,18 @@ def parse_run_all(argv: list[str] | None, notebooks: Path) -> argparse.Namespace
         pipeline.select_notebooks(arguments.only, notebooks)
         # any spelling a reader uses ('City of London', 'devon & cornwall') -> the Home Office one
         arguments.forces = force_pages.check_forces(arguments.forces)
+        if arguments.outcome_types is not None:  # checked here, before any data is read
+            arguments.outcome_types = list(check_outcome_types(arguments.outcome_types, "--outcome-types"))
     except CrimeOutcomesError as exc:
         parser.error(str(exc))
     return arguments
+
+
+def _offences(values: list[str] | None) -> str | list[str] | None:
+    """--offences: one value is a name (or a code, or codes with commas); several are codes."""
+    if values is None:
+        return None
+    return values[0] if len(values) == 1 else values
 
 
 def run_all(argv: list[str] | None, notebooks: Path) -> int:
@@ -475,6 +505,8 @@ def run_all(argv: list[str] | None, notebooks: Path) -> int:
             pool_years=arguments.pool_years,
             rebuild=arguments.rebuild,
             forces=arguments.forces,
+            offences=_offences(arguments.offences),
+            outcome_types=arguments.outcome_types,
         )
         if arguments.site:
             from crimeoutcomes.build.site import build_site

@@ -79,11 +79,13 @@ def run_and_export(
     executed.parent.mkdir(parents=True, exist_ok=True)
     execute(job.notebook, executed, parameters, cwd=cwd, progress=progress, kernel=kernel)
     make_reproducible(executed, [Path(parameters["output_root"]), staging_root], final_root)
-    if job.force is None:
-        export_html(executed, folder / job.html, title_of(job.notebook), synthetic)
-    else:
-        title = force_pages.page_title(job.force)
-        export_html(executed, folder / job.html, title, synthetic, heading=title)
+    title = title_of(job.notebook) if job.force is None else force_pages.page_title(job.force)
+    asked = "offences" in parameters  # another question than the default (run_all passes it only then)
+    if asked:
+        from crimeoutcomes.prose.question_words import retitled, words_from_parameters
+
+        title = retitled(title, words_from_parameters(parameters["offences"], parameters["outcome_types"]))
+    export_html(executed, folder / job.html, title, synthetic, heading=title if job.force or asked else None)
     return time.monotonic() - started
 
 

@@ -36,11 +36,13 @@ from crimeoutcomes.build.jobs import Job, batches, jobs_of, links_to_force_pages
 from crimeoutcomes.build.publish import publish, recover
 from crimeoutcomes.data.digests import package_fingerprint
 from crimeoutcomes.data.source_files import SourceSet, chosen_year
-from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_financial_year, year_slug
+from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST, normalise_financial_year
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.locks import check_writable, exclusive, is_not_writable, not_writable
 from crimeoutcomes.notebook import force_pages
+from crimeoutcomes.prose.question_words import output_slug
 from crimeoutcomes.sources import obtain
+from crimeoutcomes.stats.question import DEFAULT_QUESTION, Question
 
 if TYPE_CHECKING:
     from crimeoutcomes.notebook.analysis import Analysis
@@ -113,12 +115,39 @@ def _staging_root(reports_root: Path) -> Path:
     return reports_root / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
-def _notebook_parameters(notebook: Path, common: dict, pool_years: int | None) -> dict:
-    """The run's parameters that ``notebook`` declares (pool_years only where it pools)."""
+#: The parameters that ask a notebook another question than the default (``stats.question``).
+QUESTION_PARAMETERS = build_record.QUESTION_PARAMETERS
+
+
+def _notebook_parameters(
+    notebook: Path, common: dict, pool_years: int | None, question: Question = DEFAULT_QUESTION
+) -> dict:
+    """The run's parameters that ``notebook`` declares (pool_years only where it pools; the
+    question only where it is not the default, so that the default build's record is as it was)."""
     parameters = dict(common)
-    if pool_years is not None and "pool_years" in declared_parameters(notebook):
+    declared = declared_parameters(notebook)
+    if pool_years is not None and "pool_years" in declared:
         parameters["pool_years"] = pool_years
+    if not question.is_default and set(QUESTION_PARAMETERS) <= set(declared):
+        parameters |= question_parameters(question)
     return parameters
+
+
+def question_parameters(question: Question) -> dict:
+    """The question as the notebooks' parameters (text, as their parameters cell types them)."""
+    offences = question.offences if isinstance(question.offences, str) else ", ".join(question.offences)
+    return {"offences": offences, "outcome_types": " ".join(question.outcome_types)}
+
+
+def asks_the_question(notebook: Path) -> bool:
+    """A notebook that takes the question's parameters: only these run for another question (the
+    others are about community resolutions for sexual offences alone)."""
+    return set(QUESTION_PARAMETERS) <= set(declared_parameters(notebook))
+
+
+def notebooks_for(question: Question, every: list[Path]) -> list[Path]:
+    """The notebooks a build of ``question`` runs: all for the default, else those that ask it."""
+    return every if question.is_default else [n for n in every if asks_the_question(n)]
 
 
 #: Where the notebook runs and writes: not part of what it was built from (the data folder is
@@ -144,9 +173,16 @@ def _forces_linked(pages: list[str], every_force: list[str]) -> list[str] | None
 
 
 def rebuild_command(analysis: Analysis, pool_years: int | None) -> str:
+    asked = question_parameters(analysis.question)
     return (
         f"python run_all.py --year {analysis.financial_year} --basis {analysis.count_basis} "
-        f"--first-year {analysis.first_year}" + (f" --pool-years {pool_years}" if pool_years and pool_years > 1 else "")
+        f"--first-year {analysis.first_year}"
+        + (f" --pool-years {pool_years}" if pool_years and pool_years > 1 else "")
+        + (
+            ""
+            if analysis.question.is_default
+            else f" --offences {asked['offences']!r} --outcome-types {asked['outcome_types']}"
+        )
     )
 
 
@@ -166,6 +202,8 @@ def run(
     base_url: str | None = None,
     log: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True),
     forces: Sequence[str] | None = None,
+    offences: str | Sequence[str] | None = None,
+    outcome_types: str | Sequence[str] | None = None,
 ) -> RunResult:
     """Build the reports of one year into ``out``, re-running only what changed.
 
@@ -175,6 +213,8 @@ def run(
     re-runs every notebook. ``forces``: the forces that get a page (None: every force of the data).
     ``package_dir`` is the package whose fingerprint the record keeps (this
     package; tests point it elsewhere). ``base_url`` stands in for GOV.UK when checking for new files.
+    ``offences`` and ``outcome_types`` ask another question than the default (``stats.question``): its
+    reports go to their own folder (reports/<question>/<year>), from the notebooks that take them.
 
     The data and parameters are checked before the output folder is touched. Then one run at a
     time per output folder builds everything in a staging folder and swaps it in at the end; a
@@ -188,10 +228,18 @@ def run(
     package_dir = Path(package_dir) if package_dir else PACKAGE_DIR
     try:
         sources = obtain(source, raw_dir, log=log, base_url=base_url)
-        chosen_year(sources, financial_year)  # a year the folder does not hold stops here, before any lock
+        year = chosen_year(sources, financial_year)  # a year the folder does not hold stops here, before any lock
+        question = _question(sources, year, offences, outcome_types)
+        every = notebooks_for(question, every)
+        if only and not set(chosen) <= set(every):
+            raise CrimeOutcomesError(
+                f"--only {' '.join(n.stem for n in chosen if n not in every)}: not built for another question than "
+                f"the default (the notebooks that take --offences and --outcome-types are "
+                f"{', '.join(n.stem for n in every)})"
+            )
         if not only:
             arguments = (sources, every, financial_year, count_basis, first_year, pool_years, out, package_dir)
-            the_plan, unchanged = _plan_run(out, *arguments, rebuild, forces)
+            the_plan, unchanged = _plan_run(out, *arguments, rebuild, forces, question)
             if unchanged is not None:
                 assert the_plan is not None  # _plan returns a build only with the plan that found it unchanged
                 log(the_plan.describe())
@@ -199,7 +247,7 @@ def run(
             if the_plan is not None:
                 log(the_plan.describe())
                 chosen = [n for n in every if n.name in the_plan.rerun]
-        analysis = _set_up(financial_year, count_basis, first_year, sources, pool_years)
+        analysis = _set_up(financial_year, count_basis, first_year, sources, pool_years, question)
         settings = (notebooks_dir, jobs, pool_years, log, package_dir, forces)
         return _build_in_staging(chosen, analysis, sources.folder, out, *settings)
     except OSError as exc:
@@ -217,13 +265,37 @@ def _plan_run(out: Path, *arguments) -> tuple[incremental.Plan | None, RunResult
     return _plan(*arguments)
 
 
+def _question(
+    sources: SourceSet, year: str, offences: str | Sequence[str] | None, outcome_types: str | Sequence[str] | None
+) -> Question:
+    """The question asked (the default where neither option is given), its names checked against the
+    year's rows (read through the cache): an unknown one is named with the nearest, before any lock."""
+    if offences is None and outcome_types is None:
+        return DEFAULT_QUESTION
+    from crimeoutcomes.data.load import load_outcomes
+    from crimeoutcomes.stats.question import resolve_question
+
+    return resolve_question(
+        DEFAULT_QUESTION.offences if offences is None else offences,
+        DEFAULT_QUESTION.outcome_types if outcome_types is None else outcome_types,
+        load_outcomes([sources.outcomes[year]]),
+        where=("--offences", "--outcome-types"),
+    )
+
+
 def _set_up(
-    financial_year: str, count_basis: str, first_year: str, sources: SourceSet, pool_years: int | None
+    financial_year: str,
+    count_basis: str,
+    first_year: str,
+    sources: SourceSet,
+    pool_years: int | None,
+    question: Question = DEFAULT_QUESTION,
 ) -> Analysis:
     """The analysis every notebook will make (which fills the cache), its pooling checked before anything runs."""
     from crimeoutcomes.notebook.start import setup
 
-    analysis = setup(financial_year, count_basis, first_year, data_folder=str(sources.folder))
+    asked = {} if question.is_default else question_parameters(question)
+    analysis = setup(financial_year, count_basis, first_year, data_folder=str(sources.folder), **asked)
     if pool_years is not None:
         from crimeoutcomes.stats.comparison import pooled_years
 
@@ -291,6 +363,7 @@ def _plan(
     package_dir: Path,
     rebuild: bool,
     forces: list[str] | None = None,
+    question: Question = DEFAULT_QUESTION,
 ) -> tuple[incremental.Plan | None, RunResult | None]:
     """What must re-run, from the build record alone (no data is loaded); and the published build
     itself where nothing must. (None, None) where the parameters need the full checks of a build."""
@@ -298,13 +371,13 @@ def _plan(
     if window is None:
         return None, None
     year, years = window
-    slug = year_slug(year)
+    slug = output_slug(question, year)
     reports = config.reports_dir(sources.synthetic, slug, out)
     figures = config.figures_dir(sources.synthetic, slug, out)
-    wanted = _wanted_record(sources, year, years, count_basis, first_year, pool_years, package_dir, out)
+    wanted = _wanted_record(sources, year, years, count_basis, first_year, pool_years, package_dir, out, question)
     common = {"financial_year": year, "count_basis": count_basis, "first_year": normalise_financial_year(first_year)}
     parameters = {
-        n.name: _recorded_parameters(_notebook_parameters(n, common, pool_years)) | _pages_recorded(n, forces)
+        n.name: _recorded_parameters(_notebook_parameters(n, common, pool_years, question)) | _pages_recorded(n, forces)
         for n in every
     }
     try:
@@ -333,8 +406,10 @@ def _wanted_record(
     pool_years: int | None,
     package_dir: Path,
     out: Path,
+    question: Question = DEFAULT_QUESTION,
 ) -> dict:
-    """The record a build of ``year`` from ``sources`` would have, before any notebook has run."""
+    """The record a build of ``year`` from ``sources`` would have, before any notebook has run (the
+    question among its parameters only where it is not the default: the default's record is as it was)."""
     used = [p for y, p in sources.outcomes.items() if y in years]
     if sources.recorded_crime is not None:
         used.append(sources.recorded_crime)
@@ -345,7 +420,7 @@ def _wanted_record(
         "count_basis": count_basis,
         "first_year": normalise_financial_year(first_year),
         "pool_years": pool_years or 1,
-    }
+    } | ({} if question.is_default else question_parameters(question))
     return build_record.new_record(
         parameters=parameters,
         sources=build_record.source_records(used),
@@ -398,7 +473,7 @@ def _build(
     figures = config.figures_dir(analysis.synthetic, analysis.slug, out)
     for final in (reports, figures):
         recover(final)
-    every = notebooks(notebooks_dir)
+    every = notebooks_for(analysis.question, notebooks(notebooks_dir))
     keep = len(chosen) < len(every)
     record = _build_plan(chosen, every, analysis, reports, out, pool_years, package_dir, keep)
     stage_reports, stage_figures = _stage_build(record, chosen, every, analysis, (reports, figures), staging_root, keep)
@@ -456,6 +531,7 @@ def _build_plan(
         pool_years,
         package_dir,
         out,
+        analysis.question,
     )
     if keep and reports.is_dir():
         existing = build_record.read_record(reports)
@@ -525,6 +601,7 @@ def _prepare_runs(
             {**common, "output_root": str(roots[job])}
             | ({} if job.force is None else {force_pages.FORCE_PARAMETER: job.force}),
             pool_years,
+            analysis.question,
         )
     return roots, parameters
 
@@ -644,6 +721,23 @@ def _record_run(
     )
 
 
+#: Why a report is not built for another question than the default (the index says so).
+ABSENT_BECAUSE = {
+    "03_child_victim_offences": "which answers the default question only (outcome type 8 for the offence codes "
+    "whose legal definition makes the victim a child).",
+    "04_reconciliation": "which sets the figures in circulation beside the open data: they all answer the default "
+    "question (outcome type 8), none this one.",
+}
+
+
+def _report_title(notebook: Path, analysis: Analysis) -> str:
+    """The report's name in the index: its first heading, or for another question than the default
+    the heading's first part and the question ('National totals: charges for rape offences')."""
+    from crimeoutcomes.prose.question_words import retitled
+
+    return title_of(notebook) if analysis.question.is_default else retitled(title_of(notebook), analysis.words)
+
+
 def _write_run_all_outputs(
     record: dict, analysis: Analysis, every: list[Path], stage_reports: Path, keep: bool, pool_years: int | None
 ) -> dict:
@@ -657,15 +751,27 @@ def _write_run_all_outputs(
     summary = build_summary(analysis, pool_years=pool_years or 1)
     write_json(summary, stage_reports / "summary.json")
     reports_listed = [
-        (title_of(nb), html_name(nb)) for nb in every if not per_force(nb) and (stage_reports / html_name(nb)).is_file()
+        (_report_title(nb, analysis), html_name(nb))
+        for nb in every
+        if not per_force(nb) and (stage_reports / html_name(nb)).is_file()
     ]
     force_links = [
         (force, href) for force, href in force_pages.links(analysis.forces) if (stage_reports / href).is_file()
     ]
-    # A partial re-run has the build's sources and package (checked above): its data files stand.
-    package = (keep and data_package.unchanged(record, stage_reports)) or data_package.stage(analysis, stage_reports)
-    downloads = data_package.downloads(stage_reports)
-    write_index(summary, reports_listed, stage_reports / "index.html", force_links, downloads)
+    if analysis.question.is_default:
+        # A partial re-run has the build's sources and package (checked above): its data files stand.
+        package = (keep and data_package.unchanged(record, stage_reports)) or data_package.stage(
+            analysis, stage_reports
+        )
+        downloads = data_package.downloads(stage_reports)
+    else:  # the data package holds the sexual-offence rows: it is the default build's
+        package, downloads = [], None
+    absent = [
+        (title_of(nb).split(":", 1)[0], ABSENT_BECAUSE.get(nb.stem, "which does not take the question."))
+        for nb in notebooks(every[0].parent)
+        if nb not in every and not per_force(nb)
+    ]
+    write_index(summary, reports_listed, stage_reports / "index.html", force_links, downloads, absent)
     write_caveats_page(summary, stage_reports / CAVEATS_PAGE)
     build_record.add_run_all_outputs(record, stage_reports, ["summary.json", "index.html", CAVEATS_PAGE, *package])
     build_record.write_record(record, stage_reports)

@@ -23,6 +23,9 @@ RUN_ALL = "run_all.py"
 #: The package files whose change can change a published number or page.
 #: The parameters that must be the same for every report of one build.
 BUILD_PARAMETERS = ("financial_year", "count_basis", "first_year", "pool_years")
+#: The parameters that ask another question than the default (``stats.question``): recorded only for
+#: such a question, so that the default build's record is as it always was.
+QUESTION_PARAMETERS = ("offences", "outcome_types")
 
 
 def source_records(files: Iterable[Path], cache_dir: Path | None = None) -> list[dict]:
@@ -54,7 +57,8 @@ def new_record(
     return {
         "build_version": BUILD_VERSION,
         "synthetic": synthetic,
-        "parameters": {key: parameters.get(key) for key in BUILD_PARAMETERS},
+        "parameters": {key: parameters.get(key) for key in BUILD_PARAMETERS}
+        | {key: parameters[key] for key in QUESTION_PARAMETERS if key in parameters},
         "sources": sources,
         "earlier_releases": earlier_releases or [],
         "data_folder": data_folder,

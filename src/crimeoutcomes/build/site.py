@@ -38,12 +38,8 @@ def built_years(out: Path) -> list[BuiltYear]:
     whose files no longer match its record (build.json), or that has none, is refused: the site
     never publishes a mix of two builds."""
     found = []
-    for summary in sorted((out / "reports").glob("*/summary.json")) + sorted(
-        (out / "reports").glob("sample/*/summary.json")
-    ):
+    for summary in _summaries(out / "reports"):
         folder = summary.parent
-        if folder.name.startswith(".") or folder.name.endswith(".failed"):
-            continue
         target = folder.relative_to(out / "reports")
         year = BuiltYear(folder, out / "figures" / target, target, json.loads(summary.read_text("utf-8")))
         record = build_record.read_record(folder)
@@ -60,6 +56,19 @@ def built_years(out: Path) -> list[BuiltYear]:
             )
         found.append(year)
     return found
+
+
+def _summaries(reports: Path) -> list[Path]:
+    """Every build's summary.json: the default question's years (reports/<slug>, reports/sample/<slug>),
+    then each other question's (reports/<question>/<slug>, reports/sample/<question>/<slug>)."""
+
+    def whole(path: Path) -> bool:  # not a staging folder, an old copy or a failed build
+        return not any(part.startswith(".") or part.endswith(".failed") for part in path.relative_to(reports).parts)
+
+    default = sorted(reports.glob("*/summary.json")) + sorted(reports.glob("sample/*/summary.json"))
+    asked = sorted(p for p in reports.glob("*/*/summary.json") if p.parts[-3] != "sample")
+    asked += sorted(reports.glob("sample/*/*/summary.json"))
+    return [p for p in default + asked if whole(p)]
 
 
 def _copy_year(year: BuiltYear, staging: Path) -> None:

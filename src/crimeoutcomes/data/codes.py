@@ -29,6 +29,7 @@ class OutcomeType:
     code: str
     description: str
     group: str
+    plural: str = ""  # how pages name a count of them ('charges', 'community resolutions')
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ class SexualOffence:
 @cache
 def outcome_types() -> tuple[OutcomeType, ...]:
     return tuple(
-        OutcomeType(r["outcome_type"], r["outcome_description"], r["outcome_group"]) for r in _rows("outcome_types.csv")
+        OutcomeType(r["outcome_type"], r["outcome_description"], r["outcome_group"], r["outcome_plural"])
+        for r in _rows("outcome_types.csv")
     )
 
 

@@ -14,20 +14,23 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
-from crimeoutcomes.data.codes import resolve_force
+from crimeoutcomes.data.codes import charge_and_out_of_court_types, resolve_force
 from crimeoutcomes.data.frames import to_pandas
 from crimeoutcomes.data.load import load_recorded_crime
 from crimeoutcomes.data.source_files import SourceSet
-from crimeoutcomes.data.years import year_slug
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.notebook.force_pages import force_folder
 from crimeoutcomes.notebook.memo import memoised
 from crimeoutcomes.notebook.output import ReportOutput
 from crimeoutcomes.notebook.provenance import Provenance
+from crimeoutcomes.prose.question_words import Words, output_slug, words_of
 from crimeoutcomes.stats import by_outcome_type, comparison, measures, quality, yearly_change
+from crimeoutcomes.stats.question import DEFAULT_QUESTION, Question, codes_without_recorded_crime
 
-#: Which offences a measure covers: the Sexual offences group, all crime, or a list of offence codes.
+#: Which offences a measure covers: the question's ("question"), the Sexual offences group ("sexual"),
+#: all crime ("all"), or a list of offence codes.
 Offences = str | Sequence[str]
+QUESTION = "question"
 
 
 @dataclass
@@ -45,6 +48,8 @@ class Analysis(Provenance, ReportOutput):
     caveats_page: str = "caveats.html"
     subfolder: str = ""  # of the figures folder, for pages that share a notebook (forces/<force>)
     force: str | None = None  # the force of a force page (``for_force``), in the Home Office spelling
+    #: Which offences and outcome types are counted (``stats.question``); every measure's count is its.
+    question: Question = DEFAULT_QUESTION
 
     @property
     def synthetic(self) -> bool:
@@ -62,7 +67,47 @@ class Analysis(Provenance, ReportOutput):
 
     @property
     def slug(self) -> str:
-        return year_slug(self.financial_year)
+        """Where the year's reports go under reports/: the year's slug, inside the question's folder
+        for any question but the default (whose reports keep the paths they always had)."""
+        return output_slug(self.question, self.financial_year)
+
+    @property
+    def words(self) -> Words:
+        """The question in words, for titles, headings, labels and sentences: ``count``
+        ('community resolutions', 'charges'), ``offences`` ('sexual offences', 'rape offences'),
+        ``heading`` ('Charges for rape offences')."""
+        return words_of(self.question)
+
+    @property
+    def question_headings(self) -> dict[str, str]:
+        """Table headings that name another question's count and offences (``a.table`` uses them);
+        none for the default question, whose tables keep the headings of ``columns``."""
+        if self.question.is_default:
+            return {}
+        count, offences = self.words.count, self.words.offences
+        return {
+            "community_resolutions": f"{count} (count)",
+            "cr_low": f"{count}, lower 95% limit",
+            "cr_high": f"{count}, upper 95% limit",
+            "recorded_offences": f"{offences} recorded",
+            "rate_per_1000_recorded": f"per 1,000 {offences} recorded",
+            "expected_community_resolutions": f"expected {count}",
+            "england_and_wales_community_resolutions": f"England and Wales: {count}",
+            "sexual_offences": f"{offences}: {count}",
+            "sexual_offences_share": f"{offences}: share of assigned outcomes",
+            "all_crime": f"all crime: {count}",
+        }
+
+    @property
+    def among_charges_and_out_of_court(self) -> bool:
+        """Whether every outcome type counted is a charge or an out-of-court outcome: only then is a
+        share of those a share of something that includes the count."""
+        return self.question.within(charge_and_out_of_court_types())
+
+    @property
+    def denominator_labels(self) -> dict[str, str]:
+        """What each rate of the force comparison divides by, in the question's words."""
+        return comparison.denominator_labels(self.question, self.words.offences)
 
     def for_force(self, force: str) -> Analysis:
         """The same analysis for one force's page: its figures and tables go in a folder of their own
@@ -78,7 +123,7 @@ class Analysis(Provenance, ReportOutput):
     def memo_inputs(self) -> tuple[list[str], list[Path]]:
         """What a ``memoised`` result depends on besides its call: the year, basis and trend window,
         and every source file of the window."""
-        return [self.financial_year, self.count_basis, self.first_year], self.files_read()
+        return [self.financial_year, self.count_basis, self.first_year, repr(self.question)], self.files_read()
 
     def files_read(self) -> list[Path]:
         """The source files of the trend window (each year's outcomes, then recorded crime if any)."""
@@ -113,20 +158,26 @@ class Analysis(Provenance, ReportOutput):
         return to_pandas(self.rows)
 
     # -- The measures, in pandas. Force-quarters whose outcomes collapsed count as missing. --------
-    def _rows(self, offences: Offences = "sexual", year: str | None = None) -> pl.DataFrame:
+    def _rows(self, offences: Offences = QUESTION, year: str | None = None) -> pl.DataFrame:
         rows = self.rows if year is None else self.rows.filter(pl.col("financial_year") == year)
         if isinstance(offences, str):
-            if offences not in ("sexual", "all"):
+            if offences not in (QUESTION, "sexual", "all"):
                 raise CrimeOutcomesError(
-                    f"offences must be 'sexual', 'all' or a list of offence codes, not {offences!r}"
+                    f"offences must be 'question', 'sexual', 'all' or a list of offence codes, not {offences!r}"
                 )
+            if offences == QUESTION:
+                return self.question.select(rows)
             return measures.sexual_offences(rows) if offences == "sexual" else rows
         return rows.filter(pl.col("offence_code").is_in(list(offences)))
+
+    @property
+    def _types(self) -> tuple[str, ...]:
+        return self.question.outcome_types
 
     @memoised
     def totals(
         self,
-        offences: Offences = "sexual",
+        offences: Offences = QUESTION,
         by: Sequence[str] = ("financial_year",),
         *,
         year: str | None = None,
@@ -136,23 +187,23 @@ class Analysis(Provenance, ReportOutput):
         by ``by``, with the force-quarters missing or collapsed (``measures.national_totals``)."""
         return to_pandas(
             measures.national_totals(
-                self._rows(offences, year), basis or self.count_basis, by, collapsed=self.collapsed
+                self._rows(offences, year), basis or self.count_basis, by, self.collapsed, self._types
             )
         )
 
     @memoised
     def force_totals(
-        self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",), *, year: str | None = None
+        self, offences: Offences = QUESTION, by: Sequence[str] = ("financial_year",), *, year: str | None = None
     ) -> pd.DataFrame:
         """The same by force: <NA>, never 0, where any quarter is missing or collapsed."""
         return to_pandas(
-            measures.force_totals(self._rows(offences, year), self.count_basis, by, collapsed=self.collapsed)
+            measures.force_totals(self._rows(offences, year), self.count_basis, by, self.collapsed, self._types)
         )
 
     @memoised
     def outcome_totals(
         self,
-        offences: Offences = "sexual",
+        offences: Offences = QUESTION,
         outcome_types: Sequence[str] = ("8", "22"),
         by: Sequence[str] = ("financial_year",),
         *,
@@ -170,34 +221,36 @@ class Analysis(Provenance, ReportOutput):
         )
 
     def code_totals(
-        self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",), *, year: str | None = None
+        self, offences: Offences = QUESTION, by: Sequence[str] = ("financial_year",), *, year: str | None = None
     ) -> pd.DataFrame:
         """Community resolutions and assigned outcomes by offence code, with its description."""
-        return to_pandas(measures.offence_code_totals(self._rows(offences, year), self.count_basis, by))
+        return to_pandas(measures.offence_code_totals(self._rows(offences, year), self.count_basis, by, self._types))
 
-    def both_bases(self, offences: Offences = "sexual", by: Sequence[str] = ("financial_year",)) -> pd.DataFrame:
+    def both_bases(self, offences: Offences = QUESTION, by: Sequence[str] = ("financial_year",)) -> pd.DataFrame:
         """Community resolutions nationally, one column per counting basis (closed, recorded)."""
-        return to_pandas(measures.on_both_bases(self._rows(offences), by=by))
+        return to_pandas(measures.on_both_bases(self._rows(offences), by=by, outcome_types=self._types))
 
     def forces_using_cr(self, offence_codes: Sequence[str]) -> pd.DataFrame:
         """Per year and force, the community resolutions for ``offence_codes`` where there was one."""
-        return to_pandas(measures.forces_with_community_resolutions(self.rows, self.count_basis, offence_codes))
+        return to_pandas(
+            measures.forces_with_community_resolutions(self.rows, self.count_basis, offence_codes, self._types)
+        )
 
     @memoised
-    def missing(self, offences: Offences = "sexual", *, year: str | None = None) -> pd.DataFrame:
+    def missing(self, offences: Offences = QUESTION, *, year: str | None = None) -> pd.DataFrame:
         """Per force and year, the quarters missing or collapsed and why (``measures.gaps``)."""
         return to_pandas(measures.gaps(self._rows(offences, year), self.count_basis, collapsed=self.collapsed))
 
-    def changes(self, offences: Offences = "sexual") -> pd.DataFrame:
+    def changes(self, offences: Offences = QUESTION) -> pd.DataFrame:
         """National change with 95% intervals, year on year and first to last (``yearly_change.national_changes``)."""
         return yearly_change.national_changes(self.totals(offences))
 
-    def trend(self, offences: Offences = "sexual") -> dict:
+    def trend(self, offences: Offences = QUESTION) -> dict:
         """The log-linear trend over the complete years (``yearly_change.count_trend``)."""
         return yearly_change.count_trend(self.totals(offences))
 
     @memoised
-    def force_changes(self, offences: Offences = "sexual") -> pd.DataFrame:
+    def force_changes(self, offences: Offences = QUESTION) -> pd.DataFrame:
         """Each force's change with 95% intervals; a year missing or collapsed is not compared."""
         return yearly_change.force_changes(self.force_totals(offences))
 
@@ -215,13 +268,21 @@ class Analysis(Provenance, ReportOutput):
             self.count_basis,
             comparison.pooled_years(self.years, self.financial_year, pool_years),
             self.recorded_crime,
+            self.question,
         )
 
     @memoised
     def rates_by_year(self) -> pd.DataFrame:
         """Each force's counts and three rates for sexual offences, each year on its own, on the quarters
         that can be used (``comparison.rates_by_year``: a year's rows are the force comparison's for it)."""
-        return comparison.rates_by_year(self.rows, self.count_basis, self.years, self.recorded_crime)
+        return comparison.rates_by_year(self.rows, self.count_basis, self.years, self.recorded_crime, self.question)
+
+    def codes_without_recorded_crime(self) -> list[str]:
+        """The question's offence codes that the recorded-crime file lacks in the years read (their
+        outcomes are counted, but no offence of theirs is in the rate's denominator); [] without the file."""
+        if self.recorded_crime is None:
+            return []
+        return codes_without_recorded_crime(self.question, self.rows, self.recorded_crime)
 
     @cached_property
     def recorded_crime(self) -> pl.DataFrame | None:

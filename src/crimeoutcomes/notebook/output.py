@@ -46,6 +46,9 @@ class ReportOutput:
         @property
         def synthetic(self) -> bool: ...
 
+        @property
+        def question_headings(self) -> dict[str, str]: ...
+
     @property
     def figures_dir(self) -> Path:
         if self.published:
@@ -110,7 +113,8 @@ class ReportOutput:
         note = markers_html(found, self.caveats_page, "table")
         footnote = f'<p class="caveat-markers" data-table="{name}">{note}</p>' if note else ""
         # data-csv: the CSV's place in the year's figures folder (a force page's are in forces/<force>/)
-        table = render_table(data, name, kinds=kinds, headings=headings, folder=self.subfolder)
+        headings = {**self.question_headings, **(headings or {})}  # the question's words, unless given
+        table = render_table(data, name, kinds=kinds, headings=headings or None, folder=self.subfolder)
         return HTML(scrolling(table, name) + footnote)
 
     def save_table(self, frame, name: str):

@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from crimeoutcomes import config
+from crimeoutcomes.data.codes import COMMUNITY_RESOLUTION, SEXUAL_OFFENCES_GROUP
 from crimeoutcomes.data.load import load_outcomes
 from crimeoutcomes.data.source_files import SourceSet, chosen_year, from_folder, year_parameter
 from crimeoutcomes.data.years import FRAMEWORK_FIRST_YEAR, LATEST
@@ -25,6 +26,7 @@ from crimeoutcomes.notebook.analysis import Analysis
 from crimeoutcomes.notebook.parameters import check_injected_parameters
 from crimeoutcomes.sources import obtain
 from crimeoutcomes.stats.measures import check_basis
+from crimeoutcomes.stats.question import resolve_question
 
 #: run_all.py writes this file into the output folder of each notebook it runs: its presence is what
 #: lets a notebook write where run_all will publish from.
@@ -40,8 +42,13 @@ def setup(
     first_year: str = FRAMEWORK_FIRST_YEAR,
     data_folder: str = "",
     output_root: str = "",
+    offences: str | list[str] = SEXUAL_OFFENCES_GROUP,
+    outcome_types: str | int | list[str] = COMMUNITY_RESOLUTION,
 ) -> Analysis:
-    """Check the parameters, find the data and load it. ``data_folder``: '' = the Home Office files
+    """Check the parameters, find the data and load it. ``offences`` (an Offence Group, an Offence
+    Subgroup as published, or offence codes: a list or a text with commas) and ``outcome_types``
+    ('8', '2 3', or a list) are the question every measure counts (``stats.question``), checked
+    against the rows read. ``data_folder``: '' = the Home Office files
     in data/raw (downloaded there first if none are; the synthetic sample, saying so, only where GOV.UK
     cannot be reached), 'sample' = the synthetic sample, anything else = that folder of source files.
 
@@ -61,6 +68,7 @@ def setup(
         raise CrimeOutcomesError(f"parameter first_year: {first} is after financial_year {year}")
     window = [y for y in available if first <= y <= year]
     outcomes = load_outcomes([sources.outcomes[y] for y in window]).filter(pl.col("financial_year").is_in(window))
+    question = resolve_question(offences, outcome_types, outcomes)
     root = Path(output_root) if output_root else config.project_root()
     analysis = Analysis(
         financial_year=year,
@@ -70,6 +78,7 @@ def setup(
         rows=outcomes,
         output_root=root,
         published=(root / BUILD_MARKER).is_file(),
+        question=question,
     )
     if not analysis.published:
         tell_console(direct_run_message(analysis))

@@ -98,6 +98,8 @@ def shown_columns(data: pd.DataFrame, kinds=None, headings=None) -> list[Shown]:
             shown.append(Shown((column,), heading(column, headings), kind[column], long=bool(long)))
             continue
         spanner, value_heading = SPANNERS.get(column, (heading(column, headings), "value"))
+        if headings and column in headings:  # a heading given for the value heads its spanner
+            spanner = headings[column]
         shown.append(Shown((column,), value_heading, kind[column], spanner))
         shown.append(Shown(interval, "95% interval", kind[interval[0]], spanner))
         merged.update(interval)

@@ -39,13 +39,23 @@ def _year_rows(years: list[tuple[dict, str]]) -> list[dict]:
 
 def render_site_index(years: list[tuple[dict, str]]) -> str:
     """The site's index.html: ``years`` as (summary.json, the year's folder in the site); real years
-    apart from synthetic ones."""
-    real = [y for y in years if not y[0]["synthetic"]]
-    synthetic = [y for y in years if y[0]["synthetic"]]
+    apart from synthetic ones; every other question than the default (summary.json's ``question``)
+    in a table of its own, headed with its words."""
+    default = [y for y in years if "question" not in y[0]]
+    real = [y for y in default if not y[0]["synthetic"]]
+    synthetic = [y for y in default if y[0]["synthetic"]]
+    questions: dict[tuple[bool, str], list[tuple[dict, str]]] = {}
+    for summary, href in years:
+        if "question" in summary:
+            questions.setdefault((summary["synthetic"], summary["question"]["words"]), []).append((summary, href))
     return render(
         "site_index.html.j2",
         title="Community resolutions for sexual offences: reports by year",
         real=_year_rows(real),
         synthetic=_year_rows(synthetic),
+        questions=[
+            {"words": words, "synthetic": synthetic_data, "years": _year_rows(rows)}
+            for (synthetic_data, words), rows in sorted(questions.items())
+        ],
         **BANNER,
     )

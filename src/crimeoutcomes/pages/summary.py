@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crimeoutcomes.data.codes import child_rape_codes, child_victim_offences
+from crimeoutcomes.data.codes import charge_and_out_of_court_types, child_rape_codes, child_victim_offences
 from crimeoutcomes.notebook.analysis import Analysis
 from crimeoutcomes.prose.headlines import national_figures, plain, records
+from crimeoutcomes.prose.question_words import question_record
 from crimeoutcomes.stats.comparison import EXPECTED, flags, told_apart
 
 SUMMARY_VERSION = 1
@@ -78,15 +79,31 @@ def _reconciliation(analysis: Analysis) -> list[dict]:
 
 
 def build_summary(analysis: Analysis, pool_years: int = 1) -> dict:
+    """The year's figures for the build's question (``analysis.question``). The keys are the same
+    for every question, so that one reader reads any: ``sexual_offences`` and
+    ``community_resolutions`` hold the question's offences and count (named in ``question``, which
+    only another question than the default has: the default's summary.json is as it was)."""
+    summary = _figures(analysis, pool_years)
+    if analysis.question.is_default:
+        return summary
+    return {**summary, "question": question_record(analysis.question)}
+
+
+def _figures(analysis: Analysis, pool_years: int) -> dict:
     year = analysis.financial_year
-    by_force = analysis.force_totals("sexual", by=(), year=year)
-    by_code = analysis.code_totals("sexual", by=(), year=year)
+    by_force = analysis.force_totals(by=(), year=year)
+    by_code = analysis.code_totals(by=(), year=year)
     child_codes = [o.code for o in child_victim_offences()]
     child_by_code = {
         str(c): plain(v) for c, v in zip(by_code["offence_code"], by_code["community_resolutions"]) if c in child_codes
     }
     child_rape = analysis.forces_using_cr(child_rape_codes())
-    by_year = analysis.totals("sexual")
+    by_year = analysis.totals()
+    of_charges = analysis.question.within(charge_and_out_of_court_types())
+
+    def national(rows: pd.DataFrame) -> dict:
+        return national_figures(rows, of_charges)
+
     return {
         "summary_version": SUMMARY_VERSION,
         "financial_year": year,
@@ -96,17 +113,15 @@ def build_summary(analysis: Analysis, pool_years: int = 1) -> dict:
         "synthetic": analysis.synthetic,
         "sources": analysis.source_files(),
         "pool_years": pool_years,
-        "sexual_offences": national_figures(by_year[by_year["financial_year"] == year]),
-        "sexual_offences_by_year": {
-            str(y): national_figures(by_year[by_year["financial_year"] == y]) for y in analysis.years
-        },
-        "all_offences": national_figures(analysis.totals("all", by=(), year=year)),
+        "sexual_offences": national(by_year[by_year["financial_year"] == year]),
+        "sexual_offences_by_year": {str(y): national(by_year[by_year["financial_year"] == y]) for y in analysis.years},
+        "all_offences": national(analysis.totals("all", by=(), year=year)),
         "community_resolutions_by_force": {
             str(f): plain(v) for f, v in zip(by_force["force"], by_force["community_resolutions"])
         },
         "forces_missing": {
             str(row["force"]): {"quarters": row["quarters_missing"], "marker": row["marker"]}
-            for _, row in analysis.missing("sexual", year=year).iterrows()
+            for _, row in analysis.missing(year=year).iterrows()
         },
         "community_resolutions_by_offence_code": {
             str(c): plain(v) for c, v in zip(by_code["offence_code"], by_code["community_resolutions"])
@@ -122,5 +137,6 @@ def build_summary(analysis: Analysis, pool_years: int = 1) -> dict:
         },
         "force_comparison": _force_comparison(analysis, pool_years),
         "changes": _changes(analysis),
-        "reconciliation": _reconciliation(analysis),
+        # the published figures all concern community resolutions for sexual offences
+        "reconciliation": _reconciliation(analysis) if analysis.question.is_default else [],
     }

@@ -12,6 +12,7 @@ import pandas as pd
 
 from crimeoutcomes.data.codes import display_name
 from crimeoutcomes.prose import headlines
+from crimeoutcomes.prose.question_words import Words, words_of
 from crimeoutcomes.reconciliation import press_figures as reconcile
 
 
@@ -29,26 +30,42 @@ def _known(value) -> bool:
 
 
 # -- 01 national totals ----------------------------------------------------------------------------
-def _summary_part(totals: pd.DataFrame, changes: pd.DataFrame, year: str) -> dict:
+def _summary_part(totals: pd.DataFrame, changes: pd.DataFrame, year: str, words: Words, of_charges: bool) -> dict:
     """The part of summary.json that the index's sentences on the national count read, made from the
     notebook's own frames by summary.json's own converters."""
     by_year = {
-        str(y): headlines.national_figures(totals[totals["financial_year"] == y]) for y in totals["financial_year"]
+        str(y): headlines.national_figures(totals[totals["financial_year"] == y], of_charges)
+        for y in totals["financial_year"]
     }
-    return {
+    part = {
         "financial_year": year,
         "sexual_offences": by_year[year],
         "sexual_offences_by_year": by_year,
         "changes": {"national": headlines.records(changes)},
     }
+    if not words.default:
+        part["question"] = {"words": words.heading, "count_words": words.count, "offence_words": words.offences}
+    return part
 
 
-def national(totals: pd.DataFrame, changes: pd.DataFrame, trend: dict, all_crime: pd.DataFrame, year: str) -> list:
-    """Report 01: the count and its change, the shares, the trend, and sexual offences beside all crime.
+def national(
+    totals: pd.DataFrame,
+    changes: pd.DataFrame,
+    trend: dict,
+    all_crime: pd.DataFrame,
+    year: str,
+    words: Words | None = None,
+    of_charges: bool = True,
+) -> list:
+    """Report 01: the count and its change, the shares, the trend, and the question's offences beside
+    all crime.
 
     ``totals`` and ``all_crime`` are ``Analysis.totals`` by year, ``changes`` ``Analysis.changes``,
-    ``trend`` ``Analysis.trend``; the first two sentences are the index page's (``headlines``)."""
-    part = _summary_part(totals, changes, year)
+    ``trend`` ``Analysis.trend``, ``words`` ``Analysis.words`` (default: the default question's);
+    ``of_charges``: whether the count is among the charges and out-of-court outcomes. The first two
+    sentences are the index page's (``headlines``)."""
+    words = words or words_of()
+    part = _summary_part(totals, changes, year, words, of_charges)
     sentences = headlines.national_sentences(part)
     now = part["sexual_offences"]
     if now["force_quarters_missing"] and headlines.previous_year(year) not in part["sexual_offences_by_year"]:
@@ -67,8 +84,8 @@ def national(totals: pd.DataFrame, changes: pd.DataFrame, trend: dict, all_crime
     cr, assigned = everything["community_resolutions"], everything["assigned_outcomes"]
     if _known(cr) and _known(assigned) and assigned and now["share_of_assigned"] is not None:
         sentences.append(
-            f"For all crime, {cr / assigned:.1%} of assigned outcomes were community resolutions "
-            f"({int(cr):,}), against {now['share_of_assigned']:.2%} for sexual offences."
+            f"For all crime, {cr / assigned:.1%} of assigned outcomes were {words.count} "
+            f"({int(cr):,}), against {now['share_of_assigned']:.2%} for {words.offences}."
         )
     return sentences
 
@@ -130,10 +147,11 @@ def _flag_sentence(what: str, frame: pd.DataFrame, fc, limits: str) -> str:
     )
 
 
-def force_comparison(fc, period: str) -> list:
+def force_comparison(fc, period: str, words: Words | None = None) -> list:
     """Report 02: flags after the over-dispersion adjustment, on the share and given the offence mix;
     what the ranks can tell apart; forces not ranked and quarters left out. ``fc`` is
-    ``Analysis.compare_forces``."""
+    ``Analysis.compare_forces``, ``words`` ``Analysis.words`` (default: the default question's)."""
+    count = (words or words_of()).count
     from crimeoutcomes.stats.comparison import MIN_OUTCOMES_TO_RANK, told_apart
 
     sentences = []
@@ -141,7 +159,7 @@ def force_comparison(fc, period: str) -> list:
         return [f"No force had {MIN_OUTCOMES_TO_RANK} or more usable assigned outcomes in {period}: none is compared."]
     sentences.append(
         _flag_sentence(
-            f"Community resolutions as a share of assigned outcomes, {period} (England and Wales "
+            f"{count[0].upper()}{count[1:]} as a share of assigned outcomes, {period} (England and Wales "
             f"{fc.national_share:.2%})",
             fc.funnel,
             fc,
@@ -164,19 +182,19 @@ def force_comparison(fc, period: str) -> list:
     )
     unranked = fc.table.loc[~fc.table["rankable"].astype(bool), "force"].astype(str).tolist()
     left_out = sorted(fc.left_out["force"].astype(str).unique()) if len(fc.left_out) else []
-    words = []
+    notes = []
     if unranked:
-        words.append(
+        notes.append(
             f"{_plural(len(unranked), 'force')} had fewer than {MIN_OUTCOMES_TO_RANK} usable assigned outcomes and "
             f"{'is' if len(unranked) == 1 else 'are'} not ranked ({_names(unranked)})"
         )
     if left_out:
-        words.append(
+        notes.append(
             f"quarters of {_plural(len(left_out), 'force')} ({_names(left_out)}) are left out of every rate "
             "because their data is missing or collapsed"
         )
-    if words:
-        sentences.append(words[0][0].upper() + words[0][1:] + ("; " + words[1] if len(words) > 1 else "") + ".")
+    if notes:
+        sentences.append(notes[0][0].upper() + notes[0][1:] + ("; " + notes[1] if len(notes) > 1 else "") + ".")
     return sentences
 
 

@@ -8,8 +8,17 @@ import math
 import numpy as np
 import pandas as pd
 
-from crimeoutcomes.data.codes import display_name
+from crimeoutcomes.data.codes import display_name, outcome_types
 from crimeoutcomes.data.years import normalise_financial_year
+from crimeoutcomes.prose.question_words import Words, words_of
+
+
+def summary_words(summary: dict) -> Words:
+    """The words of the question a summary.json answers (``question``; without it, the default's)."""
+    asked = summary.get("question")
+    if asked is None:
+        return words_of()
+    return Words(asked["count_words"], asked["offence_words"], asked["words"], default=False)
 
 
 def _count(value: int | None) -> str:
@@ -54,14 +63,15 @@ def national_sentences(summary: dict) -> list[str]:
     ``sexual_offences_by_year`` and ``changes`` of ``summary``."""
     year = summary["financial_year"]
     sexual = summary["sexual_offences"]
+    words = summary_words(summary)
     sentences = [
-        f"Police in England and Wales used community resolutions for {_count(sexual['community_resolutions'])} "
-        f"sexual offences in {year}{_change(summary)}."
+        f"Police in England and Wales used {words.count} for {_count(sexual['community_resolutions'])} "
+        f"{words.offences} in {year}{_change(summary)}."
     ]
     share, solved = sexual.get("share_of_assigned"), sexual.get("share_of_charges_and_out_of_court")
     if share:
         sentences.append(
-            f"That is {share:.2%} of the {sexual['assigned_outcomes']:,} sexual offences given an outcome, or about "
+            f"That is {share:.2%} of the {sexual['assigned_outcomes']:,} {words.offences} given an outcome, or about "
             f"one in {round(1 / share):,}"
             + (
                 f", and {solved:.1%} of those that ended in a charge or an out-of-court outcome."
@@ -77,17 +87,19 @@ def headlines(summary: dict) -> list[str]:
     year = summary["financial_year"]
     child = summary["child_victim_offences"]
     sentences = national_sentences(summary)
+    words = summary_words(summary)
     rape_forces = child["forces_using_cr_for_child_rape"]
-    sentences.append(
-        f"{_count(child['community_resolutions']).capitalize()} were for offences whose legal definition makes the "
-        "victim a child"
-        + (
-            f"; {len(rape_forces)} force{'s' if len(rape_forces) != 1 else ''} used one for the "
-            f"rape of a child ({', '.join(display_name(f) for f in rape_forces)})."
-            if rape_forces
-            else "; no force used one for the rape of a child."
+    if words.default:  # the child-victim report is the default question's only
+        sentences.append(
+            f"{_count(child['community_resolutions']).capitalize()} were for offences whose legal definition makes "
+            "the victim a child"
+            + (
+                f"; {len(rape_forces)} force{'s' if len(rape_forces) != 1 else ''} used one for the "
+                f"rape of a child ({', '.join(display_name(f) for f in rape_forces)})."
+                if rape_forces
+                else "; no force used one for the rape of a child."
+            )
         )
-    )
     by_force = {f: n for f, n in summary["community_resolutions_by_force"].items() if n is not None}
     if by_force:
         top = max(by_force.items(), key=lambda item: (item[1], item[0]))
@@ -96,16 +108,19 @@ def headlines(summary: dict) -> list[str]:
             "comparison report compares rates, not counts."
         )
     everything = summary["all_offences"]["community_resolutions"]
-    sentences.append(f"Across all crime, police used {_count(everything)} community resolutions in {year}.")
+    sentences.append(f"Across all crime, police used {_count(everything)} {words.count} in {year}.")
     return sentences
 
 
 def caveats(summary: dict) -> list[str]:
     """What every reader of the headline figures should know."""
+    words = summary_words(summary)
     notes = [
         "A community resolution (Home Office outcome type 8) is an informal out-of-court outcome: the offender "
         "accepts responsibility and may apologise or make amends. It is not a conviction and leaves no criminal "
-        "record.",
+        "record."
+        if words.default
+        else _outcome_types_note(summary["question"]["outcome_types"]),
         "The figures count outcomes of offences, not people: one offender can account for several.",
         f"Counting basis: {summary['count_basis']}, {summary['count_basis_meaning']}. The two bases give different "
         "numbers for the same year, and later releases of a year's file can revise it.",
@@ -115,9 +130,18 @@ def caveats(summary: dict) -> list[str]:
         "Totals add up what forces provided; a force whose data is missing or collapsed in a quarter is named on "
         "this page and left out of the force comparison's rates.",
     ]
+    if not words.default:
+        del notes[3]  # the child-victim offences are the default question's
     if summary["synthetic"]:
         notes.insert(0, "SYNTHETIC DATA: every number on this page is invented to test the code.")
     return notes
+
+
+def _outcome_types_note(types: list[str]) -> str:
+    """'Outcome types counted: 1 Charged/Summonsed (Charged/Summonsed).': the Counting Rules' names."""
+    known = {t.code: t for t in outcome_types()}
+    listed = "; ".join(f"{code} {known[code].description} ({known[code].group})" for code in types)
+    return f"Outcome types counted (Home Office Counting Rules, with their outcome group): {listed}."
 
 
 def _share(numerator: int | None, denominator: int | None) -> float | None:
@@ -137,8 +161,10 @@ def records(frame) -> list[dict]:
     return [{key: plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
 
 
-def national_figures(totals: pd.DataFrame) -> dict:
-    """One row of ``Analysis.totals`` as summary.json gives it (and the key findings read it)."""
+def national_figures(totals: pd.DataFrame, of_charges: bool = True) -> dict:
+    """One row of ``Analysis.totals`` as summary.json gives it (and the key findings read it);
+    ``of_charges``: whether the count is among the charges and out-of-court outcomes (else its
+    share of them is None: it would be a share of something that does not include it)."""
     row = {key: plain(value) for key, value in totals.iloc[0].items()}
     cr, assigned, ooc = row["community_resolutions"], row["assigned_outcomes"], row["charges_and_out_of_court"]
     return {
@@ -146,6 +172,6 @@ def national_figures(totals: pd.DataFrame) -> dict:
         "assigned_outcomes": assigned,
         "share_of_assigned": _share(cr, assigned),
         "charges_and_out_of_court": ooc,
-        "share_of_charges_and_out_of_court": _share(cr, ooc),
+        "share_of_charges_and_out_of_court": _share(cr, ooc) if of_charges else None,
         "force_quarters_missing": row["force_quarters_missing"],
     }

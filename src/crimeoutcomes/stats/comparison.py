@@ -18,7 +18,7 @@ import pandas as pd
 import polars as pl
 
 from crimeoutcomes.config import MIN_OUTCOMES_TO_RANK, RATE_PER
-from crimeoutcomes.data.codes import COMMUNITY_RESOLUTION, SEXUAL_OFFENCES_GROUP, display_name
+from crimeoutcomes.data.codes import charge_and_out_of_court_types, display_name
 from crimeoutcomes.data.frames import to_pandas
 from crimeoutcomes.data.schema import FORCE_QUARTER
 from crimeoutcomes.errors import CrimeOutcomesError
@@ -32,10 +32,10 @@ from crimeoutcomes.stats.measures import (
     measure_sums,
     period,
     poisson_interval,
-    sexual_offences,
     with_share,
 )
 from crimeoutcomes.stats.quality import unusable_quarters
+from crimeoutcomes.stats.question import CODES, DEFAULT_QUESTION, GROUP, Question
 
 PER_OFFENCES = RATE_PER
 
@@ -53,6 +53,22 @@ DENOMINATOR_LABELS = {
     "share_of_charges_and_out_of_court": "share of sexual-offence charges and out-of-court outcomes (types 1, 2, 3, "
     "6, 7, 8)",
 }
+
+
+def denominator_labels(question: Question = DEFAULT_QUESTION, offences: str = "sexual offences") -> dict[str, str]:
+    """``DENOMINATOR_LABELS`` for ``question``, whose offences are called ``offences`` ('rape offences')."""
+    if question.is_default:
+        return DENOMINATOR_LABELS
+    selection = (
+        "offence group" if question.level == GROUP else "offence codes" if question.level == CODES else "subgroup"
+    )
+    return {
+        "rate_per_1000_recorded": f"per {PER_OFFENCES:,} {offences} recorded (police recorded crime, same force, "
+        f"quarters and {selection})",
+        "share_of_assigned": f"share of assigned outcomes for {offences} (every outcome type except 0)",
+        "share_of_charges_and_out_of_court": f"share of charges and out-of-court outcomes for {offences} (types 1, 2, "
+        "3, 6, 7, 8)",
+    }
 
 
 @dataclass
@@ -111,13 +127,16 @@ def _left_out_notes(left_out: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _expected_from_mix(rows: pl.DataFrame) -> pl.DataFrame:
-    """Each force's outcomes by offence code times the community-resolution rate of that code in
+def _expected_from_mix(rows: pl.DataFrame, outcome_types: Sequence[str]) -> pl.DataFrame:
+    """Each force's outcomes by offence code times the rate of ``outcome_types`` for that code in
     the other forces (the force left out of its own benchmark)."""
     by_code = (
         rows.group_by("force", "offence_code")
         .agg(
-            pl.col("count").filter(pl.col("outcome_type") == COMMUNITY_RESOLUTION).sum().alias(COMMUNITY_RESOLUTIONS),
+            pl.col("count")
+            .filter(pl.col("outcome_type").is_in(list(outcome_types)))
+            .sum()
+            .alias(COMMUNITY_RESOLUTIONS),
             pl.col("count").sum().alias(ASSIGNED_OUTCOMES),
         )
         .sort("force", "offence_code")
@@ -153,26 +172,30 @@ def _with_rate(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def force_rates(
-    outcomes: pl.DataFrame, count_basis: str, years: Sequence[str], recorded_crime: pl.DataFrame | None = None
+    outcomes: pl.DataFrame,
+    count_basis: str,
+    years: Sequence[str],
+    recorded_crime: pl.DataFrame | None = None,
+    question: Question = DEFAULT_QUESTION,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """One row per force for ``years`` pooled: the counts and the three rates with intervals, on the
-    quarters that can be used (the table of ``compare_forces`` before the offence mix); with the
-    quarters left out and the usable rows."""
+    """One row per force for ``years`` pooled: the counts of ``question`` and the three rates with
+    intervals, on the quarters that can be used (the table of ``compare_forces`` before the offence
+    mix); with the quarters left out and the usable rows. The share of charges and out-of-court
+    outcomes is NA where the question counts another outcome type: it would not be a share of them."""
     window = outcomes.filter(pl.col("financial_year").is_in(list(years)))
     left_out = unusable_quarters(window, count_basis, recorded_crime)
     # nulls equal: an annual year (the 2006-2014 archive) has no quarter, and its left-out force-years
     # must match too
-    usable = sexual_offences(window).join(
+    usable = question.select(window).join(
         left_out.select(FORCE_QUARTER), on=FORCE_QUARTER, how="anti", nulls_equal=True
     )
     rows = countable(usable, count_basis)
     forces = pl.DataFrame({"force": all_forces(outcomes)})
-    table = forces.join(rows.group_by("force").agg(measure_sums(complete=False)), on="force", how="left")
+    sums = measure_sums(complete=False, outcome_types=question.outcome_types)
+    table = forces.join(rows.group_by("force").agg(sums), on="force", how="left")
     if recorded_crime is not None:
         offences = (
-            recorded_crime.filter(
-                pl.col("financial_year").is_in(list(years)) & (pl.col("offence_group") == SEXUAL_OFFENCES_GROUP)
-            )
+            recorded_crime.filter(pl.col("financial_year").is_in(list(years)) & question.selects())
             .join(left_out.select(FORCE_QUARTER), on=FORCE_QUARTER, how="anti", nulls_equal=True)
             .group_by("force")
             .agg(pl.col("offences").sum().alias(RECORDED_OFFENCES))
@@ -180,13 +203,14 @@ def force_rates(
         table = table.join(offences, on="force", how="left")
     else:
         table = table.with_columns(pl.lit(None, pl.Int64).alias(RECORDED_OFFENCES))
-    table = (
-        _with_rate(table)
-        .pipe(with_share, name="share_of_assigned")
-        .pipe(with_share, denominator=CHARGES_AND_OUT_OF_COURT, name="share_of_charges_and_out_of_court")
-        .join(_left_out_notes(left_out), on="force", how="left")
-    )
-    return table, left_out, rows
+    table = _with_rate(table).pipe(with_share, name="share_of_assigned")
+    of_charges = "share_of_charges_and_out_of_court"
+    table = with_share(table, denominator=CHARGES_AND_OUT_OF_COURT, name=of_charges)
+    if not question.within(charge_and_out_of_court_types()):
+        table = table.with_columns(
+            pl.lit(None, pl.Float64).alias(c) for c in (of_charges, f"{of_charges}_low", f"{of_charges}_high")
+        )
+    return table.join(_left_out_notes(left_out), on="force", how="left"), left_out, rows
 
 
 def national_rate(table: pd.DataFrame) -> float:
@@ -198,12 +222,18 @@ def national_rate(table: pd.DataFrame) -> float:
 
 
 def rates_by_year(
-    outcomes: pl.DataFrame, count_basis: str, years: Sequence[str], recorded_crime: pl.DataFrame | None = None
+    outcomes: pl.DataFrame,
+    count_basis: str,
+    years: Sequence[str],
+    recorded_crime: pl.DataFrame | None = None,
+    question: Question = DEFAULT_QUESTION,
 ) -> pd.DataFrame:
     """``force_rates`` of each year on its own, one row per force and year (a year's rows are those
     of ``compare_forces`` for that year alone)."""
     frames = [
-        force_rates(outcomes, count_basis, [year], recorded_crime)[0].with_columns(financial_year=pl.lit(year))
+        force_rates(outcomes, count_basis, [year], recorded_crime, question)[0].with_columns(
+            financial_year=pl.lit(year)
+        )
         for year in years
     ]
     table = to_pandas(pl.concat(frames, how="diagonal_relaxed")) if frames else pd.DataFrame()
@@ -211,12 +241,16 @@ def rates_by_year(
 
 
 def compare_forces(
-    outcomes: pl.DataFrame, count_basis: str, years: Sequence[str], recorded_crime: pl.DataFrame | None = None
+    outcomes: pl.DataFrame,
+    count_basis: str,
+    years: Sequence[str],
+    recorded_crime: pl.DataFrame | None = None,
+    question: Question = DEFAULT_QUESTION,
 ) -> ForceComparison:
-    """The comparison for ``years`` pooled (one or more financial years)."""
-    table, left_out, rows = force_rates(outcomes, count_basis, years, recorded_crime)
+    """The comparison of ``question`` for ``years`` pooled (one or more financial years)."""
+    table, left_out, rows = force_rates(outcomes, count_basis, years, recorded_crime, question)
     table = (
-        table.join(_expected_from_mix(rows), on="force", how="left")
+        table.join(_expected_from_mix(rows, question.outcome_types), on="force", how="left")
         .select(*[c for c in table.columns if c != "quarters_left_out"], EXPECTED, "quarters_left_out")
         .with_columns(rankable=pl.col(ASSIGNED_OUTCOMES).fill_null(0) >= MIN_OUTCOMES_TO_RANK)
         # in the alphabetical order of the names the pages show ('City of London' under C), as the

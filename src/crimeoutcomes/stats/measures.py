@@ -28,14 +28,26 @@ from crimeoutcomes.data.schema import COUNT_BASES
 from crimeoutcomes.errors import CrimeOutcomesError
 
 #: The measures every table here carries, and the outcome types each adds up (None: all assigned types).
+#: The first is the question's count (``stats.question``): community resolutions by default, any chosen
+#: outcome types otherwise. Its column keeps one name for every question, so that every table,
+#: CSV and summary.json key is the same whatever was asked; the pages name it from the question.
 COMMUNITY_RESOLUTIONS = "community_resolutions"
 ASSIGNED_OUTCOMES = "assigned_outcomes"
 CHARGES_AND_OUT_OF_COURT = "charges_and_out_of_court"
+#: The default question's outcome types, for the functions' defaults.
+DEFAULT_TYPES: tuple[str, ...] = (COMMUNITY_RESOLUTION,)
 MEASURE_TYPES: dict[str, tuple[str, ...] | None] = {
-    COMMUNITY_RESOLUTIONS: (COMMUNITY_RESOLUTION,),
+    COMMUNITY_RESOLUTIONS: DEFAULT_TYPES,
     CHARGES_AND_OUT_OF_COURT: charge_and_out_of_court_types(),
     ASSIGNED_OUTCOMES: None,
 }
+
+
+def measure_types(outcome_types: Sequence[str] = DEFAULT_TYPES) -> dict[str, tuple[str, ...] | None]:
+    """``MEASURE_TYPES`` with the question's outcome types as the count."""
+    return {**MEASURE_TYPES, COMMUNITY_RESOLUTIONS: tuple(str(t) for t in outcome_types)}
+
+
 CONFIDENCE = 0.95
 _NOT_PROVIDED = "no rows for this force and quarter"
 _QUARTER_NOT_IN_FILE = "the file has no rows for this quarter, for any force"
@@ -68,10 +80,11 @@ def sexual_offences(outcomes: pl.DataFrame) -> pl.DataFrame:
     return outcomes.filter(pl.col("offence_group") == SEXUAL_OFFENCES_GROUP)
 
 
-def measure_sums(*, complete: bool) -> list[pl.Expr]:
-    """One sum per measure; with ``complete``, NA if any count it needs is NA."""
+def measure_sums(*, complete: bool, outcome_types: Sequence[str] = DEFAULT_TYPES) -> list[pl.Expr]:
+    """One sum per measure (the count of ``outcome_types`` first); with ``complete``, NA if any
+    count it needs is NA."""
     sums = []
-    for name, types in MEASURE_TYPES.items():
+    for name, types in measure_types(outcome_types).items():
         wanted = pl.lit(True) if types is None else pl.col("outcome_type").is_in(list(types))
         value = pl.col("count").filter(wanted)
         if complete:
@@ -87,14 +100,15 @@ def national_totals(
     count_basis: str,
     by: Sequence[str] = ("financial_year",),
     collapsed: pl.DataFrame | None = None,
+    outcome_types: Sequence[str] = DEFAULT_TYPES,
 ) -> pl.DataFrame:
-    """Totals of what the file holds, by ``by``; ``force_quarters_missing`` counts the force-quarters
-    with no data or, given ``collapsed``, collapsed outcomes: where it is not 0 the total is not like
-    for like with another period's."""
+    """Totals of what the file holds, by ``by`` (the count: ``outcome_types``);
+    ``force_quarters_missing`` counts the force-quarters with no data or, given ``collapsed``,
+    collapsed outcomes: where it is not 0 the total is not like for like with another period's."""
     rows = countable(outcomes, count_basis)
     gaps = coverage(outcomes, count_basis, collapsed).filter(pl.col("missing"))
     gap_keys = [k for k in by if k in ("financial_year", "quarter")]
-    totals = rows.group_by(list(by)).agg(measure_sums(complete=False))
+    totals = rows.group_by(list(by)).agg(measure_sums(complete=False, outcome_types=outcome_types))
     if gap_keys:
         counted = gaps.group_by(gap_keys).agg(pl.len().cast(pl.Int64).alias("force_quarters_missing"))
         totals = totals.join(counted, on=gap_keys, how="left")
@@ -178,9 +192,10 @@ def force_totals(
     count_basis: str,
     by: Sequence[str] = ("financial_year",),
     collapsed: pl.DataFrame | None = None,
+    outcome_types: Sequence[str] = DEFAULT_TYPES,
 ) -> pl.DataFrame:
-    """Totals by force (and ``by``): NA, never 0, where any quarter of the force's data is missing
-    or (given ``collapsed``) collapsed."""
+    """Totals by force (and ``by``; the count: ``outcome_types``): NA, never 0, where any quarter of
+    the force's data is missing or (given ``collapsed``) collapsed."""
     keys = ["force", *by]
     rows = countable(outcomes, count_basis)
     missing = (
@@ -190,7 +205,8 @@ def force_totals(
     )
     force_names = pl.DataFrame({"force": all_forces(outcomes)})
     grid = rows.select(list(by)).unique().join(force_names, how="cross") if by else force_names
-    totals = grid.join(rows.group_by(keys).agg(measure_sums(complete=True)), on=keys, how="left")
+    sums = measure_sums(complete=True, outcome_types=outcome_types)
+    totals = grid.join(rows.group_by(keys).agg(sums), on=keys, how="left")
     totals = totals.join(missing, on=[c for c in missing.columns if c != "quarters_missing"], how="left")
     has_gap = pl.col("quarters_missing").fill_null("") != ""
     return (
@@ -250,9 +266,12 @@ def poisson_interval(k, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.
 
 
 def offence_code_totals(
-    outcomes: pl.DataFrame, count_basis: str, by: Sequence[str] = ("financial_year",)
+    outcomes: pl.DataFrame,
+    count_basis: str,
+    by: Sequence[str] = ("financial_year",),
+    outcome_types: Sequence[str] = DEFAULT_TYPES,
 ) -> pl.DataFrame:
-    """Community resolutions and assigned outcomes by offence code (with its description and subgroup)."""
+    """The count (``outcome_types``) and assigned outcomes by offence code (with its description and subgroup)."""
     rows = countable(outcomes, count_basis)
     keys = [*by, "offence_code"]
     labels = (
@@ -262,7 +281,8 @@ def offence_code_totals(
     )
     # Every code the file lists, so an expired one shows 0 rather than vanishing.
     listed = outcomes.select(keys).unique()
-    totals = listed.join(rows.group_by(keys).agg(measure_sums(complete=False)), on=keys, how="left")
+    sums = measure_sums(complete=False, outcome_types=outcome_types)
+    totals = listed.join(rows.group_by(keys).agg(sums), on=keys, how="left")
     return (
         totals.with_columns([pl.col(m).fill_null(0) for m in MEASURE_TYPES])
         .join(labels, on="offence_code", how="left")
@@ -275,11 +295,14 @@ def child_victim_codes() -> list[str]:
 
 
 def forces_with_community_resolutions(
-    outcomes: pl.DataFrame, count_basis: str, offence_codes: Sequence[str]
+    outcomes: pl.DataFrame,
+    count_basis: str,
+    offence_codes: Sequence[str],
+    outcome_types: Sequence[str] = DEFAULT_TYPES,
 ) -> pl.DataFrame:
-    """Per financial year and force, the community resolutions for ``offence_codes`` where there was one."""
+    """Per financial year and force, the count (``outcome_types``) for ``offence_codes`` where there was one."""
     rows = countable(outcomes, count_basis).filter(
-        pl.col("offence_code").is_in(list(offence_codes)) & (pl.col("outcome_type") == COMMUNITY_RESOLUTION)
+        pl.col("offence_code").is_in(list(offence_codes)) & pl.col("outcome_type").is_in(list(outcome_types))
     )
     return (
         rows.group_by("financial_year", "force")
@@ -293,10 +316,16 @@ def forces_with_community_resolutions(
 
 
 def on_both_bases(
-    outcomes: pl.DataFrame, measure: str = COMMUNITY_RESOLUTIONS, by: Sequence[str] = ("financial_year",)
+    outcomes: pl.DataFrame,
+    measure: str = COMMUNITY_RESOLUTIONS,
+    by: Sequence[str] = ("financial_year",),
+    outcome_types: Sequence[str] = DEFAULT_TYPES,
 ) -> pl.DataFrame:
     """``measure`` nationally by ``by``, one column per count basis (closed, recorded)."""
-    frames = [national_totals(outcomes, basis, by).select(*by, pl.col(measure).alias(basis)) for basis in COUNT_BASES]
+    frames = [
+        national_totals(outcomes, basis, by, outcome_types=outcome_types).select(*by, pl.col(measure).alias(basis))
+        for basis in COUNT_BASES
+    ]
     joined = frames[0]
     for frame in frames[1:]:
         joined = joined.join(frame, on=list(by), how="full", coalesce=True)

@@ -1,0 +1,210 @@
+"""Issue 28, any outcome for any offence: the question as data, its checks and words, its counts
+against independent pandas sums (the real 2024/25 rows and the sample), and a build of another
+question into its own folder in its own words."""
+
+import json
+import re
+
+import pandas as pd
+import polars as pl
+import pytest
+from conftest import VINTAGES, run_all
+
+from crimeoutcomes.data.load import load_outcomes
+from crimeoutcomes.data.years import year_slug
+from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.prose.question_words import output_slug, question_slug, question_title, words_of
+from crimeoutcomes.stats import comparison
+from crimeoutcomes.stats.question import CODES, GROUP, SUBGROUP, Question, resolve_question
+
+RAPE_CHARGES = ("Rape offences", "1")
+VIOLENCE_CAUTIONS = ("Violence against the person", "2 3")
+YEAR = VINTAGES[-1]
+
+
+@pytest.fixture(scope="module")
+def sample_rows(sample_files):
+    return load_outcomes([sample_files.outcomes[YEAR]])
+
+
+# -- The question as data --------------------------------------------------------------------------
+def test_names_are_found_in_any_case_and_spelt_as_published(sample_rows):
+    assert resolve_question("rape OFFENCES", "1", sample_rows) == Question("Rape offences", ("1",), SUBGROUP)
+    assert resolve_question("violence against the person", "3,2", sample_rows) == Question(
+        "Violence against the person", ("2", "3"), GROUP
+    )
+    assert resolve_question("19C, 19D", 8, sample_rows) == Question(("19C", "19D"), ("8",), CODES)
+    assert resolve_question("19C", ["1"], sample_rows).level == CODES
+    assert resolve_question("Sexual offences", "8", sample_rows).is_default
+
+
+def test_an_unknown_offence_names_the_parameter_and_the_nearest_names(sample_rows):
+    with pytest.raises(CrimeOutcomesError, match=r"^parameter offences: 'Rap offences' .*did you mean 'Rape offences'"):
+        resolve_question("Rap offences", "1", sample_rows)
+    with pytest.raises(CrimeOutcomesError, match=r"--offences: .*'19X' \(did you mean .*19"):
+        resolve_question(["19C", "19X"], "1", sample_rows, where=("--offences", "--outcome-types"))
+
+
+@pytest.mark.parametrize("types", ["0", "23", "", "1 x"])
+def test_an_unknown_outcome_type_is_refused_with_the_list(sample_rows, types):
+    with pytest.raises(CrimeOutcomesError, match=r"^parameter outcome_types: .*1 Charged/Summonsed"):
+        resolve_question("Rape offences", types, sample_rows)
+
+
+def test_the_question_in_words_and_its_folder():
+    rape = Question("Rape offences", ("1",), SUBGROUP)
+    violence = Question("Violence against the person", ("2", "3"), GROUP)
+    assert question_title(rape, "2024/25") == "Charges for rape offences, 2024/25"
+    assert question_slug(rape) == "charges-rape-offences"
+    assert output_slug(rape, "2024/25") == "charges-rape-offences/2024-25"
+    assert words_of(violence).heading == "Youth and adult cautions for violence against the person"
+    assert words_of(violence).offences == "offences of violence against the person"
+    assert output_slug(Question(), "2024/25") == "2024-25"  # the default keeps its paths
+    assert words_of().heading == "Community resolutions for sexual offences"
+
+
+# -- Counts against independent sums ---------------------------------------------------------------
+def _independent(
+    rows: pd.DataFrame, column: str, name: str, types: list[str], value: str, force: str = "force"
+) -> tuple[int, pd.Series]:
+    """The national sum and the sums by force of ``value`` for the rows of ``name`` in ``column``
+    with one of ``types``, in plain pandas."""
+    chosen = rows[(rows[column] == name) & rows["outcome_type"].isin(types)]
+    return int(chosen[value].sum()), chosen.groupby(force)[value].sum()
+
+
+def _check_question(analysis, national: int, by_force: pd.Series) -> None:
+    totals = analysis.totals(by=(), year=analysis.financial_year)
+    assert int(totals["community_resolutions"].iloc[0]) == national
+    forces = analysis.force_totals(by=(), year=analysis.financial_year).set_index("force")["community_resolutions"]
+    missing = set(analysis.missing(year=analysis.financial_year)["force"].astype(str))
+    known = forces.dropna()
+    assert set(forces.index[forces.isna()].astype(str)) == missing  # NA exactly where a quarter is missing
+    assert len(known) >= 30
+    for force, count in known.items():
+        assert int(count) == int(by_force.get(force, 0)), force
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    ("question", "column"), [(RAPE_CHARGES, "subgroup"), (VIOLENCE_CAUTIONS, "Offence Group")], ids=["rape", "violence"]
+)
+def test_real_counts_equal_independent_sums(real_questions, real_rows, question, column):
+    analysis = real_questions[question]
+    rows = real_rows.filter(~pl.col("expired")).to_pandas()
+    national, by_force = _independent(rows, column, question[0], question[1].split(), "n", force="Force")
+    _check_question(analysis, national, by_force)
+
+
+@pytest.mark.realdata
+def test_real_rape_charges_per_1000_recorded_divide_by_the_subgroups_recorded_crime(real_questions, shared_dir):
+    from realdata_rebuild import real_recorded_crime
+
+    table = real_questions[RAPE_CHARGES].compare_forces().table.set_index("force")
+    recorded = real_recorded_crime(shared_dir).to_pandas()
+    recorded = recorded[(recorded["FY"] == YEAR) & (recorded["Offence Subgroup"] == "Rape offences")]
+    by_force = recorded.groupby("Force")["n"].sum()
+    whole_year = table[table["quarters_left_out"].isna()]
+    assert len(whole_year) >= 30
+    for force, row in whole_year.iterrows():
+        assert int(row["recorded_offences"]) == int(by_force[force]), force
+        assert row["rate_per_1000_recorded"] == pytest.approx(row["community_resolutions"] / by_force[force] * 1000)
+    assert table["share_of_charges_and_out_of_court"].notna().any()  # a charge is one of them
+
+
+@pytest.fixture(scope="module")
+def real_questions(real_raw_folder):
+    from crimeoutcomes.notebook.start import setup
+
+    folder = str(real_raw_folder)
+    return {
+        q: setup(YEAR, "recorded", YEAR, folder, offences=q[0], outcome_types=q[1])
+        for q in (RAPE_CHARGES, VIOLENCE_CAUTIONS)
+    }
+
+
+def test_sample_counts_equal_independent_sums(sample_files):
+    from crimeoutcomes.notebook.start import setup
+
+    analysis = setup(YEAR, "closed", YEAR, str(sample_files.folder), offences="Rape offences", outcome_types="1")
+    rows = analysis.outcomes[~analysis.outcomes["offence_code_expired"].fillna(False).astype(bool)]
+    rows = rows.astype({"offence_subgroup": str, "outcome_type": str, "force": str})
+    national, by_force = _independent(rows, "offence_subgroup", "Rape offences", ["1"], "closed")
+    _check_question(analysis, national, by_force)
+
+
+def test_a_share_of_charges_and_out_of_court_only_where_the_count_is_one_of_them(sample_rows):
+    def table(types):
+        question = Question("Drug offences", types, GROUP)
+        return comparison.force_rates(sample_rows, "closed", [YEAR], question=question)[0]
+
+    assert table(("8",))["share_of_charges_and_out_of_court"].drop_nulls().len() > 0
+    assert table(("22",))["share_of_charges_and_out_of_court"].drop_nulls().len() == 0
+    assert table(("8", "14"))["share_of_charges_and_out_of_court"].drop_nulls().len() == 0
+
+
+# -- A build of another question -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def rape_charges_build(sample_files, tmp_path_factory):
+    out = tmp_path_factory.mktemp("question-out")
+    arguments = ["--source", "local", "--raw-dir", str(sample_files.folder), "--out", str(out)]
+    result = run_all(
+        *arguments,
+        *["--offences", "Rape offences", "--outcome-types", "1", "--forces", "Kent", "--jobs", "2"],
+        env_root=tmp_path_factory.mktemp("question-root"),
+    )
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_another_question_builds_into_its_own_folder(rape_charges_build):
+    reports = rape_charges_build / "reports" / "sample" / "charges-rape-offences" / year_slug(YEAR)
+    figures = rape_charges_build / "figures" / "sample" / "charges-rape-offences" / year_slug(YEAR)
+    made = {p.relative_to(reports).as_posix() for p in reports.rglob("*") if p.is_file()}
+    assert {"index.html", "summary.json", "build.json", "01-national-totals.html", "02-force-comparison.html"} <= made
+    assert "forces/kent.html" in made
+    assert not any(name.startswith(("03-", "04-")) for name in made)  # they answer the default question only
+    assert any(figures.glob("*.png"))
+    assert not (rape_charges_build / "reports" / "sample" / year_slug(YEAR)).exists()  # the default's untouched
+    summary = json.loads((reports / "summary.json").read_text("utf-8"))
+    assert summary["question"]["offences"] == "Rape offences"
+    assert summary["question"]["outcome_types"] == ["1"]
+    assert summary["question"]["words"] == "Charges for rape offences"
+    build = json.loads((reports / "build.json").read_text("utf-8"))
+    assert build["parameters"]["offences"] == "Rape offences"
+
+
+def test_another_questions_index_speaks_of_it_alone(rape_charges_build):
+    reports = rape_charges_build / "reports" / "sample" / "charges-rape-offences" / year_slug(YEAR)
+    index = (reports / "index.html").read_text("utf-8")
+    text = re.sub(r"<[^>]+>", " ", index)
+    assert "Charges for rape offences, 2024/25" in text
+    assert "Not built for this question" in text and "Child-victim offences" in text and "Reconciliation" in text
+    assert not re.search(r"community resolution|sexual.offence", text, re.IGNORECASE)
+    report = (reports / "01-national-totals.html").read_text("utf-8")
+    assert "<title>SYNTHETIC DATA: National totals: charges for rape offences</title>" in report
+    assert "Charges for rape offences, England and Wales" in report  # a figure's title, in its alt text
+    comparison_page = (reports / "02-force-comparison.html").read_text("utf-8")
+    assert "per 1,000 rape offences recorded" in comparison_page  # a table heading
+    kent = (reports / "forces" / "kent.html").read_text("utf-8")
+    assert "Kent: charges for rape offences" in kent
+    assert "Not shown for this question" in kent  # the child-victim offences are the default question's
+
+
+def test_run_all_names_the_nearest_offence_names(sample_files, tmp_path):
+    arguments = ["--source", "local", "--raw-dir", str(sample_files.folder), "--out", str(tmp_path / "out")]
+    result = run_all(*arguments, "--offences", "Rap offences", env_root=tmp_path / "root")
+    assert result.returncode == 2
+    assert "--offences: 'Rap offences'" in result.stderr and "'Rape offences'" in result.stderr
+    assert not (tmp_path / "out" / "reports").exists()
+    refused = run_all(*arguments, "--outcome-types", "0", env_root=tmp_path / "root")
+    assert refused.returncode == 2 and "--outcome-types" in refused.stderr
+
+
+def test_the_site_lists_every_question_built(rape_charges_build):
+    from crimeoutcomes.build.site import build_site
+
+    site = build_site(rape_charges_build)
+    index = (site / "index.html").read_text("utf-8")
+    assert "Other questions of the same data" in index and "Charges for rape offences" in index
+    assert (site / "sample" / "charges-rape-offences" / year_slug(YEAR) / "index.html").is_file()
