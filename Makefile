@@ -46,7 +46,7 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
 
-## test: lint, then the test suite (what CI runs); installs Debian's Chromium for the browser test where it may
+## test: lint, then the test suite on two workers (what CI runs; tests/README.md); installs Debian's Chromium for the browser test where it may
 test: $(STAMP) browser lint
 	$(PY) -m pytest -n 2 --dist loadfile
 

@@ -44,9 +44,13 @@ class Runs:
             str(out or self.out),
             "--jobs",
             "2",
-            # One force page stands for the 44 (they are staged and published as the reports are).
+            # One force page stands for the 44 (they are staged and published as the reports are), and
+            # one year read stands for the trend window: what is killed, locked and compared here is
+            # the staging and publishing of files, the same for any window.
             "--forces",
             "Kent",
+            "--first-year",
+            "2024/25",
             *extra,
         ]
 
