@@ -54,15 +54,18 @@ def simulate_counts(truth: Fit, family: Family, size, rng: np.random.Generator) 
     return family.simulate(rng, size, value)
 
 
-def adjusted_flag_rates(truth: Fit, family: Family, size, rng: np.random.Generator, replicates: int) -> FlagRates:
-    """Seeded simulation at the units' ``size`` (see the module's docstring)."""
+def adjusted_flag_rates(
+    truth: Fit, family: Family, size, rng: np.random.Generator, replicates: int, models: tuple[str, ...] | None = None
+) -> FlagRates:
+    """Seeded simulation at the units' ``size`` (see the module's docstring); ``models`` restricts
+    the choice (one name: the flags given that model, without the chance of choosing the other)."""
     size = np.asarray(size, dtype=float)
     sums = {name: np.zeros(len(size)) for name in LEVELS}
     low_sums = {name: np.zeros(len(size)) for name in LEVELS}
     chosen: dict[str, int] = {}
     for _ in range(replicates):
         count = simulate_counts(truth, family, size, rng).astype(float)
-        fit = choose_model(family, count, size, family.pooled_target(count, size), truth.nodes)
+        fit = choose_model(family, count, size, family.pooled_target(count, size), truth.nodes, models)
         chosen[fit.shape.name] = chosen.get(fit.shape.name, 0) + 1
         for unit, others in enumerate(leave_one_out_fits(fit.shape, family, count, size, None, truth.nodes)):
             if others is None:
