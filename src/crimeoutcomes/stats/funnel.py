@@ -244,7 +244,14 @@ def _fit_of(family: Family, part: pd.DataFrame, first: pd.Series) -> Fit | None:
     nodes = nodes_for(family, part[family.count].to_numpy(float), part[family.size].to_numpy(float))
     # A new unit judged against the model fitted to all I units: its effect t on I - 1 degrees of
     # freedom, as each unit's own limits are t on I - 2 against the other I - 1 (``predictive``).
-    return Fit(shape, float(first["model_centre"]), float(first["model_spread"]), float("nan"), nodes, len(part) - 1.0)
+    return Fit(
+        shape,
+        float(first["model_centre"]),
+        float(first["model_spread"]),
+        float("nan"),
+        nodes,
+        max(len(part) - 1.0, 1.0),
+    )
 
 
 def _smooth_limit(fit: Fit | None, family: Family, grid: np.ndarray, probability: float) -> np.ndarray:

@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 from scipy.special import bdtr, pdtr
 
+from crimeoutcomes.config import MAX_EXACT_COUNT
 from crimeoutcomes.stats.families import Family
 from crimeoutcomes.stats.random_effects import Fit, Nodes, Shape, fit_to_mean, fittable
 
@@ -51,7 +52,8 @@ def _ceiling(fit: Fit, family: Family, size) -> np.ndarray:
     if family.kind == "proportion":
         return size.copy()
     mean = size * float(np.max(fit.values()))
-    return np.ceil(mean + 40 * np.sqrt(mean) + 40)
+    # Capped: a log-normal's far tail (t's, +-40 sd) overflows to inf, and bisection towards inf never ends.
+    return np.minimum(np.ceil(mean + 40 * np.sqrt(mean) + 40), float(MAX_EXACT_COUNT))
 
 
 def smallest_count(fit: Fit, family: Family, size, probability: float, strict: bool = False) -> np.ndarray:
@@ -106,5 +108,5 @@ def leave_one_out_fits(shape: Shape, family: Family, count, size, target: float 
             fits.append(None)
             continue
         fit = fit_to_mean(shape, family, count[keep], size[keep], benchmark, nodes)
-        fits.append(replace(fit, df=float(len(count) - 2)))
+        fits.append(replace(fit, df=max(len(count) - 2.0, 1.0)))  # t on 1 at least (a 2-unit funnel)
     return fits
