@@ -497,7 +497,8 @@ def check_adjusted(table, family, count, size, target, benchmark):
     assert table["model"].tolist() == [fit.shape.name] * len(size)
     assert table["model_spread"].tolist() == pytest.approx([fit.spread] * len(size))
     assert table["rank_note"].tolist() == [""] * len(size)
-    for unit in range(len(size)):
+    # Every unit of a small table; the first two and last two of a larger one (the reference is slow).
+    for unit in range(len(size)) if len(size) <= 8 else [0, 1, len(size) - 2, len(size) - 1]:
         keep = np.arange(len(size)) != unit
         own = (count[keep].sum() / size[keep].sum() if family is PROPORTION else 1.0) if target is None else target
         others = replace(fit_to_mean(fit.shape, family, count[keep], size[keep], own, nodes), df=len(size) - 2.0)
