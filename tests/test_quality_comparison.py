@@ -243,7 +243,12 @@ def test_dispersion_and_the_national_share_are_read_from_the_funnel():
         "over_dispersed": True,
         "expected_flags_95": 0.21,
         "expected_flags_99_8": 0.004,
+        "model": "none",  # a frame without the model's columns (as before statistics v3)
+        "model_spread": None,
     }
+    with_model = frame.assign(model="logit-normal", model_spread=1.03)
+    assert comparison.ForceComparison.dispersion(with_model)["model"] == "logit-normal"
+    assert comparison.ForceComparison.dispersion(with_model)["model_spread"] == 1.03
     empty = comparison.ForceComparison.dispersion(frame.iloc[:0])
     assert empty["units"] == 0 and empty["over_dispersed"] is False
     assert all(empty[k] is None for k in ("phi", "tau2", "p_value", "expected_flags_95", "expected_flags_99_8"))

@@ -158,7 +158,12 @@ def test_real_flags_are_exact_binomial_tails_with_holm(summary, expected):
         p = min(1, 2 * min(high[row["force"]], low[row["force"]]))
         assert row["p_two_sided"] == pytest.approx(p, rel=1e-6)
         assert row["p_holm"] == pytest.approx(holm[p], rel=1e-6)
-    assert comparison["outside_adjusted_99_8"] == ["Lancashire"]
+    # Statistics v3: the logit-normal model, each force against the others: none outside at 99.8%;
+    # at 95% Lancashire above, the Met below.
+    assert comparison["outside_adjusted_99_8"] == []
+    assert comparison["overdispersion"]["model"] == "logit-normal"
+    assert "Lancashire" in comparison["outside_adjusted_95"]["high"]
+    assert "Metropolitan Police" in comparison["outside_adjusted_95"]["low"]
     assert comparison["overdispersion"]["over_dispersed"] and comparison["overdispersion"]["phi"] > 20
     assert comparison["overdispersion"]["expected_flags_99_8"] < 0.1
     assert comparison["ranks"]["Lancashire"] == {"rank": 1, "rank_low": 1, "rank_high": 1}

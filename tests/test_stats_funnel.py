@@ -12,9 +12,11 @@ from stats_forces import forces_n, real_counts, real_share_and_tau2
 
 from crimeoutcomes.errors import CrimeOutcomesError
 from crimeoutcomes.stats import FunnelInputError, flagged, funnel_curves, funnel_table, told_apart_from_middle
-from crimeoutcomes.stats.dispersion import adjusted_limit, bootstrap_p, dispersion, dl_tau2
+from crimeoutcomes.stats.dispersion import bootstrap_p, spiegelhalter_tau2
 from crimeoutcomes.stats.exact import attained_flag_rates, holm, interpolated_limit, tail_probabilities
 from crimeoutcomes.stats.families import PROPORTION, RATIO
+from crimeoutcomes.stats.predictive import predictive_limit
+from crimeoutcomes.stats.random_effects import LOG_NORMAL, LOGIT_NORMAL, Fit, Nodes, choose_model, nodes_for
 from crimeoutcomes.stats.ranks import rank_intervals, ranks_high_first
 
 NOMINAL = {"95": 0.05, "99_8": 0.002}  # two-sided false-flag rate of an in-control unit
@@ -87,25 +89,21 @@ def test_phi_and_tau2_by_hand():
     assert table["z"].to_numpy() == pytest.approx([0, 5.2359878, -10.4719755], abs=1e-7)
     assert table["phi"].iloc[0] == pytest.approx(45.6926130, abs=1e-6)
     assert table["tau2"].iloc[0] == pytest.approx(0.1688473, abs=1e-7)
-    assert dl_tau2(45.6926130, np.full(3, 100.0), PROPORTION) == pytest.approx(0.1688473, abs=1e-7)
+    assert spiegelhalter_tau2(45.6926130, np.full(3, 100.0), PROPORTION) == pytest.approx(0.1688473, abs=1e-7)
 
 
-def test_adjusted_limit_by_hand_and_clipped():
-    # n = 100, target 0.25, tau^2 = 0.01: sd = sqrt(1/400 + 0.01) = 0.1118034;
-    # theta = pi/6 + 1.959964 * 0.1118034 = 0.5235988 + 0.2191306 = 0.7427294; sin^2 = 0.6763010^2 = 0.4573830.
-    assert adjusted_limit(PROPORTION, 100, 0.25, 0.01, 1.959964)[()] == pytest.approx(
-        math.sin(math.pi / 6 + 1.959964 * math.sqrt(0.0025 + 0.01)) ** 2, rel=1e-12
-    )
-    assert adjusted_limit(PROPORTION, 100, 0.25, 0.01, 1.959964)[()] == pytest.approx(0.4573830, abs=1e-6)
-    # With tau^2 = 0.17 the theta limits pass pi/2 and 0: clipped to 1 and 0, not folded back.
-    assert adjusted_limit(PROPORTION, 100, 0.25, 0.17, 3.090232)[()] == 1.0
-    assert adjusted_limit(PROPORTION, 100, 0.25, 0.17, -3.090232)[()] == 0.0
-    # Ratio: sqrt scale, E = 25 (se 1/10), tau^2 = 0.04: 3.090232 * sqrt(0.01 + 0.04) = 0.6909818;
-    # (1 - 0.6909818)^2 = 0.0954829 and (1 + 0.6909818)^2 = 2.8594705. With tau^2 = 0.2 the lower
-    # root 1 - 3.090232 * sqrt(0.21) = -0.416 is below 0: clipped to 0 rather than squared to 0.17.
-    assert adjusted_limit(RATIO, 25, 1.0, 0.04, -3.090232)[()] == pytest.approx(0.0954829, abs=1e-6)
-    assert adjusted_limit(RATIO, 25, 1.0, 0.2, -3.090232)[()] == 0.0
-    assert adjusted_limit(RATIO, 25, 1.0, 0.04, 3.090232)[()] == pytest.approx(2.8594705, abs=1e-6)
+def test_predictive_limit_without_spread_is_the_exact_limit():
+    # A model with (almost) no spread predicts the binomial (Poisson) at its mean: the adjusted limit
+    # is then the exact interpolated one, which the tests above check by hand.
+    for family, shape, size, target in (
+        (PROPORTION, LOGIT_NORMAL, [10, 100, 2000], 0.1),
+        (RATIO, LOG_NORMAL, [0.5, 4, 90], 1.0),
+    ):
+        nodes = Nodes.of(401)
+        fit = Fit(shape, float(shape.to_latent(np.asarray(target))), 1e-9, float("nan"), nodes)
+        for p in (0.001, 0.025, 0.975, 0.999):
+            want = interpolated_limit(family, np.asarray(size, dtype=float), target, p)
+            assert predictive_limit(fit, family, size, p) == pytest.approx(want, rel=1e-6, abs=1e-12)
 
 
 def test_rank_and_told_apart_by_hand():
@@ -218,7 +216,9 @@ def test_missing_column_and_unknown_kind():
 # --- the CLI ---------------------------------------------------------------------------------------
 def test_cli_round_trip(tmp_path):
     source = tmp_path / "in.csv"
-    source.write_text("dataset,unit,observed,expected\nx,A,30,16.4\nx,B,12,14.0\nx,C,2,9.5\ny,A,5,5.0\ny,B,4,6\n")
+    source.write_text(
+        "dataset,unit,observed,expected\nx,A,30,16.4\nx,B,12,14.0\nx,C,2,9.5\ny,A,5,5.0\ny,B,4,6\ny,C,3,4\n"
+    )
     out = tmp_path / "out.csv"
     result = subprocess.run(
         [sys.executable, "-m", "crimeoutcomes", "funnel", str(source), "--out", str(out)],
@@ -321,14 +321,14 @@ def test_rank_intervals_cover_the_true_rank():
     covered = []
     for _ in range(100):
         theta, counts = simulate_random_effects(rng, n, share, tau2)
-        spread = dispersion(PROPORTION, counts, n, None, rng, replicates=99)
-        low, high = rank_intervals(PROPORTION, counts, n, counts.sum() / n.sum(), spread.tau2, rng, draws=1000)
+        fit = choose_model(PROPORTION, counts, n, counts.sum() / n.sum(), nodes_for(PROPORTION, counts, n))
+        low, high = rank_intervals(fit, PROPORTION, counts, n, rng, draws=1000)
         true = ranks_high_first(theta)
         covered.append(np.mean((true >= low) & (true <= high)))
     assert np.mean(covered) >= 0.95, np.mean(covered)
 
 
-def test_limits_in_range_and_adjusted_never_inside_exact():
+def test_limits_in_range():
     rng = np.random.default_rng(156)
     n = forces_n()
     share, tau2 = real_share_and_tau2()
@@ -344,10 +344,6 @@ def test_limits_in_range_and_adjusted_never_inside_exact():
             values = limits.filter(like="lower").join(limits.filter(like="upper")).to_numpy(float)
             values = values[np.isfinite(values)]
             assert np.all((values >= 0) & (values <= 1))
-            if table["over_dispersed"].iloc[0]:
-                for name in ("95", "99_8"):
-                    assert np.all(limits[f"adj_lower_{name}"] <= limits[f"lower_{name}"])
-                    assert np.all(limits[f"adj_upper_{name}"] >= limits[f"upper_{name}"])
         assert curves["n"].min() <= frame["n"].min() and curves["n"].max() > frame["n"].max()
     ratio = funnel_table(
         pd.DataFrame(

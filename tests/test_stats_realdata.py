@@ -44,5 +44,23 @@ def test_offence_mix_funnel_flags_and_adjusts(sexual_offence_cells):
     table = funnel_table(as_ratio_input(leave_one_out_expected(sexual_offence_cells)), "ratio")
     assert table["over_dispersed"].all() and (table["lower_99_8"] >= 0).all()
     hits = flagged(table)
-    assert hits["unit"].iloc[0] == "Lancashire" and hits["outside_adjusted_99_8"].iloc[0] == "high"
-    assert set(hits.loc[hits["outside_adjusted_99_8"] == "high", "unit"]) == {"Lancashire"}
+    assert hits["unit"].iloc[0] == "Lancashire"
+    # The log-normal model fits (statistics v3): judged against the other forces, Lancashire is above
+    # the adjusted 95% limit and the Metropolitan Police below it; none is outside at 99.8%.
+    assert (table["model"] == "log-normal").all()
+    by_unit = table.set_index("unit")
+    assert by_unit.loc["Lancashire", "outside_adjusted_95"] == "high"
+    assert by_unit.loc["Metropolitan Police", "outside_adjusted_95"] == "low"
+    assert (table["outside_adjusted_99_8"] == "").all()
+
+
+def test_share_funnel_model_and_leave_one_out(sexual_offence_cells):
+    counts = sexual_offence_cells.groupby("force", as_index=False)[["community_resolutions", "assigned_outcomes"]].sum()
+    frame = counts.set_axis(["unit", "events", "n"], axis=1)
+    table = funnel_table(frame, "proportion").set_index("unit")
+    assert (table["model"] == "logit-normal").all() and table["model_spread"].iloc[0] == pytest.approx(1.03, abs=0.01)
+    # Without Lancashire the spread it is judged against is narrower: its p-value falls below the
+    # 95% level (0.0022), and the Met's low p-value (0.0048) too; neither is below 0.001.
+    assert table.loc["Lancashire", "p_adjusted_high"] == pytest.approx(0.0022, abs=3e-4)
+    assert table.loc["Metropolitan Police", "p_adjusted_low"] == pytest.approx(0.0048, abs=5e-4)
+    assert table.loc["Metropolitan Police", "adj_lower_95"] > table.loc["Metropolitan Police", "value"]

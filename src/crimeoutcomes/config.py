@@ -106,3 +106,12 @@ OVERDISPERSION_TEST_SIZE = float(ASSUMPTIONS["overdispersion_test_size"])
 RANK_DRAWS = int(ASSUMPTIONS["rank_draws"])
 #: Rates per this many recorded sexual offences.
 RATE_PER = int(ASSUMPTIONS["rate_per"])
+#: The integration grid of the funnel's random-effects models (``stats.random_effects``): at least
+#: this many points over u in [-8, 8], more where a unit's likelihood is narrow, at most the second.
+RANDOM_EFFECT_NODES_MIN = 401
+RANDOM_EFFECT_NODES_MAX = 4001
+#: Counts up to 2^53 are held exactly by a float (and by the binomial and Poisson arithmetic);
+#: the funnel refuses larger ones rather than give a wrong limit.
+MAX_EXACT_COUNT = 2**53
+#: A funnel compares at least this many units (with fewer, a unit is most of its own benchmark).
+MIN_FUNNEL_UNITS = 3

@@ -40,6 +40,10 @@ def _force_comparison(analysis: Analysis, pool_years: int) -> dict:
         "outside_adjusted_99_8": fc.outside(fc.funnel, adjusted=True),
         "offence_mix_outside_99_8": fc.outside(fc.mix),
         "offence_mix_outside_adjusted_99_8": fc.outside(fc.mix, adjusted=True),
+        # Once the spread is allowed for, either side: each force against the model fitted to the others.
+        "outside_adjusted_95": _sides(fc.funnel, "95"),
+        "offence_mix_outside_adjusted_95": _sides(fc.mix, "95"),
+        "adjusted_limits": _adjusted_limits(fc.funnel),
         "flagged_99_8": records(flags(fc.funnel)),
         "offence_mix_flagged_99_8": records(flags(fc.mix)),
         "ranks": {
@@ -56,6 +60,26 @@ def _force_comparison(analysis: Analysis, pool_years: int) -> dict:
             str(force): note for force, note in table["quarters_left_out"].items() if not pd.isna(note) and note
         },
     }
+
+
+def _sides(frame: pd.DataFrame, level: str) -> dict:
+    """The forces flagged high and low at ``level`` once over-dispersion is allowed for."""
+    column = frame[f"outside_adjusted_{level}"].fillna("") if len(frame) else pd.Series(dtype=object)
+    return {side: frame.loc[column == side, "force"].astype(str).tolist() for side in ("high", "low")}
+
+
+def _adjusted_limits(frame: pd.DataFrame) -> dict:
+    """Each force's adjusted limits, lower and upper, at 95% and 99.8% (None where not over-dispersed)."""
+    limits = {}
+    for _, row in frame.iterrows():
+        limits[str(row["force"])] = {
+            level: [
+                None if pd.isna(row[f"adj_{side}_{level}"]) else float(row[f"adj_{side}_{level}"])
+                for side in ("lower", "upper")
+            ]
+            for level in ("95", "99_8")
+        }
+    return limits
 
 
 def _changes(analysis: Analysis) -> dict:

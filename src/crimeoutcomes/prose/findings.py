@@ -136,15 +136,32 @@ def _flag_sentence(what: str, frame: pd.DataFrame, fc, limits: str) -> str:
         )
     text += (
         f"The forces differ by far more than chance (over-dispersion phi = {spread['phi']:.1f}, simulation p = "
-        f"{spread['p_value']:.3f}); with the limits widened for it (random-effects over-dispersion adjustment), "
+        f"{spread['p_value']:.3f}); with the limits widened for it (random-effects over-dispersion adjustment: a "
+        f"{spread['model']} model chosen by likelihood, each force judged against the model fitted to the others), "
     )
     if not adjusted:
-        return text + "none is outside."
-    return text + (
-        f"only {adjusted[0]} is still outside."
-        if len(adjusted) == 1
-        else f"{len(adjusted)} are still outside: {_names(adjusted)}."
+        text += "none is outside at 99.8%."
+    else:
+        text += (
+            f"only {adjusted[0]} is still outside."
+            if len(adjusted) == 1
+            else f"{len(adjusted)} are still outside: {_names(adjusted)}."
+        )
+    return text + _sides_at_95(frame)
+
+
+def _sides_at_95(frame: pd.DataFrame) -> str:
+    """The forces above and below the adjusted 95% limits (a low force can be flagged once the spread
+    is allowed for: the limits are the model's, not the widened binomial's)."""
+    flags = frame["outside_adjusted_95"].fillna("")
+    high, low = (
+        frame.loc[flags == "high", "force"].astype(str).tolist(),
+        frame.loc[flags == "low", "force"].astype(str).tolist(),
     )
+    if not high and not low:
+        return " At 95% none is outside either."
+    parts = [f"{_names(names)} {word}" for names, word in ((high, "above"), (low, "below")) if names]
+    return f" At the adjusted 95% limits: {' and '.join(parts)}."
 
 
 def force_comparison(fc, period: str, words: Words | None = None) -> list:
@@ -176,10 +193,16 @@ def force_comparison(fc, period: str, words: Words | None = None) -> list:
             )
         )
     spread = told_apart(fc.funnel)
-    sentences.append(
-        f"Of {spread['forces']} forces ranked by share, {spread['told_apart']} can be told apart from the middle of "
-        "the table by their 95% rank intervals; the order of the others is not evidence of a difference."
-    )
+    if fc.dispersion(fc.funnel)["over_dispersed"]:
+        sentences.append(
+            f"Of {spread['forces']} forces ranked by share, {spread['told_apart']} can be told apart from the middle "
+            "of the table by their 95% rank intervals; the order of the others is not evidence of a difference."
+        )
+    else:
+        sentences.append(
+            f"The {spread['forces']} forces ranked by share differ no more than chance allows, so none can be told "
+            "apart: every 95% rank interval is the whole table, and the order is not evidence of a difference."
+        )
     unranked = fc.table.loc[~fc.table["rankable"].astype(bool), "force"].astype(str).tolist()
     left_out = sorted(fc.left_out["force"].astype(str).unique()) if len(fc.left_out) else []
     notes = []

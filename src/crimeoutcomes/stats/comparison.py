@@ -91,7 +91,9 @@ class ForceComparison:
 
     @staticmethod
     def dispersion(frame: pd.DataFrame) -> dict:
-        """phi, tau^2, the test's p-value, whether over-dispersed, and how many flags chance alone gives."""
+        """phi, tau^2, the test's p-value, whether over-dispersed, how many flags chance alone gives,
+        and the random-effects model used for the adjusted limits ('none' when not over-dispersed)
+        with its spread on its own scale."""
         if not len(frame):
             return {
                 "units": 0,
@@ -101,8 +103,11 @@ class ForceComparison:
                 "over_dispersed": False,
                 "expected_flags_95": None,
                 "expected_flags_99_8": None,
+                "model": "none",
+                "model_spread": None,
             }
         first = frame.iloc[0]
+        spread = first.get("model_spread", np.nan)
         return {
             "units": int(first["units"]),
             "phi": float(first["phi"]),
@@ -111,6 +116,8 @@ class ForceComparison:
             "over_dispersed": bool(first["over_dispersed"]),
             "expected_flags_95": float(first["expected_flags_95"]),
             "expected_flags_99_8": float(first["expected_flags_99_8"]),
+            "model": str(first.get("model", "none")),
+            "model_spread": None if pd.isna(spread) else float(spread),
         }
 
 

@@ -13,11 +13,14 @@ p = (1 + #{phi* >= phi}) / (B + 1). Its size is the nominal one whatever the cou
 chi-squared approximation is poor for expected counts near 1 (here City of London expects 1). The
 same holds with winsorising switched on, since the bootstrap recomputes whatever statistic is used.
 
-Size of the effect. tau^2 is the DerSimonian-Laird moment estimator on the stabilised scale, as in
-Spiegelhalter 2005 (eq. 7) and FunnelPlotR:
+Size of the effect. tau^2 is Spiegelhalter's moment estimator on the stabilised scale (Spiegelhalter
+2005, eq. 7; FunnelPlotR):
 tau^2 = max(0, (I phi - (I - 1)) / (sum w - sum w^2 / sum w)), with w = 1 / se^2 = 4 n.
-It is reported whatever the test says; adjusted limits use it only when the test says the units are
-over-dispersed (p < 0.05).
+It has DerSimonian and Laird's form but not their Q: phi sums squared distances from the TARGET,
+where DerSimonian-Laird's Q sums them from the precision-weighted mean (on the real 2024/25 shares
+0.00147 against 0.00136). It is reported as a description of the spread on the stabilised scale;
+the adjusted limits and the ranks come from the random-effects model of ``random_effects`` instead,
+and only when the test says the units are over-dispersed (p < 0.05).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ BOOTSTRAP_REPLICATES = _REPLICATES  # see reference/assumptions.csv
 class Dispersion:
     units: int
     phi: float  # mean squared z on the stabilised scale; about 1 under the null
-    tau2: float  # DerSimonian-Laird between-unit variance on the stabilised scale
+    tau2: float  # Spiegelhalter's moment estimate of the between-unit variance on the stabilised scale
     p_value: float  # parametric-bootstrap p-value of phi under the null
     over_dispersed: bool  # p_value < DISPERSION_ALPHA
 
@@ -65,8 +68,8 @@ def phi_statistic(z: np.ndarray, winsor_fraction: float = 0.0) -> np.ndarray:
     return np.mean(winsorise(z, winsor_fraction) ** 2, axis=-1)
 
 
-def dl_tau2(phi: float, size, family: Family) -> float:
-    """DerSimonian-Laird between-unit variance from phi (Spiegelhalter 2005, eq. 7)."""
+def spiegelhalter_tau2(phi: float, size, family: Family) -> float:
+    """Spiegelhalter's moment estimate of the between-unit variance from phi (2005, eq. 7)."""
     w = 1 / family.theta_se(size) ** 2
     units = len(w)
     return float(max(0.0, (units * phi - (units - 1)) / (w.sum() - (w**2).sum() / w.sum())))
@@ -113,10 +116,4 @@ def dispersion(
     used_target = family.pooled_target(count, size) if target is None else target
     phi = float(phi_statistic(z_scores(family, count, size, used_target), winsor_fraction))
     p = bootstrap_p(family, count, size, target, rng, replicates, winsor_fraction)
-    return Dispersion(units, phi, dl_tau2(phi, size, family), p, p < DISPERSION_ALPHA)
-
-
-def adjusted_limit(family: Family, size, target: float, tau2: float, z: float) -> np.ndarray:
-    """target +- z sqrt(se^2 + tau^2) on the stabilised scale, back-transformed (so in range)."""
-    spread = z * np.sqrt(family.theta_se(size) ** 2 + tau2)
-    return family.from_theta(family.to_theta(target) + spread)
+    return Dispersion(units, phi, spiegelhalter_tau2(phi, size, family), p, p < DISPERSION_ALPHA)

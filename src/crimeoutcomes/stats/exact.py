@@ -25,7 +25,12 @@ def interpolated_limit(family: Family, size, target: float, p: float) -> np.ndar
     with np.errstate(invalid="ignore", divide="ignore"):
         alpha = np.where(upper > lower, (upper - p) / (upper - lower), 0.0)
         # Without the clip, r = 0 gives a negative limit (the 95% upper line at n <= 4).
-        return family.clip_value((r - alpha) / size)
+        limit = family.clip_value((r - alpha) / size)
+    # A share of 1 leaves one possible count, n: the interpolation would reach below it (0.9975 at
+    # n = 10), but every limit is 1. (A target of 0 interpolates below 0, and the clip gives 0.)
+    if family.kind == "proportion" and target >= 1:
+        return np.ones_like(limit)
+    return limit
 
 
 def tail_probabilities(family: Family, count, size, target: float) -> tuple[np.ndarray, np.ndarray]:

@@ -12,20 +12,25 @@ lines to draw. The method and its references are in docs/method.md; in short:
 * flags: exact one-sided tail probabilities, high iff P(Y >= y) < 0.001 (99.8%) or 0.025 (95%),
   low likewise with P(Y <= y); so an in-control unit is flagged at most at the nominal rate;
 * over-dispersion: phi from unwinsorised z on the arcsine (proportion) or square-root (ratio)
-  scale, tested by parametric bootstrap; tau^2 by DerSimonian-Laird on that scale; adjusted limits
-  back-transformed, never inside the exact ones, and only where the test says over-dispersed;
-* ranks: 1 = highest value, with 95% intervals from the random-effects posterior.
+  scale, tested by parametric bootstrap; tau^2 by Spiegelhalter's moment estimator on that scale;
+* where the test says over-dispersed, a random-effects model chosen by likelihood (logit-normal or
+  arcsine-normal; log-normal or square-root-normal), its mean at the target (``random_effects``);
+  each unit's adjusted limits, flags and p-values from that model fitted WITHOUT it (leave-one-out,
+  ``predictive``), so a unit can be unusual on either side once the spread is allowed for;
+* ranks: 1 = highest, with 95% intervals from the chosen model's posterior, or the whole table
+  when the units are not shown to differ.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
 
-from crimeoutcomes.stats.dispersion import BOOTSTRAP_REPLICATES, Dispersion, adjusted_limit, dispersion, z_scores
+from crimeoutcomes.stats.dispersion import BOOTSTRAP_REPLICATES, dispersion, z_scores
 from crimeoutcomes.stats.exact import attained_flag_rates, flag, holm, interpolated_limit, tail_probabilities
 from crimeoutcomes.stats.families import FAMILIES, Family
+from crimeoutcomes.stats.predictive import leave_one_out_fits, predictive_limit, predictive_tails
+from crimeoutcomes.stats.random_effects import SHAPE_NAMES, Fit, choose_model, fittable, nodes_for
 from crimeoutcomes.stats.ranks import RANK_DRAWS, observed_ranks, rank_intervals
 from crimeoutcomes.stats.validate import infer_family, validated
 
@@ -33,7 +38,23 @@ from crimeoutcomes.stats.validate import infer_family, validated
 LEVELS = {"95": 0.025, "99_8": 0.001}
 SEED = 20050415  # any fixed number: outputs must not change from run to run
 
-DATASET_COLUMNS = ["phi", "tau2", "dispersion_p", "over_dispersed", "units", "expected_flags_95", "expected_flags_99_8"]
+DATASET_COLUMNS = [
+    "phi",
+    "tau2",
+    "dispersion_p",
+    "over_dispersed",
+    "model",
+    "model_centre",
+    "model_spread",
+    "units",
+    "expected_flags_95",
+    "expected_flags_99_8",
+]
+#: Sizes at which the adjusted lines of ``funnel_curves`` are computed (interpolated between).
+ADJUSTED_CURVE_POINTS = 40
+#: The ``model`` of a dataset whose units are not shown to differ (no adjusted limits, whole-table ranks).
+NO_MODEL = "none"
+CANNOT_BE_TOLD_APART = "not over-dispersed: the units cannot be told apart (whole-table interval)"
 
 
 def funnel_table(
@@ -45,25 +66,35 @@ def funnel_table(
     replicates: int = BOOTSTRAP_REPLICATES,
     rank_draws: int = RANK_DRAWS,
     winsor_fraction: float = 0.0,
+    models: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """One row per dataset x unit: value, exact limits and flags with p-values, over-dispersion
-    and adjusted limits, rank with its 95% interval.
+        and adjusted limits, rank with its 95% interval.
 
-    ``kind`` is 'proportion' or 'ratio' (inferred from the columns when None). ``target`` replaces
-    the pooled proportion (or 1) as the benchmark. Bad input raises ``FunnelInputError`` (a
-    ``CrimeOutcomesError``) naming the data row and the column.
+        ``kind`` is 'proportion' or 'ratio' (inferred from the columns when None). ``target`` replaces
+        the pooled proportion (or 1) as the benchmark. ``models`` restricts the random-effects models
+    compared (by name, e.g. ``("arcsine-normal",)``). Bad input raises ``FunnelInputError`` (a
+        ``CrimeOutcomesError``) naming the data row and the column.
 
-    Columns: dataset, unit, the two inputs, value, target, z (stabilised scale), p_high = P(Y >= y),
-    p_low = P(Y <= y), p_two_sided, p_holm; lower/upper_95 and _99_8 (exact, interpolated, clipped);
-    outside_95, outside_99_8 ('high', 'low' or ''); phi, tau2, dispersion_p, over_dispersed;
-    adj_lower/adj_upper_95 and _99_8 (NaN when not over-dispersed); outside_adjusted_95/_99_8
-    (None when not over-dispersed); rank (1 = highest), rank_low, rank_high; units,
-    expected_flags_95, expected_flags_99_8 (flags that chance alone would give in the dataset).
+        Columns: dataset, unit, the two inputs, value, target, z (stabilised scale), p_high = P(Y >= y),
+        p_low = P(Y <= y), p_two_sided, p_holm; lower/upper_95 and _99_8 (exact, interpolated, clipped);
+        outside_95, outside_99_8 ('high', 'low' or ''); phi, tau2, dispersion_p, over_dispersed;
+        adj_lower/adj_upper_95 and _99_8 (NaN when not over-dispersed); outside_adjusted_95/_99_8
+        (None when not over-dispersed); model (the random-effects model used, or 'none' when not
+        over-dispersed), model_centre and model_spread (its fit to all units, on its own scale),
+        p_adjusted_high and p_adjusted_low (each unit's tails under the model fitted without it);
+        rank (1 = highest), rank_low, rank_high, rank_note (says when the units cannot be told apart); units,
+        expected_flags_95, expected_flags_99_8 (flags that chance alone would give in the dataset).
     """
     family = infer_family(frame, kind)
+    unknown = [
+        name for name in models or () if SHAPE_NAMES.get(name, None) is None or SHAPE_NAMES[name].kind != family.kind
+    ]
+    if unknown:
+        raise ValueError(f"models {unknown} are not {family.kind} models: {[n for n in SHAPE_NAMES]}")
     clean = validated(frame, family)
     parts = [
-        _one_dataset(part, family, target, seed, replicates, rank_draws, winsor_fraction)
+        _one_dataset(part, family, target, seed, replicates, rank_draws, winsor_fraction, models)
         for _, part in clean.groupby("dataset", sort=False)
     ]
     return pd.concat(parts, ignore_index=True)
@@ -77,11 +108,41 @@ def _one_dataset(
     replicates: int,
     rank_draws: int,
     winsor_fraction: float,
+    models: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     count, size = part[family.count].to_numpy(float), part[family.size].to_numpy(float)
     benchmark = family.pooled_target(count, size) if target is None else float(target)
     # Separate seeded streams, so that changing the number of rank draws leaves the test alone.
     spread = dispersion(family, count, size, target, np.random.default_rng([seed, 0]), replicates, winsor_fraction)
+    out = _exact_columns(part, family, count, size, benchmark)
+    out = out.assign(
+        phi=spread.phi,
+        tau2=spread.tau2,
+        dispersion_p=spread.p_value,
+        over_dispersed=spread.over_dispersed,
+        units=len(count),
+    )
+    # The model is fitted only where the test says the units differ: otherwise nothing uses it.
+    fit = _chosen_model(family, count, size, benchmark, models) if spread.over_dispersed else None
+    out = out.assign(
+        model=fit.shape.name if fit else NO_MODEL,
+        model_centre=fit.centre if fit else np.nan,
+        model_spread=fit.spread if fit else np.nan,
+    )
+    out = _adjusted_columns(out, family, count, size, target, fit)
+    for name, alpha in LEVELS.items():
+        high, low = attained_flag_rates(family, size, benchmark, alpha)
+        out[f"expected_flags_{name}"] = float(np.sum(high + low))
+    out["rank"] = observed_ranks(out["value"].to_numpy())
+    out["rank_low"], out["rank_high"] = rank_intervals(
+        fit, family, count, size, np.random.default_rng([seed, 1]), rank_draws
+    )
+    out["rank_note"] = "" if fit else CANNOT_BE_TOLD_APART
+    return out[_column_order(family)]
+
+
+def _exact_columns(part: pd.DataFrame, family: Family, count, size, benchmark: float) -> pd.DataFrame:
+    """Value, z, exact tail probabilities, exact limits and flags against the benchmark."""
     value = family.value(count, size)
     p_high, p_low = tail_probabilities(family, count, size, benchmark)
     p_two = np.minimum(1.0, 2 * np.minimum(p_high, p_low))
@@ -104,47 +165,43 @@ def _one_dataset(
         out[f"lower_{name}"] = interpolated_limit(family, size, benchmark, alpha)
         out[f"upper_{name}"] = interpolated_limit(family, size, benchmark, 1 - alpha)
         out[f"outside_{name}"] = _text(flag(p_high, p_low, alpha), out.index)
-    out = out.assign(
-        phi=spread.phi,
-        tau2=spread.tau2,
-        dispersion_p=spread.p_value,
-        over_dispersed=spread.over_dispersed,
-        units=len(count),
-    )
+    return out
+
+
+def _chosen_model(family: Family, count, size, benchmark: float, models: tuple[str, ...] | None) -> Fit | None:
+    if not fittable(family, benchmark):
+        return None
+    return choose_model(family, count, size, benchmark, nodes_for(family, count, size), models)
+
+
+def _adjusted_columns(out: pd.DataFrame, family: Family, count, size, target: float | None, fit: Fit | None):
+    """Each unit's predictive p-values, adjusted limits and flags from the chosen model fitted to
+    the OTHER units (leave-one-out); NaN and None where no model is used."""
+    units = len(count)
+    p_high, p_low = np.full(units, np.nan), np.full(units, np.nan)
+    limits = {(name, side): np.full(units, np.nan) for name in LEVELS for side in ("lower", "upper")}
+    if fit is not None:
+        for unit, others in enumerate(leave_one_out_fits(fit.shape, family, count, size, target, fit.nodes)):
+            if others is None:
+                continue
+            tails = predictive_tails(others, family, count[unit : unit + 1], size[unit : unit + 1])
+            p_high[unit], p_low[unit] = tails[0][0], tails[1][0]
+            for name, alpha in LEVELS.items():
+                limits[name, "lower"][unit] = predictive_limit(others, family, size[unit], alpha)[0]
+                limits[name, "upper"][unit] = predictive_limit(others, family, size[unit], 1 - alpha)[0]
+    out["p_adjusted_high"], out["p_adjusted_low"] = p_high, p_low
     for name, alpha in LEVELS.items():
-        lower, upper = _adjusted(family, size, benchmark, spread, alpha, out[f"lower_{name}"], out[f"upper_{name}"])
-        out[f"adj_lower_{name}"], out[f"adj_upper_{name}"] = lower, upper
-        # Adjusted limits are never inside the exact ones, so an adjusted flag needs the exact one too.
-        beyond = np.where(value > upper, "high", np.where(value < lower, "low", ""))
-        adjusted_flag = np.where(out[f"outside_{name}"] == beyond, beyond, "").astype(object)
-        out[f"outside_adjusted_{name}"] = _text(adjusted_flag if spread.over_dispersed else None, out.index)
-    for name, alpha in LEVELS.items():
-        high, low = attained_flag_rates(family, size, benchmark, alpha)
-        out[f"expected_flags_{name}"] = float(np.sum(high + low))
-    out["rank"] = observed_ranks(value)
-    out["rank_low"], out["rank_high"] = rank_intervals(
-        family, count, size, benchmark, spread.tau2, np.random.default_rng([seed, 1]), rank_draws
-    )
-    return out[_column_order(family)]
+        out[f"adj_lower_{name}"], out[f"adj_upper_{name}"] = limits[name, "lower"], limits[name, "upper"]
+        flags = np.where(p_high < alpha, "high", np.where(p_low < alpha, "low", "")).astype(object)
+        flags[np.isnan(p_high)] = None
+        out[f"outside_adjusted_{name}"] = _text(flags if fit is not None else None, out.index)
+    return out
 
 
 def _text(values, index) -> pd.Series:
     """Flags as plain Python strings (None where not computed), whatever pandas' default string type."""
     values = [None] * len(index) if values is None else list(values)
     return pd.Series(values, index=index, dtype=object)
-
-
-def _adjusted(
-    family: Family, size, target: float, spread: Dispersion, alpha: float, exact_lower, exact_upper
-) -> tuple[np.ndarray, np.ndarray]:
-    """Limits widened by tau^2, at least as wide as the exact ones; NaN when not over-dispersed."""
-    if not spread.over_dispersed:
-        missing = np.full(len(np.atleast_1d(size)), np.nan)
-        return missing, missing.copy()
-    z = ndtri(1 - alpha)
-    lower = adjusted_limit(family, size, target, spread.tau2, -z)
-    upper = adjusted_limit(family, size, target, spread.tau2, z)
-    return np.minimum(lower, exact_lower), np.maximum(upper, exact_upper)
 
 
 def _column_order(family: Family) -> list[str]:
@@ -164,11 +221,12 @@ def _column_order(family: Family) -> list[str]:
     for name in LEVELS:
         columns += [f"lower_{name}", f"upper_{name}"]
     columns += [f"outside_{name}" for name in LEVELS]
-    columns += ["phi", "tau2", "dispersion_p", "over_dispersed"]
+    columns += ["phi", "tau2", "dispersion_p", "over_dispersed", "model", "model_centre", "model_spread"]
+    columns += ["p_adjusted_high", "p_adjusted_low"]
     for name in LEVELS:
         columns += [f"adj_lower_{name}", f"adj_upper_{name}"]
     columns += [f"outside_adjusted_{name}" for name in LEVELS]
-    return columns + ["rank", "rank_low", "rank_high", "units", "expected_flags_95", "expected_flags_99_8"]
+    return columns + ["rank", "rank_low", "rank_high", "rank_note", "units", "expected_flags_95", "expected_flags_99_8"]
 
 
 def table_family(table: pd.DataFrame) -> Family:
@@ -178,10 +236,40 @@ def table_family(table: pd.DataFrame) -> Family:
     raise ValueError("not a funnel_table output: it has neither events and n nor observed and expected")
 
 
+def _fit_of(family: Family, part: pd.DataFrame, first: pd.Series) -> Fit | None:
+    """The dataset's model fitted to all its units, as its table records it (None: no model)."""
+    shape = SHAPE_NAMES.get(str(first.get("model", NO_MODEL)))
+    if shape is None or not bool(first["over_dispersed"]):
+        return None
+    nodes = nodes_for(family, part[family.count].to_numpy(float), part[family.size].to_numpy(float))
+    # A new unit judged against the model fitted to all I units: its effect t on I - 1 degrees of
+    # freedom, as each unit's own limits are t on I - 2 against the other I - 1 (``predictive``).
+    return Fit(
+        shape,
+        float(first["model_centre"]),
+        float(first["model_spread"]),
+        float("nan"),
+        nodes,
+        max(len(part) - 1.0, 1.0),
+    )
+
+
+def _smooth_limit(fit: Fit | None, family: Family, grid: np.ndarray, probability: float) -> np.ndarray:
+    """The model's predictive limit over the grid: computed at ``ADJUSTED_CURVE_POINTS`` sizes and
+    interpolated on log size between them (the line is smooth there; each point costs a bisection
+    over counts on the model's grid, and 200 of them take seconds)."""
+    if fit is None:
+        return np.full(len(grid), np.nan)
+    knots = np.unique(grid[np.round(np.linspace(0, len(grid) - 1, ADJUSTED_CURVE_POINTS)).astype(int)])
+    return np.interp(np.log(grid), np.log(knots), predictive_limit(fit, family, knots, probability))
+
+
 def funnel_curves(table: pd.DataFrame, points: int = 200) -> pd.DataFrame:
     """The limit lines of each dataset of a ``funnel_table`` output over a grid of n (or expected)
     from below its smallest unit to beyond its largest: exact (interpolated, clipped) and adjusted
-    (NaN where the dataset is not over-dispersed)."""
+    (NaN where the dataset is not over-dispersed). The adjusted lines come from the model fitted to
+    ALL the units; each unit's own adjusted limits and flag (in the table) from the model fitted
+    without it, so a unit far from the rest can sit a little differently against the line."""
     family = table_family(table)
     parts = []
     for dataset, part in table.groupby("dataset", sort=False):
@@ -191,16 +279,13 @@ def funnel_curves(table: pd.DataFrame, points: int = 200) -> pd.DataFrame:
             # Binomial limits need whole denominators.
             grid = np.unique(np.maximum(1, np.round(grid)))
         first = part.iloc[0]
-        spread = Dispersion(
-            int(first["units"]), first["phi"], first["tau2"], first["dispersion_p"], bool(first["over_dispersed"])
-        )
+        fit = _fit_of(family, part, first)
         curves = pd.DataFrame({"dataset": dataset, family.size: grid, "target": first["target"]})
         for name, alpha in LEVELS.items():
             curves[f"lower_{name}"] = interpolated_limit(family, grid, first["target"], alpha)
             curves[f"upper_{name}"] = interpolated_limit(family, grid, first["target"], 1 - alpha)
-            curves[f"adj_lower_{name}"], curves[f"adj_upper_{name}"] = _adjusted(
-                family, grid, first["target"], spread, alpha, curves[f"lower_{name}"], curves[f"upper_{name}"]
-            )
+            curves[f"adj_lower_{name}"] = _smooth_limit(fit, family, grid, alpha)
+            curves[f"adj_upper_{name}"] = _smooth_limit(fit, family, grid, 1 - alpha)
         parts.append(curves)
     return pd.concat(parts, ignore_index=True)
 

@@ -1,16 +1,19 @@
 """Rank intervals: how sure can a reader be of a unit's place in the league table?
 
 Model (Goldstein and Spiegelhalter 1996, JRSS A 159:385; Marshall and Spiegelhalter 1998, BMJ
-316:1701): on the variance-stabilising scale each unit's true value theta_i is drawn from
-N(target, tau^2), and its count is binomial (or Poisson) given theta_i. With the target and tau^2
-fixed at their estimates (empirical Bayes), each unit's posterior is computed exactly on a fine grid
-(the count's exact likelihood times the normal prior, so zero counts need no approximation),
-``draws`` joint samples are taken, the units are ranked in each (1 = highest), and the 2.5% and
-97.5% points of each unit's ranks form its 95% interval.
+316:1701): each unit's true value is drawn from the funnel's chosen random-effects model
+(``random_effects``: logit-normal or arcsine-normal for shares, log-normal or square-root-normal for
+ratios, fitted to all the units with its mean at the benchmark), and its count is binomial (or
+Poisson) given it. With the model's parameters fixed at their estimates (empirical Bayes), each
+unit's posterior over the model's standard-normal effect u is computed on the model's grid (the
+count's exact likelihood times the normal prior, so zero counts need no approximation), ``draws``
+joint samples are taken, the units are ranked in each (1 = highest; the true value rises with u, so
+ranking u ranks the values), and the 2.5% and 97.5% points of each unit's ranks form its 95%
+interval.
 
-Plugging in tau^2 ignores its own uncertainty; the tests show coverage of the true rank still at or
-above 95% at these forces' sizes. When tau^2 is 0 the model says the units do not differ, and every
-interval is the whole table.
+Plugging in the parameters ignores their own uncertainty; the tests show coverage of the true rank
+still at or above 95% at these forces' sizes. When the over-dispersion test does not reject, the
+units cannot be told apart: every interval is the whole table (``rank_intervals`` with no fit).
 """
 
 from __future__ import annotations
@@ -19,36 +22,27 @@ import numpy as np
 
 from crimeoutcomes.config import RANK_DRAWS as _DRAWS
 from crimeoutcomes.stats.families import Family
+from crimeoutcomes.stats.random_effects import Fit, log_likelihood_matrix
 
-GRID_POINTS = 801
 RANK_DRAWS = _DRAWS  # see reference/assumptions.csv
-_HALF_WIDTH_SD = 12  # the grid spans the normal approximation's mean +- 12 posterior sd
 
 
 def posterior_draws(
-    family: Family, count, size, target: float, tau2: float, rng: np.random.Generator, draws: int = RANK_DRAWS
+    fit: Fit, family: Family, count, size, rng: np.random.Generator, draws: int = RANK_DRAWS
 ) -> np.ndarray:
-    """``draws`` x units samples of each unit's true value on the stabilised scale."""
+    """``draws`` x units samples of each unit's standard-normal effect u under ``fit``."""
     count, size = np.asarray(count, dtype=float), np.asarray(size, dtype=float)
-    prior_mean = float(family.to_theta(target))
-    se2 = family.theta_se(size) ** 2
-    # The normal approximation only places the grid; the weights on it are exact.
-    precision = 1 / se2 + 1 / tau2
-    centre = (family.to_theta(family.value(count, size)) / se2 + prior_mean / tau2) / precision
-    half = _HALF_WIDTH_SD / np.sqrt(precision)
-    low = np.maximum(centre - half, 0.0)
-    high = np.minimum(centre + half, family.theta_max)
-    steps = np.linspace(0.0, 1.0, GRID_POINTS)
-    grid = low[:, None] + (high - low)[:, None] * steps[None, :]
-    log_post = family.log_likelihood(count[:, None], size[:, None], grid) - 0.5 * (grid - prior_mean) ** 2 / tau2
+    log_post = log_likelihood_matrix(family, count, size, fit.values()) + fit.nodes.log_weight
     weight = np.exp(log_post - log_post.max(axis=1, keepdims=True))
-    cdf = np.cumsum(weight, axis=1)
-    cdf /= cdf[:, -1:]
+    # Each node holds the mass of the cell around it: the CDF reaches its midpoint at the node
+    # (cumulative sums alone would shift every draw half a cell up).
+    total = weight.sum(axis=1, keepdims=True)
+    cdf = (np.cumsum(weight, axis=1) - weight / 2) / total
     uniforms = rng.random((draws, len(count)))
     samples = np.empty_like(uniforms)
     for unit in range(len(count)):
         # Inverse CDF with linear interpolation inside a cell, so draws do not tie.
-        samples[:, unit] = np.interp(uniforms[:, unit], cdf[unit], grid[unit])
+        samples[:, unit] = np.interp(uniforms[:, unit], cdf[unit], fit.nodes.u)
     return samples
 
 
@@ -61,20 +55,20 @@ def ranks_high_first(values: np.ndarray) -> np.ndarray:
 
 
 def rank_intervals(
+    fit: Fit | None,
     family: Family,
     count,
     size,
-    target: float,
-    tau2: float,
     rng: np.random.Generator,
     draws: int = RANK_DRAWS,
     level: float = 0.95,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(lowest, highest) rank of each unit's ``level`` interval; whole table when tau2 is 0."""
+    """(lowest, highest) rank of each unit's ``level`` interval; the whole table without a fit (the
+    units not shown to differ) or with fewer than 2 units."""
     units = len(np.asarray(count))
-    if units < 2 or not tau2 > 0:
+    if units < 2 or fit is None:
         return np.ones(units, dtype=int), np.full(units, units, dtype=int)
-    ranks = ranks_high_first(posterior_draws(family, count, size, target, tau2, rng, draws))
+    ranks = ranks_high_first(posterior_draws(fit, family, count, size, rng, draws))
     tail = (1 - level) / 2
     # 'lower'/'higher' keep the interval's ends on ranks that occurred, erring wider.
     return (
