@@ -873,22 +873,27 @@ def name_points(axes, names: Sequence[str], xs, ys, every_x=(), every_y=()) -> N
 
 
 def rank_intervals(data, label: str, *, title: str, xlabel: str = "rank (1 = highest)"):
-    """Each force's rank (points) with its 95% interval (bars), highest first, and the middle rank:
-    a force whose bar crosses the middle line cannot be told apart from the middle of the table."""
+    """Each force's observed rank (points) and the 95% interval of its rank under the random-effects
+    model (bars), highest first, and the middle rank: a force whose bar crosses the middle line
+    cannot be told apart from the middle of the table."""
     ordered = data.sort_values(["rank", label], kind="stable")
     figure, axes = new_figure(9, max(3.0, 0.24 * len(ordered) + 1.2))
     positions = np.arange(len(ordered))[::-1]
     rank = ordered["rank"].to_numpy(float)
+    low, high = ordered["rank_low"].to_numpy(float), ordered["rank_high"].to_numpy(float)
+    # The interval is the model's (each force's true share drawn from the random-effects model given
+    # its count), so a small force's observed rank can lie outside it: the bar is drawn on its own,
+    # from its ends, and the observed rank as a point, never a bar stretched to reach the point.
     axes.errorbar(
-        rank,
+        (low + high) / 2,
         positions,
-        xerr=[rank - ordered["rank_low"].to_numpy(float), ordered["rank_high"].to_numpy(float) - rank],
-        fmt="o",
-        markersize=4,
+        xerr=(high - low) / 2,
+        fmt="none",
         capsize=2,
         color=PALETTE[0],
-        label="rank with 95% interval",
+        label="95% interval of the rank",
     )
+    axes.plot(rank, positions, "o", markersize=4, color=PALETTE[0], label="observed rank")
     middle = (len(ordered) + 1) / 2
     axes.axvline(middle, color=HIGHLIGHT, linestyle="--", linewidth=1, label=f"middle rank ({middle:g})")
     # forces as the pages name them ('City of London'); the CSV keeps the Home Office name
