@@ -143,17 +143,20 @@ def another_question(raw: Path, tmp: Path, real: Path) -> None:
     ran: list[str] = []
     cold = timed(raw, out, real, 2, ran, cache=cache)
     parsed = _parsed_workbooks(cache)
-    print(f"default question, cold cache: {len(ran)} notebooks in {cold:.1f} s ({len(parsed)} workbooks parsed)")
+    print(
+        f"default question, cold cache: {len(ran)} runs (a report or a batch of force pages) in {cold:.1f} s "
+        f"({len(parsed)} workbooks parsed)"
+    )
     second = timed(raw, out, real, 2, ran, cache=cache, **rape_charges)
     again = _parsed_workbooks(cache) == parsed
     warm = timed(raw, out, real, 2, cache=cache, rebuild=True)
     print(
-        f"then charges for rape offences: {len(ran)} notebooks in {second:.1f} s, "
+        f"then charges for rape offences: {len(ran)} runs in {second:.1f} s, "
         f"{'no workbook parsed again' if again else 'WORKBOOKS PARSED AGAIN'}; "
         f"ratio {second / cold:.2f} of the default's cold build, {second / warm:.2f} of its warm rebuild ({warm:.1f} s)"
     )
     unchanged = timed(raw, out, real, 2, ran, cache=cache, **rape_charges)
-    print(f"the question re-run, nothing changed: {unchanged:.2f} s, {len(ran)} notebooks run")
+    print(f"the question re-run, nothing changed: {unchanged:.2f} s, {len(ran)} runs")
 
 
 def main() -> None:
