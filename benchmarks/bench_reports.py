@@ -6,14 +6,21 @@ Incremental: a full build, then a re-run with nothing changed, then a re-run aft
 one notebook changed (a copy of the notebooks), each timed as a whole process and side by side with
 the full build; the log says which notebooks ran.
 
+Another question (``--question``, issue 28): with a cache of its own, the default build (cold: every
+workbook parsed), then the charges for rape offences into the same output folder (the tidy table
+read from the cache: no workbook parsed again, checked on the cache's files), then the default again
+warm, side by side as ratios; then the question re-run with nothing changed.
+
 The data is the synthetic sample (written to a temporary folder); a first run fills the cache, so
 every timed run is warm. Each run is a fresh process. Prints one line per figure.
 
-    python benchmarks/bench_reports.py [--incremental-only] [--quick: --jobs 2 only]
+    python benchmarks/bench_reports.py [--incremental-only] [--quick: --jobs 2 only] [--question]
 """
 
 from __future__ import annotations
 
+import json
+import os
 import resource
 import shutil
 import subprocess
@@ -37,8 +44,9 @@ import sys
 from pathlib import Path
 from crimeoutcomes.build import pipeline
 log = []
+import json
 pipeline.run(source="local", raw_dir=Path(sys.argv[1]), out=Path(sys.argv[2]), notebooks_dir=Path(sys.argv[3]),
-             jobs=int(sys.argv[4]), log=log.append)
+             jobs=int(sys.argv[4]), log=log.append, **json.loads(sys.argv[5]))
 print("\\n".join(line.split(": ")[0].split("] ")[1] for line in log if line.endswith(": running")))
 """
 
@@ -66,16 +74,27 @@ def empty_notebooks(folder: Path, names: list[str], real: Path) -> Path:
     return folder
 
 
-def timed(raw: Path, out: Path, notebooks: Path, jobs: int, ran: list | None = None, cpu: list | None = None) -> float:
+def timed(
+    raw: Path,
+    out: Path,
+    notebooks: Path,
+    jobs: int,
+    ran: list | None = None,
+    cpu: list | None = None,
+    cache: Path | None = None,
+    **options,
+) -> float:
     """Seconds for one run in a fresh process; ``ran`` gets the names of the notebooks it ran, ``cpu``
-    the CPU seconds of the run's whole process tree (kernels included: less swayed by other load)."""
+    the CPU seconds of the run's whole process tree (kernels included: less swayed by other load);
+    ``cache``: a cache folder of its own; ``options``: more of ``pipeline.run``'s arguments."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-c", RUN, str(raw), str(out), str(notebooks), str(jobs)],
+        [sys.executable, "-c", RUN, str(raw), str(out), str(notebooks), str(jobs), json.dumps(options)],
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=os.environ | ({} if cache is None else {"CRIMEOUTCOMES_CACHE": str(cache)}),
     )
     if result.returncode:
         raise SystemExit(result.stderr)
@@ -113,6 +132,33 @@ def incremental(raw: Path, tmp: Path, real: Path) -> None:
     )
 
 
+def _parsed_workbooks(cache: Path) -> dict[str, float]:
+    """The cache's parsed source files (one Parquet file per workbook read) and when each was written."""
+    return {p.name: p.stat().st_mtime for p in cache.glob("*.parquet")}
+
+
+def another_question(raw: Path, tmp: Path, real: Path) -> None:
+    cache, out = tmp / "question-cache", tmp / "question-out"
+    rape_charges = {"offences": "Rape offences", "outcome_types": "1"}
+    ran: list[str] = []
+    cold = timed(raw, out, real, 2, ran, cache=cache)
+    parsed = _parsed_workbooks(cache)
+    print(
+        f"default question, cold cache: {len(ran)} runs (a report or a batch of force pages) in {cold:.1f} s "
+        f"({len(parsed)} workbooks parsed)"
+    )
+    second = timed(raw, out, real, 2, ran, cache=cache, **rape_charges)
+    again = _parsed_workbooks(cache) == parsed
+    warm = timed(raw, out, real, 2, cache=cache, rebuild=True)
+    print(
+        f"then charges for rape offences: {len(ran)} runs in {second:.1f} s, "
+        f"{'no workbook parsed again' if again else 'WORKBOOKS PARSED AGAIN'}; "
+        f"ratio {second / cold:.2f} of the default's cold build, {second / warm:.2f} of its warm rebuild ({warm:.1f} s)"
+    )
+    unchanged = timed(raw, out, real, 2, ran, cache=cache, **rape_charges)
+    print(f"the question re-run, nothing changed: {unchanged:.2f} s, {len(ran)} runs")
+
+
 def main() -> None:
     from crimeoutcomes.synthetic.sample import write_sample
 
@@ -122,6 +168,9 @@ def main() -> None:
         real = ROOT / "notebooks"
         names = sorted(p.stem for p in real.glob("[0-9][0-9]_*.ipynb"))
         empty = empty_notebooks(tmp / "empty", names, real)
+        if "--question" in sys.argv:
+            another_question(raw, tmp, real)
+            return
         timed(raw, tmp / "warm-up", real, 2)  # fills the cache and the kernel's first-run caches
         incremental(raw, tmp, real)
         if "--incremental-only" in sys.argv:

@@ -4,12 +4,15 @@ question into its own folder in its own words."""
 
 import json
 import re
+from pathlib import Path
 
+import nbformat
 import pandas as pd
 import polars as pl
 import pytest
-from conftest import VINTAGES, run_all
+from conftest import PROJECT_ROOT, VINTAGES, run_all
 
+from crimeoutcomes.build.execute import DEFAULT_QUESTION_TAG, OTHER_QUESTION_TAG, for_question
 from crimeoutcomes.data.load import load_outcomes
 from crimeoutcomes.data.years import year_slug
 from crimeoutcomes.errors import CrimeOutcomesError
@@ -172,6 +175,12 @@ def test_another_question_builds_into_its_own_folder(rape_charges_build):
     assert summary["question"]["words"] == "Charges for rape offences"
     build = json.loads((reports / "build.json").read_text("utf-8"))
     assert build["parameters"]["offences"] == "Rape offences"
+    package = json.loads((reports / "data" / "datapackage.json").read_text("utf-8"))
+    assert "for the question 'Charges for rape offences': rape offences and all-offence totals" in package["title"]
+    assert [r["name"] for r in package["resources"]][0].startswith("synthetic-charges-rape-offences-rows")
+    rows = pd.read_csv(reports / "data" / "synthetic-charges-rape-offences-rows-2024-25.csv.gz")
+    assert set(rows["offence_subgroup"]) == {"Rape offences"} and len(set(rows["outcome_type"])) > 1
+    assert "Download the data" in (reports / "index.html").read_text("utf-8")
 
 
 def test_another_questions_index_speaks_of_it_alone(rape_charges_build):
@@ -189,6 +198,51 @@ def test_another_questions_index_speaks_of_it_alone(rape_charges_build):
     kent = (reports / "forces" / "kent.html").read_text("utf-8")
     assert "Kent: charges for rape offences" in kent
     assert "Not shown for this question" in kent  # the child-victim offences are the default question's
+
+
+def test_no_page_of_another_question_speaks_of_the_default_one(rape_charges_build):
+    reports = rape_charges_build / "reports" / "sample" / "charges-rape-offences" / year_slug(YEAR)
+    pages = sorted(reports.rglob("*.html"))
+    assert {p.name for p in pages} >= {"index.html", "caveats.html", "01-national-totals.html", "kent.html"}
+    for page in pages:  # the whole page: text, headings, alt text, table headings, caveats
+        said = re.search(r"community.resolution|sexual.offence", page.read_text("utf-8"), re.I)
+        assert not said, f"{page.name}: ...{said.string[max(said.start() - 80, 0) : said.end() + 40]}..."
+
+
+def _tagged(tmp_path: Path) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_markdown_cell("default words", metadata={"tags": [DEFAULT_QUESTION_TAG, "keep"]}),
+        nbformat.v4.new_markdown_cell("any question's words", metadata={"tags": [OTHER_QUESTION_TAG]}),
+    ]
+    path = tmp_path / "tagged.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_a_question_keeps_its_own_cells_and_no_question_tag(tmp_path):
+    path = _tagged(tmp_path)
+    default, kept = for_question(path, default=True)
+    assert [c.source for c in default.cells] == ["# Title", "x = 1", "default words"] and kept == [0, 1, 2]
+    assert default.cells[2].metadata["tags"] == ["keep"] and "tags" not in default.cells[0].metadata
+    other, kept = for_question(path, default=False)
+    assert [c.source for c in other.cells] == ["# Title", "x = 1", "any question's words"] and kept == [0, 1, 3]
+    assert "tags" not in other.cells[2].metadata
+    untagged = tmp_path / "untagged.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title")]), untagged)
+    assert for_question(untagged, default=True) == (None, None)  # run from its file, as it is
+
+
+def test_the_notebooks_tag_each_default_cell_with_a_variant_or_its_section():
+    for path in sorted((PROJECT_ROOT / "notebooks").glob("0[125]_*.ipynb")):
+        cells = nbformat.read(path, as_version=4).cells
+        tagged = [c for c in cells if {DEFAULT_QUESTION_TAG, OTHER_QUESTION_TAG} & set(c.metadata.get("tags", []))]
+        assert tagged, path.name
+        for cell in cells:
+            if OTHER_QUESTION_TAG in cell.metadata.get("tags", []) and cell.cell_type == "markdown":
+                assert not re.search(r"community.resolution|sexual.offence", cell.source, re.I), cell.source[:60]
 
 
 def test_run_all_names_the_nearest_offence_names(sample_files, tmp_path):

@@ -1,7 +1,8 @@
 """The rows behind a year's reports, published with them: a Frictionless Data Package in ``data/``.
 
 Two tables, each as gzipped CSV and as Parquet (``data.tidy_files``):
-- every sexual-offence row of the year (the tidy table filtered as ``measures.sexual_offences``
+- every row of the question's offences in the year (for the default question, the Sexual offences
+  group, the tidy table filtered as ``measures.sexual_offences``
   filters it), both counts as published;
 - all offences added up by force, quarter and outcome type, both counts.
 
@@ -33,7 +34,9 @@ from crimeoutcomes.data.digests import file_sha256
 from crimeoutcomes.data.source_files import SourceSet
 from crimeoutcomes.data.tidy_files import SYNTHETIC_COLUMN, for_export, write_exported
 from crimeoutcomes.data.years import year_slug
+from crimeoutcomes.prose.question_words import offence_noun, question_slug, question_words
 from crimeoutcomes.stats.measures import sexual_offences
+from crimeoutcomes.stats.question import DEFAULT_QUESTION, Question
 
 if TYPE_CHECKING:
     from crimeoutcomes.notebook.analysis import Analysis
@@ -109,13 +112,30 @@ ALL_TOTALS = Table(
 )
 
 
+def question_rows_table(question: Question) -> Table:
+    """The table of the question's rows: for the default question, every sexual-offence row as it
+    always was; for another, every row of its offences (every outcome type, as for the default)."""
+    if question.is_default:
+        return SEXUAL_ROWS
+    offences = offence_noun(question)
+    return Table(
+        f"{question_slug(question)}-rows",
+        f"{offences[0].upper()}{offences[1:]}: every row",
+        f"Every row of the {offences} in the year (the offences of the question '{question_words(question)}'): "
+        "force, quarter, offence code and outcome type, with both counts as published",
+        SEXUAL_ROWS.key,
+    )
+
+
 def _type_order() -> list[pl.Expr]:
     """Outcome types in number order (2 before 10), then as text for any that is not a number."""
     return [pl.col("outcome_type").str.to_integer(strict=False), pl.col("outcome_type")]
 
 
-def sexual_offence_rows(rows: pl.DataFrame, financial_year: str) -> pl.DataFrame:
-    year = sexual_offences(rows.filter(pl.col("financial_year") == financial_year))
+def sexual_offence_rows(rows: pl.DataFrame, financial_year: str, question: Question = DEFAULT_QUESTION) -> pl.DataFrame:
+    """The year's rows of the question's offences (the Sexual offences group for the default)."""
+    year = rows.filter(pl.col("financial_year") == financial_year)
+    year = sexual_offences(year) if question.is_default else question.select(year)
     return year.sort(["quarter", "force", "offence_code", *_type_order()], nulls_last=True, maintain_order=True)
 
 
@@ -196,10 +216,20 @@ def _resource(table: Table, stem: str, fmt: tuple[str, str, str, str], schema: d
     return resource
 
 
-def descriptor(financial_year: str, synthetic: bool, sources: list[dict], resources: list[dict]) -> dict:
-    """datapackage.json: what the files are, where their numbers come from, under which licence."""
+def descriptor(
+    financial_year: str,
+    synthetic: bool,
+    sources: list[dict],
+    resources: list[dict],
+    question: Question = DEFAULT_QUESTION,
+) -> dict:
+    """datapackage.json: what the files are, where their numbers come from, under which licence (and,
+    for another question than the default, which question)."""
+    offences = "sexual offences" if question.is_default else offence_noun(question)
+    rows = "every sexual-offence row" if question.is_default else f"every row of the {offences}"
+    asked = "" if question.is_default else f", for the question '{question_words(question)}'"
     what = (
-        f"Police recorded crime outcomes in England and Wales, {financial_year}: every sexual-offence row and "
+        f"Police recorded crime outcomes in England and Wales, {financial_year}{asked}: {rows} and "
         "all-offence totals by force, quarter and outcome type, both counts (outcomes of the offences recorded "
         "in the quarter; outcomes of the investigations closed in it). A missing count is an empty cell, never 0."
     )
@@ -215,9 +245,12 @@ def descriptor(financial_year: str, synthetic: bool, sources: list[dict], resour
             "licensed under the Open Government Licence v3.0."
         )
     return {
-        "name": ("synthetic-" if synthetic else "") + f"crime-outcomes-{year_slug(financial_year)}",
+        "name": ("synthetic-" if synthetic else "")
+        + "crime-outcomes-"
+        + ("" if question.is_default else f"{question_slug(question)}-")
+        + year_slug(financial_year),
         "title": (f"{SYNTHETIC_MARK}: " if synthetic else "")
-        + f"Crime outcomes in England and Wales, {financial_year}: sexual offences and all-offence totals",
+        + f"Crime outcomes in England and Wales, {financial_year}{asked}: {offences} and all-offence totals",
         "description": description,
         "licenses": [SAMPLE_LICENCE if synthetic else OGL],
         "sources": sources,
@@ -226,15 +259,20 @@ def descriptor(financial_year: str, synthetic: bool, sources: list[dict], resour
 
 
 def write_data_package(
-    rows: pl.DataFrame, financial_year: str, synthetic: bool, sources: list[dict], folder: Path
+    rows: pl.DataFrame,
+    financial_year: str,
+    synthetic: bool,
+    sources: list[dict],
+    folder: Path,
+    question: Question = DEFAULT_QUESTION,
 ) -> list[Path]:
-    """Write the year's tables and datapackage.json into ``folder`` (a staging folder: what it held
-    is replaced whole). Returns the files written."""
+    """Write the year's tables (the question's rows, the all-offence totals) and datapackage.json
+    into ``folder`` (a staging folder: what it held is replaced whole). Returns the files written."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     written, resources = [], []
     for table, frame in (
-        (SEXUAL_ROWS, sexual_offence_rows(rows, financial_year)),
+        (question_rows_table(question), sexual_offence_rows(rows, financial_year, question)),
         (ALL_TOTALS, all_offence_totals(rows, financial_year)),
     ):
         data = for_export(frame, synthetic)
@@ -242,7 +280,7 @@ def write_data_package(
         for fmt in FORMATS:
             written.append(write_exported(data, folder / (stem + fmt[0]), synthetic=synthetic))
             resources.append(_resource(table, stem, fmt, schema))
-    written.append(write_json(descriptor(financial_year, synthetic, sources, resources), folder / DESCRIPTOR))
+    written.append(write_json(descriptor(financial_year, synthetic, sources, resources, question), folder / DESCRIPTOR))
     return written
 
 
@@ -291,7 +329,6 @@ def stage(analysis: Analysis, reports: Path) -> list[str]:
     """Write the package of ``analysis``'s year into the staged reports folder ``reports``; returns the
     files' names relative to it (for build.json)."""
     year = analysis.financial_year
-    written = write_data_package(
-        analysis.rows, year, analysis.synthetic, [package_sources(analysis.sources, year)], reports / FOLDER
-    )
+    sources = [package_sources(analysis.sources, year)]
+    written = write_data_package(analysis.rows, year, analysis.synthetic, sources, reports / FOLDER, analysis.question)
     return [path.relative_to(reports).as_posix() for path in written]

@@ -20,6 +20,11 @@ from crimeoutcomes.notebook.parameters import assigned_names
 KERNEL_NAME = "crimeoutcomes"
 CELL_TIMEOUT_SECONDS = 1800
 
+#: A cell tagged so is kept only for the default question, or only for any other question: prose
+#: written for one question (community resolutions for sexual offences) and its general variant.
+DEFAULT_QUESTION_TAG = "question:default"
+OTHER_QUESTION_TAG = "question:other"
+
 
 class NotebookFailed(CrimeOutcomesError):
     """A notebook raised: names it, the cell, the error, and where the executed copy was kept."""
@@ -150,9 +155,10 @@ def execute(notebook: Path, output: Path, parameters: dict, cwd: Path, progress:
     from papermill.exceptions import PapermillExecutionError
 
     check_parameters(notebook, parameters)
+    prepared, kept = for_question(notebook, default="offences" not in parameters)  # run_all passes it only then
     try:
         papermill.execute_notebook(
-            str(notebook),
+            str(notebook) if prepared is None else prepared,
             str(output),
             parameters=parameters,
             kernel_name=ensure_kernel(),
@@ -164,8 +170,12 @@ def execute(notebook: Path, output: Path, parameters: dict, cwd: Path, progress:
             **({} if kernel is None else {"km": kernel}),
         )
     except PapermillExecutionError as exc:
-        # Papermill counts from 0 and includes the cell it injected after the parameters cell.
-        position = exc.cell_index + (0 if exc.cell_index <= _parameters_cell_index(notebook) else -1) + 1
+        # Papermill counts from 0 and includes the cell it injected after the parameters cell; the
+        # cells another question's variant left out count too, as saved.
+        parameters_at = _parameters_cell_index(notebook)  # never tagged for a question: always kept
+        parameters_at = parameters_at if kept is None else kept.index(parameters_at)
+        run = exc.cell_index + (0 if exc.cell_index <= parameters_at else -1)
+        position = (run if kept is None else kept[run]) + 1
         code = re.search(r"\[Errno (\d+)\]", exc.evalue or "")
         if code and int(code.group(1)) in ADVICE:  # the notebook could not save a figure: say so plainly
             raise FolderNotWritable(
@@ -176,6 +186,40 @@ def execute(notebook: Path, output: Path, parameters: dict, cwd: Path, progress:
             f"notebook {notebook.name} failed in cell {position} (counting from 1, as saved; "
             f"it begins {first_line.strip()[:80]!r}): {exc.ename}: {exc.evalue}"
         ) from None
+    if prepared is not None:  # papermill records a notebook given as such whole: name its file instead
+        _record_input_path(output, notebook)
+
+
+def for_question(notebook: Path, default: bool):
+    """The notebook as run for the default question or another: the cells tagged for the other
+    left out, and the question tags taken off those kept (so that the default's executed notebook
+    and page are the same bytes as before the tags). Returns the notebook and, for each cell kept,
+    its position as saved; (None, None) where no cell is tagged, so the file runs as it is."""
+    import nbformat
+
+    saved = nbformat.read(notebook, as_version=4)
+    question_tags = {DEFAULT_QUESTION_TAG, OTHER_QUESTION_TAG}
+    if not any(question_tags & set(cell.metadata.get("tags", [])) for cell in saved.cells):
+        return None, None
+    unwanted = OTHER_QUESTION_TAG if default else DEFAULT_QUESTION_TAG
+    kept = [i for i, cell in enumerate(saved.cells) if unwanted not in cell.metadata.get("tags", [])]
+    cells = [saved.cells[i] for i in kept]
+    for cell in cells:
+        tags = [tag for tag in cell.metadata.get("tags", []) if tag not in question_tags]
+        if tags:
+            cell.metadata["tags"] = tags
+        else:
+            cell.metadata.pop("tags", None)
+    saved.cells = cells
+    return saved, kept
+
+
+def _record_input_path(output: Path, notebook: Path) -> None:
+    import nbformat
+
+    executed = nbformat.read(output, as_version=4)
+    executed.metadata["papermill"]["input_path"] = str(notebook)
+    nbformat.write(executed, output)
 
 
 def _parameters_cell_index(notebook: Path) -> int:

@@ -758,14 +758,9 @@ def _write_run_all_outputs(
     force_links = [
         (force, href) for force, href in force_pages.links(analysis.forces) if (stage_reports / href).is_file()
     ]
-    if analysis.question.is_default:
-        # A partial re-run has the build's sources and package (checked above): its data files stand.
-        package = (keep and data_package.unchanged(record, stage_reports)) or data_package.stage(
-            analysis, stage_reports
-        )
-        downloads = data_package.downloads(stage_reports)
-    else:  # the data package holds the sexual-offence rows: it is the default build's
-        package, downloads = [], None
+    # A partial re-run has the build's sources and package (checked above): its data files stand.
+    package = (keep and data_package.unchanged(record, stage_reports)) or data_package.stage(analysis, stage_reports)
+    downloads = data_package.downloads(stage_reports)
     absent = [
         (title_of(nb).split(":", 1)[0], ABSENT_BECAUSE.get(nb.stem, "which does not take the question."))
         for nb in notebooks(every[0].parent)

@@ -21,7 +21,7 @@ import html
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -212,11 +212,35 @@ def markers(caveats: Iterable[Caveat]) -> str:
 # ---- the caveats page ----------------------------------------------------------------------------
 
 
-def caveats_html(synthetic: bool = False, caveats: Iterable[Caveat] | None = None) -> str:
+#: Words of a caveat's text that speak of the default question's offences, and what another
+#: question's pages say instead (the default's pages keep the file's text as it is).
+_FOR_ANOTHER_QUESTION = {
+    "btp-denominators": (" (2,219 sexual offences in the real 2024/25 file)", ""),
+}
+
+
+def for_another_question(caveats: Iterable[Caveat], outcome_types: Sequence[str]) -> tuple[Caveat, ...]:
+    """The caveats that concern another question's outcome types (one about outcome types 8 and 22
+    is not a charge's), in words true for its offences."""
+    kept = []
+    for caveat in caveats:
+        if caveat.outcome_types and not caveat.outcome_types & set(outcome_types):
+            continue
+        default_words, other_words = _FOR_ANOTHER_QUESTION.get(caveat.id, ("", ""))
+        kept.append(replace(caveat, text=caveat.text.replace(default_words, other_words)) if default_words else caveat)
+    return tuple(kept)
+
+
+def caveats_html(
+    synthetic: bool = False, caveats: Iterable[Caveat] | None = None, outcome_types: Sequence[str] | None = None
+) -> str:
     """Every caveat as an HTML ordered list (numbers as in the markers), text escaped, each item with
     an id ``caveat-N`` for links from the markers, where it applies in words and its source where it
-    has one."""
+    has one. ``outcome_types``: another question's, whose pages list only the caveats that concern
+    them (``for_another_question``); None for the default question."""
     caveats = load_caveats() if caveats is None else tuple(caveats)
+    if outcome_types is not None:
+        caveats = for_another_question(caveats, outcome_types)
     e = html.escape
     items = []
     for caveat in caveats:

@@ -18,11 +18,12 @@ from IPython.display import HTML, Markdown
 from crimeoutcomes import config
 from crimeoutcomes.config import SYNTHETIC_MARK
 from crimeoutcomes.notebook import figures
-from crimeoutcomes.notebook.caveats import caveats_for, marker_note, markers_html, scope_of
+from crimeoutcomes.notebook.caveats import caveats_for, for_another_question, marker_note, markers_html, scope_of
 from crimeoutcomes.notebook.tables import as_table, render_table, scrolling
 
 if TYPE_CHECKING:
     from crimeoutcomes.data.source_files import SourceSet
+    from crimeoutcomes.stats.question import Question
 
 
 class ReportOutput:
@@ -33,6 +34,7 @@ class ReportOutput:
     published: bool
     caveats_page: str
     subfolder: str
+    question: Question
     sources: SourceSet
 
     if TYPE_CHECKING:  # Analysis's properties
@@ -76,7 +78,9 @@ class ReportOutput:
             synthetic=self.synthetic,
             default_years=[self.financial_year],
         )
-        return caveats_for(scope)
+        found = caveats_for(scope)
+        # Another question's pages name only the caveats that concern its outcome types, in its words.
+        return found if self.question.is_default else list(for_another_question(found, self.question.outcome_types))
 
     def table(
         self,

@@ -64,6 +64,7 @@ def render_index(
         caveats_page=CAVEATS_PAGE,
         files=summary["sources"],
         downloads=downloads,
+        rows_offered="every sexual-offence row" if words.default else f"every row of the {words.offences}",
     )
 
 
@@ -124,7 +125,8 @@ def render_caveats_page(summary: dict) -> str:
         synthetic=synthetic,
         **BANNER,
         year=year,
-        caveat_list=Markup(caveats_html(synthetic)),  # built escaped by caveats_html
+        # built escaped by caveats_html; another question's page lists the caveats that concern it
+        caveat_list=Markup(caveats_html(synthetic, outcome_types=summary.get("question", {}).get("outcome_types"))),
     )
 
 
