@@ -150,3 +150,39 @@ def test_names_on_a_crowded_funnel_land_in_the_same_place_however_busy_the_machi
     busy = placed()
     assert len(quiet) == 12 and busy == quiet
     assert len({round(y, 6) for _, y in quiet}) > 1  # the names were moved: the steps did run
+
+
+def _funnel_legend(adjusted_upper_99_8: float) -> list[str]:
+    """The legend of a funnel of two forces at 1% whose adjusted 99.8% upper limit is flat at the value given."""
+    import pandas as pd
+
+    x = np.array([100.0, 1_000.0, 10_000.0])
+    curves = pd.DataFrame(
+        {
+            "assigned": x,
+            "target": 0.01,
+            "upper_95": 0.03,
+            "lower_95": 0.0,
+            "upper_99_8": 0.04,
+            "lower_99_8": 0.0,
+            "adj_upper_95": 0.032,
+            "adj_lower_95": 0.0,
+            "adj_upper_99_8": adjusted_upper_99_8,
+            "adj_lower_99_8": 0.0,
+        }
+    )
+    points = pd.DataFrame({"force": ["A", "B"], "assigned": [500.0, 5_000.0], "share": [0.01, 0.012]})
+    points["outside_99_8"] = ""
+    figure = plots.funnel(points, curves, "share", "assigned", title="t", xlabel="x", ylabel="y")
+    labels = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    plt.close(figure)
+    return labels
+
+
+def test_a_limit_above_the_whole_chart_is_named_in_the_key():
+    """The top of the chart is 3.36% here (the exact 95% limit, 3%, with headroom): an adjusted
+    99.8% limit at 9% is out of sight, so the key says where it is; one at 3% is drawn and says nothing."""
+    high = _funnel_legend(0.09)
+    assert "99.8% limits allowing for over-dispersion (upper: above the chart, 9.0% and up)" in high
+    assert "95% limits allowing for over-dispersion" in high  # 3.2% upper: drawn, within the chart
+    assert "99.8% limits allowing for over-dispersion" in _funnel_legend(0.03)

@@ -792,11 +792,18 @@ def funnel(
     for name, style, label in (("95", "--", "95% limits (exact)"), ("99_8", "-", "99.8% limits (exact)")):
         axes.plot(x, curves[f"upper_{name}"].to_numpy(float) * scale, style, color="#1d70b8", linewidth=1, label=label)
         axes.plot(x, curves[f"lower_{name}"].to_numpy(float) * scale, style, color="#1d70b8", linewidth=1)
+    px, py = points[denominator].to_numpy(float), points[value].to_numpy(float) * scale
+    shown = x >= (px.min() if len(px) else 1)
+    top = max(np.nanmax(py) if len(py) else 0, np.nanmax(curves["upper_95"].to_numpy(float)[shown]) * scale)
+    # Headroom above the highest point for its name; the limits stay inside the possible range.
+    # and a little room below 0, so that a force with none sits above the axis line, not on it.
+    top = top if top > 0 else 1
     if curves["adj_upper_99_8"].notna().any():
         for name, style, label in (
             ("95", "-.", "95% limits allowing for over-dispersion"),
             ("99_8", ":", "99.8% limits allowing for over-dispersion"),
         ):
+            label += _off_the_chart(curves[f"adj_upper_{name}"].to_numpy(float)[shown] * scale, top * 1.12, percent)
             axes.plot(
                 x,
                 curves[f"adj_upper_{name}"].to_numpy(float) * scale,
@@ -809,7 +816,6 @@ def funnel(
                 x, curves[f"adj_lower_{name}"].to_numpy(float) * scale, linestyle=style, color=HIGHLIGHT, linewidth=1.2
             )
     outside = (points["outside_99_8"].fillna("") != "").to_numpy()
-    px, py = points[denominator].to_numpy(float), points[value].to_numpy(float) * scale
     # clip_on=False: a force at the edge of the grid (the smallest, or a share of 0) is drawn whole.
     axes.scatter(px[~outside], py[~outside], s=18, color="#505a5f", zorder=3, label="force", clip_on=False)
     axes.scatter(
@@ -827,11 +833,6 @@ def funnel(
     axes.set_xscale("log")
     setattr(axes, _KIND, "Funnel plot")
     axes.set_xlim(min(x.min(), px.min(initial=np.inf)), max(x.max(), px.max(initial=-np.inf)))
-    shown = x >= (px.min() if len(px) else 1)
-    top = max(np.nanmax(py) if len(py) else 0, np.nanmax(curves["upper_95"].to_numpy(float)[shown]) * scale)
-    # Headroom above the highest point for its name; the limits stay inside the possible range.
-    # and a little room below 0, so that a force with none sits above the axis line, not on it.
-    top = top if top > 0 else 1
     axes.set_ylim(-0.03 * top, top * 1.12)
     axes.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
     axes.set(title=title, xlabel=xlabel, ylabel=ylabel)
@@ -840,6 +841,19 @@ def funnel(
     named = [display_name(force) for force in points.loc[outside, "force"].astype(str)]  # as pages name them
     name_points(axes, named, px[outside], py[outside], px, py)
     return figure
+
+
+def _off_the_chart(upper: np.ndarray, top: float, percent: bool) -> str:
+    """Where an upper limit lies wholly above the chart (a multiplicative spread can put the 99.8% one
+    far above every force), the legend says where it is rather than leave a line the reader cannot see."""
+    if not len(upper) or np.isnan(upper).all() or np.nanmin(upper) <= top:
+        return ""
+    lowest = np.nanmin(upper)
+    return (
+        f" (upper: above the chart, {lowest:.1f}% and up)"
+        if percent
+        else f" (upper: above the chart, {lowest:.2f} and up)"
+    )
 
 
 def name_points(axes, names: Sequence[str], xs, ys, every_x=(), every_y=()) -> None:
