@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from stats_forces import REAL_ROWS, SHARED, real_counts  # noqa: E402
+from stats_forces import REAL_ROWS, real_counts, sexual_offence_cells  # noqa: E402
 
 from crimeoutcomes.stats import as_ratio_input, funnel_table, leave_one_out_expected  # noqa: E402
 from crimeoutcomes.stats.calibration import LEVELS, adjusted_flag_rates, simulate_counts  # noqa: E402
@@ -29,21 +29,8 @@ NOMINAL = {"95": 0.05, "99_8": 0.002}
 
 
 def offence_mix_counts() -> pd.DataFrame:
-    """unit, observed, expected of the offence-mix funnel (as tests/test_stats_realdata.py builds it)."""
-    rows = pd.read_parquet(REAL_ROWS, columns=["Force", "Offence Group", "Outcome Type", "n"])
-    codes = pd.read_csv(SHARED / "realdata" / "outcomes_2024_25_offence_codes.csv", dtype=str)["code"].to_numpy()
-    type0 = rows["Force"].nunique() * 4 * len(codes)
-    position = np.arange(len(rows))
-    rows["offence_code"] = codes[
-        np.where(position < type0, position % len(codes), ((position - type0) // 21) % len(codes))
-    ]
-    sexual = rows[(rows["Offence Group"] == "Sexual offences") & (rows["Outcome Type"] != 0)]
-    cells = (
-        sexual.assign(cr=np.where(sexual["Outcome Type"] == 8, sexual["n"], 0))
-        .groupby(["Force", "offence_code"], as_index=False)
-        .agg(community_resolutions=("cr", "sum"), assigned_outcomes=("n", "sum"))
-        .rename(columns={"Force": "force"})
-    )
+    """unit, observed, expected of the offence-mix funnel (the cells tests/test_stats_realdata.py uses)."""
+    cells = sexual_offence_cells()
     return as_ratio_input(leave_one_out_expected(cells))
 
 

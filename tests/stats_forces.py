@@ -91,3 +91,18 @@ def real_share_and_tau2() -> tuple[float, float]:
 
     table = funnel_table(counts, "proportion")
     return float(table["target"].iloc[0]), float(table["tau2"].iloc[0])
+
+
+def sexual_offence_cells() -> pd.DataFrame:
+    """Per force and offence code, the real 2024/25 community resolutions and assigned outcomes of
+    sexual offences (each row's code joined by its position, as ``realdata_rebuild`` does it)."""
+    from realdata_rebuild import real_outcome_rows
+
+    rows = real_outcome_rows(SHARED).select("Force", "Offence Group", "outcome_type", "n", "code").to_pandas()
+    sexual = rows[(rows["Offence Group"] == "Sexual offences") & (rows["outcome_type"] != "0")]
+    return (
+        sexual.assign(cr=np.where(sexual["outcome_type"] == "8", sexual["n"], 0))
+        .groupby(["Force", "code"], as_index=False)
+        .agg(community_resolutions=("cr", "sum"), assigned_outcomes=("n", "sum"))
+        .rename(columns={"Force": "force", "code": "offence_code"})
+    )

@@ -1,9 +1,8 @@
 """The stats modules on the real 2024/25 rows (skipped where ../shared/realdata is absent)."""
 
-import numpy as np
-import pandas as pd
 import pytest
-from stats_forces import REAL_ROWS, SHARED
+import stats_forces
+from stats_forces import REAL_ROWS
 
 from crimeoutcomes.stats import as_ratio_input, flagged, funnel_table, leave_one_out_expected
 
@@ -14,22 +13,7 @@ pytestmark = pytest.mark.realdata
 def sexual_offence_cells():
     if not REAL_ROWS.exists():
         pytest.skip(f"real data folder {REAL_ROWS.parent} is absent")
-    rows = pd.read_parquet(REAL_ROWS, columns=["Force", "Offence Group", "Outcome Type", "n"])
-    codes = pd.read_csv(SHARED / "realdata" / "outcomes_2024_25_offence_codes.csv", dtype=str)["code"].to_numpy()
-    # Each row's code from its position (../shared/realdata/README.md): type-0 rows first, one per
-    # quarter x force x code, then the 21 other outcome types per quarter x force x code.
-    type0 = rows["Force"].nunique() * 4 * len(codes)
-    position = np.arange(len(rows))
-    rows["offence_code"] = codes[
-        np.where(position < type0, position % len(codes), ((position - type0) // 21) % len(codes))
-    ]
-    sexual = rows[(rows["Offence Group"] == "Sexual offences") & (rows["Outcome Type"] != 0)]
-    return (
-        sexual.assign(cr=np.where(sexual["Outcome Type"] == 8, sexual["n"], 0))
-        .groupby(["Force", "offence_code"], as_index=False)
-        .agg(community_resolutions=("cr", "sum"), assigned_outcomes=("n", "sum"))
-        .rename(columns={"Force": "force"})
-    )
+    return stats_forces.sexual_offence_cells()
 
 
 def test_leave_one_out_matters_for_the_largest_forces(sexual_offence_cells):
