@@ -48,7 +48,7 @@ lint: $(STAMP)
 
 ## test: lint, then the test suite on two workers (what CI runs; tests/README.md); installs Debian's Chromium for the browser test where it may
 test: $(STAMP) browser lint
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 ## browser: Debian's chromium and chromium-driver for the browser test (apt-get, as root or with sudo).
 ## Where neither is possible the browser test skips and says why; in CI (CI set) that is an error.

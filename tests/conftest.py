@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+import crimeoutcomes.build  # noqa: F401  (first: it spares every worker jsonschema's grammars, see its __init__)
 from crimeoutcomes.data.years import year_slug
 from crimeoutcomes.synthetic import sample
 
@@ -178,3 +179,36 @@ def real_outcomes_workbook(real_raw_folder):
 def _isolated_project(tmp_path, monkeypatch):
     """Each test has its own data/ folder, so caches and downloads never touch the checkout's."""
     monkeypatch.setenv("CRIMEOUTCOMES_ROOT", str(tmp_path / "project"))
+
+
+#: The test files that take longest (``--durations`` of a whole run), longest first. ``make test``
+#: runs two workers that take one file at a time in collection order (``--dist loadfile
+#: --no-loadscope-reorder``): the long files go out first and the short ones fill in at the end,
+#: so both workers finish together. The first two make the two biggest builds (the real data's and
+#: the session's), one on each worker. A file not listed runs after these, in its usual order.
+LONGEST_FIRST = (
+    "test_realdata_reports.py",
+    "test_force_names.py",
+    "test_one_build.py",
+    "test_incremental.py",
+    "test_interrupted_runs.py",
+    "test_stats_funnel_more.py",
+    "test_browser.py",
+    "test_stats_funnel.py",
+    "test_read_outcomes.py",
+    "test_question.py",
+    "test_cli.py",
+    "test_links.py",
+    "test_tidy_files.py",
+    "test_properties_funnel.py",
+    "test_sample.py",
+    "test_reconcile_figures.py",
+    "test_notebook_conventions.py",
+    "test_any_figure.py",
+    "test_store.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a file's tests keep their order
