@@ -18,4 +18,4 @@ import sys
 # checks, as it does wherever the package is not installed. A process that imported jsonschema
 # before this keeps it as it was.
 if "jsonschema" not in sys.modules:
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # None: "not installed"
