@@ -286,8 +286,8 @@ def choose_model(family: Family, count, size, target: float, nodes: Nodes, names
 
 
 def model_weights(fits: list[Fit]) -> np.ndarray:
-    """Akaike weights (each model has one free parameter): averaging, not picking, because the choice
-    is uncertain in a few dozen units and a wrong pick of the short-tailed arcsine flags far too often."""
+    """Akaike weights (each model has one free parameter): averaging, not picking, so that a near tie
+    between the models (a few dozen units tell them apart poorly) does not flip the flags."""
     log_likelihoods = np.array([fit.log_likelihood for fit in fits])
     relative = np.exp(log_likelihoods - log_likelihoods.max())
     return relative / relative.sum()
