@@ -23,7 +23,15 @@ from stats_forces import REAL_ROWS, real_counts, sexual_offence_cells  # noqa: E
 from crimeoutcomes.stats import as_ratio_input, funnel_table, leave_one_out_expected  # noqa: E402
 from crimeoutcomes.stats.calibration import LEVELS, adjusted_flag_rates, simulate_counts  # noqa: E402
 from crimeoutcomes.stats.families import PROPORTION, RATIO, Family  # noqa: E402
-from crimeoutcomes.stats.random_effects import SHAPES, Fit, fit_free, fit_to_mean, nodes_for  # noqa: E402
+from crimeoutcomes.stats.random_effects import (  # noqa: E402
+    SHAPES,
+    Fit,
+    fit_free,
+    fit_models,
+    fit_to_mean,
+    nodes_for,
+    with_uncertainty,
+)
 
 NOMINAL = {"95": 0.05, "99_8": 0.002}
 
@@ -83,6 +91,9 @@ def calibration(truth: Fit, family: Family, size, units, rng: np.random.Generato
         table[f"x_nominal_{name}"] = rates.rates[name] / NOMINAL[name]
         table[f"low_{name}"] = rates.low_rates[name]
         table[f"truth_gives_{name}"] = rates.oracle[name]
+    for model, rates_by_level in rates.by_choice.items():
+        share = {level: total / replicates for level, total in rates_by_level.items()}
+        print(f"  replicates naming {model} ({rates.chosen[model]}) add to the mean rate: {share}")
     for name in LEVELS:
         ratio = table[f"x_nominal_{name}"]
         print(
@@ -104,18 +115,19 @@ def leave_one_out_effect(counts: pd.DataFrame) -> None:
 
     count, size = counts["events"].to_numpy(float), counts["n"].to_numpy(float)
     first = table.iloc[0]
-    shape = next(s for s in SHAPES["proportion"] if s.name == first["model"])
-    full = Fit(
-        shape, first["model_centre"], first["model_spread"], 0.0, nodes_for(PROPORTION, count, size), len(count) - 1.0
-    )
+    target = PROPORTION.pooled_target(count, size)
+    full = [
+        with_uncertainty(fit, PROPORTION, count, size, target, True)
+        for fit in fit_models(PROPORTION, count, size, target, nodes_for(PROPORTION, count, size))
+    ]
     for unit in ("Lancashire", "Metropolitan Police"):
         i = int(np.flatnonzero(counts["unit"].to_numpy() == unit)[0])
         row = table.iloc[i]
         high, low = predictive_tails(full, PROPORTION, count[i : i + 1], size[i : i + 1])
         limits = [predictive_limit(full, PROPORTION, size[i], q)[0] for q in (0.001, 0.025, 0.975, 0.999)]
         print(
-            f"| {unit} | {row['value']:.4f} | with it: p_high {high[0]:.4f}, p_low {low[0]:.4f}, 99.8% "
-            f"[{limits[0]:.5f}, {limits[3]:.4f}], 95% [{limits[1]:.5f}, {limits[2]:.4f}] | without it: p_high "
+            f"| {unit} | {row['value']:.4f} | with it: mid-p high {high[0]:.4f}, p_low {low[0]:.4f}, 99.8% "
+            f"[{limits[0]:.5f}, {limits[3]:.4f}], 95% [{limits[1]:.5f}, {limits[2]:.4f}] | without it: mid-p high "
             f"{row['p_adjusted_high']:.4f}, p_low {row['p_adjusted_low']:.4f}, 99.8% [{row['adj_lower_99_8']:.5f}, "
             f"{row['adj_upper_99_8']:.4f}], 95% [{row['adj_lower_95']:.5f}, {row['adj_upper_95']:.4f}]; flags "
             f"{row['outside_adjusted_95'] or '-'} / {row['outside_adjusted_99_8'] or '-'} |"

@@ -6,13 +6,11 @@ replicate and draw counts keep these under a few seconds."""
 
 import math
 import warnings
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import binom, norm, poisson
-from scipy.stats import t as student_t
 
 from crimeoutcomes.stats import FunnelInputError, flagged, funnel_curves, funnel_table, told_apart_from_middle
 from crimeoutcomes.stats.dispersion import (
@@ -27,7 +25,16 @@ from crimeoutcomes.stats.dispersion import (
 from crimeoutcomes.stats.exact import attained_flag_rates, flag, holm, interpolated_limit, tail_probabilities
 from crimeoutcomes.stats.families import FAMILIES, PROPORTION, RATIO
 from crimeoutcomes.stats.funnel import SEED, table_family
-from crimeoutcomes.stats.random_effects import ARCSINE_NORMAL, ROOT_NORMAL, SHAPES, Fit, fit_to_mean, nodes_for
+from crimeoutcomes.stats.random_effects import (
+    ARCSINE_NORMAL,
+    ROOT_NORMAL,
+    SHAPES,
+    Fit,
+    fit_models,
+    fit_to_mean,
+    nodes_for,
+    with_uncertainty,
+)
 from crimeoutcomes.stats.ranks import observed_ranks, posterior_draws, rank_intervals, ranks_high_first
 from crimeoutcomes.stats.validate import infer_family, validated
 
@@ -87,22 +94,52 @@ def reference_tau2(phi, size):
     return max(0.0, (len(w) * phi - (len(w) - 1)) / (w.sum() - (w**2).sum() / w.sum()))
 
 
-def reference_predictive(fit, family, size):
-    """(values y, P(Y = y)) of the model's predictive count at ``size``: the binomial (Poisson) mass
-    integrated over u ~ N(0, 1) (or Student's t on ``fit.df``) on a 6,001-point grid to +-15 (t's tails beyond: the
-    tolerances below), independently
-    of the library's grid."""
-    u = np.linspace(-15, 15, 6001)
-    weight = norm.pdf(u) if np.isinf(fit.df) else student_t.pdf(u, fit.df)
-    weight /= weight.sum()
-    cumulative = np.cumsum(weight)
-    inside = (cumulative > 1e-10) & (cumulative < 1 - 1e-10)  # a Poisson support up to the t's far tail is huge
-    u, weight = u[inside], weight[inside]
-    values = fit.shape.to_value(fit.centre + fit.spread * u)
+def reference_latent(fit, reach=15.0, points=6001):
+    """(latent values, weights) of a NEW unit's latent value under ``fit``: normal with the fit's
+    spread, integrated over its fitting uncertainty by brute force (a 401-point trapezoid over log
+    spread to +-6 sd, the centre's error given it normal by the bivariate normal's conditional),
+    on a grid to +-``reach`` predictive sd, independently of the library's Gauss-Hermite rule."""
+    if fit.covariance is None:
+        d, d_weight, slope, rest = np.zeros(1), np.ones(1), 0.0, 0.0
+    else:
+        (cc, cs), (_, ss) = fit.covariance
+        d = np.linspace(-6, 6, 401) * math.sqrt(ss)
+        d_weight = norm.pdf(d, scale=math.sqrt(ss))
+        d_weight /= d_weight.sum()
+        slope, rest = cs / ss, cc - cs**2 / ss
+    sds = np.sqrt(rest + (fit.spread * np.exp(d)) ** 2)
+    scale = math.sqrt(np.dot(d_weight, (slope * d) ** 2 + sds**2))
+    z = np.linspace(-reach, reach, points) * scale
+    weight = norm.pdf(z[:, None], loc=slope * d[None, :], scale=sds[None, :]) @ d_weight
+    return fit.centre + z, weight / weight.sum()
+
+
+def likelihood_shares(fits):
+    """Akaike weights of models with equal numbers of parameters: each one's share of the likelihood."""
+    log_likelihoods = np.array([fit.log_likelihood for fit in fits])
+    shares = np.exp(log_likelihoods - log_likelihoods.max())
+    return shares / shares.sum()
+
+
+def reference_predictive(fits, family, size, shares=None):
+    """(values y, P(Y = y)) of the predictive count at ``size``: the binomial (Poisson) mass over
+    each fit's ``reference_latent``, the fits averaged by ``shares`` (by default their own
+    likelihood shares)."""
+    fits = [fits] if isinstance(fits, Fit) else list(fits)
+    shares = np.ones(1) if len(fits) == 1 else likelihood_shares(fits) if shares is None else shares
+    values, weight = [], []
+    for share, fit in zip(shares, fits):
+        latent, w = reference_latent(fit)
+        cumulative = np.cumsum(w)
+        inside = (cumulative > 1e-12) & (cumulative < 1 - 1e-12)  # a Poisson support up to the far tail is huge
+        values.append(fit.shape.to_value(latent[inside]))
+        weight.append(share * w[inside])
+    values, weight = np.concatenate(values), np.concatenate(weight)
     if family is PROPORTION:
         y = np.arange(int(size) + 1)
         return y, binom.pmf(y[:, None], int(size), values[None, :]) @ weight
-    y = np.arange(int(size * values.max() + 60 * math.sqrt(size * values.max()) + 60))
+    top = min(values.max(), 1e6 / size)
+    y = np.arange(int(size * top + 60 * math.sqrt(size * top) + 60))
     return y, poisson.pmf(y[:, None], size * values[None, :]) @ weight
 
 
@@ -489,8 +526,9 @@ def check_table(table, frame, family, target, replicates, draws, seed=SEED):
 
 
 def check_adjusted(table, family, count, size, target, benchmark):
-    """The chosen model is the better of the two fitted to all units; each unit's predictive
-    p-values and limits (recomputed by a 20,001-point integration) come from it fitted to the others."""
+    """The chosen model is the better of the two fitted to all units; each unit's predictive mid-p
+    values and limits (recomputed by brute-force integration) come from both models fitted to the
+    others, with their fitting uncertainty, averaged by their likelihood shares on all the units."""
     nodes = nodes_for(family, count, size)
     fits = [fit_to_mean(shape, family, count, size, benchmark, nodes) for shape in SHAPES[family.kind]]
     fit = max(fits, key=lambda f: f.log_likelihood)
@@ -501,14 +539,26 @@ def check_adjusted(table, family, count, size, target, benchmark):
     for unit in range(len(size)) if len(size) <= 8 else [0, 1, len(size) - 2, len(size) - 1]:
         keep = np.arange(len(size)) != unit
         own = (count[keep].sum() / size[keep].sum() if family is PROPORTION else 1.0) if target is None else target
-        others = replace(fit_to_mean(fit.shape, family, count[keep], size[keep], own, nodes), df=len(size) - 2.0)
+        estimated = target is None and family is PROPORTION
+        others = [
+            with_uncertainty(
+                fit_to_mean(shape, family, count[keep], size[keep], own, nodes),
+                family,
+                count[keep],
+                size[keep],
+                own,
+                estimated,
+            )
+            for shape in SHAPES[family.kind]
+        ]
         row = table.iloc[unit]
         for name, alpha in (("95", 0.025), ("99_8", 0.001)):
-            # t on few degrees of freedom (5 units: 3) has mass far out, where a reference summing
-            # the Poisson mass cannot reach: the independent recomputation needs 8 units or more.
+            # A spread fitted to 4 units is so uncertain that the predictive has mass far out, where
+            # a reference summing the Poisson mass cannot reach: the recomputation needs 8 units or more.
             if len(size) >= 8:
-                y, mass = reference_predictive(others, family, size[unit])
-                p_high, p_low = mass[y >= count[unit]].sum(), mass[y <= count[unit]].sum()
+                y, mass = reference_predictive(others, family, size[unit], likelihood_shares(fits))
+                at = mass[y == count[unit]].sum() / 2
+                p_high, p_low = mass[y > count[unit]].sum() + at, mass[y < count[unit]].sum() + at
                 assert row["p_adjusted_high"] == pytest.approx(p_high, rel=2e-3, abs=1e-9)
                 assert row["p_adjusted_low"] == pytest.approx(p_low, rel=2e-3, abs=1e-9)
                 want = [limit_from_mass(y, mass, size[unit], q, family) for q in (alpha, 1 - alpha)]
@@ -613,12 +663,14 @@ def test_funnel_curves_by_hand():
         upper = [reference_limit(PROPORTION, s, first["target"], 1 - alpha) for s in grid]
         assert z[f"lower_{name}"].tolist() == pytest.approx(lower, rel=1e-9, abs=1e-12)
         assert z[f"upper_{name}"].tolist() == pytest.approx(upper, rel=1e-9, abs=1e-12)
-        # The line is the model fitted to all 8 units, a new unit's effect t on 7 degrees of freedom.
-        shape = SHAPES["proportion"][0] if first["model"] == "logit-normal" else ARCSINE_NORMAL
-        fit = Fit(shape, first["model_centre"], first["model_spread"], 0.0, None, df=7.0)
+        # The line is the models fitted to all 8 units with their uncertainty, averaged as the flags.
+        count, size = table.loc[table["dataset"] == "z", "events"], table.loc[table["dataset"] == "z", "n"]
+        count, size = count.to_numpy(float), size.to_numpy(float)
+        fits = fit_models(PROPORTION, count, size, first["target"], nodes_for(PROPORTION, count, size))
+        fits = [with_uncertainty(fit, PROPORTION, count, size, first["target"], True) for fit in fits]
         for column, q in ((f"adj_lower_{name}", alpha), (f"adj_upper_{name}", 1 - alpha)):
             some = z.iloc[::12]
-            want = [limit_from_mass(*reference_predictive(fit, PROPORTION, s), s, q, PROPORTION) for s in some["n"]]
+            want = [limit_from_mass(*reference_predictive(fits, PROPORTION, s), s, q, PROPORTION) for s in some["n"]]
             # Computed at 40 sizes and interpolated on log n between them: close, not exact.
             assert some[column].tolist() == pytest.approx(want, rel=0.02, abs=5e-3)
     one = curves[curves["dataset"] == "a"]
@@ -972,9 +1024,13 @@ def test_adjusted_flags_where_units_lie_beyond_the_adjusted_limits():
     assert table["over_dispersed"].all()
     check_table(table, frame, PROPORTION, None, 99, 200)
     assert table["outside_adjusted_95"].tolist() == [""] * 16 + ["high", "low"]
-    # Judged against the model fitted to the other 17 (leave-one-out), the two far units are
+    # Judged against the logit-normal fitted to the other 17 (leave-one-out), the two far units are
     # unusual at 99.8% too (against a spread they inflate themselves, they were not).
-    assert table["outside_adjusted_99_8"].tolist() == [""] * 16 + ["high", "low"]
+    logit = funnel_table(frame, replicates=99, rank_draws=200, models=("logit-normal",))
+    assert logit["outside_adjusted_99_8"].tolist() == [""] * 16 + ["high", "low"]
+    # With both models averaged, the arcsine-normal (weight 0.39 on all 18: its spread stretched by
+    # the two) reaches a share of 0, so 5 in 1,000 is low at 95% only; the high unit stays high.
+    assert table["outside_adjusted_99_8"].tolist() == [""] * 16 + ["high", ""]
 
 
 def test_funnel_curves_have_a_fresh_index():

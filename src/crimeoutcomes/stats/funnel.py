@@ -15,8 +15,9 @@ lines to draw. The method and its references are in docs/method.md; in short:
   scale, tested by parametric bootstrap; tau^2 by Spiegelhalter's moment estimator on that scale;
 * where the test says over-dispersed, a random-effects model chosen by likelihood (logit-normal or
   arcsine-normal; log-normal or square-root-normal), its mean at the target (``random_effects``);
-  each unit's adjusted limits, flags and p-values from that model fitted WITHOUT it (leave-one-out,
-  ``predictive``), so a unit can be unusual on either side once the spread is allowed for;
+  each unit's adjusted limits, flags and (mid-)p-values from the models fitted WITHOUT it
+  (leave-one-out, ``predictive``), averaged by their Akaike weights and integrated over their
+  fitting uncertainty, so a unit can be unusual on either side once the spread is allowed for;
 * ranks: 1 = highest, with 95% intervals from the chosen model's posterior, or the whole table
   when the units are not shown to differ.
 """
@@ -29,8 +30,14 @@ import pandas as pd
 from crimeoutcomes.stats.dispersion import BOOTSTRAP_REPLICATES, dispersion, z_scores
 from crimeoutcomes.stats.exact import attained_flag_rates, flag, holm, interpolated_limit, tail_probabilities
 from crimeoutcomes.stats.families import FAMILIES, Family
-from crimeoutcomes.stats.predictive import leave_one_out_fits, predictive_limit, predictive_tails
-from crimeoutcomes.stats.random_effects import SHAPE_NAMES, Fit, choose_model, fittable, nodes_for
+from crimeoutcomes.stats.predictive import (
+    leave_one_out_fits,
+    predictive_limit,
+    predictive_of,
+    predictive_tails,
+    uncertain_fits,
+)
+from crimeoutcomes.stats.random_effects import SHAPE_NAMES, Fit, fit_models, fittable, model_weights, nodes_for
 from crimeoutcomes.stats.ranks import RANK_DRAWS, observed_ranks, rank_intervals
 from crimeoutcomes.stats.validate import infer_family, validated
 
@@ -38,18 +45,8 @@ from crimeoutcomes.stats.validate import infer_family, validated
 LEVELS = {"95": 0.025, "99_8": 0.001}
 SEED = 20050415  # any fixed number: outputs must not change from run to run
 
-DATASET_COLUMNS = [
-    "phi",
-    "tau2",
-    "dispersion_p",
-    "over_dispersed",
-    "model",
-    "model_centre",
-    "model_spread",
-    "units",
-    "expected_flags_95",
-    "expected_flags_99_8",
-]
+DATASET_COLUMNS = ["phi", "tau2", "dispersion_p", "over_dispersed", "model", "model_centre", "model_spread", "units"]
+DATASET_COLUMNS += ["expected_flags_95", "expected_flags_99_8"]
 #: Sizes at which the adjusted lines of ``funnel_curves`` are computed (interpolated between).
 ADJUSTED_CURVE_POINTS = 40
 #: The ``model`` of a dataset whose units are not shown to differ (no adjusted limits, whole-table ranks).
@@ -82,7 +79,7 @@ def funnel_table(
         adj_lower/adj_upper_95 and _99_8 (NaN when not over-dispersed); outside_adjusted_95/_99_8
         (None when not over-dispersed); model (the random-effects model used, or 'none' when not
         over-dispersed), model_centre and model_spread (its fit to all units, on its own scale),
-        p_adjusted_high and p_adjusted_low (each unit's tails under the model fitted without it);
+        p_adjusted_high and p_adjusted_low (each unit's mid-p tails under the models fitted without it);
         rank (1 = highest), rank_low, rank_high, rank_note (says when the units cannot be told apart); units,
         expected_flags_95, expected_flags_99_8 (flags that chance alone would give in the dataset).
     """
@@ -97,7 +94,10 @@ def funnel_table(
         _one_dataset(part, family, target, seed, replicates, rank_draws, winsor_fraction, models)
         for _, part in clean.groupby("dataset", sort=False)
     ]
-    return pd.concat(parts, ignore_index=True)
+    table = pd.concat(parts, ignore_index=True)
+    # The lines of ``funnel_curves`` average the same models as the flags.
+    table.attrs["models"] = tuple(models) if models else None
+    return table
 
 
 def _one_dataset(
@@ -123,13 +123,15 @@ def _one_dataset(
         units=len(count),
     )
     # The model is fitted only where the test says the units differ: otherwise nothing uses it.
-    fit = _chosen_model(family, count, size, benchmark, models) if spread.over_dispersed else None
+    fitted = spread.over_dispersed and fittable(family, benchmark)
+    fits = fit_models(family, count, size, benchmark, nodes_for(family, count, size), models) if fitted else None
+    fit = max(fits, key=lambda one: one.log_likelihood) if fits else None
     out = out.assign(
         model=fit.shape.name if fit else NO_MODEL,
         model_centre=fit.centre if fit else np.nan,
         model_spread=fit.spread if fit else np.nan,
     )
-    out = _adjusted_columns(out, family, count, size, target, fit)
+    out = _adjusted_columns(out, family, count, size, target, fits, models)
     for name, alpha in LEVELS.items():
         high, low = attained_flag_rates(family, size, benchmark, alpha)
         out[f"expected_flags_{name}"] = float(np.sum(high + low))
@@ -168,33 +170,32 @@ def _exact_columns(part: pd.DataFrame, family: Family, count, size, benchmark: f
     return out
 
 
-def _chosen_model(family: Family, count, size, benchmark: float, models: tuple[str, ...] | None) -> Fit | None:
-    if not fittable(family, benchmark):
-        return None
-    return choose_model(family, count, size, benchmark, nodes_for(family, count, size), models)
-
-
-def _adjusted_columns(out: pd.DataFrame, family: Family, count, size, target: float | None, fit: Fit | None):
-    """Each unit's predictive p-values, adjusted limits and flags from the chosen model fitted to
-    the OTHER units (leave-one-out); NaN and None where no model is used."""
+def _adjusted_columns(
+    out: pd.DataFrame, family: Family, count, size, target: float | None, fits: list[Fit] | None, models=None
+) -> pd.DataFrame:
+    """Each unit's mid-p values, adjusted limits and flags from the models fitted to the OTHER units,
+    averaged by their Akaike weights on ALL the units: the units in the tail are the evidence for its
+    shape (without Lancashire the short-tailed arcsine model would win, weight 0.87 against 0.02)."""
     units = len(count)
     p_high, p_low = np.full(units, np.nan), np.full(units, np.nan)
     limits = {(name, side): np.full(units, np.nan) for name in LEVELS for side in ("lower", "upper")}
-    if fit is not None:
-        for unit, others in enumerate(leave_one_out_fits(fit.shape, family, count, size, target, fit.nodes)):
+    if fits is not None:
+        weights = model_weights(fits)
+        for unit, others in enumerate(leave_one_out_fits(family, count, size, target, fits[0].nodes, models)):
             if others is None:
                 continue
-            tails = predictive_tails(others, family, count[unit : unit + 1], size[unit : unit + 1])
+            predictive = predictive_of(others, size[unit : unit + 1], weights)
+            tails = predictive_tails(predictive, family, count[unit : unit + 1], size[unit : unit + 1])
             p_high[unit], p_low[unit] = tails[0][0], tails[1][0]
             for name, alpha in LEVELS.items():
-                limits[name, "lower"][unit] = predictive_limit(others, family, size[unit], alpha)[0]
-                limits[name, "upper"][unit] = predictive_limit(others, family, size[unit], 1 - alpha)[0]
+                limits[name, "lower"][unit] = predictive_limit(predictive, family, size[unit], alpha)[0]
+                limits[name, "upper"][unit] = predictive_limit(predictive, family, size[unit], 1 - alpha)[0]
     out["p_adjusted_high"], out["p_adjusted_low"] = p_high, p_low
     for name, alpha in LEVELS.items():
         out[f"adj_lower_{name}"], out[f"adj_upper_{name}"] = limits[name, "lower"], limits[name, "upper"]
         flags = np.where(p_high < alpha, "high", np.where(p_low < alpha, "low", "")).astype(object)
         flags[np.isnan(p_high)] = None
-        out[f"outside_adjusted_{name}"] = _text(flags if fit is not None else None, out.index)
+        out[f"outside_adjusted_{name}"] = _text(flags if fits is not None else None, out.index)
     return out
 
 
@@ -205,19 +206,8 @@ def _text(values, index) -> pd.Series:
 
 
 def _column_order(family: Family) -> list[str]:
-    columns = [
-        "dataset",
-        "unit",
-        family.count,
-        family.size,
-        "value",
-        "target",
-        "z",
-        "p_high",
-        "p_low",
-        "p_two_sided",
-        "p_holm",
-    ]
+    columns = ["dataset", "unit", family.count, family.size, "value", "target", "z", "p_high", "p_low", "p_two_sided"]
+    columns += ["p_holm"]
     for name in LEVELS:
         columns += [f"lower_{name}", f"upper_{name}"]
     columns += [f"outside_{name}" for name in LEVELS]
@@ -236,32 +226,27 @@ def table_family(table: pd.DataFrame) -> Family:
     raise ValueError("not a funnel_table output: it has neither events and n nor observed and expected")
 
 
-def _fit_of(family: Family, part: pd.DataFrame, first: pd.Series) -> Fit | None:
-    """The dataset's model fitted to all its units, as its table records it (None: no model)."""
-    shape = SHAPE_NAMES.get(str(first.get("model", NO_MODEL)))
-    if shape is None or not bool(first["over_dispersed"]):
+def _fits_of(family: Family, table: pd.DataFrame, part: pd.DataFrame, first: pd.Series) -> list[Fit] | None:
+    """The dataset's models fitted to all its units, as the flags use them fitted to the others (None:
+    no model); the family's, or those ``funnel_table`` was restricted to (its ``attrs``)."""
+    if SHAPE_NAMES.get(str(first.get("model", NO_MODEL))) is None or not bool(first["over_dispersed"]):
         return None
-    nodes = nodes_for(family, part[family.count].to_numpy(float), part[family.size].to_numpy(float))
-    # A new unit judged against the model fitted to all I units: its effect t on I - 1 degrees of
-    # freedom, as each unit's own limits are t on I - 2 against the other I - 1 (``predictive``).
-    return Fit(
-        shape,
-        float(first["model_centre"]),
-        float(first["model_spread"]),
-        float("nan"),
-        nodes,
-        max(len(part) - 1.0, 1.0),
+    count, size = part[family.count].to_numpy(float), part[family.size].to_numpy(float)
+    target = float(first["target"])
+    estimated = family.kind == "proportion" and bool(np.isclose(target, family.pooled_target(count, size), rtol=1e-12))
+    return uncertain_fits(
+        family, count, size, target, estimated, nodes_for(family, count, size), table.attrs.get("models")
     )
 
 
-def _smooth_limit(fit: Fit | None, family: Family, grid: np.ndarray, probability: float) -> np.ndarray:
+def _smooth_limit(fits: list[Fit] | None, family: Family, grid: np.ndarray, probability: float) -> np.ndarray:
     """The model's predictive limit over the grid: computed at ``ADJUSTED_CURVE_POINTS`` sizes and
     interpolated on log size between them (the line is smooth there; each point costs a bisection
     over counts on the model's grid, and 200 of them take seconds)."""
-    if fit is None:
+    if fits is None:
         return np.full(len(grid), np.nan)
     knots = np.unique(grid[np.round(np.linspace(0, len(grid) - 1, ADJUSTED_CURVE_POINTS)).astype(int)])
-    return np.interp(np.log(grid), np.log(knots), predictive_limit(fit, family, knots, probability))
+    return np.interp(np.log(grid), np.log(knots), predictive_limit(fits, family, knots, probability))
 
 
 def funnel_curves(table: pd.DataFrame, points: int = 200) -> pd.DataFrame:
@@ -279,13 +264,13 @@ def funnel_curves(table: pd.DataFrame, points: int = 200) -> pd.DataFrame:
             # Binomial limits need whole denominators.
             grid = np.unique(np.maximum(1, np.round(grid)))
         first = part.iloc[0]
-        fit = _fit_of(family, part, first)
+        fits = _fits_of(family, table, part, first)
         curves = pd.DataFrame({"dataset": dataset, family.size: grid, "target": first["target"]})
         for name, alpha in LEVELS.items():
             curves[f"lower_{name}"] = interpolated_limit(family, grid, first["target"], alpha)
             curves[f"upper_{name}"] = interpolated_limit(family, grid, first["target"], 1 - alpha)
-            curves[f"adj_lower_{name}"] = _smooth_limit(fit, family, grid, alpha)
-            curves[f"adj_upper_{name}"] = _smooth_limit(fit, family, grid, 1 - alpha)
+            curves[f"adj_lower_{name}"] = _smooth_limit(fits, family, grid, alpha)
+            curves[f"adj_upper_{name}"] = _smooth_limit(fits, family, grid, 1 - alpha)
         parts.append(curves)
     return pd.concat(parts, ignore_index=True)
 
@@ -316,20 +301,6 @@ def told_apart_from_middle(table: pd.DataFrame) -> pd.DataFrame:
 def flagged(table: pd.DataFrame, level: str = "99_8") -> pd.DataFrame:
     """The units outside the exact limits at ``level``, with their p-values, most extreme first."""
     hits = table[table[f"outside_{level}"] != ""]
-    return hits.sort_values("p_two_sided", kind="stable")[
-        [
-            "dataset",
-            "unit",
-            "value",
-            "target",
-            f"outside_{level}",
-            "p_high",
-            "p_low",
-            "p_two_sided",
-            "p_holm",
-            f"outside_adjusted_{level}",
-            "rank",
-            "rank_low",
-            "rank_high",
-        ]
-    ].reset_index(drop=True)
+    columns = ["dataset", "unit", "value", "target", f"outside_{level}", "p_high", "p_low", "p_two_sided", "p_holm"]
+    columns += [f"outside_adjusted_{level}", "rank", "rank_low", "rank_high"]
+    return hits.sort_values("p_two_sided", kind="stable")[columns].reset_index(drop=True)

@@ -27,24 +27,32 @@ is chosen that fine for the data (``nodes_for``); tests check it against adaptiv
 Leave-one-out (Ohlssen, Sharples and Spiegelhalter 2007, JRSS A 170:865; Jones and Spiegelhalter
 2011, Am Stat 65:154). Unit i is judged against the model fitted to the OTHER units, centred on
 their pooled share: its predictive distribution is the mixture of binomials (Poissons) over that
-model, the adjusted limits are its interpolated quantiles and the p-values its exact tails. A unit
+model, the adjusted limits are its interpolated quantiles and the p-values its mid-p tails. A unit
 far from the rest no longer widens the spread it is judged against.
+
+Fitting uncertainty. A plug-in predictive (centre and spread as if known) has tails too thin. As
+Ohlssen et al., with a normal approximation for their posterior, the new unit's latent value is
+integrated over log spread (variance from the profile's curvature) and the benchmark (the pooled
+share's variance under the model), both carried to the centre (``with_uncertainty``); given log
+spread it is normal, so one Gauss-Hermite rule suffices: deterministic, no draws.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.optimize import brentq, minimize, minimize_scalar
 from scipy.special import expit, gammaln, logit
-from scipy.stats import t as student_t
 
 from crimeoutcomes.config import RANDOM_EFFECT_NODES_MAX, RANDOM_EFFECT_NODES_MIN
 from crimeoutcomes.stats.families import Family
 
 _U_RANGE = 8.0  # the grid of u spans +-8 sd: the normal mass beyond is 1e-15
+_HERMITE_POINTS = 9  # over log spread: exact for polynomials of degree 17, smooth here
+_LOG_SPREAD_SD_MAX = 0.5  # a flat profile (a spread at its bound) would put mass 100 times out
+_STEP = 1e-3  # relative step of the finite differences (log scale)
 _TINY = 1e-300  # log(0) stand-in, so that 0 * log(0) is 0, not NaN
 
 
@@ -93,13 +101,10 @@ class Nodes:
     log_weight: np.ndarray
 
     @staticmethod
-    def of(count: int, df: float = np.inf) -> Nodes:
-        """``count`` points over [-8, 8] with the weights of a standard normal; or of Student's t on
-        ``df`` degrees of freedom, over a range wide enough for its heavier tails (to its 1e-9 and
-        1 - 1e-9 points, at most +-40) with the same spacing."""
-        reach = _U_RANGE if np.isinf(df) else float(np.clip(student_t.ppf(1 - 1e-9, df), _U_RANGE, 40.0))
-        u = np.linspace(-reach, reach, int(np.ceil((count - 1) * reach / _U_RANGE)) + 1)
-        log_density = -0.5 * u**2 if np.isinf(df) else -(df + 1) / 2 * np.log1p(u**2 / df)
+    def of(count: int) -> Nodes:
+        """``count`` points over [-8, 8] with the weights of a standard normal."""
+        u = np.linspace(-_U_RANGE, _U_RANGE, count)
+        log_density = -0.5 * u**2
         return Nodes(u, log_density - np.log(np.sum(np.exp(log_density))))
 
     @property
@@ -122,9 +127,8 @@ class Fit:
     spread: float  # sd on the model's scale
     log_likelihood: float
     nodes: Nodes
-    #: Degrees of freedom of the effect of a NEW unit (inf: normal). A unit judged against a model
-    #: fitted to I others gets t on I - 1: the spread is estimated, not known (see ``predictive``).
-    df: float = np.inf
+    #: Sampling covariance of (centre, log spread) (None: known); ``for_prediction`` integrates over it.
+    covariance: tuple[tuple[float, float], tuple[float, float]] | None = None
 
     def values(self) -> np.ndarray:
         """The true value at each node of u."""
@@ -133,16 +137,41 @@ class Fit:
     def mean(self) -> float:
         return float(np.sum(self.nodes.weight * self.values()))
 
+    def latent_components(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A new unit's latent value minus the centre as normals (weights, means, sds): given log
+        spread + d (Gauss-Hermite), the centre's error is normal with mean (covariance / var) * d."""
+        if self.covariance is None:
+            return np.ones(1), np.zeros(1), np.array([self.spread])
+        (cc, cs), (_, ss) = self.covariance
+        points, weights = np.polynomial.hermite_e.hermegauss(_HERMITE_POINTS)
+        d = np.sqrt(ss) * points
+        slope = cs / ss if ss > 0 else 0.0
+        sds = np.sqrt(max(cc - slope * cs, 0.0) + (self.spread * np.exp(d)) ** 2)
+        return weights / weights.sum(), slope * d, sds
+
     def for_prediction(self, size) -> Fit:
-        """The same model on a grid only as fine as predicting counts at ``size`` needs: the spacing
-        in u times the FITTED spread below the count's width at the model's mean (the fitting grid
-        allows for the largest spread tried, often three times finer than this needs)."""
+        """A NEW unit's latent value, its fitting uncertainty integrated over, on a grid as fine as
+        counts at ``size`` need (spacing below the count's width), in units of the predictive sd."""
+        weights, means, sds = self.latent_components()
+        unit = float(np.sqrt(np.dot(weights, means**2 + sds**2)))
         size = np.asarray(size, dtype=float)
-        width = float(np.min(self.shape.likelihood_sd(size * self.mean(), size))) / max(self.spread, 1e-12)
+        width = float(np.min(self.shape.likelihood_sd(size * self.mean(), size))) / max(unit, 1e-12)
         wanted = int(np.ceil(2 * _U_RANGE / max(width, 1e-12))) + 1
         count = min(int(np.clip(wanted | 1, RANDOM_EFFECT_NODES_MIN, RANDOM_EFFECT_NODES_MAX)), len(self.nodes.u))
-        # (Nodes.of widens the range, not the spacing, for t's tails.)
-        return Fit(self.shape, self.centre, self.spread, self.log_likelihood, Nodes.of(count, self.df), self.df)
+        reach = float(np.max(np.abs(means) + _U_RANGE * sds)) / max(unit, 1e-300)
+        # The spacing of ``count`` points over +-8, kept over the (wider) reach.
+        u = np.linspace(-reach, reach, int(np.ceil((count - 1) * reach / _U_RANGE)) + 1)
+        terms = np.log(weights) - np.log(sds) - 0.5 * ((u[:, None] * unit - means) / sds) ** 2
+        top = terms.max(axis=1, keepdims=True)
+        log_density = top[:, 0] + np.log(np.exp(terms - top).sum(axis=1))
+        log_density -= log_density.max()
+        return Fit(
+            self.shape,
+            self.centre,
+            unit,
+            self.log_likelihood,
+            Nodes(u, log_density - np.log(np.exp(log_density).sum())),
+        )
 
 
 def log_likelihood_matrix(family: Family, count, size, values) -> np.ndarray:
@@ -186,18 +215,46 @@ def log_likelihood(shape: Shape, family: Family, count, size, centre: float, spr
     return float(np.sum(_log_marginals(log_likelihood_matrix(family, count, size, values), nodes)))
 
 
+def _profile(shape: Shape, family: Family, count, size, target: float, nodes: Nodes, log_spread: float):
+    """(log-likelihood, centre) at a spread, the centre putting the model's mean at ``target``."""
+    spread = float(np.exp(log_spread))
+    centre = centre_for_mean(shape, spread, target, nodes)
+    return log_likelihood(shape, family, count, size, centre, spread, nodes), centre
+
+
 def fit_to_mean(shape: Shape, family: Family, count, size, target: float, nodes: Nodes) -> Fit:
     """Maximum likelihood over the spread, the location solved so that the model's mean is ``target``."""
-
-    def profile(log_spread: float) -> tuple[float, float]:
-        spread = float(np.exp(log_spread))
-        centre = centre_for_mean(shape, spread, target, nodes)
-        return log_likelihood(shape, family, count, size, centre, spread, nodes), centre
-
     bounds = (np.log(shape.max_spread * 1e-4), np.log(shape.max_spread))
-    best = minimize_scalar(lambda s: -profile(s)[0], bounds=bounds, method="bounded", options={"xatol": 1e-5})
-    value, centre = profile(float(best.x))
+    negative = lambda s: -_profile(shape, family, count, size, target, nodes, s)[0]  # noqa: E731
+    best = minimize_scalar(negative, bounds=bounds, method="bounded", options={"xatol": 1e-5})
+    value, centre = _profile(shape, family, count, size, target, nodes, float(best.x))
     return Fit(shape, centre, float(np.exp(best.x)), value, nodes)
+
+
+def pooled_mean_variance(fit: Fit, family: Family, size) -> float:
+    """Variance of the pooled share sum(Y) / sum(n) when units of ``size`` follow ``fit``."""
+    size = np.asarray(size, dtype=float)
+    value, weight = fit.values(), fit.nodes.weight
+    mean = np.dot(weight, value)
+    within = np.dot(weight, value * (1 - value)) if family.kind == "proportion" else mean
+    between = np.dot(weight, (value - mean) ** 2)
+    return float(np.sum(size * within + size**2 * between) / np.sum(size) ** 2)
+
+
+def with_uncertainty(fit: Fit, family: Family, count, size, target: float, mean_estimated: bool) -> Fit:
+    """``fit`` with the covariance of (centre, log spread): the profile's curvature (capped) and, if
+    ``mean_estimated``, ``pooled_mean_variance``, carried to the centre by finite differences."""
+    log_spread, h = float(np.log(fit.spread)), 0.05
+    around = [_profile(fit.shape, family, count, size, target, fit.nodes, log_spread + k * h)[0] for k in (-1, 1)]
+    curvature = -(around[0] - 2 * fit.log_likelihood + around[1]) / h**2
+    log_spread_var = min(1 / curvature if curvature > 0 else np.inf, _LOG_SPREAD_SD_MAX**2)
+    log_mean_var = pooled_mean_variance(fit, family, size) / target**2 if mean_estimated else 0.0
+    mean_up, spread_up = target * np.exp(_STEP), fit.spread * np.exp(_STEP)
+    centre_per_log_mean = (centre_for_mean(fit.shape, fit.spread, mean_up, fit.nodes) - fit.centre) / _STEP
+    centre_per_log_spread = (centre_for_mean(fit.shape, spread_up, target, fit.nodes) - fit.centre) / _STEP
+    cc = centre_per_log_mean**2 * log_mean_var + centre_per_log_spread**2 * log_spread_var
+    cs = centre_per_log_spread * log_spread_var
+    return replace(fit, covariance=((float(cc), float(cs)), (float(cs), float(log_spread_var))))
 
 
 def fit_free(shape: Shape, family: Family, count, size, nodes: Nodes, start: Fit) -> Fit:
@@ -217,8 +274,20 @@ def fittable(family: Family, target: float) -> bool:
     return 0 < target < 1 if family.kind == "proportion" else target > 0
 
 
+def fit_models(family: Family, count, size, target: float, nodes: Nodes, names=None) -> list[Fit]:
+    """The family's models (or those named), each with its mean at the benchmark."""
+    shapes = [SHAPE_NAMES[name] for name in names] if names else SHAPES[family.kind]
+    return [fit_to_mean(shape, family, count, size, target, nodes) for shape in shapes]
+
+
 def choose_model(family: Family, count, size, target: float, nodes: Nodes, names=None) -> Fit:
     """The better-fitting of the family's models (each with its mean at the benchmark), or the one named."""
-    shapes = [SHAPE_NAMES[name] for name in names] if names else SHAPES[family.kind]
-    fits = [fit_to_mean(shape, family, count, size, target, nodes) for shape in shapes]
-    return max(fits, key=lambda fit: fit.log_likelihood)
+    return max(fit_models(family, count, size, target, nodes, names), key=lambda fit: fit.log_likelihood)
+
+
+def model_weights(fits: list[Fit]) -> np.ndarray:
+    """Akaike weights (each model has one free parameter): averaging, not picking, so that a near tie
+    between the models (a few dozen units tell them apart poorly) does not flip the flags."""
+    log_likelihoods = np.array([fit.log_likelihood for fit in fits])
+    relative = np.exp(log_likelihoods - log_likelihoods.max())
+    return relative / relative.sum()
