@@ -64,6 +64,7 @@ def test_damaged_cache_file_is_rebuilt_and_temporary_files_are_ignored(sample_fi
     assert_frame_equal(pl.read_parquet(entry), table)
 
 
+@pytest.mark.usefixtures("use_shared_cache")  # the kind is under test here, not the cache: no need to parse again
 def test_load_table_detects_the_kind(sample_files):
     assert "offences" in load_table(sample_files.recorded_crime).columns
     assert "outcome_type" in load_table(sample_files.outcomes["2019/20"]).columns
