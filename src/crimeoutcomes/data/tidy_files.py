@@ -107,7 +107,8 @@ def _polars_csv_bytes(data: pd.DataFrame) -> bytes | None:
     whose text the two libraries write differently. Where they differ on text, polars is made to
     agree: it quotes an empty string (made missing here: both are an empty cell in pandas) and a
     carriage return (pandas does not; such a table goes to pandas)."""
-    if not all(isinstance(c, str) for c in data.columns) or not data.columns.is_unique:
+    # plain names only (polars renames an empty one; a comma or quote in a header is quoted its own way)
+    if not all(isinstance(c, str) and c.isidentifier() for c in data.columns) or not data.columns.is_unique:
         return None
     kinds = [pd.api.types.is_integer_dtype(t) or pd.api.types.is_bool_dtype(t) for t in data.dtypes]
     texts = [c for c, numeric in zip(data.columns, kinds, strict=True) if not numeric]
