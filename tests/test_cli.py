@@ -1,5 +1,7 @@
 """python -m crimeoutcomes: read, sample, data (and its old name, build), the help of each command."""
 
+import os
+import shutil
 import subprocess
 import sys
 
@@ -10,6 +12,9 @@ from polars.testing import assert_frame_equal
 
 from crimeoutcomes import cli
 from crimeoutcomes.synthetic import sample
+
+# reads go through the run's shared cache of parsed workbooks (these tests are of the commands, not the cache)
+pytestmark = pytest.mark.usefixtures("use_shared_cache")
 
 
 def test_read_writes_the_tidy_table_of_several_workbooks(sample_files, tmp_path):
@@ -55,7 +60,23 @@ def test_sample_command_writes_ods_too(tmp_path, capsys):
     assert (tmp_path / "manifest.json").is_file()
 
 
-def test_data_falls_back_to_the_sample_and_says_so(tmp_path, monkeypatch, capsys):
+def _copy_of_the_last_year(sample_files):
+    """A stand-in for ``write_sample(folder)``: what ``write_sample(folder, ["2024/25"])`` writes (the
+    same bytes), copied from the run's sample rather than generated again (4 s)."""
+    from crimeoutcomes.data.manifest import load_manifest, save_manifest
+
+    def write(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        manifest = load_manifest(sample_files.folder)
+        manifest["files"] = [e for e in manifest["files"] if e["financial_year"] in (None, "2024/25")]
+        for entry in manifest["files"]:
+            shutil.copyfile(sample_files.folder / entry["filename"], folder / entry["filename"])
+        save_manifest(manifest, folder)
+
+    return write
+
+
+def test_data_falls_back_to_the_sample_and_says_so(sample_files, tmp_path, monkeypatch, capsys):
     import crimeoutcomes.sources as source_set
     from crimeoutcomes.errors import DownloadError
 
@@ -63,11 +84,11 @@ def test_data_falls_back_to_the_sample_and_says_so(tmp_path, monkeypatch, capsys
         raise DownloadError("network unreachable")
 
     monkeypatch.setattr(source_set, "fetch", offline)
-    monkeypatch.setattr(source_set, "write_sample", lambda folder: sample.write_sample(folder, ["2024/25"]))
+    monkeypatch.setattr(source_set, "write_sample", _copy_of_the_last_year(sample_files))
     assert cli.main(["data", "--raw-dir", str(tmp_path / "raw")]) == 0
     captured = capsys.readouterr()
     assert "SYNTHETIC" in captured.err and "network unreachable" in captured.err
-    assert "SYNTHETIC sample" in captured.out
+    assert "SYNTHETIC sample" in captured.out and "outcomes 2024/25 (" in captured.out
 
 
 #: Each command, the words its own help must show (its arguments), and the function it runs.
@@ -84,14 +105,31 @@ COMMANDS = {
 }
 
 
+def _help(command: str, capsys, monkeypatch) -> str:
+    """``python -m crimeoutcomes COMMAND --help``: the first command's through a real interpreter (its
+    exit code and console), the others' in this process (a new interpreter each cost half a second)."""
+    if command == next(iter(COMMANDS)):
+        result = subprocess.run(
+            [sys.executable, "-m", "crimeoutcomes", command, "--help"], capture_output=True, text=True
+        )
+        assert result.returncode == 0
+        return result.stdout
+    # argparse wraps the help to the terminal's width: here, the width the subprocess gets (no terminal)
+    monkeypatch.setenv("COLUMNS", os.environ.get("COLUMNS", "80"))
+    with pytest.raises(SystemExit) as exited:
+        cli.main([command, "--help"])
+    assert exited.value.code == 0
+    return capsys.readouterr().out
+
+
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_every_command_has_help(command):
-    result = subprocess.run([sys.executable, "-m", "crimeoutcomes", command, "--help"], capture_output=True, text=True)
-    assert result.returncode == 0 and "usage:" in result.stdout
+def test_every_command_has_help(command, capsys, monkeypatch):
+    shown = _help(command, capsys, monkeypatch)
+    assert "usage:" in shown
     # The help is the command's own (argparse prints the top-level help for any unknown word's parent).
-    assert f"usage: python -m crimeoutcomes {command}" in result.stdout
+    assert f"usage: python -m crimeoutcomes {command}" in shown
     for word in COMMANDS[command][0]:
-        assert word in result.stdout, f"{command} --help does not mention {word}"
+        assert word in shown, f"{command} --help does not mention {word}"
 
 
 def test_every_command_runs_its_own_function():
@@ -146,7 +184,8 @@ def test_diff_command_reports_the_changed_cells(sample_files, tmp_path, capsys):
     new = sample_files.outcomes["2024/25"]
     truth = sample_truth("2024/25")
     old_truth = earlier_release(truth)
-    old = write_workbook(tmp_path / "old.xlsx", sample.outcomes_workbook_sheets(old_truth))
+    # compresslevel 1: the cells are what the diff reads, not the compression (zlib's default level is slow)
+    old = write_workbook(tmp_path / "old.xlsx", sample.outcomes_workbook_sheets(old_truth), compresslevel=1)
     out = tmp_path / "cells.csv"
     assert cli.main(["diff", str(old), str(new), "--out", str(out)]) == 0
     printed = capsys.readouterr().out

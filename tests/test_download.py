@@ -109,7 +109,8 @@ def server(sample_files):
             return self._send(404)
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # shutdown() waits for the server's next poll: at the default half second, a test's teardown took as long
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     site.base = f"http://127.0.0.1:{httpd.server_port}"
     yield site

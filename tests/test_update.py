@@ -75,7 +75,11 @@ def test_a_new_financial_year_is_downloaded(server, tmp_path, sample_files):
     assert not (raw / OUTCOMES_2024_BROKEN).exists()
 
 
-def test_offline_it_says_it_could_not_check_and_uses_what_it_has(server, tmp_path):
+def test_offline_it_says_it_could_not_check_and_uses_what_it_has(server, tmp_path, monkeypatch):
+    from crimeoutcomes.data import http
+
+    waits = []  # the back-off before each retry, noted rather than slept (2 s of this test)
+    monkeypatch.setitem(http.get.__kwdefaults__, "sleep", waits.append)
     raw = tmp_path / "raw"
     _hold(raw, server, OUTCOMES_2025_OLD, server.files[OUTCOMES_2025_OLD], "2024/25", "230426", date(2026, 4, 23))
     before = (raw / "manifest.json").read_bytes()
@@ -85,6 +89,7 @@ def test_offline_it_says_it_could_not_check_and_uses_what_it_has(server, tmp_pat
     assert found.outcomes["2024/25"].name == OUTCOMES_2025_OLD
     assert any(line.startswith("Could not check GOV.UK for new releases") and str(raw) in line for line in log)
     assert (raw / "manifest.json").read_bytes() == before
+    assert waits  # it retried before giving up
 
 
 def test_local_never_checks_and_a_folder_filled_by_hand_is_not_checked(server, tmp_path, sample_files):

@@ -24,9 +24,12 @@ _CHUNK_ROWS = 50_000
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries carry no clock time, so equal inputs give equal bytes
 
 
-def _entry(name: str, compress: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
+def _entry(name: str, level: int, compress: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
     info.compress_type = compress
+    # An entry given as a ZipInfo takes its level from here, not from the archive's compresslevel
+    # (left unset, zlib's default: 6 whatever write_workbook was asked for).
+    info._compresslevel = level  # type: ignore[attr-defined]
     return info
 
 
@@ -154,13 +157,13 @@ def _write_xlsx(path: Path, sheets: Sequence[Sheet], level: int) -> None:
                 string_index(value)
 
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
-        archive.writestr(_entry("[Content_Types].xml"), _xlsx_content_types(len(sheets)))
-        archive.writestr(_entry("_rels/.rels"), _XLSX_ROOT_RELS)
-        archive.writestr(_entry("xl/workbook.xml"), _xlsx_workbook(sheets))
-        archive.writestr(_entry("xl/_rels/workbook.xml.rels"), _xlsx_workbook_rels(len(sheets)))
-        archive.writestr(_entry("xl/styles.xml"), _XLSX_STYLES)
+        archive.writestr(_entry("[Content_Types].xml", level), _xlsx_content_types(len(sheets)))
+        archive.writestr(_entry("_rels/.rels", level), _XLSX_ROOT_RELS)
+        archive.writestr(_entry("xl/workbook.xml", level), _xlsx_workbook(sheets))
+        archive.writestr(_entry("xl/_rels/workbook.xml.rels", level), _xlsx_workbook_rels(len(sheets)))
+        archive.writestr(_entry("xl/styles.xml", level), _XLSX_STYLES)
         for number, sheet in enumerate(sheets, start=1):
-            with archive.open(_entry(f"xl/worksheets/sheet{number}.xml"), "w", force_zip64=True) as out:
+            with archive.open(_entry(f"xl/worksheets/sheet{number}.xml", level), "w", force_zip64=True) as out:
                 out.write(
                     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                     b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -173,7 +176,7 @@ def _write_xlsx(path: Path, sheets: Sequence[Sheet], level: int) -> None:
                     for chunk in _xlsx_table_chunks(sheet.table, len(head) + 1, strings):
                         out.write(chunk.encode("utf-8"))
                 out.write(b"</sheetData></worksheet>")
-        with archive.open(_entry("xl/sharedStrings.xml"), "w", force_zip64=True) as out:
+        with archive.open(_entry("xl/sharedStrings.xml", level), "w", force_zip64=True) as out:
             out.write(
                 f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -386,9 +389,9 @@ _ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"
 def _write_ods(path: Path, sheets: Sequence[Sheet], level: int) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
         # ODF requires the uncompressed mimetype entry first.
-        archive.writestr(_entry("mimetype", zipfile.ZIP_STORED), _ODS_MIME)
+        archive.writestr(_entry("mimetype", level, zipfile.ZIP_STORED), _ODS_MIME)
         archive.writestr(
-            _entry("META-INF/manifest.xml"),
+            _entry("META-INF/manifest.xml", level),
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
             'manifest:version="1.2">'
@@ -396,7 +399,7 @@ def _write_ods(path: Path, sheets: Sequence[Sheet], level: int) -> None:
             '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
             "</manifest:manifest>",
         )
-        with archive.open(_entry("content.xml"), "w", force_zip64=True) as out:
+        with archive.open(_entry("content.xml", level), "w", force_zip64=True) as out:
             out.write(
                 f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_ODS_NS}>'
                 "<office:body><office:spreadsheet>".encode()
