@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crimeoutcomes.data.codes import charge_and_out_of_court_types, child_rape_codes, child_victim_offences
+from crimeoutcomes.data.codes import charge_and_out_of_court_types
 from crimeoutcomes.notebook.analysis import Analysis
 from crimeoutcomes.prose.headlines import national_figures, plain, records
 from crimeoutcomes.prose.question_words import question_record
@@ -117,11 +117,11 @@ def _figures(analysis: Analysis, pool_years: int) -> dict:
     year = analysis.financial_year
     by_force = analysis.force_totals(by=(), year=year)
     by_code = analysis.code_totals(by=(), year=year)
-    child_codes = [o.code for o in child_victim_offences()]
+    child_codes = analysis.child_victim_codes  # the question's (every one for the default question)
     child_by_code = {
         str(c): plain(v) for c, v in zip(by_code["offence_code"], by_code["community_resolutions"]) if c in child_codes
     }
-    child_rape = analysis.forces_using_cr(child_rape_codes())
+    child_rape = analysis.forces_using_cr(analysis.child_rape_codes)
     by_year = analysis.totals()
     of_charges = analysis.question.within(charge_and_out_of_court_types())
 
@@ -154,7 +154,7 @@ def _figures(analysis: Analysis, pool_years: int) -> dict:
             "codes": child_codes,
             "community_resolutions": sum(child_by_code.values()),
             "community_resolutions_by_code": child_by_code,
-            "child_rape_codes": list(child_rape_codes()),
+            "child_rape_codes": analysis.child_rape_codes,
             "forces_using_cr_for_child_rape": [
                 str(f) for f in child_rape.loc[child_rape["financial_year"] == year, "force"]
             ],
