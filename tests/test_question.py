@@ -148,6 +148,27 @@ def test_sample_counts_equal_independent_sums(sample_files):
     _check_question(analysis, national, by_force)
 
 
+def test_the_reconciliation_of_another_question_sets_the_figures_that_concern_it_beside_ours(sample_files):
+    from crimeoutcomes.notebook.start import setup
+    from crimeoutcomes.reconciliation.press_figures import figures_for_question, reconciliation
+
+    folder = str(sample_files.folder)
+    analysis = setup(YEAR, "closed", "2021/22", folder, offences="Violence against the person", outcome_types="8")
+    figures = reconciliation(analysis).figures  # as report 04 and summary.json have it
+    assert list(figures["id"]) == ["cumbria-violence-2016-22"]  # the one figure of community resolutions for it
+    # The sample holds no 2016/17 to 2021/22: the same figure on two years it holds, to compare ours.
+    held = figures_for_question(analysis.question, analysis.rows).assign(windows="2021/22-2022/23")
+    ours = reconciliation(analysis, held).figures["ours_closed"].iloc[0]
+    rows = analysis.outcomes.astype({"offence_group": str, "outcome_type": str, "force": str, "financial_year": str})
+    chosen = rows[
+        (rows["offence_group"] == "Violence against the person")
+        & (rows["outcome_type"] == "8")
+        & (rows["force"] == "Cumbria")
+        & rows["financial_year"].isin(["2021/22", "2022/23"])
+    ]
+    assert ours == chosen["closed"].sum() > 0
+
+
 def test_a_share_of_charges_and_out_of_court_only_where_the_count_is_one_of_them(sample_rows):
     def table(types):
         question = Question("Drug offences", types, GROUP)
@@ -232,7 +253,9 @@ def _without_alternatives(page: str) -> str:
 def test_another_question_sets_its_outcomes_beside_their_alternatives(rape_charges_build):
     reports = rape_charges_build / "reports" / "sample" / "charges-rape-offences" / year_slug(YEAR)
     for page in ("01-national-totals.html", "forces/kent.html"):
-        text = re.sub(r"<[^>]+>", " ", (reports / page).read_text("utf-8"))
+        html = (reports / page).read_text("utf-8")
+        assert re.search(r"<th[^>]*>\s*adult cautions \(3\)", html), page  # the table, headed by outcome names
+        text = re.sub(r"<[^>]+>", " ", html)
         section = text[text.index("The chosen outcomes beside their alternatives") :]
         assert "where one records charges (1), another may record youth cautions (2), adult cautions (3)" in section
         assert "outcome 22" not in _without_alternatives(text).replace("outcome 22)", "")  # no 8-beside-22 left

@@ -145,6 +145,9 @@ def test_a_build_runs_the_reports_its_question_concerns_and_says_why_not_the_oth
     violence = {n.stem: why for n, why in absent_reports(VIOLENCE_CAUTIONS, every, OFFENCES).items()}
     assert set(violence) == {CHILD_VICTIM, RECONCILIATION}
     assert violence[CHILD_VICTIM] == sections.child_victim_absence(VIOLENCE_CAUTIONS)
+    violence_cr = Question("Violence against the person", ("8",), GROUP)  # Cumbria's figure concerns it
+    assert {n.stem for n in absent_reports(violence_cr, every, OFFENCES)} == {CHILD_VICTIM}
+    assert set(press_figures.figures_for_question(violence_cr, OFFENCES)["id"]) >= {"cumbria-violence-2016-22"}
 
 
 # -- The chosen outcomes beside their alternatives -------------------------------------------------

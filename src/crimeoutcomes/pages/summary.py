@@ -95,10 +95,14 @@ def _changes(analysis: Analysis) -> dict:
 
 
 def _reconciliation(analysis: Analysis) -> list[dict]:
-    """Every published figure in circulation: status, ours on each window, grouping and basis tried,
-    the best fit and the reasons (on synthetic data only 'synthetic'), as notebook 04 shows them."""
+    """Every published figure in circulation (for another question, those that concern it; [] where
+    none does and report 04 is not built): status, ours on each window, grouping and basis tried, the
+    best fit and the reasons (on synthetic data only 'synthetic'), as notebook 04 shows them."""
     from crimeoutcomes.reconciliation import press_figures as reconciliation
 
+    if not analysis.question.is_default:
+        concerning = reconciliation.figures_for_question(analysis.question, analysis.rows)
+        return reconciliation.reconciliation(analysis, concerning).records() if len(concerning) else []
     return reconciliation.reconciliation(analysis).records()
 
 
@@ -161,6 +165,5 @@ def _figures(analysis: Analysis, pool_years: int) -> dict:
         },
         "force_comparison": _force_comparison(analysis, pool_years),
         "changes": _changes(analysis),
-        # the published figures all concern community resolutions for sexual offences
-        "reconciliation": _reconciliation(analysis) if analysis.question.is_default else [],
+        "reconciliation": _reconciliation(analysis),
     }

@@ -67,10 +67,9 @@ def reconciliation_absence(question: Question, rows, published: pd.DataFrame | N
     """Why report 04 is not built for ``question``; None where a published figure concerns it.
     ``rows``: the tidy outcomes (polars or pandas), which tell the codes of each offence group."""
     published = press_figures.published_figures() if published is None else published
-    offences = press_figures.offence_table(rows)
-    asked = set(question.select(offences)["offence_code"].unique().to_list())
-    if len(press_figures.figures_concerning(question.outcome_types, asked, offences, published)):
+    if len(press_figures.figures_for_question(question, rows, published)):
         return None
+    offences = press_figures.offence_table(rows)
     counted = [press_figures.figure_outcome_types(figure) for figure in published.to_dict("records")]
     same = published[[set(types) == set(question.outcome_types) for types in counted]]
     count = outcome_words(question)

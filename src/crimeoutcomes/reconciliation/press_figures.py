@@ -223,6 +223,14 @@ def figures_concerning(
     return published[keep]
 
 
+def figures_for_question(question, rows, published: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The published figures that concern ``question`` (``stats.question.Question``): those that count
+    its outcome types for offences all among its own, as the tidy outcomes ``rows`` file the codes."""
+    offences = offence_table(rows)
+    asked = set(question.select(offences)["offence_code"].unique().to_list())
+    return figures_concerning(question.outcome_types, asked, offences, published)
+
+
 # --- what the open data hold -----------------------------------------------------------------------
 
 
@@ -626,8 +634,12 @@ def published_text(figure: Mapping[Any, Any]) -> str:
 
 def reconciliation(analysis, published: pd.DataFrame | None = None) -> Reconciliation:
     """The reconciliation of one analysis (notebook 04 and summary.json both call this): every published
-    figure against every year the analysis read, with missing or collapsed force data on both bases."""
+    figure (for another question than the default, those that concern it: ``figures_for_question``)
+    against every year the analysis read, with missing or collapsed force data on both bases."""
     from crimeoutcomes.stats.quality import unusable_quarters
+
+    if published is None and not analysis.question.is_default:
+        published = figures_for_question(analysis.question, analysis.rows)
 
     unusable = [
         unusable_quarters(analysis.rows, basis, analysis.recorded_crime).to_pandas().assign(basis=basis)
