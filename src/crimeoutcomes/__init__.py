@@ -38,6 +38,7 @@ _NOTEBOOK_API = {
     "setup": "crimeoutcomes.notebook.start:setup",
     "figures": "crimeoutcomes.notebook.figures",
     "findings": "crimeoutcomes.prose.findings",
+    "sections": "crimeoutcomes.prose.sections",
     "caveats": "crimeoutcomes.notebook.caveats",
     "Scope": "crimeoutcomes.notebook.caveats:Scope",
     "caveats_for": "crimeoutcomes.notebook.caveats:caveats_for",

@@ -45,6 +45,8 @@ from crimeoutcomes.sources import obtain
 from crimeoutcomes.stats.question import DEFAULT_QUESTION, Question
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from crimeoutcomes.notebook.analysis import Analysis
 
 # nbformat, papermill, the analysis (polars, pandas, scipy) and the summary take about two seconds to
@@ -145,9 +147,38 @@ def asks_the_question(notebook: Path) -> bool:
     return set(QUESTION_PARAMETERS) <= set(declared_parameters(notebook))
 
 
-def notebooks_for(question: Question, every: list[Path]) -> list[Path]:
-    """The notebooks a build of ``question`` runs: all for the default, else those that ask it."""
-    return every if question.is_default else [n for n in every if asks_the_question(n)]
+#: The reports that belong to some questions only: each says for which (``prose.sections``).
+CHILD_VICTIM, RECONCILIATION = "03_child_victim_offences", "04_reconciliation"
+
+
+def absent_reports(question: Question, every: list[Path], rows: pl.DataFrame | None) -> dict[Path, str]:
+    """Each notebook of ``every`` that a build of ``question`` does not run, with why (the index's
+    words): none for the default; the child-victim report where no offence asked about makes the
+    victim a child; the reconciliation where no published figure concerns the question (``rows``, the
+    year's tidy outcomes, tell which codes each group holds); any other that does not take the question."""
+    if question.is_default:
+        return {}
+    from crimeoutcomes.prose import sections
+
+    absent = {}
+    for notebook in every:
+        why = None
+        if notebook.stem == CHILD_VICTIM:
+            why = sections.child_victim_absence(question)
+        elif notebook.stem == RECONCILIATION and rows is not None:
+            why = sections.reconciliation_absence(question, rows)
+        if why is None and not asks_the_question(notebook):
+            why = "which does not take the question."
+        if why is not None:
+            absent[notebook] = why
+    return absent
+
+
+def notebooks_for(question: Question, every: list[Path], rows: pl.DataFrame | None = None) -> list[Path]:
+    """The notebooks a build of ``question`` runs: all for the default, else those that ask it and
+    whose subject it concerns (``absent_reports``)."""
+    absent = absent_reports(question, every, rows)
+    return [n for n in every if n not in absent]
 
 
 #: Where the notebook runs and writes: not part of what it was built from (the data folder is
@@ -229,8 +260,8 @@ def run(
     try:
         sources = obtain(source, raw_dir, log=log, base_url=base_url)
         year = chosen_year(sources, financial_year)  # a year the folder does not hold stops here, before any lock
-        question = _question(sources, year, offences, outcome_types)
-        every = notebooks_for(question, every)
+        question, rows = _question(sources, year, offences, outcome_types)
+        every = notebooks_for(question, every, rows)
         if only and not set(chosen) <= set(every):
             raise CrimeOutcomesError(
                 f"--only {' '.join(n.stem for n in chosen if n not in every)}: not built for another question than "
@@ -267,20 +298,23 @@ def _plan_run(out: Path, *arguments) -> tuple[incremental.Plan | None, RunResult
 
 def _question(
     sources: SourceSet, year: str, offences: str | Sequence[str] | None, outcome_types: str | Sequence[str] | None
-) -> Question:
+) -> tuple[Question, pl.DataFrame | None]:
     """The question asked (the default where neither option is given), its names checked against the
-    year's rows (read through the cache): an unknown one is named with the nearest, before any lock."""
+    year's rows (read through the cache): an unknown one is named with the nearest, before any lock.
+    With it the year's rows, for another question than the default (``absent_reports`` reads them)."""
     if offences is None and outcome_types is None:
-        return DEFAULT_QUESTION
+        return DEFAULT_QUESTION, None
     from crimeoutcomes.data.load import load_outcomes
     from crimeoutcomes.stats.question import resolve_question
 
-    return resolve_question(
+    rows = load_outcomes([sources.outcomes[year]])
+    question = resolve_question(
         DEFAULT_QUESTION.offences if offences is None else offences,
         DEFAULT_QUESTION.outcome_types if outcome_types is None else outcome_types,
-        load_outcomes([sources.outcomes[year]]),
+        rows,
         where=("--offences", "--outcome-types"),
     )
+    return question, rows
 
 
 def _set_up(
@@ -473,7 +507,7 @@ def _build(
     figures = config.figures_dir(analysis.synthetic, analysis.slug, out)
     for final in (reports, figures):
         recover(final)
-    every = notebooks_for(analysis.question, notebooks(notebooks_dir))
+    every = notebooks_for(analysis.question, notebooks(notebooks_dir), _year_rows(analysis))
     keep = len(chosen) < len(every)
     record = _build_plan(chosen, every, analysis, reports, out, pool_years, package_dir, keep)
     stage_reports, stage_figures = _stage_build(record, chosen, every, analysis, (reports, figures), staging_root, keep)
@@ -721,13 +755,13 @@ def _record_run(
     )
 
 
-#: Why a report is not built for another question than the default (the index says so).
-ABSENT_BECAUSE = {
-    "03_child_victim_offences": "which answers the default question only (outcome type 8 for the offence codes "
-    "whose legal definition makes the victim a child).",
-    "04_reconciliation": "which sets the figures in circulation beside the open data: they all answer the default "
-    "question (outcome type 8), none this one.",
-}
+def _year_rows(analysis: Analysis) -> pl.DataFrame | None:
+    """The chosen year's tidy outcomes, as ``_question`` read them (None for the default question)."""
+    if analysis.question.is_default:
+        return None
+    import polars as pl
+
+    return analysis.rows.filter(pl.col("financial_year") == analysis.financial_year)
 
 
 def _report_title(notebook: Path, analysis: Analysis) -> str:
@@ -762,9 +796,9 @@ def _write_run_all_outputs(
     package = (keep and data_package.unchanged(record, stage_reports)) or data_package.stage(analysis, stage_reports)
     downloads = data_package.downloads(stage_reports)
     absent = [
-        (title_of(nb).split(":", 1)[0], ABSENT_BECAUSE.get(nb.stem, "which does not take the question."))
-        for nb in notebooks(every[0].parent)
-        if nb not in every and not per_force(nb)
+        (title_of(nb).split(":", 1)[0], why)
+        for nb, why in absent_reports(analysis.question, notebooks(every[0].parent), _year_rows(analysis)).items()
+        if not per_force(nb)
     ]
     write_index(summary, reports_listed, stage_reports / "index.html", force_links, downloads, absent)
     write_caveats_page(summary, stage_reports / CAVEATS_PAGE)

@@ -25,7 +25,13 @@ from crimeoutcomes.notebook.output import ReportOutput
 from crimeoutcomes.notebook.provenance import Provenance
 from crimeoutcomes.prose.question_words import Words, output_slug, words_of
 from crimeoutcomes.stats import by_outcome_type, comparison, measures, quality, yearly_change
-from crimeoutcomes.stats.question import DEFAULT_QUESTION, Question, codes_without_recorded_crime
+from crimeoutcomes.stats.question import (
+    DEFAULT_QUESTION,
+    Question,
+    child_rape_codes_asked,
+    child_victim_codes,
+    codes_without_recorded_crime,
+)
 
 #: Which offences a measure covers: the question's ("question"), the Sexual offences group ("sexual"),
 #: all crime ("all"), or a list of offence codes.
@@ -97,6 +103,22 @@ class Analysis(Provenance, ReportOutput):
             "sexual_offences_share": f"{offences}: share of assigned outcomes",
             "all_crime": f"all crime: {count}",
         }
+
+    @property
+    def alternative_types(self) -> tuple[str, ...]:
+        """The outcome types a force could have recorded instead of the question's for a similar case
+        (``by_outcome_type.alternatives``); () where there are none."""
+        return by_outcome_type.alternatives(self.question.outcome_types)
+
+    @property
+    def child_victim_codes(self) -> list[str]:
+        """The question's offence codes whose legal definition makes the victim a child (report 03)."""
+        return list(child_victim_codes(self.question))
+
+    @property
+    def child_rape_codes(self) -> list[str]:
+        """The codes of the rape of a child among the question's offences."""
+        return list(child_rape_codes_asked(self.question))
 
     @property
     def among_charges_and_out_of_court(self) -> bool:

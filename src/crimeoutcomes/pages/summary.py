@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crimeoutcomes.data.codes import charge_and_out_of_court_types, child_rape_codes, child_victim_offences
+from crimeoutcomes.data.codes import charge_and_out_of_court_types
 from crimeoutcomes.notebook.analysis import Analysis
 from crimeoutcomes.prose.headlines import national_figures, plain, records
 from crimeoutcomes.prose.question_words import question_record
@@ -95,10 +95,14 @@ def _changes(analysis: Analysis) -> dict:
 
 
 def _reconciliation(analysis: Analysis) -> list[dict]:
-    """Every published figure in circulation: status, ours on each window, grouping and basis tried,
-    the best fit and the reasons (on synthetic data only 'synthetic'), as notebook 04 shows them."""
+    """Every published figure in circulation (for another question, those that concern it; [] where
+    none does and report 04 is not built): status, ours on each window, grouping and basis tried, the
+    best fit and the reasons (on synthetic data only 'synthetic'), as notebook 04 shows them."""
     from crimeoutcomes.reconciliation import press_figures as reconciliation
 
+    if not analysis.question.is_default:
+        concerning = reconciliation.figures_for_question(analysis.question, analysis.rows)
+        return reconciliation.reconciliation(analysis, concerning).records() if len(concerning) else []
     return reconciliation.reconciliation(analysis).records()
 
 
@@ -117,11 +121,11 @@ def _figures(analysis: Analysis, pool_years: int) -> dict:
     year = analysis.financial_year
     by_force = analysis.force_totals(by=(), year=year)
     by_code = analysis.code_totals(by=(), year=year)
-    child_codes = [o.code for o in child_victim_offences()]
+    child_codes = analysis.child_victim_codes  # the question's (every one for the default question)
     child_by_code = {
         str(c): plain(v) for c, v in zip(by_code["offence_code"], by_code["community_resolutions"]) if c in child_codes
     }
-    child_rape = analysis.forces_using_cr(child_rape_codes())
+    child_rape = analysis.forces_using_cr(analysis.child_rape_codes)
     by_year = analysis.totals()
     of_charges = analysis.question.within(charge_and_out_of_court_types())
 
@@ -154,13 +158,12 @@ def _figures(analysis: Analysis, pool_years: int) -> dict:
             "codes": child_codes,
             "community_resolutions": sum(child_by_code.values()),
             "community_resolutions_by_code": child_by_code,
-            "child_rape_codes": list(child_rape_codes()),
+            "child_rape_codes": analysis.child_rape_codes,
             "forces_using_cr_for_child_rape": [
                 str(f) for f in child_rape.loc[child_rape["financial_year"] == year, "force"]
             ],
         },
         "force_comparison": _force_comparison(analysis, pool_years),
         "changes": _changes(analysis),
-        # the published figures all concern community resolutions for sexual offences
-        "reconciliation": _reconciliation(analysis) if analysis.question.is_default else [],
+        "reconciliation": _reconciliation(analysis),
     }

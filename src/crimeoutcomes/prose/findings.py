@@ -222,16 +222,24 @@ def force_comparison(fc, period: str, words: Words | None = None) -> list:
 
 
 # -- 03 child-victim offences ----------------------------------------------------------------------
-def child_victim(by_code_year: pd.DataFrame, by_force: pd.DataFrame, child_rape: pd.DataFrame, year: str) -> list:
+def child_victim(
+    by_code_year: pd.DataFrame,
+    by_force: pd.DataFrame,
+    child_rape: pd.DataFrame | None,
+    year: str,
+    words: Words | None = None,
+) -> list:
     """Report 03: the year's count and its largest codes, the forces that used one (and those whose
     data cannot say), and the forces that used one for the rape of a child. ``by_code_year`` is
-    ``Analysis.code_totals`` of the child-victim codes by year, ``by_force`` ``Analysis.force_totals``
-    of them in the year, ``child_rape`` ``Analysis.forces_using_cr`` of the child-rape codes."""
+    ``Analysis.code_totals`` of the question's child-victim codes by year, ``by_force``
+    ``Analysis.force_totals`` of them in the year, ``child_rape`` ``Analysis.forces_using_cr`` of the
+    child-rape codes among them (None where there are none); ``words`` the question's (the default's
+    when None)."""
+    words = words or words_of()
     this_year = by_code_year[by_code_year["financial_year"] == year]
     total = int(this_year["community_resolutions"].sum())
     sentences = [
-        f"In {year}, {_plural(total, 'offence')} whose legal definition makes the victim a child ended in a "
-        "community resolution"
+        f"In {year}, {_plural(total, 'offence')} whose legal definition makes the victim a child {words.ended_in}"
         + (f", {total / this_year['assigned_outcomes'].sum():.1%} of their assigned outcomes." if total else ".")
     ]
     used = this_year[this_year["community_resolutions"] > 0].sort_values(
@@ -257,19 +265,21 @@ def child_victim(by_code_year: pd.DataFrame, by_force: pd.DataFrame, child_rape:
             else "."
         )
     )
+    if child_rape is None:  # the question's offences hold no rape of a child
+        return sentences
     in_year = child_rape[child_rape["financial_year"] == year].sort_values("force")
     ever = sorted(child_rape["force"].astype(str).unique())
     years = sorted(child_rape["financial_year"].astype(str).unique())
     if len(in_year):
         sentences.append(
-            f"{_plural(len(in_year), 'force')} used a community resolution for the rape of a child in {year}: "
+            f"{_plural(len(in_year), 'force')} {words.used} for the rape of a child in {year}: "
             + _names(
                 [f"{display_name(str(row.force))} ({row.community_resolutions:,})" for row in in_year.itertuples()]
             )
             + "."
         )
     else:
-        sentences.append(f"No force recorded a community resolution for the rape of a child in {year}.")
+        sentences.append(f"No force recorded {words.a_count} for the rape of a child in {year}.")
     if ever and (len(ever) != len(in_year) or years != [year]):
         sentences.append(
             f"In the years read, {_plural(len(ever), 'force')} did so at least once ({years[0]} to {years[-1]})."

@@ -82,14 +82,24 @@ class Words:
         return "sexual-offence outcomes" if self.default else f"outcomes for {self.offences}"
 
     @property
+    def a_count(self) -> str:
+        """'a community resolution' (the default's words, one case at a time), 'charges'."""
+        return "a community resolution" if self.default else self.count
+
+    @property
     def closed_with(self) -> str:
         """'with a community resolution' (the default's words), 'with charges'."""
-        return "with a community resolution" if self.default else f"with {self.count}"
+        return f"with {self.a_count}"
 
     @property
     def ended_in(self) -> str:
         """'ended in a community resolution' (the default's words), 'ended in charges'."""
-        return "ended in a community resolution" if self.default else f"ended in {self.count}"
+        return f"ended in {self.a_count}"
+
+    @property
+    def used(self) -> str:
+        """'used a community resolution' (the default's words), 'recorded charges'."""
+        return f"used {self.a_count}" if self.default else f"recorded {self.count}"
 
 
 def words_of(question: Question = DEFAULT_QUESTION) -> Words:

@@ -54,6 +54,17 @@ UNITS = {
     "pct_assigned_ooc": "out-of-court outcomes (types 2, 3, 6, 7, 8, 22) as % of assigned outcomes",
     "pct_solved": "community resolutions as % of charges, out-of-court outcomes and TICs (types 1-4, 6-8)",
 }
+#: The outcome types each unit counts (its numerator, as ``our_value`` computes it): every unit but
+#: two counts community resolutions; ``assigned`` counts every outcome, no type in particular.
+UNIT_OUTCOME_TYPES = {
+    "count": (COMMUNITY_RESOLUTION,),
+    "per_week": (COMMUNITY_RESOLUTION,),
+    "annual_mean": (COMMUNITY_RESOLUTION,),
+    "assigned": (),
+    "pct_assigned": (COMMUNITY_RESOLUTION,),
+    "pct_assigned_ooc": OUT_OF_COURT,
+    "pct_solved": (COMMUNITY_RESOLUTION,),
+}
 
 #: Caveat key -> (blocks reproduction, words). A blocking caveat means the open data cannot reproduce
 #: the figure whatever the numbers say; ours is then only the nearest equivalent.
@@ -161,6 +172,63 @@ def offence_words(selection: dict) -> str:
 
 def window_words(years: list[str]) -> str:
     return years[0] if len(years) == 1 else f"{years[0]} to {years[-1]}"
+
+
+def offence_table(rows) -> pl.DataFrame:
+    """Which code is in which offence group and subgroup: the distinct offence_group,
+    offence_subgroup and offence_code of ``rows`` (the tidy outcomes, polars or pandas)."""
+    columns = ("offence_group", "offence_subgroup")
+    return _as_polars(rows).select(*[pl.col(c).cast(pl.String) for c in columns], "offence_code").unique()
+
+
+def figure_outcome_types(figure: Mapping[Any, Any]) -> tuple[str, ...]:
+    """The outcome types a published figure counts (from its unit; () for a count of every outcome)."""
+    return UNIT_OUTCOME_TYPES[figure["unit"]]
+
+
+def selected_codes(selection: dict, offences: pl.DataFrame) -> set[str]:
+    """The offence codes of ``offences`` (rows with offence_group and offence_code, such as the tidy
+    outcomes) that one grouping of a figure (``parse_offences``) selects."""
+    if selection["all"]:
+        return set(offences["offence_code"].unique().to_list())
+    chosen = offences.filter(
+        pl.col("offence_group").cast(pl.String).is_in(selection["groups"])
+        | pl.col("offence_code").is_in(selection["codes"])
+    )
+    return set(chosen["offence_code"].unique().to_list())
+
+
+def concerns(figure: Mapping[Any, Any], outcome_types: tuple[str, ...], asked: set[str], offences) -> bool:
+    """Whether a published figure answers a question: it counts the question's outcome types, and one
+    of its groupings selects offences that are all among the codes ``asked`` (a part of the question's
+    offences is still about them; 'all crime' or another group is not)."""
+    if set(figure_outcome_types(figure)) != set(outcome_types):
+        return False
+    for selection in parse_offences(figure["offences"]):
+        codes = selected_codes(selection, offences)
+        if codes and codes <= asked:
+            return True
+    return False
+
+
+def figures_concerning(
+    outcome_types: tuple[str, ...], asked: set[str], offences, published: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The published figures (``published_figures()``) that answer the question of ``outcome_types``
+    for the offence codes ``asked``; ``offences`` are rows with offence_group and offence_code (the
+    tidy outcomes, polars or pandas) that tell which codes a group holds."""
+    published = published if published is not None else published_figures()
+    offences = offence_table(offences)
+    keep = [concerns(figure, outcome_types, asked, offences) for figure in published.to_dict("records")]
+    return published[keep]
+
+
+def figures_for_question(question, rows, published: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The published figures that concern ``question`` (``stats.question.Question``): those that count
+    its outcome types for offences all among its own, as the tidy outcomes ``rows`` file the codes."""
+    offences = offence_table(rows)
+    asked = set(question.select(offences)["offence_code"].unique().to_list())
+    return figures_concerning(question.outcome_types, asked, offences, published)
 
 
 # --- what the open data hold -----------------------------------------------------------------------
@@ -566,8 +634,12 @@ def published_text(figure: Mapping[Any, Any]) -> str:
 
 def reconciliation(analysis, published: pd.DataFrame | None = None) -> Reconciliation:
     """The reconciliation of one analysis (notebook 04 and summary.json both call this): every published
-    figure against every year the analysis read, with missing or collapsed force data on both bases."""
+    figure (for another question than the default, those that concern it: ``figures_for_question``)
+    against every year the analysis read, with missing or collapsed force data on both bases."""
     from crimeoutcomes.stats.quality import unusable_quarters
+
+    if published is None and not analysis.question.is_default:
+        published = figures_for_question(analysis.question, analysis.rows)
 
     unusable = [
         unusable_quarters(analysis.rows, basis, analysis.recorded_crime).to_pandas().assign(basis=basis)

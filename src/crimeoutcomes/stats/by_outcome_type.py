@@ -1,6 +1,6 @@
 """Counts of chosen outcome types side by side (community resolutions, 8, beside diversionary
 activity, 22): a force can close a similar case either way, so a rise in one can be a fall in the
-other.
+other. ``alternatives`` says, for any question, which outcome types are its alternatives.
 
 The same rules as ``measures``: nationally, what the file holds is added up and the missing or
 collapsed force-quarters are counted beside it; by force, a count is NA, never 0, where any quarter
@@ -26,6 +26,24 @@ from crimeoutcomes.stats.measures import (
 
 COUNT = "count"
 SHARE_OF_ASSIGNED = "share_of_assigned"
+
+#: The ways of dealing with an identified suspect of a similar case that a force chooses between:
+#: a charge (1), a caution (youth 2 or adult 3, one choice whatever the age), a community resolution
+#: (8), diversionary activity (22). Penalty notices (6) and cannabis/khat warnings (7) are left out:
+#: they exist for a few offences only, so they are no general alternative.
+INTERCHANGEABLE = (("1",), ("2", "3"), ("8",), ("22",))
+
+
+def alternatives(outcome_types: Sequence[str]) -> tuple[str, ...]:
+    """The outcome types a force could have recorded instead of ``outcome_types`` for a similar case
+    (the other choices of ``INTERCHANGEABLE``, in its order): for charges (1) the cautions, community
+    resolutions and outcome 22. None where any type counted is not one of those choices (an
+    evidential difficulty, say, is no decision a force takes in place of a charge)."""
+    chosen = {str(t) for t in outcome_types}
+    choices = {t for group in INTERCHANGEABLE for t in group}
+    if not chosen or not chosen <= choices:
+        return ()
+    return tuple(t for group in INTERCHANGEABLE if not chosen & set(group) for t in group)
 
 
 @pandas_api

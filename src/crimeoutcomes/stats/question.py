@@ -21,6 +21,8 @@ from crimeoutcomes.data.codes import (
     COMMUNITY_RESOLUTION,
     NOT_YET_ASSIGNED,
     SEXUAL_OFFENCES_GROUP,
+    child_rape_codes,
+    child_victim_offences,
     folded,
     outcome_types,
 )
@@ -66,6 +68,27 @@ class Question:
 
 
 DEFAULT_QUESTION = Question()
+
+
+def child_victim_codes(question: Question) -> tuple[str, ...]:
+    """The question's offence codes whose legal definition makes the victim a child, in the order of
+    reference/sexual_offences.csv (every one of them for the default question; none for a group
+    other than Sexual offences, which holds them all)."""
+
+    def asked(code: str, subgroup: str) -> bool:
+        if question.level == CODES:
+            return code in question.offence_names
+        if question.level == SUBGROUP:
+            return folded(subgroup) == folded(str(question.offences))
+        return folded(str(question.offences)) == folded(SEXUAL_OFFENCES_GROUP)
+
+    return tuple(o.code for o in child_victim_offences() if asked(o.code, o.subgroup))
+
+
+def child_rape_codes_asked(question: Question) -> tuple[str, ...]:
+    """The codes of the rape of a child (19D, 19E, 19G, 19H) among the question's offences."""
+    asked = set(child_victim_codes(question))
+    return tuple(code for code in child_rape_codes() if code in asked)
 
 
 def offences_argument(value: str | Sequence[str]) -> str | tuple[str, ...]:
