@@ -24,6 +24,7 @@ from crimeoutcomes.notebook.memo import memoised
 from crimeoutcomes.notebook.output import ReportOutput
 from crimeoutcomes.notebook.provenance import Provenance
 from crimeoutcomes.prose.question_words import Words, output_slug, words_of
+from crimeoutcomes.reconciliation import press_figures
 from crimeoutcomes.stats import by_outcome_type, comparison, measures, quality, yearly_change
 from crimeoutcomes.stats.question import (
     DEFAULT_QUESTION,
@@ -292,6 +293,13 @@ class Analysis(Provenance, ReportOutput):
             self.recorded_crime,
             self.question,
         )
+
+    @memoised
+    def reconciliation(self) -> press_figures.Reconciliation:
+        """Every published figure in circulation against the years read (for another question, the
+        figures that concern it: ``press_figures.reconciliation``). Kept like the measures: report 04
+        and summary.json both show it, and a build computes it once."""
+        return press_figures.reconciliation(self)
 
     @memoised
     def rates_by_year(self) -> pd.DataFrame:

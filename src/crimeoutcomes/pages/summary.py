@@ -98,12 +98,11 @@ def _reconciliation(analysis: Analysis) -> list[dict]:
     """Every published figure in circulation (for another question, those that concern it; [] where
     none does and report 04 is not built): status, ours on each window, grouping and basis tried, the
     best fit and the reasons (on synthetic data only 'synthetic'), as notebook 04 shows them."""
-    from crimeoutcomes.reconciliation import press_figures as reconciliation
+    from crimeoutcomes.reconciliation.press_figures import figures_for_question
 
-    if not analysis.question.is_default:
-        concerning = reconciliation.figures_for_question(analysis.question, analysis.rows)
-        return reconciliation.reconciliation(analysis, concerning).records() if len(concerning) else []
-    return reconciliation.reconciliation(analysis).records()
+    if not analysis.question.is_default and not len(figures_for_question(analysis.question, analysis.rows)):
+        return []
+    return analysis.reconciliation().records()  # as report 04 computed it (kept on disk)
 
 
 def build_summary(analysis: Analysis, pool_years: int = 1) -> dict:
