@@ -20,10 +20,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from stats_forces import REAL_ROWS, real_counts, sexual_offence_cells  # noqa: E402
 
-from crimeoutcomes.stats import as_ratio_input, funnel_table, leave_one_out_expected  # noqa: E402
-from crimeoutcomes.stats.calibration import LEVELS, adjusted_flag_rates, simulate_counts  # noqa: E402
-from crimeoutcomes.stats.families import PROPORTION, RATIO, Family  # noqa: E402
-from crimeoutcomes.stats.random_effects import (  # noqa: E402
+from crimeoutcomes.funnels.calibration import LEVELS, adjusted_flag_rates, simulate_counts  # noqa: E402
+from crimeoutcomes.funnels.families import PROPORTION, RATIO, Family  # noqa: E402
+from crimeoutcomes.funnels.random_effects import (  # noqa: E402
     SHAPES,
     Fit,
     fit_free,
@@ -32,6 +31,7 @@ from crimeoutcomes.stats.random_effects import (  # noqa: E402
     nodes_for,
     with_uncertainty,
 )
+from crimeoutcomes.stats import as_ratio_input, funnel_table, leave_one_out_expected  # noqa: E402
 
 NOMINAL = {"95": 0.05, "99_8": 0.002}
 
@@ -111,7 +111,7 @@ def leave_one_out_effect(counts: pd.DataFrame) -> None:
     """Lancashire and the Met judged against the model fitted to all forces and fitted without them."""
     table = funnel_table(counts, "proportion")
     print("\nLeave-one-out on the real shares (model fitted without the force vs with it):")
-    from crimeoutcomes.stats.predictive import predictive_limit, predictive_tails
+    from crimeoutcomes.funnels.predictive import predictive_limit, predictive_tails
 
     count, size = counts["events"].to_numpy(float), counts["n"].to_numpy(float)
     first = table.iloc[0]

@@ -21,6 +21,7 @@ MAX_ROOM_LINES = 3000
 #: it, never one after (the flow in src/crimeoutcomes/__init__.py and docs/layout.md).
 LAYERS = (
     {"config", "errors", "atomic", "locks", "templates"},
+    {"funnels"},
     {"data"},
     {"synthetic"},
     {"sources"},

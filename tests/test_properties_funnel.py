@@ -1,4 +1,4 @@
-"""Property tests of the funnel (crimeoutcomes.stats.funnel): for any units hypothesis draws, the
+"""Property tests of the funnel (crimeoutcomes.funnels.funnel): for any units hypothesis draws, the
 limits are ordered and in range, widen with the confidence level, the over-dispersion-adjusted
 limits are never inside the exact ones, and every flag agrees with its exact p-values.
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crimeoutcomes.funnels.exact import interpolated_limit
+from crimeoutcomes.funnels.families import PROPORTION, RATIO
 from crimeoutcomes.stats import funnel_curves, funnel_table
-from crimeoutcomes.stats.exact import interpolated_limit
-from crimeoutcomes.stats.families import PROPORTION, RATIO
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ALPHA = {"95": 0.025, "99_8": 0.001}

@@ -1,4 +1,4 @@
-"""crimeoutcomes.stats.funnel: hand-worked formulas, input errors, and seeded simulations of the
+"""crimeoutcomes.funnels.funnel: hand-worked formulas, input errors, and seeded simulations of the
 null and of the random-effects model at the 2024/25 forces' sizes."""
 
 import math
@@ -12,13 +12,13 @@ from stats_forces import forces_n, real_counts, real_share_and_tau2
 
 from crimeoutcomes import cli
 from crimeoutcomes.errors import CrimeOutcomesError
+from crimeoutcomes.funnels.dispersion import bootstrap_p, spiegelhalter_tau2
+from crimeoutcomes.funnels.exact import attained_flag_rates, holm, interpolated_limit, tail_probabilities
+from crimeoutcomes.funnels.families import PROPORTION, RATIO
+from crimeoutcomes.funnels.predictive import predictive_limit
+from crimeoutcomes.funnels.random_effects import LOG_NORMAL, LOGIT_NORMAL, Fit, Nodes, choose_model, nodes_for
+from crimeoutcomes.funnels.ranks import rank_intervals, ranks_high_first
 from crimeoutcomes.stats import FunnelInputError, flagged, funnel_curves, funnel_table, told_apart_from_middle
-from crimeoutcomes.stats.dispersion import bootstrap_p, spiegelhalter_tau2
-from crimeoutcomes.stats.exact import attained_flag_rates, holm, interpolated_limit, tail_probabilities
-from crimeoutcomes.stats.families import PROPORTION, RATIO
-from crimeoutcomes.stats.predictive import predictive_limit
-from crimeoutcomes.stats.random_effects import LOG_NORMAL, LOGIT_NORMAL, Fit, Nodes, choose_model, nodes_for
-from crimeoutcomes.stats.ranks import rank_intervals, ranks_high_first
 
 NOMINAL = {"95": 0.05, "99_8": 0.002}  # two-sided false-flag rate of an in-control unit
 

@@ -13,8 +13,7 @@ import pytest
 from scipy.special import gammaln, xlogy
 from scipy.stats import binom, norm, poisson
 
-from crimeoutcomes.stats import FunnelInputError, flagged, funnel_curves, funnel_table, told_apart_from_middle
-from crimeoutcomes.stats.dispersion import (
+from crimeoutcomes.funnels.dispersion import (
     Dispersion,
     bootstrap_p,
     dispersion,
@@ -23,10 +22,10 @@ from crimeoutcomes.stats.dispersion import (
     winsorise,
     z_scores,
 )
-from crimeoutcomes.stats.exact import attained_flag_rates, flag, holm, interpolated_limit, tail_probabilities
-from crimeoutcomes.stats.families import FAMILIES, PROPORTION, RATIO
-from crimeoutcomes.stats.funnel import SEED, table_family
-from crimeoutcomes.stats.random_effects import (
+from crimeoutcomes.funnels.exact import attained_flag_rates, flag, holm, interpolated_limit, tail_probabilities
+from crimeoutcomes.funnels.families import FAMILIES, PROPORTION, RATIO
+from crimeoutcomes.funnels.funnel import SEED, table_family
+from crimeoutcomes.funnels.random_effects import (
     ARCSINE_NORMAL,
     ROOT_NORMAL,
     SHAPES,
@@ -36,8 +35,9 @@ from crimeoutcomes.stats.random_effects import (
     nodes_for,
     with_uncertainty,
 )
-from crimeoutcomes.stats.ranks import observed_ranks, posterior_draws, rank_intervals, ranks_high_first
-from crimeoutcomes.stats.validate import infer_family, validated
+from crimeoutcomes.funnels.ranks import observed_ranks, posterior_draws, rank_intervals, ranks_high_first
+from crimeoutcomes.funnels.validate import infer_family, validated
+from crimeoutcomes.stats import FunnelInputError, flagged, funnel_curves, funnel_table, told_apart_from_middle
 
 
 # --- references ------------------------------------------------------------------------------------

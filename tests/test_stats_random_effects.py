@@ -14,11 +14,10 @@ from scipy.stats import binom, norm, poisson
 from stats_forces import forces_n
 
 from crimeoutcomes import cli
-from crimeoutcomes.stats import funnel_table
-from crimeoutcomes.stats.calibration import adjusted_flag_rates
-from crimeoutcomes.stats.families import PROPORTION, RATIO
-from crimeoutcomes.stats.predictive import flag_counts, predictive_tails
-from crimeoutcomes.stats.random_effects import (
+from crimeoutcomes.funnels.calibration import adjusted_flag_rates
+from crimeoutcomes.funnels.families import PROPORTION, RATIO
+from crimeoutcomes.funnels.predictive import flag_counts, predictive_tails
+from crimeoutcomes.funnels.random_effects import (
     ARCSINE_NORMAL,
     LOG_NORMAL,
     LOGIT_NORMAL,
@@ -33,6 +32,7 @@ from crimeoutcomes.stats.random_effects import (
     pooled_mean_variance,
     with_uncertainty,
 )
+from crimeoutcomes.stats import funnel_table
 
 
 def brute_log_likelihood(shape, family, count, size, centre, spread):
@@ -80,7 +80,7 @@ def test_fit_puts_the_mean_at_the_benchmark_and_maximises_the_likelihood():
     # No spread on a grid around it (each with its own mean-fixing centre) does better.
     for factor in (0.8, 0.95, 1.05, 1.25):
         other = fit_to_mean(LOGIT_NORMAL, PROPORTION, count, size, target, nodes)
-        from crimeoutcomes.stats.random_effects import centre_for_mean
+        from crimeoutcomes.funnels.random_effects import centre_for_mean
 
         spread = fit.spread * factor
         centre = centre_for_mean(LOGIT_NORMAL, spread, target, nodes)
@@ -245,8 +245,8 @@ def test_funnel_command_refuses_with_one_line_and_no_output(name, tmp_path, caps
 
 
 def test_wrong_kind_names_the_option(tmp_path, capsys):
-    from crimeoutcomes.stats.funnel_file import run_funnel
-    from crimeoutcomes.stats.validate import FunnelInputError, infer_family
+    from crimeoutcomes.funnels.funnel_file import run_funnel
+    from crimeoutcomes.funnels.validate import FunnelInputError, infer_family
 
     with pytest.raises(FunnelInputError, match="^--kind must be 'proportion' or 'ratio', not 'share'$"):
         infer_family(pd.DataFrame(columns=["unit"]), "share", option="--kind")

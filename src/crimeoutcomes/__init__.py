@@ -1,10 +1,11 @@
 """Community resolutions for sexual offences, from the Home Office crime outcomes open data.
 
 The flow, room by room (each imports only the rooms before it; tests/test_code_shape.py checks it):
-``config``, ``errors``, ``atomic``, ``locks`` and ``templates`` underpin everything; ``data`` finds,
+``config``, ``errors``, ``atomic``, ``locks`` and ``templates`` underpin everything; ``funnels``
+is funnel-plot statistics for any units (exact limits, over-dispersion, ranks); ``data`` finds,
 downloads, reads and caches the published files (raw files -> one tidy table); ``synthetic``
 writes the invented sample in the same layout; ``sources`` picks which files a run reads;
-``stats`` computes the measures (counts, shares, funnels, ranks, change); ``reconciliation`` sets
+``stats`` computes the measures (counts, shares, forces compared, change); ``reconciliation`` sets
 them beside published figures and releases; ``prose`` words the findings; ``notebook`` is the
 API the notebooks call; ``pages`` renders the index, summary.json and the site's pages; ``build``
 runs the notebooks and publishes; ``cli`` is every command line. ``config`` holds the paths and

@@ -139,7 +139,7 @@ def _cmd_kernel(args) -> int:
 
 
 def _cmd_funnel(args) -> int:
-    from crimeoutcomes.stats.funnel_file import run_funnel
+    from crimeoutcomes.funnels.funnel_file import run_funnel
 
     return run_funnel(args.path, args.out, args.kind)
 

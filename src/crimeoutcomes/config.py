@@ -106,7 +106,7 @@ OVERDISPERSION_TEST_SIZE = float(ASSUMPTIONS["overdispersion_test_size"])
 RANK_DRAWS = int(ASSUMPTIONS["rank_draws"])
 #: Rates per this many recorded sexual offences.
 RATE_PER = int(ASSUMPTIONS["rate_per"])
-#: The integration grid of the funnel's random-effects models (``stats.random_effects``): at least
+#: The integration grid of the funnel's random-effects models (``funnels.random_effects``): at least
 #: this many points over u in [-8, 8], more where a unit's likelihood is narrow, at most the second.
 RANDOM_EFFECT_NODES_MIN = 401
 RANDOM_EFFECT_NODES_MAX = 4001

@@ -164,7 +164,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "change_on_the_year": ("text", "change on the year before (95% interval)"),
     "first_year_count": ("count", "first year read"),
     "change_since_first_year": ("text", "change since the first year read (95% interval)"),
-    # funnels and ranks (comparison.py, stats.funnel)
+    # funnels and ranks (comparison.py, funnels.funnel)
     "share": ("share", "share of assigned outcomes"),
     "target": ("share", "England and Wales"),
     "p_high": ("p_value", "P(this many or more)"),

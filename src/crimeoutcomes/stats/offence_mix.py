@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crimeoutcomes.stats.validate import FunnelInputError, _numbers, _require
+from crimeoutcomes.funnels.validate import FunnelInputError, _numbers, _require
 
 FORCE, CODE, EVENTS, SIZE = "force", "offence_code", "community_resolutions", "assigned_outcomes"
 

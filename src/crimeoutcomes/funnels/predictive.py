@@ -18,8 +18,8 @@ import numpy as np
 from scipy.special import bdtr, pdtr
 
 from crimeoutcomes.config import MAX_EXACT_COUNT
-from crimeoutcomes.stats.families import Family
-from crimeoutcomes.stats.random_effects import Fit, Nodes, fit_models, fittable, model_weights, with_uncertainty
+from crimeoutcomes.funnels.families import Family
+from crimeoutcomes.funnels.random_effects import Fit, Nodes, fit_models, fittable, model_weights, with_uncertainty
 
 
 def _count_cdf(family: Family, r, size, values) -> np.ndarray:

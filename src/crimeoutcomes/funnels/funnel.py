@@ -27,19 +27,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crimeoutcomes.stats.dispersion import BOOTSTRAP_REPLICATES, dispersion, z_scores
-from crimeoutcomes.stats.exact import attained_flag_rates, flag, holm, interpolated_limit, tail_probabilities
-from crimeoutcomes.stats.families import FAMILIES, Family
-from crimeoutcomes.stats.predictive import (
+from crimeoutcomes.funnels.dispersion import BOOTSTRAP_REPLICATES, dispersion, z_scores
+from crimeoutcomes.funnels.exact import attained_flag_rates, flag, holm, interpolated_limit, tail_probabilities
+from crimeoutcomes.funnels.families import FAMILIES, Family
+from crimeoutcomes.funnels.predictive import (
     leave_one_out_fits,
     predictive_limit,
     predictive_of,
     predictive_tails,
     uncertain_fits,
 )
-from crimeoutcomes.stats.random_effects import SHAPE_NAMES, Fit, fit_models, fittable, model_weights, nodes_for
-from crimeoutcomes.stats.ranks import RANK_DRAWS, observed_ranks, rank_intervals
-from crimeoutcomes.stats.validate import infer_family, validated
+from crimeoutcomes.funnels.random_effects import SHAPE_NAMES, Fit, fit_models, fittable, model_weights, nodes_for
+from crimeoutcomes.funnels.ranks import RANK_DRAWS, observed_ranks, rank_intervals
+from crimeoutcomes.funnels.validate import infer_family, validated
 
 #: One-sided tail probability of each pair of limits: 95% and 99.8% two-sided.
 LEVELS = {"95": 0.025, "99_8": 0.001}

@@ -47,7 +47,7 @@ from scipy.optimize import brentq, minimize, minimize_scalar
 from scipy.special import expit, gammaln, logit
 
 from crimeoutcomes.config import RANDOM_EFFECT_NODES_MAX, RANDOM_EFFECT_NODES_MIN
-from crimeoutcomes.stats.families import Family
+from crimeoutcomes.funnels.families import Family
 
 _U_RANGE = 8.0  # the grid of u spans +-8 sd: the normal mass beyond is 1e-15
 _HERMITE_POINTS = 9  # over log spread: exact for polynomials of degree 17, smooth here

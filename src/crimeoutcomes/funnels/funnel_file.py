@@ -14,8 +14,8 @@ import pandas as pd
 
 from crimeoutcomes.atomic import write_atomically
 from crimeoutcomes.errors import CrimeOutcomesError, InputFileError
-from crimeoutcomes.stats.funnel import flagged, funnel_table
-from crimeoutcomes.stats.validate import FunnelInputError, infer_family, require_enough_units, validated
+from crimeoutcomes.funnels.funnel import flagged, funnel_table
+from crimeoutcomes.funnels.validate import FunnelInputError, infer_family, require_enough_units, validated
 
 #: Separators that a CSV written by a spreadsheet in another locale (or a TSV) uses instead of commas.
 _OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}

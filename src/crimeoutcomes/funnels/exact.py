@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from crimeoutcomes.stats.families import Family
+from crimeoutcomes.funnels.families import Family
 
 
 def interpolated_limit(family: Family, size, target: float, p: float) -> np.ndarray:

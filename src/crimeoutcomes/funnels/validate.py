@@ -8,7 +8,7 @@ import pandas as pd
 
 from crimeoutcomes.config import MAX_EXACT_COUNT, MIN_FUNNEL_UNITS
 from crimeoutcomes.errors import CrimeOutcomesError
-from crimeoutcomes.stats.families import FAMILIES, Family
+from crimeoutcomes.funnels.families import FAMILIES, Family
 
 
 class FunnelInputError(CrimeOutcomesError):

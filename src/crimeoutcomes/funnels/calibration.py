@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from crimeoutcomes.stats.families import Family
-from crimeoutcomes.stats.predictive import Predictive, flag_counts, leave_one_out_fits, mixture_cdf, predictive_of
-from crimeoutcomes.stats.random_effects import Fit, fit_models, model_weights
+from crimeoutcomes.funnels.families import Family
+from crimeoutcomes.funnels.predictive import Predictive, flag_counts, leave_one_out_fits, mixture_cdf, predictive_of
+from crimeoutcomes.funnels.random_effects import Fit, fit_models, model_weights
 
 #: One-sided tail of each level, as the funnel's.
 LEVELS = {"95": 0.025, "99_8": 0.001}

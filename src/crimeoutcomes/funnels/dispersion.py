@@ -31,7 +31,7 @@ import numpy as np
 
 from crimeoutcomes.config import BOOTSTRAP_REPLICATES as _REPLICATES
 from crimeoutcomes.config import OVERDISPERSION_TEST_SIZE
-from crimeoutcomes.stats.families import Family
+from crimeoutcomes.funnels.families import Family
 
 DISPERSION_ALPHA = OVERDISPERSION_TEST_SIZE  # see reference/assumptions.csv
 BOOTSTRAP_REPLICATES = _REPLICATES  # see reference/assumptions.csv

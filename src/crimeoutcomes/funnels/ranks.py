@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from crimeoutcomes.config import RANK_DRAWS as _DRAWS
-from crimeoutcomes.stats.families import Family
-from crimeoutcomes.stats.random_effects import Fit, log_likelihood_matrix
+from crimeoutcomes.funnels.families import Family
+from crimeoutcomes.funnels.random_effects import Fit, log_likelihood_matrix
 
 RANK_DRAWS = _DRAWS  # see reference/assumptions.csv
 
