@@ -232,7 +232,9 @@ def test_another_questions_index_speaks_of_it_alone(rape_charges_build):
     assert "per 1,000 rape offences recorded" in comparison_page  # a table heading
     kent = (reports / "forces" / "kent.html").read_text("utf-8")
     assert "Kent: charges for rape offences" in kent
-    assert "Not shown for this question" in kent  # the child-victim offences are the default question's
+    # Its child-victim offences are in this build's report 03 (rape offences include the rape of a child).
+    assert "child-victim offences" in kent and "are in report 03 (Child-victim offences) of this build" in kent
+    assert (reports / "03-child-victim-offences.html").is_file()
 
 
 def test_no_page_of_another_question_speaks_of_the_default_one(rape_charges_build):

@@ -52,13 +52,7 @@ def pmf_table(family, size, target):
 
 
 def reference_limit(family, size, target, p):
-    y, mass = pmf_table(family, size, target)
-    cdf = np.cumsum(mass)
-    r = int(np.flatnonzero(cdf >= p - 1e-14)[0])
-    upper, lower = cdf[r], (cdf[r - 1] if r > 0 else 0.0)
-    alpha = (upper - p) / (upper - lower) if upper > lower else 0.0
-    value = max(0.0, (r - alpha) / size)
-    return min(value, 1.0) if family is PROPORTION else value
+    return limit_from_mass(*pmf_table(family, size, target), size, p, family)
 
 
 def reference_tails(family, count, size, target):
@@ -165,6 +159,7 @@ def poisson_mass(y, means):
 
 
 def limit_from_mass(y, mass, size, p, family):
+    """Spiegelhalter's interpolated p-th limit of a count with mass ``mass`` on ``y``, as a value."""
     cdf = np.cumsum(mass)
     r = int(np.flatnonzero(cdf >= p - 1e-14)[0])
     upper, lower = cdf[r], (cdf[r - 1] if r > 0 else 0.0)
