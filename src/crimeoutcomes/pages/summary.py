@@ -98,9 +98,9 @@ def _reconciliation(analysis: Analysis) -> list[dict]:
     """Every published figure in circulation (for another question, those that concern it; [] where
     none does and report 04 is not built): status, ours on each window, grouping and basis tried, the
     best fit and the reasons (on synthetic data only 'synthetic'), as notebook 04 shows them."""
-    from crimeoutcomes.reconciliation.press_figures import figures_for_question
+    from crimeoutcomes.reconciliation.press_figures import figures_for_analysis
 
-    if not analysis.question.is_default and not len(figures_for_question(analysis.question, analysis.rows)):
+    if not analysis.question.is_default and not len(figures_for_analysis(analysis)):
         return []
     return analysis.reconciliation().records()  # as report 04 computed it (kept on disk)
 

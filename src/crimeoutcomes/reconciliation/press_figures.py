@@ -632,6 +632,16 @@ def published_text(figure: Mapping[Any, Any]) -> str:
     return prefix + number + suffix
 
 
+def figures_for_analysis(analysis) -> pd.DataFrame:
+    """The published figures that concern the analysis' question, judged on the chosen year's rows,
+    as the build judges whether report 04 runs at all (so that the index, report 04 and summary.json
+    never disagree about them)."""
+    import polars as pl
+
+    year_rows = analysis.rows.filter(pl.col("financial_year") == analysis.financial_year)
+    return figures_for_question(analysis.question, year_rows)
+
+
 def reconciliation(analysis, published: pd.DataFrame | None = None) -> Reconciliation:
     """The reconciliation of one analysis (notebook 04 and summary.json both call this): every published
     figure (for another question than the default, those that concern it: ``figures_for_question``)
@@ -639,7 +649,7 @@ def reconciliation(analysis, published: pd.DataFrame | None = None) -> Reconcili
     from crimeoutcomes.stats.quality import unusable_quarters
 
     if published is None and not analysis.question.is_default:
-        published = figures_for_question(analysis.question, analysis.rows)
+        published = figures_for_analysis(analysis)
 
     unusable = [
         unusable_quarters(analysis.rows, basis, analysis.recorded_crime).to_pandas().assign(basis=basis)
