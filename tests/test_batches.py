@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from crimeoutcomes.build.jobs import Job, batches, run_batch
+from crimeoutcomes.build.jobs import PAGES_FOR_TWO_BATCHES, Job, batches, run_batch
 
 
 def notebook(path, parameters, *sources):
@@ -19,13 +19,17 @@ def notebook(path, parameters, *sources):
     return path
 
 
-@pytest.mark.parametrize("jobs, reports, pages", [(1, 4, 44), (2, 4, 44), (2, 5, 45), (2, 1, 0), (3, 4, 7), (2, 0, 3)])
-def test_every_run_once_reports_dealt_first_pages_in_order(tmp_path, jobs, reports, pages):
+@pytest.mark.parametrize(
+    "jobs, reports, pages, count",
+    [(1, 4, 44, 1), (2, 4, 44, 4), (2, 5, 45, 4), (2, 1, 0, 1), (3, 4, 7, 3), (2, 0, 3, 2), (2, 4, 7, 2), (2, 4, 8, 4)],
+)
+def test_every_run_once_reports_dealt_first_pages_in_order(tmp_path, jobs, reports, pages, count):
     runs = [Job(tmp_path / f"0{i}_report.ipynb") for i in range(reports)]
     runs += [Job(tmp_path / "05_page.ipynb", f"Force {i:02d}") for i in range(pages)]
     made = batches(runs, jobs)
     assert sorted(job.label for batch in made for job in batch) == sorted(job.label for job in runs)
-    assert all(made) and len(made) <= (1 if jobs == 1 else 2 * jobs)
+    # one kernel a worker; two where each worker has PAGES_FOR_TWO_BATCHES force pages to balance
+    assert all(made) and len(made) == count and PAGES_FOR_TWO_BATCHES == 4
     for batch in made:  # a batch's reports come before its pages
         kinds = [job.force is None for job in batch]
         assert kinds == sorted(kinds, reverse=True)

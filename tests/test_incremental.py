@@ -1,9 +1,11 @@
 """Incremental builds: a run re-runs exactly the notebooks whose inputs changed since the published
 build (build.json), nothing when none did, and its outputs equal a full run's bytes.
 
-One build of the sample is made for the module. The tests that only ask *what* a run would re-run
-replace the build step with one that records its choice (nothing executes, nothing changes); the
-tests that change what is published run the notebooks for real, in file order."""
+The tests work on the changing build of conftest (run_all.py's build of two years of the sample,
+which test_one_build and test_interrupted_runs change too, each file starting from it as built).
+The tests that only ask *what* a run would re-run replace the build step with one that records its
+choice (nothing executes, nothing changes); the tests that change what is published run the
+notebooks for real, in file order."""
 
 import json
 import os
@@ -13,19 +15,19 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import PROJECT_ROOT
+from conftest import CHANGING_FORCES, CHANGING_YEARS, PROJECT_ROOT
 
 from crimeoutcomes.build import incremental, pipeline
 from crimeoutcomes.data import digests
-from crimeoutcomes.synthetic import sample
+from crimeoutcomes.notebook import force_pages
 
 # builds and loads read the parsed sample from the run's shared cache (this file does not test the cache)
 pytestmark = pytest.mark.usefixtures("use_shared_cache")
 
-YEARS = ("2023/24", "2024/25")
-FORCES = ["Cumbria"]  # one force page (the session's sample build makes all 44): the mechanics are the same
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 PACKAGE = PROJECT_ROOT / "src" / "crimeoutcomes"
+YEAR, FIRST_YEAR = CHANGING_YEARS[-1], CHANGING_YEARS[0]
+FORCE_FOLDER = force_pages.force_folder(CHANGING_FORCES[0])
 
 
 def _files(*folders: Path) -> dict[str, tuple[bytes, int]]:
@@ -39,48 +41,36 @@ def _files(*folders: Path) -> dict[str, tuple[bytes, int]]:
 
 
 @pytest.fixture(scope="module")
-def setting(tmp_path_factory, shared_cache):
-    """A sample, copies of the notebooks and of the package (to change them), and one full build."""
+def setting(changing_build, two_years, tmp_path_factory):
+    """The changing build (conftest's, made by run_all.py), and copies of the notebooks and of the
+    package it was built from (to change them): the same files, so the build is up to date with them."""
     base = tmp_path_factory.mktemp("incremental")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CRIMEOUTCOMES_ROOT", str(base / "root"))
-        patch.setenv("CRIMEOUTCOMES_CACHE", str(shared_cache))  # the parsed workbooks, shared (keyed by content)
-        files = sample.write_sample(base / "sample", YEARS)
-        notebooks = Path(shutil.copytree(NOTEBOOKS, base / "notebooks"))
-        package = Path(shutil.copytree(PACKAGE, base / "package", ignore=shutil.ignore_patterns("__pycache__")))
-        out = base / "out"
-        log = []
-        result = pipeline.run(
-            source="local",
-            raw_dir=files.folder,
-            out=out,
-            notebooks_dir=notebooks,
-            package_dir=package,
-            jobs=2,
-            forces=FORCES,
-            log=log.append,
-        )
-    assert result.rebuilt
     return {
-        "files": files,
-        "notebooks": notebooks,
-        "package": package,
-        "out": out,
-        "reports": result.reports_dir,
-        "figures": result.figures_dir,
+        "files": two_years,
+        "raw": changing_build.raw,
+        "notebooks": Path(shutil.copytree(NOTEBOOKS, base / "notebooks")),
+        "package": Path(
+            shutil.copytree(PACKAGE, base / "package", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        ),
+        "out": changing_build.out,
+        "reports": changing_build.reports,
+        "figures": changing_build.figures,
     }
 
 
 def _run(setting, **changes):
     log = []
     arguments = dict(
+        financial_year=YEAR,
+        first_year=FIRST_YEAR,
+        pool_years=1,  # run_all.py's default, as the changing build was made
         source="local",
-        raw_dir=setting["files"].folder,
+        raw_dir=setting["raw"],
         out=setting["out"],
         notebooks_dir=setting["notebooks"],
         package_dir=setting["package"],
         jobs=2,
-        forces=FORCES,
+        forces=list(CHANGING_FORCES),
         log=log.append,
     )
     result = pipeline.run(**{**arguments, **changes})
@@ -130,11 +120,11 @@ def test_unchanged_inputs_run_nothing_and_publish_nothing(setting, monkeypatch):
     assert not result.rebuilt
     assert "Nothing to do" in log and "running" not in log
     assert _files(setting["out"]) == before  # same bytes and times: nothing rewritten or swapped in
-    assert result.summary["financial_year"] == "2024/25"
+    assert result.summary["financial_year"] == YEAR
 
 
 def test_a_changed_source_file_reruns_every_notebook(setting, chosen):
-    workbook = setting["files"].outcomes["2023/24"]
+    workbook = setting["files"].outcomes[FIRST_YEAR]
     original = workbook.read_bytes()
     try:
         _recompress(workbook)  # the same cells, other bytes: as a re-issued file
@@ -146,7 +136,7 @@ def test_a_changed_source_file_reruns_every_notebook(setting, chosen):
 
 def test_a_changed_parameter_reruns_what_takes_it(setting, chosen):
     assert chosen(setting, count_basis="recorded") == ALL
-    assert chosen(setting, first_year="2024/25") == ALL
+    assert chosen(setting, first_year=YEAR) == ALL
     # The notebooks that pool: the comparison and the force pages (which show where a force sits in it).
     assert chosen(setting, pool_years=2) == ["02_force_comparison.ipynb", "05_force_profile.ipynb"]
     # Other force pages: the pages themselves and the comparison, which links to each page the build has.
@@ -163,7 +153,7 @@ def test_a_changed_force_page_notebook_or_page_reruns_the_force_pages_only(setti
         assert chosen(setting) == ["05_force_profile.ipynb"]
     finally:
         notebook.write_bytes(original)
-    table = setting["figures"] / "forces" / "cumbria" / "tables" / "by-year.csv"
+    table = setting["figures"] / FORCE_FOLDER / "tables" / "by-year.csv"
     kept = table.read_bytes()
     try:
         table.write_bytes(kept + b"edited by hand\n")

@@ -1,7 +1,7 @@
 """run_all.py killed part-way, run twice at once, on a read-only or full disk: the published
 reports are never damaged, and a re-run builds, byte for byte, what an uninterrupted run builds.
 
-One output folder goes through every step in order (the steps share its first build)."""
+One output folder, conftest's changing build, goes through every step in order."""
 
 import os
 import shutil
@@ -14,6 +14,7 @@ import pytest
 from conftest import PROJECT_ROOT
 
 from crimeoutcomes import locks
+from crimeoutcomes.build import record as build_record
 
 
 def _tree(folder):
@@ -35,30 +36,11 @@ def _staging(out):
 
 
 class Runs:
-    def __init__(self, sample_files, root, out):
-        self.raw, self.root, self.out = sample_files.folder, root, out
+    def __init__(self, build, cache):
+        self.build, self.out, self.root, self.cache = build, build.out, build.root, cache
 
     def command(self, out=None, *extra):
-        return [
-            sys.executable,
-            str(PROJECT_ROOT / "run_all.py"),
-            "--source",
-            "local",
-            "--raw-dir",
-            str(self.raw),
-            "--out",
-            str(out or self.out),
-            "--jobs",
-            "2",
-            # One force page stands for the 44 (they are staged and published as the reports are), and
-            # one year read stands for the trend window: what is killed, locked and compared here is
-            # the staging and publishing of files, the same for any window.
-            "--forces",
-            "Kent",
-            "--first-year",
-            "2024/25",
-            *extra,
-        ]
+        return [sys.executable, str(PROJECT_ROOT / "run_all.py"), *self.build.arguments(out), "--jobs", "2", *extra]
 
     @property
     def env(self):
@@ -83,11 +65,10 @@ class Runs:
 
 
 @pytest.fixture(scope="module")
-def runs(sample_files, tmp_path_factory, shared_cache):
-    runs = Runs(sample_files, tmp_path_factory.mktemp("root"), tmp_path_factory.mktemp("out"))
-    runs.cache = shared_cache
-    first = runs.run(*runs.command())
-    assert first.returncode == 0, first.stderr
+def runs(changing_build, shared_cache):
+    """The changing build of conftest (run_all.py's build of two years of the sample, with one
+    force page standing for the 44: they are staged and published as the reports are), as built."""
+    runs = Runs(changing_build, shared_cache)
     runs.first = _tree(runs.out)
     assert any(name.endswith(".ipynb") for name in runs.first) and any(name.endswith(".png") for name in runs.first)
     return runs
@@ -115,6 +96,8 @@ def test_1_killed_during_a_notebook_leaves_the_published_reports_as_they_were(ru
 
 
 def test_2_a_second_run_at_the_same_time_is_refused_and_the_rerun_builds_the_same_bytes(runs, tmp_path):
+    """The re-run of one notebook (--only 03) after the killed one: the build is the same bytes as
+    before, so whole."""
     left_by_killed_run = set(_staging(runs.out))
     rerun = runs.start(tmp_path / "rerun.log", *RERUN)
     # Once the re-run holds the folder (a staging folder of its own is there) ...
@@ -131,6 +114,12 @@ def test_2_a_second_run_at_the_same_time_is_refused_and_the_rerun_builds_the_sam
     after = _tree(runs.out)
     changed = sorted(name for name in after.keys() | runs.first.keys() if after.get(name) != runs.first.get(name))
     assert not changed, f"a re-run changed {changed[:5]}"
+    # so the build around the notebook re-run is whole: every output as its record says, each made
+    # by the notebook that made it in the full build
+    record = build_record.read_record(runs.build.reports)
+    assert build_record.check_files(runs.build.reports, runs.build.figures, record) == []
+    assert record["outputs"]["figures/child_cr_by_force.png"]["built_by"] == "03_child_victim_offences.ipynb"
+    assert record["outputs"]["01-national-totals.html"]["built_by"] == "01_national_totals.ipynb"
 
 
 def _mount_namespace_or_skip():

@@ -71,16 +71,20 @@ _CLOCK_FIELDS = ("start_time", "end_time", "duration")
 
 def make_reproducible(executed: Path, staged: Sequence[Path], final_root: Path) -> Path:
     """Take out of an executed notebook what changes from one run to the next: papermill's and
-    the kernel's clock times, the random id of the injected cell, and the names of the staging
-    folders ``staged`` (the notebook names the folder it will be published in)."""
+    the kernel's clock times, the random id of the injected cell, the names of the staging
+    folders ``staged`` (the notebook names the folder it will be published in) and the folder the
+    notebook was run from (the build record knows notebooks by name: one moved is the same input)."""
     import nbformat
 
     text = executed.read_text(encoding="utf-8")
     for folder in sorted({str(p) for p in staged}, key=len, reverse=True):  # the innermost first
         text = text.replace(folder, str(final_root))
     notebook = nbformat.reads(text, as_version=4)
+    papermill = notebook.metadata.get("papermill", {})
     for key in _CLOCK_FIELDS:
-        notebook.metadata.get("papermill", {}).pop(key, None)
+        papermill.pop(key, None)
+    if papermill.get("input_path"):
+        papermill["input_path"] = Path(papermill["input_path"]).name
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         for key in _CLOCK_FIELDS:

@@ -128,13 +128,19 @@ def run_batch(
         manager.shutdown_kernel()
 
 
+#: Force pages a worker takes before its runs are split into two batches (two kernels): with
+#: fewer, a second kernel's start (its imports, about 2 s) costs more than the finer balance saves.
+PAGES_FOR_TWO_BATCHES = 4
+
+
 def batches(runs: list[Job], jobs: int) -> list[list[Job]]:
-    """Every run in batches, each one kernel: one batch for one worker, else two per worker, so that
-    the workers finish together. The reports are dealt out first, one a batch in turn, then the
-    force pages, in order, the same number to each batch."""
+    """Every run in batches, each one kernel: one batch for one worker, else one per worker, or two
+    per worker where there are enough force pages to deal (so that the workers finish together). The
+    reports are dealt out first, one a batch in turn, then the force pages, in order, the same number
+    to each batch."""
     reports = [job for job in runs if job.force is None]
     pages = [job for job in runs if job.force is not None]
-    count = 1 if jobs <= 1 else 2 * jobs
+    count = 1 if jobs <= 1 else jobs * (2 if len(pages) >= PAGES_FOR_TWO_BATCHES * jobs else 1)
     size = -(-len(pages) // count)
     made = [reports[i::count] + pages[i * size : (i + 1) * size] for i in range(count)]
     return [batch for batch in made if batch]
