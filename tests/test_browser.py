@@ -73,9 +73,12 @@ def _pages(site):
     ]
 
 
-def _open(browser, page_path, screenshots):
-    """Load one page from disk with every request to a host refused and recorded."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def _open(browser, page_path, screenshots, axe=None) -> dict:
+    """Load one page from disk at 1280 px with every request to a host refused and recorded, and
+    take what each test checks of it in that one visit: the page checks, its requests and console
+    problems, a full-page screenshot, the tables that scroll, its width, and (given ``axe``) axe's
+    violations, run last (its script is added to the page)."""
+    context = browser.new_context(viewport={"width": WIDTHS["desktop"], "height": 900})
     page = context.new_page()
     requests, problems = [], []
     page.on(
@@ -92,11 +95,28 @@ def _open(browser, page_path, screenshots):
 
     page.route("**/*", refuse_hosts)
     page.goto(page_path.as_uri(), wait_until="load")
-    found = page.evaluate(PAGE_CHECKS)
-    shot = screenshots / f"{page_path.parent.name}-{page_path.stem}.png"
-    page.screenshot(path=str(shot), full_page=True)
+    visit = {
+        "found": page.evaluate(PAGE_CHECKS),
+        "scrolling": page.evaluate(TABLES_SCROLLING),
+        "widths": page.evaluate(WIDTH_CHECKS),
+        "shot": screenshots / f"{page_path.parent.name}-{page_path.stem}.png",
+    }
+    page.screenshot(path=str(visit["shot"]), full_page=True)
+    visit |= {"requests": list(requests), "problems": list(problems)}
+    visit["violations"] = None if axe is None else axe.run(page).response["violations"]
     context.close()
-    return found, requests, problems, shot
+    return visit
+
+
+@pytest.fixture(scope="module")
+def visits(browser, site, tmp_path_factory) -> list[dict]:
+    """Each page of ``_pages`` visited once at 1280 px (``_open``), for the tests below to check."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:  # the axe test skips and says so
+        Axe = None
+    screenshots = tmp_path_factory.mktemp("screenshots")
+    return [_open(browser, page_path, screenshots, Axe() if Axe else None) for page_path in _pages(site)]
 
 
 #: Every table box on the page whose table is wider than the box (it would scroll inside it).
@@ -120,9 +140,9 @@ def tables_scrolling(browser, page_path, width=1280) -> tuple[int, list[str]]:
     range(10),
     ids=["site index", "year index", "figures index", "caveats page", *NOTEBOOK_HTML, "Metropolitan Police", "BTP"],
 )
-def test_each_page_opens_offline_whole_and_readable(browser, site, which, tmp_path):
-    page_path = _pages(site)[which]
-    found, requests, problems, shot = _open(browser, page_path, tmp_path)
+def test_each_page_opens_offline_whole_and_readable(visits, site, which):
+    page_path, visit = _pages(site)[which], visits[which]
+    found, requests, problems, shot = visit["found"], visit["requests"], visit["problems"], visit["shot"]
     assert not requests, f"{page_path.name} asked for {requests[:3]}"
     assert not problems, f"{page_path.name}: {problems[:3]}"
     assert not found["brokenImages"], f"broken images in {page_path.name}"
@@ -135,7 +155,7 @@ def test_each_page_opens_offline_whole_and_readable(browser, site, which, tmp_pa
     assert not unseparated, f"{page_path.name}: numbers without thousands separators {unseparated[:5]}"
     assert "SYNTHETIC" in found["text"]
     # A table wider than its box scrolls inside it: at 1280 px none should have to.
-    assert tables_scrolling(browser, page_path)[1] == [], f"{page_path.name}: a table scrolls at 1280 px"
+    assert visit["scrolling"] == [], f"{page_path.name}: a table scrolls at 1280 px"
     for href in found["links"]:
         target = urlsplit(href)
         if target.scheme or href.startswith("#"):
@@ -144,9 +164,9 @@ def test_each_page_opens_offline_whole_and_readable(browser, site, which, tmp_pa
     assert shot.stat().st_size > 10_000
 
 
-def test_reports_show_their_figures_with_alt_text_that_says_what_they_are(browser, site, tmp_path):
+def test_reports_show_their_figures_with_alt_text_that_says_what_they_are(visits, site):
     report = site / "sample" / "2024-25" / "02-force-comparison.html"
-    found, *_ = _open(browser, report, tmp_path)
+    found = visits[_pages(site).index(report)]["found"]
     assert found["images"] >= 3
     html = report.read_text(encoding="utf-8")
     alts = re.findall(r'<img [^>]*alt="([^"]*)"', html)
@@ -195,33 +215,33 @@ WIDTH_CHECKS = """() => ({
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
-def test_no_page_scrolls_sideways_and_no_column_is_lost(browser, site, width):
+def test_no_page_scrolls_sideways_and_no_column_is_lost(browser, visits, site, width):
     """At 1280 px and on a 390 px phone, every page fits its window; a table wider than the window
     scrolls inside its own box (which a keyboard can reach), so no column is cut off silently."""
-    for page_path in _pages(site):
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        page.goto(page_path.as_uri(), wait_until="load")
-        found = page.evaluate(WIDTH_CHECKS)
-        context.close()
+    for page_path, visit in zip(_pages(site), visits, strict=True):
+        if width == WIDTHS["desktop"]:
+            found = visit["widths"]  # measured in the page's one visit at this width
+        else:
+            context = browser.new_context(viewport={"width": width, "height": 900})
+            page = context.new_page()
+            page.goto(page_path.as_uri(), wait_until="load")
+            found = page.evaluate(WIDTH_CHECKS)
+            context.close()
         assert found["pageWidth"] <= width, f"{page_path.name} is {found['pageWidth']} px wide at {width} px"
         assert not found["hiddenColumns"], f"{page_path.name} at {width} px: {found['hiddenColumns']}"
         assert not found["unreachableBoxes"], page_path.name
 
 
-def test_axe_finds_no_serious_or_critical_violation_on_any_page(browser, site):
+def test_axe_finds_no_serious_or_critical_violation_on_any_page(visits, site):
     """axe-core (bundled by axe-playwright-python, nothing fetched) on every page of the site."""
-    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
-    axe, found = axe_module.Axe(), {}
-    for page_path in _pages(site):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.goto(page_path.as_uri(), wait_until="load")
-        violations = axe.run(page).response["violations"]
-        context.close()
-        found[page_path.name] = [
+    pytest.importorskip("axe_playwright_python.sync_playwright")
+    found = {
+        page_path.name: [
             f"{v['id']} ({v['impact']}): {v['help']} e.g. {v['nodes'][0]['html'][:80]}"
-            for v in violations
+            for v in visit["violations"]
             if v["impact"] in ("serious", "critical")
         ]
+        for page_path, visit in zip(_pages(site), visits, strict=True)
+    }
+    assert all(visit["violations"] is not None for visit in visits)
     assert not {name: problems for name, problems in found.items() if problems}
