@@ -124,11 +124,13 @@ def _normal_guess(predictive: Predictive, family: Family, size, probability) -> 
     corrected): a cheap first guess, a few counts out at most, that ``_bisect`` then checks."""
     values = predictive.values[None, :]
     mean = size[:, None] * values
-    sd = np.sqrt(np.maximum(mean * (1 - values) if family.kind == "proportion" else mean, 1e-12))
+    per_sd = 1 / np.sqrt(np.maximum(mean * (1 - values) if family.kind == "proportion" else mean, 1e-12))
+    shift = (0.5 - mean) * per_sd
+    z = np.empty_like(shift)
     low, high = np.full(len(size), -1.0), _ceiling(predictive, family, size)
     while np.any(high - low > 1):
         middle = np.floor((low + high) / 2)
-        enough = ndtr((middle[:, None] + 0.5 - mean) / sd) @ predictive.weight >= probability
+        enough = ndtr(np.add(middle[:, None] * per_sd, shift, out=z)) @ predictive.weight >= probability
         high, low = np.where(enough, middle, high), np.where(enough, low, middle)
     return high
 

@@ -248,11 +248,13 @@ def centre_for_mean(shape: Shape, spread: float, target: float, nodes: Nodes) ->
     """The location whose model mean is ``target`` (the mean rises with the location)."""
     weight, start = nodes.weight, float(shape.to_latent(np.asarray(target)))
     reach = 12 * spread + 1.0
-    # spread * u once, not at each of the root search's steps (the same numbers).
+    # spread * u once, not at each of the root search's steps (the same numbers), and one array
+    # for the latent values at every step.
     scaled = spread * nodes.u
+    latent = np.empty_like(scaled)
     return float(
         brentq(
-            lambda c: np.dot(weight, shape.to_value(c + scaled)) - target,
+            lambda c: np.dot(weight, shape.to_value(np.add(c, scaled, out=latent))) - target,
             start - reach,
             start + reach,
             xtol=1e-12,
