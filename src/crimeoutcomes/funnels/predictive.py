@@ -119,15 +119,32 @@ def _ceiling(predictive: Predictive, family: Family, size) -> np.ndarray:
     return np.minimum(np.ceil(mean + 40 * np.sqrt(mean) + 40), float(MAX_EXACT_COUNT))
 
 
+def _guess_range(predictive: Predictive, family: Family, size, probability) -> tuple[np.ndarray, np.ndarray]:
+    """Counts below and above each size's ``probability`` quantile: below the mean count, less 10 sd
+    and 10, of the node at half the probability, and above that of the node at half the remaining
+    probability beyond it. Far narrower than the whole range where a far tail reaches huge values
+    (a Poisson's ceiling is 2^53, and a bisection over that range costs 53 steps)."""
+    order = np.argsort(predictive.values, kind="stable")
+    cumulative = np.cumsum(predictive.weight[order])
+    probability = np.broadcast_to(np.asarray(probability, dtype=float), size.shape)
+    at = [
+        np.minimum(np.searchsorted(cumulative, share), len(order) - 1)
+        for share in (probability / 2, (1 + probability) / 2)
+    ]
+    low_mean, high_mean = (size * predictive.values[order][index] for index in at)
+    low = np.maximum(np.floor(low_mean - 10 * np.sqrt(low_mean) - 10), -1.0)
+    return low, np.minimum(np.ceil(high_mean + 10 * np.sqrt(high_mean) + 10), _ceiling(predictive, family, size))
+
+
 def _normal_guess(predictive: Predictive, family: Family, size, probability) -> np.ndarray:
     """Each size's count at ``probability`` with every node's count taken as normal (continuity
     corrected): a cheap first guess, a few counts out at most, that ``_bisect`` then checks."""
     values = predictive.values[None, :]
     mean = size[:, None] * values
-    per_sd = 1 / np.sqrt(np.maximum(mean * (1 - values) if family.kind == "proportion" else mean, 1e-12))
+    variance = np.maximum(mean * (1 - values) if family.kind == "proportion" else mean, 1e-12)
+    per_sd, (low, high) = 1 / np.sqrt(variance), _guess_range(predictive, family, size, probability)
     shift = (0.5 - mean) * per_sd
     z = np.empty_like(shift)
-    low, high = np.full(len(size), -1.0), _ceiling(predictive, family, size)
     while np.any(high - low > 1):
         middle = np.floor((low + high) / 2)
         enough = ndtr(np.add(middle[:, None] * per_sd, shift, out=z)) @ predictive.weight >= probability
