@@ -32,7 +32,7 @@ from crimeoutcomes.funnels.exact import attained_flag_rates, flag, holm, interpo
 from crimeoutcomes.funnels.families import FAMILIES, Family
 from crimeoutcomes.funnels.predictive import (
     leave_one_out_fits,
-    predictive_limit,
+    predictive_limits,
     predictive_of,
     predictive_tails,
     uncertain_fits,
@@ -44,6 +44,11 @@ from crimeoutcomes.funnels.validate import infer_family, validated
 #: One-sided tail probability of each pair of limits: 95% and 99.8% two-sided.
 LEVELS = {"95": 0.025, "99_8": 0.001}
 SEED = 20050415  # any fixed number: outputs must not change from run to run
+#: The adjusted limits' (level, side) and their probabilities, found in one bisection.
+_LIMIT_KEYS = [(name, side) for name in LEVELS for side in ("lower", "upper")]
+_LIMIT_PROBABILITIES = [
+    alpha if side == "lower" else 1 - alpha for alpha in LEVELS.values() for side in ("lower", "upper")
+]
 
 DATASET_COLUMNS = ["phi", "tau2", "dispersion_p", "over_dispersed", "model", "model_centre", "model_spread", "units"]
 DATASET_COLUMNS += ["expected_flags_95", "expected_flags_99_8"]
@@ -187,9 +192,9 @@ def _adjusted_columns(
             predictive = predictive_of(others, size[unit : unit + 1], weights)
             tails = predictive_tails(predictive, family, count[unit : unit + 1], size[unit : unit + 1])
             p_high[unit], p_low[unit] = tails[0][0], tails[1][0]
-            for name, alpha in LEVELS.items():
-                limits[name, "lower"][unit] = predictive_limit(predictive, family, size[unit], alpha)[0]
-                limits[name, "upper"][unit] = predictive_limit(predictive, family, size[unit], 1 - alpha)[0]
+            found = predictive_limits(predictive, family, size[unit], _LIMIT_PROBABILITIES)[:, 0]
+            for (name, side), value in zip(_LIMIT_KEYS, found, strict=True):
+                limits[name, side][unit] = value
     out["p_adjusted_high"], out["p_adjusted_low"] = p_high, p_low
     for name, alpha in LEVELS.items():
         out[f"adj_lower_{name}"], out[f"adj_upper_{name}"] = limits[name, "lower"], limits[name, "upper"]
@@ -239,14 +244,15 @@ def _fits_of(family: Family, table: pd.DataFrame, part: pd.DataFrame, first: pd.
     )
 
 
-def _smooth_limit(fits: list[Fit] | None, family: Family, grid: np.ndarray, probability: float) -> np.ndarray:
-    """The model's predictive limit over the grid: computed at ``ADJUSTED_CURVE_POINTS`` sizes and
-    interpolated on log size between them (the line is smooth there; each point costs a bisection
-    over counts on the model's grid, and 200 of them take seconds)."""
+def _smooth_limits(fits: list[Fit] | None, family: Family, grid: np.ndarray) -> dict:
+    """The model's predictive limits over the grid, by (level, side): computed at
+    ``ADJUSTED_CURVE_POINTS`` sizes and interpolated on log size between them (the line is smooth
+    there; each point costs a bisection over counts on the model's grid, and 200 of them take seconds)."""
     if fits is None:
-        return np.full(len(grid), np.nan)
+        return {key: np.full(len(grid), np.nan) for key in _LIMIT_KEYS}
     knots = np.unique(grid[np.round(np.linspace(0, len(grid) - 1, ADJUSTED_CURVE_POINTS)).astype(int)])
-    return np.interp(np.log(grid), np.log(knots), predictive_limit(fits, family, knots, probability))
+    found = predictive_limits(fits, family, knots, _LIMIT_PROBABILITIES)
+    return {key: np.interp(np.log(grid), np.log(knots), row) for key, row in zip(_LIMIT_KEYS, found, strict=True)}
 
 
 def funnel_curves(table: pd.DataFrame, points: int = 200) -> pd.DataFrame:
@@ -266,11 +272,12 @@ def funnel_curves(table: pd.DataFrame, points: int = 200) -> pd.DataFrame:
         first = part.iloc[0]
         fits = _fits_of(family, table, part, first)
         curves = pd.DataFrame({"dataset": dataset, family.size: grid, "target": first["target"]})
+        adjusted = _smooth_limits(fits, family, grid)
         for name, alpha in LEVELS.items():
             curves[f"lower_{name}"] = interpolated_limit(family, grid, first["target"], alpha)
             curves[f"upper_{name}"] = interpolated_limit(family, grid, first["target"], 1 - alpha)
-            curves[f"adj_lower_{name}"] = _smooth_limit(fits, family, grid, alpha)
-            curves[f"adj_upper_{name}"] = _smooth_limit(fits, family, grid, 1 - alpha)
+            curves[f"adj_lower_{name}"] = adjusted[name, "lower"]
+            curves[f"adj_upper_{name}"] = adjusted[name, "upper"]
         parts.append(curves)
     return pd.concat(parts, ignore_index=True)
 

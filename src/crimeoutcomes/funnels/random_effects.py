@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 from scipy.optimize import brentq, minimize, minimize_scalar
@@ -54,14 +55,17 @@ _HERMITE_POINTS = 9  # over log spread: exact for polynomials of degree 17, smoo
 _LOG_SPREAD_SD_MAX = 0.5  # a flat profile (a spread at its bound) would put mass 100 times out
 _STEP = 1e-3  # relative step of the finite differences (log scale)
 _TINY = 1e-300  # log(0) stand-in, so that 0 * log(0) is 0, not NaN
+_LOG_FLOOR = -700.0  # exp(-700) = 1e-304: below the last bit of any sum of terms that include 1
 
 
+# np.minimum / np.maximum, not np.clip: the same numbers without np.clip's Python wrapper, which
+# cost more than the arithmetic at the tens of thousands of calls of a root search.
 def _sin2(eta):
-    return np.sin(np.clip(eta, 0.0, np.pi / 2)) ** 2
+    return np.sin(np.minimum(np.maximum(eta, 0.0), np.pi / 2)) ** 2
 
 
 def _square(eta):
-    return np.clip(eta, 0.0, None) ** 2
+    return np.maximum(eta, 0.0) ** 2
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,9 @@ class Nodes:
         log_density = -0.5 * u**2
         return Nodes(u, log_density - np.log(np.sum(np.exp(log_density))))
 
-    @property
+    @cached_property
     def weight(self) -> np.ndarray:
+        # Cached: the root search for the centre asks for it at every spread the optimiser tries.
         return np.exp(self.log_weight)
 
 
@@ -174,35 +179,82 @@ class Fit:
         )
 
 
+class _LikelihoodTerms:
+    """The data's part of the log-likelihood matrix (units x nodes), worked out once per fit, and
+    storage for the matrix that every step of the optimiser reuses: a fit evaluates the likelihood
+    dozens of times, and allocating two units x nodes arrays each time cost more than filling them.
+
+    Every sum and product is taken in the order of the formula, so the result is the same to the
+    last bit as computing it afresh: the optimiser's path (and so the fitted spread, beyond 1e-10)
+    follows the last bits of the likelihood."""
+
+    def __init__(self, family: Family, count, size) -> None:
+        self.proportion = family.kind == "proportion"
+        self.count = np.asarray(count, dtype=float)[:, None]
+        self.size = np.asarray(size, dtype=float)[:, None]
+        if self.proportion:
+            self.constant = gammaln(self.size + 1) - gammaln(self.count + 1) - gammaln(self.size - self.count + 1)
+            self.failures = self.size - self.count
+        else:
+            self.constant = gammaln(self.count + 1)
+        self._storage: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _arrays(self, nodes: int) -> tuple[np.ndarray, np.ndarray]:
+        if self._storage is None or self._storage[0].shape[1] != nodes:
+            self._storage = (np.empty((len(self.count), nodes)), np.empty((len(self.count), nodes)))
+        return self._storage
+
+    def matrix(self, values, fresh: bool = False) -> np.ndarray:
+        """log P(count_i | true value v_k), in the reused storage unless ``fresh``."""
+        values = np.asarray(values, dtype=float)[None, :]
+        out, other = self._arrays(values.shape[1])
+        if fresh:
+            out = np.empty_like(out)
+        if self.proportion:
+            # log C(n, y) + y log v + (n - y) log(1 - v)
+            np.multiply(self.count, np.log(np.maximum(values, _TINY)), out=out)
+            np.add(self.constant, out, out=out)
+            np.multiply(self.failures, np.log(np.maximum(1 - values, _TINY)), out=other)
+            return np.add(out, other, out=out)
+        # y log(n v) - n v - log y!
+        mean = np.multiply(self.size, values, out=other)
+        np.log(np.maximum(mean, _TINY, out=out), out=out)
+        np.multiply(self.count, out, out=out)
+        np.subtract(out, mean, out=out)
+        return np.subtract(out, self.constant, out=out)
+
+    def log_likelihood(self, shape: Shape, centre: float, spread: float, nodes: Nodes) -> float:
+        values = shape.to_value(centre + spread * nodes.u)
+        return float(np.sum(_log_marginals(self.matrix(values), nodes)))
+
+
 def log_likelihood_matrix(family: Family, count, size, values) -> np.ndarray:
     """log P(count_i | true value v_k): units x nodes (outer products: the grid is shared)."""
-    count, size = np.asarray(count, dtype=float)[:, None], np.asarray(size, dtype=float)[:, None]
-    values = np.asarray(values, dtype=float)[None, :]
-    if family.kind == "proportion":
-        log_choose = gammaln(size + 1) - gammaln(count + 1) - gammaln(size - count + 1)
-        return (
-            log_choose
-            + count * np.log(np.maximum(values, _TINY))
-            + (size - count) * np.log(np.maximum(1 - values, _TINY))
-        )
-    mean = size * values
-    return count * np.log(np.maximum(mean, _TINY)) - mean - gammaln(count + 1)
+    return _LikelihoodTerms(family, count, size).matrix(values, fresh=True)
 
 
 def _log_marginals(matrix: np.ndarray, nodes: Nodes) -> np.ndarray:
-    """log of each unit's integral over u (log-sum-exp over the grid)."""
-    terms = matrix + nodes.log_weight
+    """log of each unit's integral over u (log-sum-exp over the grid); overwrites ``matrix``."""
+    terms = np.add(matrix, nodes.log_weight, out=matrix)
     top = terms.max(axis=1, keepdims=True)
-    return top[:, 0] + np.log(np.exp(terms - top).sum(axis=1))
+    np.subtract(terms, top, out=terms)
+    # Floored at _LOG_FLOOR before exp: exp's results that underflow (below 1e-308) take it ten
+    # times as long, and terms under 1e-304 cannot change a sum that holds the top term, 1.
+    np.exp(np.maximum(terms, _LOG_FLOOR, out=terms), out=terms)
+    return top[:, 0] + np.log(terms.sum(axis=1))
 
 
 def centre_for_mean(shape: Shape, spread: float, target: float, nodes: Nodes) -> float:
     """The location whose model mean is ``target`` (the mean rises with the location)."""
     weight, start = nodes.weight, float(shape.to_latent(np.asarray(target)))
     reach = 12 * spread + 1.0
+    # spread * u once, not at each of the root search's steps (the same numbers), and one array
+    # for the latent values at every step.
+    scaled = spread * nodes.u
+    latent = np.empty_like(scaled)
     return float(
         brentq(
-            lambda c: np.dot(weight, shape.to_value(c + spread * nodes.u)) - target,
+            lambda c: np.dot(weight, shape.to_value(np.add(c, scaled, out=latent))) - target,
             start - reach,
             start + reach,
             xtol=1e-12,
@@ -211,23 +263,29 @@ def centre_for_mean(shape: Shape, spread: float, target: float, nodes: Nodes) ->
 
 
 def log_likelihood(shape: Shape, family: Family, count, size, centre: float, spread: float, nodes: Nodes) -> float:
-    values = shape.to_value(centre + spread * nodes.u)
-    return float(np.sum(_log_marginals(log_likelihood_matrix(family, count, size, values), nodes)))
+    return _LikelihoodTerms(family, count, size).log_likelihood(shape, centre, spread, nodes)
 
 
-def _profile(shape: Shape, family: Family, count, size, target: float, nodes: Nodes, log_spread: float):
+def _profile(shape: Shape, terms: _LikelihoodTerms, target: float, nodes: Nodes, log_spread: float):
     """(log-likelihood, centre) at a spread, the centre putting the model's mean at ``target``."""
     spread = float(np.exp(log_spread))
     centre = centre_for_mean(shape, spread, target, nodes)
-    return log_likelihood(shape, family, count, size, centre, spread, nodes), centre
+    return terms.log_likelihood(shape, centre, spread, nodes), centre
 
 
 def fit_to_mean(shape: Shape, family: Family, count, size, target: float, nodes: Nodes) -> Fit:
     """Maximum likelihood over the spread, the location solved so that the model's mean is ``target``."""
     bounds = (np.log(shape.max_spread * 1e-4), np.log(shape.max_spread))
-    negative = lambda s: -_profile(shape, family, count, size, target, nodes, s)[0]  # noqa: E731
+    terms = _LikelihoodTerms(family, count, size)
+    # The optimiser's answer is a point it has evaluated: kept, not evaluated again.
+    seen: dict[float, tuple[float, float]] = {}
+
+    def negative(log_spread: float) -> float:
+        seen[float(log_spread)] = _profile(shape, terms, target, nodes, float(log_spread))
+        return -seen[float(log_spread)][0]
+
     best = minimize_scalar(negative, bounds=bounds, method="bounded", options={"xatol": 1e-5})
-    value, centre = _profile(shape, family, count, size, target, nodes, float(best.x))
+    value, centre = seen.get(float(best.x)) or _profile(shape, terms, target, nodes, float(best.x))
     return Fit(shape, centre, float(np.exp(best.x)), value, nodes)
 
 
@@ -245,7 +303,8 @@ def with_uncertainty(fit: Fit, family: Family, count, size, target: float, mean_
     """``fit`` with the covariance of (centre, log spread): the profile's curvature (capped) and, if
     ``mean_estimated``, ``pooled_mean_variance``, carried to the centre by finite differences."""
     log_spread, h = float(np.log(fit.spread)), 0.05
-    around = [_profile(fit.shape, family, count, size, target, fit.nodes, log_spread + k * h)[0] for k in (-1, 1)]
+    terms = _LikelihoodTerms(family, count, size)
+    around = [_profile(fit.shape, terms, target, fit.nodes, log_spread + k * h)[0] for k in (-1, 1)]
     curvature = -(around[0] - 2 * fit.log_likelihood + around[1]) / h**2
     log_spread_var = min(1 / curvature if curvature > 0 else np.inf, _LOG_SPREAD_SD_MAX**2)
     log_mean_var = pooled_mean_variance(fit, family, size) / target**2 if mean_estimated else 0.0
