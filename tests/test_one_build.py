@@ -172,22 +172,26 @@ def test_the_same_number_everywhere_it_is_published(build_2019):
 # 2. Only run_all publishes ----------------------------------------------------------------------
 
 
-def test_a_notebook_run_by_papermill_writes_to_scratch_and_says_so(built_copy, sample_files, tmp_path, monkeypatch):
+def test_a_notebook_run_by_papermill_writes_to_scratch_and_says_so(build_2019, two_years, tmp_path, monkeypatch):
     import papermill
 
-    built = built_copy  # a copy of the session's published build: a direct run must not touch it
-    root = built["out"]
-    before = _tree(built["reports"], built["figures"])
+    root = build_2019["out"]  # a published build: a direct run into its folder must not touch it
+    before = _tree(build_2019["reports"], build_2019["figures"])
     monkeypatch.chdir(PROJECT_ROOT)
     output = tmp_path / "direct.ipynb"
     papermill.execute_notebook(
         str(PROJECT_ROOT / "notebooks" / "01_national_totals.ipynb"),
         str(output),
-        parameters={"count_basis": "recorded", "data_folder": str(sample_files.folder), "output_root": str(root)},
+        parameters={
+            "count_basis": "recorded",
+            "first_year": CHANGING_YEARS[0],
+            "data_folder": str(two_years.folder),
+            "output_root": str(root),
+        },
         progress_bar=False,
     )
-    assert _tree(built["reports"], built["figures"]) == before
-    scratch = root / "scratch" / "sample" / year_slug(sorted(sample_files.outcomes)[-1])
+    assert _tree(build_2019["reports"], build_2019["figures"]) == before
+    scratch = root / "scratch" / "sample" / SLUG
     assert (scratch / "sexual_cr_by_year.csv").is_file() and (scratch / "tables" / "changes.csv").is_file()
     assert "Not a published build." in output.read_text(encoding="utf-8")
 
