@@ -308,8 +308,10 @@ def with_uncertainty(fit: Fit, family: Family, count, size, target: float, mean_
     curvature = -(around[0] - 2 * fit.log_likelihood + around[1]) / h**2
     log_spread_var = min(1 / curvature if curvature > 0 else np.inf, _LOG_SPREAD_SD_MAX**2)
     log_mean_var = pooled_mean_variance(fit, family, size) / target**2 if mean_estimated else 0.0
-    mean_up, spread_up = target * np.exp(_STEP), fit.spread * np.exp(_STEP)
-    centre_per_log_mean = (centre_for_mean(fit.shape, fit.spread, mean_up, fit.nodes) - fit.centre) / _STEP
+    # A share so near 1 that the step up would pass it is stepped down: no location gives a mean of 1 or more.
+    mean_step = -_STEP if family.kind == "proportion" and target * np.exp(_STEP) >= 1 else _STEP
+    mean_moved, spread_up = target * np.exp(mean_step), fit.spread * np.exp(_STEP)
+    centre_per_log_mean = (centre_for_mean(fit.shape, fit.spread, mean_moved, fit.nodes) - fit.centre) / mean_step
     centre_per_log_spread = (centre_for_mean(fit.shape, spread_up, target, fit.nodes) - fit.centre) / _STEP
     cc = centre_per_log_mean**2 * log_mean_var + centre_per_log_spread**2 * log_spread_var
     cs = centre_per_log_spread * log_spread_var
