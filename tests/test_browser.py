@@ -73,6 +73,22 @@ def _pages(site):
     ]
 
 
+WIDTHS = {"desktop": 1280, "phone": 390}
+
+#: Is any page wider than the window, and is any table wider than its box without a box that scrolls?
+WIDTH_CHECKS = """() => ({
+  pageWidth: document.documentElement.scrollWidth,
+  hiddenColumns: Array.from(document.querySelectorAll('table')).filter(t => {
+      const box = t.closest('.table-scroll');
+      const overflow = box ? getComputedStyle(box).overflowX : 'visible';
+      return t.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+             && !(box && (overflow === 'auto' || overflow === 'scroll'));
+  }).map(t => t.id || t.className),
+  unreachableBoxes: Array.from(document.querySelectorAll('.table-scroll'))
+      .filter(b => b.scrollWidth > b.clientWidth && b.tabIndex < 0).length,
+})"""
+
+
 def _open(browser, page_path, screenshots, axe=None) -> dict:
     """Load one page from disk at 1280 px with every request to a host refused and recorded, and
     take what each test checks of it in that one visit: the page checks, its requests and console
@@ -196,22 +212,6 @@ def test_make_site_needs_a_build_first(tmp_path):
         build_site(tmp_path / "empty")
     assert not (tmp_path / "empty" / "site").exists()
     shutil.rmtree(tmp_path / "empty", ignore_errors=True)
-
-
-WIDTHS = {"desktop": 1280, "phone": 390}
-
-#: Is any page wider than the window, and is any table wider than its box without a box that scrolls?
-WIDTH_CHECKS = """() => ({
-  pageWidth: document.documentElement.scrollWidth,
-  hiddenColumns: Array.from(document.querySelectorAll('table')).filter(t => {
-      const box = t.closest('.table-scroll');
-      const overflow = box ? getComputedStyle(box).overflowX : 'visible';
-      return t.getBoundingClientRect().right > document.documentElement.clientWidth + 1
-             && !(box && (overflow === 'auto' || overflow === 'scroll'));
-  }).map(t => t.id || t.className),
-  unreachableBoxes: Array.from(document.querySelectorAll('.table-scroll'))
-      .filter(b => b.scrollWidth > b.clientWidth && b.tabIndex < 0).length,
-})"""
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
