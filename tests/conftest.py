@@ -17,6 +17,12 @@ from filelock import FileLock
 #: already set is kept.
 for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "POLARS_MAX_THREADS"):
     os.environ.setdefault(_threads, "1")
+#: Bytecode written once, read by every process: where PYTHONDONTWRITEBYTECODE is set (as in this
+#: project's containers) each of the 70-odd processes a run starts (builds, their kernels, command
+#: lines) compiled the package's source again, 0.5-0.9 s each, which on a fresh clone (no
+#: __pycache__ at all) was 20 s of the run. Set before the package is imported here, and inherited.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 import crimeoutcomes.build  # noqa: E402, F401  (first: it spares every worker jsonschema's grammars, see its __init__)
 from crimeoutcomes.data.years import year_slug  # noqa: E402 (after the threads above)

@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binom, poisson
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,8 @@ class Family:
 
     # --- the exact null distribution of the count, given the unit's size and the target -----------
     def distribution(self, size, target):
+        from scipy.stats import binom, poisson  # here: scipy.stats takes half a second to import
+
         size = np.asarray(size, dtype=float)
         if self.kind == "proportion":
             return binom(size, target)
@@ -79,6 +80,8 @@ class Family:
 
     def log_likelihood(self, count, size, theta):
         """log P(count | true value from_theta(theta)), broadcast over a grid of theta."""
+        from scipy.stats import binom, poisson
+
         value = self.from_theta(theta)
         if self.kind == "proportion":
             return binom.logpmf(count, size, value)

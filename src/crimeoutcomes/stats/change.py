@@ -24,8 +24,6 @@ import re
 import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
-from scipy.stats import beta, chi2, norm
-from scipy.stats import t as student_t
 
 LEVEL = 0.95
 
@@ -34,6 +32,8 @@ LEVEL = 0.95
 def rate_ratio(before, after, exposure_before=1.0, exposure_after=1.0, level: float = LEVEL):
     """(ratio, low, high) of after/before rates with the exact conditional interval; arrays broadcast.
     Both zero gives NaN; before zero gives an infinite ratio with a finite lower bound."""
+    from scipy.stats import beta  # here: scipy.stats takes half a second to import
+
     a, b = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
     scale = np.asarray(exposure_before, dtype=float) / np.asarray(exposure_after, dtype=float)
     total = a + b
@@ -67,6 +67,8 @@ def _koopman_z(theta: float, x1: float, n1: float, x2: float, n2: float) -> floa
 def _one_share_ratio(x1, n1, x2, n2, level):
     if n1 <= 0 or n2 <= 0 or (x1 == 0 and x2 == 0):
         return np.nan, np.nan, np.nan
+    from scipy.stats import chi2
+
     critical = np.sqrt(chi2.ppf(level, 1))
     estimate = (x2 / n2) / (x1 / n1) if x1 > 0 else np.inf
 
@@ -125,6 +127,9 @@ def trend(years, counts, exposure=None, level: float = LEVEL) -> dict:
     dispersion = float(np.sum((y - mu) ** 2 / mu) / residual_df) if residual_df > 0 else np.nan
     quasi = residual_df > 0 and dispersion > 1
     se = np.sqrt(covariance[1, 1] * (dispersion if quasi else 1.0))
+    from scipy.stats import norm
+    from scipy.stats import t as student_t
+
     tail = (1 - level) / 2
     critical = student_t.ppf(1 - tail, residual_df) if quasi else norm.ppf(1 - tail)
     result.update(
