@@ -10,7 +10,7 @@ import nbformat
 import pandas as pd
 import polars as pl
 import pytest
-from conftest import PROJECT_ROOT, VINTAGES, run_all
+from conftest import BUILD_JOBS, PROJECT_ROOT, VINTAGES, run_all
 
 from crimeoutcomes.build.execute import DEFAULT_QUESTION_TAG, OTHER_QUESTION_TAG, for_question
 from crimeoutcomes.data.load import load_outcomes
@@ -186,7 +186,7 @@ def rape_charges_build(sample_files, tmp_path_factory):
     arguments = ["--source", "local", "--raw-dir", str(sample_files.folder), "--out", str(out)]
     result = run_all(
         *arguments,
-        *["--offences", "Rape offences", "--outcome-types", "1", "--forces", "Kent", "--jobs", "2"],
+        *["--offences", "Rape offences", "--outcome-types", "1", "--forces", "Kent", "--jobs", BUILD_JOBS],
         env_root=tmp_path_factory.mktemp("question-root"),
     )
     assert result.returncode == 0, result.stderr

@@ -8,7 +8,7 @@ import sys
 
 import polars as pl
 import pytest
-from conftest import PROJECT_ROOT
+from conftest import BUILD_JOBS, PROJECT_ROOT
 from expected import CHILD_CODES, expected_figures, from_real_rows
 from test_browser import browser, tables_scrolling  # noqa: F401 - browser: the fixture, shared
 
@@ -39,6 +39,8 @@ def built(real_raw_folder, tmp_path_factory, shared_cache):
             str(real_raw_folder),
             "--out",
             str(out),
+            "--jobs",
+            BUILD_JOBS,  # one kernel for the 48 runs (see conftest)
         ],
         capture_output=True,
         text=True,
