@@ -105,7 +105,9 @@ def reference_latent(fit, reach=15.0, points=6001):
     sds = np.sqrt(rest + (fit.spread * np.exp(d)) ** 2)
     scale = math.sqrt(np.dot(d_weight, (slope * d) ** 2 + sds**2))
     z = np.linspace(-reach, reach, points) * scale
-    weight = norm.pdf(z[:, None], loc=slope * d[None, :], scale=sds[None, :]) @ d_weight
+    # The normal density written out (scipy's norm.pdf on this 6001 x 401 grid took 14 times as long).
+    density = np.exp(-0.5 * ((z[:, None] - slope * d[None, :]) / sds[None, :]) ** 2) / sds[None, :]
+    weight = density @ d_weight  # its constant cancels in the normalisation below
     return fit.centre + z, weight / weight.sum()
 
 
