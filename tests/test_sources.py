@@ -138,3 +138,25 @@ def test_a_folder_without_a_manifest_takes_each_release_from_the_file_name(sampl
     held = from_folder(source)
     listed = held.entry(held.outcomes[held.years[-1]])
     assert listed["release"] and listed["release"] != "230426"  # the manifest's own record
+
+
+def test_a_folder_without_a_manifest_is_read_again_when_a_workbook_changes(tmp_path, monkeypatch):
+    """from_folder keeps the last such folder it read (a kernel runs every force page against it):
+    a workbook written again with another year, another hash, is seen at once."""
+    from helpers import base_row, outcomes_rows
+
+    from crimeoutcomes.data import source_files
+    from crimeoutcomes.data.digests import file_sha256
+
+    monkeypatch.setenv("CRIMEOUTCOMES_CACHE", str(tmp_path / "cache"))
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    workbook = outcomes_rows([base_row()], bare / "outcomes.xlsx")
+    first = source_files.from_folder(bare)
+    assert first.years == ["2024/25"]
+    first.outcomes.clear()  # what a caller does to its copy is its own
+    assert source_files.from_folder(bare).years == ["2024/25"]
+    outcomes_rows([base_row(financial_year="2023/24")], workbook)
+    again = source_files.from_folder(bare)
+    assert again.years == ["2023/24"]
+    assert again.manifest["files"][0]["sha256"] == file_sha256(workbook)

@@ -34,7 +34,8 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _stamp(path: Path) -> list[int]:
+def file_stamp(path: Path) -> list[int]:
+    """What changes when a file is written or replaced: size, inode, modification and change times."""
     status = os.stat(path)
     return [status.st_size, status.st_ino, status.st_mtime_ns, status.st_ctime_ns]
 
@@ -54,14 +55,14 @@ def sha256_of(files: list[Path], cache_dir: Path | None = None) -> dict[Path, st
     found, changed = {}, False
     for path in files:
         key = str(Path(path).resolve())
-        stamp = _stamp(path)
+        stamp = file_stamp(path)
         entry = memo.get(key)
         if isinstance(entry, dict) and entry.get("stamp") == stamp and isinstance(entry.get("sha256"), str):
             found[path] = entry["sha256"]
             continue
         found[path] = file_sha256(path)
         settled = time.time_ns() - max(stamp[2], stamp[3]) > _SETTLED_NS
-        if settled and _stamp(path) == stamp:  # not remembered if the file changed while it was read
+        if settled and file_stamp(path) == stamp:  # not remembered if the file changed while it was read
             memo[key] = {"stamp": stamp, "sha256": found[path]}
             changed = True
     if changed:

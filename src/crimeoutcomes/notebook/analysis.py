@@ -243,6 +243,7 @@ class Analysis(Provenance, ReportOutput):
             )
         )
 
+    @memoised
     def code_totals(
         self, offences: Offences = QUESTION, by: Sequence[str] = ("financial_year",), *, year: str | None = None
     ) -> pd.DataFrame:
