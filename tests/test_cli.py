@@ -54,9 +54,16 @@ def test_read_error_names_the_file(tmp_path, capsys):
     assert str(bad) in err and "HTML" in err
 
 
-def test_sample_command_writes_ods_too(tmp_path, capsys):
+def test_sample_command_writes_ods_too(tmp_path, capsys, monkeypatch):
+    """The command's path to ODS, on a few forces' rows (every force's, in two full-size workbooks,
+    took 5-10 s; the reader's round trip of a whole ODS year is test_read_outcomes')."""
+    from crimeoutcomes.data.read import parse_outcomes
+
+    few = sample_truth("2024/25").filter(pl.col("force").is_in(["Kent", "London, City of", "Devon and Cornwall"]))
+    monkeypatch.setattr(sample, "outcomes_truth", lambda year, full_size=False: few)
     assert cli.main(["sample", "--out", str(tmp_path), "--years", "2024-25", "--format", "ods"]) == 0
-    assert (tmp_path / sample.outcomes_filename("2024/25", "ods")).is_file()
+    workbook = tmp_path / sample.outcomes_filename("2024/25", "ods")
+    assert_frame_equal(parse_outcomes(workbook), few)
     assert (tmp_path / "manifest.json").is_file()
 
 
